@@ -1,0 +1,16 @@
+//! Database migrations for the voucher ledger, written once and run on both
+//! SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_identity;
+
+/// Runs every migration of the ledger in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_identity::Migration)]
+    }
+}

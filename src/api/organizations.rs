@@ -1,0 +1,156 @@
+//! `POST /api/v1/organizations` and `GET /api/v1/organizations/{id}`.
+
+use chrono::{DateTime, Utc};
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{get, post, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::body::JsonBody;
+use super::idempotent::{self, IdempotencyKey};
+use super::reply::Reply;
+use crate::auth::Caller;
+use crate::domain::identity::OrganizationFields;
+use crate::domain::NewOrganization;
+use crate::error::{ApiError, ApiResult};
+use crate::service::identity::{self, Organization};
+use crate::{work, App};
+
+/// A registration request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganizationRequest {
+    /// `company`, `provider` or `regulator`.
+    #[schema(example = "company")]
+    pub kind: String,
+    #[schema(example = "嘉兴光子科技有限公司")]
+    pub name: String,
+    /// The region where the organisation is registered (`SH`, `ZJ`, `JX`).
+    #[schema(example = "JX")]
+    pub region: String,
+    /// Unified social credit code (GB 32100-2015); required for companies and providers.
+    #[schema(example = "91350100M000100Y43")]
+    pub credit_code: Option<String>,
+    /// `enterprise` or `team`; required for companies.
+    #[schema(example = "enterprise")]
+    pub company_type: Option<String>,
+    /// The natural or legal person who ultimately controls the organisation.
+    pub actual_controller: Option<String>,
+}
+
+/// An organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: Uuid,
+    #[schema(example = "company")]
+    pub kind: String,
+    pub name: String,
+    #[schema(example = "JX")]
+    pub region: String,
+    pub credit_code: Option<String>,
+    #[schema(example = "enterprise")]
+    pub company_type: Option<String>,
+    pub actual_controller: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new organisation with its credentials; the secret is shown only here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationCreated {
+    #[serde(flatten)]
+    pub organization: OrganizationView,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl From<Organization> for OrganizationView {
+    fn from(org: Organization) -> Self {
+        OrganizationView {
+            id: org.id,
+            kind: org.kind.as_str().into(),
+            name: org.name,
+            region: org.region.to_string(),
+            credit_code: org.credit_code,
+            company_type: org.company_type.map(|t| t.as_str().into()),
+            actual_controller: org.actual_controller,
+            created_at: org.created_at,
+        }
+    }
+}
+
+/// Registers a company, provider or regulator with its client credentials.
+/// Operators register anything; regulators register companies and providers
+/// of their own region.
+#[utoipa::path(
+    post, path = "/api/v1/organizations", tag = "identity",
+    request_body = NewOrganizationRequest,
+    params(("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered", body = OrganizationCreated),
+        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Credit code already registered, or key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field or credit code (`invalid_credit_code`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/organizations", data = "<body>")]
+pub async fn create(
+    app: &State<App>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonBody<NewOrganizationRequest>,
+) -> ApiResult<Reply> {
+    let actor = caller.0;
+    let regions = app.regions.clone();
+    let request = body.value;
+    idempotent::run(
+        app,
+        &actor.clone(),
+        key,
+        body.fingerprint,
+        work!(|txn| {
+            let new = NewOrganization::parse(OrganizationFields {
+                kind: &request.kind,
+                name: &request.name,
+                region: &request.region,
+                credit_code: request.credit_code.as_deref(),
+                company_type: request.company_type.as_deref(),
+                actual_controller: request.actual_controller.as_deref(),
+            })?;
+            let (org, credentials) =
+                identity::register_organization(txn, &actor, new, &regions).await?;
+            Reply::json(
+                Status::Created,
+                &OrganizationCreated {
+                    organization: org.into(),
+                    client_id: credentials.client_id,
+                    client_secret: credentials.client_secret,
+                },
+            )
+        }),
+    )
+    .await
+}
+
+/// Reads an organisation: operators, the organisation itself, and regulators
+/// of its region; anyone else gets 404.
+#[utoipa::path(
+    get, path = "/api/v1/organizations/{id}", tag = "identity",
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The organisation", body = OrganizationView),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/organizations/<id>")]
+pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<OrganizationView>> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::not_found())?;
+    let org = identity::find_organization(&app.db, &caller.0, id).await?;
+    Ok(Json(org.into()))
+}

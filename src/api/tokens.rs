@@ -1,0 +1,54 @@
+//! `POST /api/v1/auth/token`: client credentials for an access token.
+
+use rocket::serde::json::Json;
+use rocket::{post, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::body::JsonBody;
+use crate::error::ApiResult;
+use crate::service::identity;
+use crate::App;
+
+/// Client credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// An access token to send as `Authorization: Bearer <access_token>`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+/// Exchanges client credentials for a bearer token.
+#[utoipa::path(
+    post, path = "/api/v1/auth/token", tag = "identity",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "A token", body = TokenResponse),
+        (status = 401, description = "Wrong credentials", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed request", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/auth/token", data = "<body>")]
+pub async fn issue_token(
+    app: &State<App>,
+    body: JsonBody<TokenRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    let request = body.value;
+    let actor = identity::authenticate(&app.db, &request.client_id, &request.client_secret).await?;
+    let (access_token, expires_in) = app.keys.issue(&actor)?;
+    Ok(Json(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+    }))
+}

@@ -1,0 +1,361 @@
+//! Typed configuration: `config/default.toml` with debug/release profiles,
+//! overridden by the environment, validated before anything starts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rand::RngCore;
+use rocket::figment::providers::{Env, Format, Toml};
+use rocket::figment::{Figment, Profile};
+use serde::Deserialize;
+
+use crate::domain::Region;
+use crate::store::DbSettings;
+
+/// A configuration problem, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration key `{key}`: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        ConfigError {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The settings of the service itself (Rocket reads its own keys from the
+/// same sources).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(default)]
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub db_pool_size: u32,
+    pub db_busy_timeout_ms: u64,
+    pub sqlite_synchronous: String,
+    #[serde(default)]
+    pub jwt_secret: Option<String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub token_ttl_secs: u64,
+    pub jwt_leeway_secs: u64,
+    pub regions: Vec<String>,
+    pub idempotency_retention_hours: u64,
+    pub idempotency_lease_secs: u64,
+    pub log_format: String,
+}
+
+/// Where the token signing secret came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretOrigin {
+    /// `jwt_secret` / `JWT_SECRET`.
+    Configured,
+    /// Made at random for this process (debug builds).
+    Ephemeral,
+    /// Made once and kept beside the embedded database.
+    DataDir(PathBuf),
+}
+
+/// Everything loaded and checked: the figment (for Rocket) and our settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub figment: Figment,
+    pub settings: Settings,
+    pub regions: Vec<Region>,
+}
+
+/// The profile the build runs under unless `ROCKET_PROFILE` says otherwise.
+pub fn default_profile() -> Profile {
+    Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE)
+}
+
+/// The figment of `dir/default.toml` plus the environment.
+pub fn figment(dir: &Path) -> Figment {
+    Figment::from(rocket::Config::default())
+        .merge(Toml::file(dir.join("default.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .merge(Env::prefixed("VL_").global())
+        .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET"]).global())
+        .select(default_profile())
+}
+
+impl Config {
+    /// Loads `config/` (or `$VL_CONFIG_DIR`) and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let dir = std::env::var_os("VL_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        if !dir.join("default.toml").is_file() {
+            return Err(ConfigError::new(
+                "VL_CONFIG_DIR",
+                format!("{}/default.toml not found", dir.display()),
+            ));
+        }
+        Self::from_figment(figment(&dir))
+    }
+
+    /// Extracts and validates the settings of a figment.
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(|e| {
+            let key = e.path.join(".");
+            ConfigError::new(if key.is_empty() { "?" } else { &key }, e.kind.to_string())
+        })?;
+        // Rocket's own keys (address, port, limits…) are checked here too.
+        figment
+            .extract::<rocket::Config>()
+            .map_err(|e| ConfigError::new(&e.path.join("."), e.kind.to_string()))?;
+        let regions = settings.validate()?;
+        Ok(Config {
+            figment,
+            settings,
+            regions,
+        })
+    }
+
+    /// The database the service uses.
+    pub fn db_settings(&self) -> DbSettings {
+        let s = &self.settings;
+        DbSettings {
+            url: s.database_url.clone().unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    s.data_dir.join("voucher-ledger.db").display()
+                )
+            }),
+            pool_size: s.db_pool_size,
+            busy_timeout: Duration::from_millis(s.db_busy_timeout_ms),
+            sqlite_synchronous_full: s.sqlite_synchronous == "full",
+        }
+    }
+
+    /// True when no database URL is configured: the embedded SQLite file.
+    pub fn uses_embedded_database(&self) -> bool {
+        self.settings.database_url.is_none()
+    }
+
+    /// The token signing secret. A configured secret must be real (32 bytes
+    /// or more, not a sample). Without one, a debug build makes a random
+    /// secret for this process; a release build on the embedded database
+    /// makes one once and keeps it in the data directory (a single instance
+    /// by nature); a release build on an external database refuses to start,
+    /// because every instance must share one secret.
+    pub fn jwt_secret(&self, release: bool) -> Result<(Vec<u8>, SecretOrigin), ConfigError> {
+        if let Some(secret) = &self.settings.jwt_secret {
+            check_secret(secret)?;
+            return Ok((secret.as_bytes().to_vec(), SecretOrigin::Configured));
+        }
+        if !release {
+            return Ok((random_secret().into_bytes(), SecretOrigin::Ephemeral));
+        }
+        if !self.uses_embedded_database() {
+            return Err(ConfigError::new(
+                "jwt_secret",
+                "a release build on an external database needs JWT_SECRET (32 bytes or more, shared by every instance)",
+            ));
+        }
+        let path = self.settings.data_dir.join("jwt-secret");
+        let secret = match std::fs::read_to_string(&path) {
+            Ok(text) => text.trim().to_owned(),
+            Err(_) => {
+                let secret = random_secret();
+                write_private(&path, &secret).map_err(|e| {
+                    ConfigError::new("data_dir", format!("{}: {e}", path.display()))
+                })?;
+                secret
+            }
+        };
+        check_secret(&secret).map_err(|e| {
+            ConfigError::new("data_dir", format!("{}: {}", path.display(), e.message))
+        })?;
+        Ok((secret.into_bytes(), SecretOrigin::DataDir(path)))
+    }
+}
+
+impl Settings {
+    fn validate(&self) -> Result<Vec<Region>, ConfigError> {
+        if let Some(url) = &self.database_url {
+            let known = ["sqlite:", "postgres:", "postgresql:"];
+            if !known.iter().any(|p| url.starts_with(p)) {
+                return Err(ConfigError::new(
+                    "database_url",
+                    "must start with sqlite:, postgres: or postgresql:",
+                ));
+            }
+        }
+        if !(1..=512).contains(&self.db_pool_size) {
+            return Err(ConfigError::new(
+                "db_pool_size",
+                "must be between 1 and 512",
+            ));
+        }
+        if !(100..=600_000).contains(&self.db_busy_timeout_ms) {
+            return Err(ConfigError::new(
+                "db_busy_timeout_ms",
+                "must be between 100 and 600000",
+            ));
+        }
+        if !["full", "normal"].contains(&self.sqlite_synchronous.as_str()) {
+            return Err(ConfigError::new(
+                "sqlite_synchronous",
+                "must be full or normal",
+            ));
+        }
+        if let Some(secret) = &self.jwt_secret {
+            check_secret(secret)?;
+        }
+        for (key, value) in [
+            ("jwt_issuer", &self.jwt_issuer),
+            ("jwt_audience", &self.jwt_audience),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ConfigError::new(key, "must not be empty"));
+            }
+        }
+        if !(60..=86_400).contains(&self.token_ttl_secs) {
+            return Err(ConfigError::new(
+                "token_ttl_secs",
+                "must be between 60 and 86400",
+            ));
+        }
+        if self.jwt_leeway_secs > 300 {
+            return Err(ConfigError::new("jwt_leeway_secs", "must be at most 300"));
+        }
+        if self.idempotency_retention_hours < 24 {
+            return Err(ConfigError::new(
+                "idempotency_retention_hours",
+                "keys are kept at least 24 hours",
+            ));
+        }
+        if !(1..=3600).contains(&self.idempotency_lease_secs) {
+            return Err(ConfigError::new(
+                "idempotency_lease_secs",
+                "must be between 1 and 3600",
+            ));
+        }
+        if !["text", "json"].contains(&self.log_format.as_str()) {
+            return Err(ConfigError::new("log_format", "must be text or json"));
+        }
+        if self.regions.is_empty() {
+            return Err(ConfigError::new("regions", "at least one region is needed"));
+        }
+        self.regions
+            .iter()
+            .map(|r| {
+                Region::parse(r)
+                    .map_err(|_| ConfigError::new("regions", format!("`{r}` is not a region code")))
+            })
+            .collect()
+    }
+}
+
+/// Words of documentation and sample values; a secret containing one is a
+/// placeholder someone forgot to replace.
+const SAMPLE_WORDS: &[&str] = &[
+    "change-me",
+    "changeme",
+    "change_me",
+    "example",
+    "sample",
+    "placeholder",
+];
+
+fn check_secret(secret: &str) -> Result<(), ConfigError> {
+    let lower = secret.to_ascii_lowercase();
+    if SAMPLE_WORDS.iter().any(|s| lower.contains(s)) {
+        return Err(ConfigError::new(
+            "jwt_secret",
+            "is a sample value; generate a real secret",
+        ));
+    }
+    if secret.len() < 32 {
+        return Err(ConfigError::new("jwt_secret", "must be at least 32 bytes"));
+    }
+    Ok(())
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rocket::figment::providers::Serialized;
+
+    fn base() -> Figment {
+        figment(Path::new("config"))
+    }
+
+    #[test]
+    fn the_shipped_file_is_valid() {
+        let config = Config::from_figment(base()).unwrap();
+        assert_eq!(config.regions.len(), 3);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = Config::from_figment(base().merge(Serialized::global("db_pool_size", "many")))
+            .unwrap_err();
+        assert_eq!(err.key, "db_pool_size");
+        let err =
+            Config::from_figment(base().merge(Serialized::global("port", "eighty"))).unwrap_err();
+        assert_eq!(err.key, "port");
+        let err =
+            Config::from_figment(base().merge(Serialized::global("database_url", "mysql://x")))
+                .unwrap_err();
+        assert_eq!(err.key, "database_url");
+    }
+
+    #[test]
+    fn sample_and_short_secrets_are_refused() {
+        for secret in ["change-me-change-me-change-me-change-me", "short"] {
+            let err = Config::from_figment(base().merge(Serialized::global("jwt_secret", secret)))
+                .unwrap_err();
+            assert_eq!(err.key, "jwt_secret");
+        }
+    }
+
+    #[test]
+    fn release_on_postgres_needs_a_secret() {
+        let config = Config::from_figment(
+            base().merge(Serialized::global("database_url", "postgres://localhost/x")),
+        )
+        .unwrap();
+        assert_eq!(config.jwt_secret(true).unwrap_err().key, "jwt_secret");
+        let (_, origin) = config.jwt_secret(false).unwrap();
+        assert_eq!(origin, SecretOrigin::Ephemeral);
+    }
+
+    #[test]
+    fn release_on_the_embedded_database_keeps_one_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::from_figment(
+            base().merge(Serialized::global("data_dir", dir.path().to_str().unwrap())),
+        )
+        .unwrap();
+        let (first, origin) = config.jwt_secret(true).unwrap();
+        assert!(matches!(origin, SecretOrigin::DataDir(_)));
+        let (second, _) = config.jwt_secret(true).unwrap();
+        assert_eq!(first, second);
+    }
+}

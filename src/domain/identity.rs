@@ -1,0 +1,315 @@
+//! Organisations, roles and who may do what with them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+use super::{CreditCode, DomainError};
+
+/// What a caller is allowed to act as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Regulator,
+    Company,
+    Provider,
+}
+
+/// The kind of a registered organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrgKind {
+    Company,
+    Provider,
+    Regulator,
+}
+
+/// Whether a company is an enterprise (企业) or a startup team (创业团队).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompanyType {
+    Enterprise,
+    Team,
+}
+
+macro_rules! text_enum {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The wire and database spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),+ }
+            }
+        }
+        impl FromStr for $ty {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                match s { $($text => Ok($ty::$variant),)+ _ => Err(()) }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(Role { Admin => "admin", Regulator => "regulator", Company => "company", Provider => "provider" });
+text_enum!(OrgKind { Company => "company", Provider => "provider", Regulator => "regulator" });
+text_enum!(CompanyType { Enterprise => "enterprise", Team => "team" });
+
+impl OrgKind {
+    /// The role that credentials of this kind of organisation carry.
+    pub fn role(self) -> Role {
+        match self {
+            OrgKind::Company => Role::Company,
+            OrgKind::Provider => Role::Provider,
+            OrgKind::Regulator => Role::Regulator,
+        }
+    }
+}
+
+/// A region code (`SH`, `ZJ`, `JX`, …): two to eight upper-case ASCII letters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Region(String);
+
+impl Region {
+    /// Parses the shape of a region code; whether the region exists is a
+    /// question for the configured programme.
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let ok = (2..=8).contains(&input.len()) && input.bytes().all(|b| b.is_ascii_uppercase());
+        if ok {
+            Ok(Region(input.to_owned()))
+        } else {
+            Err(DomainError::field(
+                "region",
+                "a region is a code of 2 to 8 upper-case letters, such as SH",
+            ))
+        }
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who is making a request, as proven by a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The token subject: the organisation id, or the admin credential's id.
+    pub sub: Uuid,
+    pub role: Role,
+    /// The region of the organisation (none for admins).
+    pub region: Option<Region>,
+}
+
+impl Actor {
+    /// True when the actor is a regulator of `region`.
+    pub fn regulates(&self, region: &Region) -> bool {
+        self.role == Role::Regulator && self.region.as_ref() == Some(region)
+    }
+
+    /// May this actor register an organisation of `kind` in `region`?
+    pub fn may_register(&self, kind: OrgKind, region: &Region) -> Result<(), DomainError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Regulator if kind == OrgKind::Regulator => Err(DomainError::Forbidden(
+                "only an operator registers regulators".into(),
+            )),
+            Role::Regulator if self.regulates(region) => Ok(()),
+            Role::Regulator => Err(DomainError::Forbidden(
+                "a regulator registers organisations of its own region only".into(),
+            )),
+            Role::Company | Role::Provider => Err(DomainError::Forbidden(
+                "only operators and regulators register organisations".into(),
+            )),
+        }
+    }
+
+    /// May this actor see organisation `id` of `region`?
+    pub fn may_see_organization(&self, id: Uuid, region: &Region) -> bool {
+        self.role == Role::Admin || self.sub == id || self.regulates(region)
+    }
+}
+
+/// A validated request to register an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrganization {
+    pub kind: OrgKind,
+    pub name: String,
+    pub region: Region,
+    pub credit_code: Option<CreditCode>,
+    pub company_type: Option<CompanyType>,
+    pub actual_controller: Option<String>,
+}
+
+/// The raw fields of a registration request, as text.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationFields<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub region: &'a str,
+    pub credit_code: Option<&'a str>,
+    pub company_type: Option<&'a str>,
+    pub actual_controller: Option<&'a str>,
+}
+
+impl NewOrganization {
+    /// Validates every field, reporting all problems at once. A malformed
+    /// credit code is reported on its own, with its own error code.
+    pub fn parse(fields: OrganizationFields<'_>) -> Result<Self, DomainError> {
+        let mut problems = Vec::new();
+        let mut problem = |field: &str, message: &str| {
+            problems.push(super::error::FieldError {
+                field: field.into(),
+                message: message.into(),
+            })
+        };
+        let kind = OrgKind::from_str(fields.kind).ok();
+        if kind.is_none() {
+            problem("kind", "must be one of company, provider, regulator");
+        }
+        let name = fields.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            problem("name", "must be 1 to 200 characters");
+        }
+        let region = Region::parse(fields.region).ok();
+        if region.is_none() {
+            problem("region", "must be a region code such as SH, ZJ or JX");
+        }
+        let company_type = match (kind, fields.company_type) {
+            (Some(OrgKind::Company), Some(t)) => {
+                let parsed = CompanyType::from_str(t).ok();
+                if parsed.is_none() {
+                    problem("company_type", "must be enterprise or team");
+                }
+                parsed
+            }
+            (Some(OrgKind::Company), None) => {
+                problem("company_type", "is required for a company");
+                None
+            }
+            (_, Some(_)) => {
+                problem("company_type", "applies to companies only");
+                None
+            }
+            (_, None) => None,
+        };
+        let needs_code = matches!(kind, Some(OrgKind::Company | OrgKind::Provider));
+        if needs_code && fields.credit_code.is_none() {
+            problem("credit_code", "is required for companies and providers");
+        }
+        let actual_controller = fields
+            .actual_controller
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if actual_controller.is_some_and(|c| c.chars().count() > 200) {
+            problem("actual_controller", "must be at most 200 characters");
+        }
+        if actual_controller.is_some() && kind == Some(OrgKind::Regulator) {
+            problem(
+                "actual_controller",
+                "applies to companies and providers only",
+            );
+        }
+        if !problems.is_empty() {
+            return Err(DomainError::Validation(problems));
+        }
+        let credit_code = fields
+            .credit_code
+            .map(CreditCode::parse)
+            .transpose()
+            .map_err(|e| DomainError::InvalidCreditCode(e.to_string()))?;
+        Ok(NewOrganization {
+            kind: kind.expect("checked above"),
+            name: name.to_owned(),
+            region: region.expect("checked above"),
+            credit_code,
+            company_type,
+            actual_controller: actual_controller.map(str::to_owned),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn company<'a>() -> OrganizationFields<'a> {
+        OrganizationFields {
+            kind: "company",
+            name: "Jiaxing Photonics",
+            region: "JX",
+            credit_code: Some("91350100M000100Y43"),
+            company_type: Some("enterprise"),
+            actual_controller: Some("Zhang San"),
+        }
+    }
+
+    #[test]
+    fn parses_a_company() {
+        let org = NewOrganization::parse(company()).unwrap();
+        assert_eq!(org.kind, OrgKind::Company);
+        assert_eq!(org.company_type, Some(CompanyType::Enterprise));
+    }
+
+    #[test]
+    fn reports_every_bad_field() {
+        let fields = OrganizationFields {
+            kind: "bank",
+            name: " ",
+            region: "sh",
+            ..company()
+        };
+        let Err(DomainError::Validation(problems)) = NewOrganization::parse(fields) else {
+            panic!("expected validation errors");
+        };
+        let names: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(names, ["kind", "name", "region", "company_type"]);
+    }
+
+    #[test]
+    fn a_company_needs_a_type_and_a_code() {
+        let fields = OrganizationFields {
+            company_type: None,
+            credit_code: None,
+            ..company()
+        };
+        assert!(matches!(
+            NewOrganization::parse(fields),
+            Err(DomainError::Validation(p)) if p.len() == 2
+        ));
+    }
+
+    #[test]
+    fn a_bad_code_has_its_own_error() {
+        let fields = OrganizationFields {
+            credit_code: Some("91350100M000100Y44"),
+            ..company()
+        };
+        assert!(matches!(
+            NewOrganization::parse(fields),
+            Err(DomainError::InvalidCreditCode(_))
+        ));
+    }
+
+    #[test]
+    fn regulators_register_their_own_region_only() {
+        let sh = Region::parse("SH").unwrap();
+        let zj = Region::parse("ZJ").unwrap();
+        let regulator = Actor {
+            sub: Uuid::nil(),
+            role: Role::Regulator,
+            region: Some(sh.clone()),
+        };
+        assert!(regulator.may_register(OrgKind::Company, &sh).is_ok());
+        assert!(regulator.may_register(OrgKind::Provider, &zj).is_err());
+        assert!(regulator.may_register(OrgKind::Regulator, &sh).is_err());
+    }
+}

@@ -1,0 +1,245 @@
+//! One error type for the API, rendered as `application/problem+json`
+//! (RFC 9457) with a stable `code`, and the catchers that give Rocket's own
+//! failures the same shape.
+
+use std::io::Cursor;
+use std::sync::Mutex;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::{self, Responder};
+use rocket::{Catcher, Request, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::DomainError;
+use crate::service::ServiceError;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field, as a dotted path (`redemption_ids[2]`).
+    pub field: String,
+    pub message: String,
+}
+
+/// A problem document: what every error response carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:voucher-ledger:problem:<code>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The stable machine code (api.md).
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// An error answer of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: Status,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldProblem>,
+    /// What went wrong inside, for the log only; never sent.
+    pub cause: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a message for people.
+    pub fn new(status: Status, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// Attaches an internal cause, logged with the request id.
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(Status::Unauthorized, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(Status::Forbidden, "forbidden", detail)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(Status::NotFound, "not_found", "no such resource")
+    }
+
+    pub fn validation(errors: Vec<FieldProblem>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            _ => "some fields are invalid".to_owned(),
+        };
+        ApiError {
+            errors,
+            ..Self::new(Status::UnprocessableEntity, "validation_failed", detail)
+        }
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            Status::ServiceUnavailable,
+            "unavailable",
+            "the database cannot be reached; retry shortly",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            Status::InternalServerError,
+            "internal_error",
+            "an unexpected error occurred; it has been logged",
+        )
+    }
+
+    /// The problem document of this error.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("urn:voucher-ledger:problem:{}", self.code),
+            title: self.status.reason_lossy().to_owned(),
+            status: self.status.code,
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: self.errors.clone(),
+        }
+    }
+
+    /// The problem document as JSON text.
+    pub fn body(&self) -> String {
+        serde_json::to_string(&self.problem()).expect("a problem serialises")
+    }
+
+    /// Remembers this error for the catcher that will answer the request,
+    /// so that guard and data-guard failures keep their code and detail.
+    pub fn stash(self, req: &Request<'_>) -> Self {
+        let slot = req.local_cache(|| StashedError(Mutex::new(None)));
+        *slot.0.lock().expect("stash lock") = Some(self.clone());
+        self
+    }
+}
+
+struct StashedError(Mutex<Option<ApiError>>);
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Validation(errors) => ApiError::validation(
+                errors
+                    .into_iter()
+                    .map(|e| FieldProblem {
+                        field: e.field,
+                        message: e.message,
+                    })
+                    .collect(),
+            ),
+            DomainError::InvalidCreditCode(detail) => {
+                ApiError::new(Status::UnprocessableEntity, "invalid_credit_code", detail)
+            }
+            DomainError::Forbidden(detail) => ApiError::forbidden(detail),
+            DomainError::NotFound => ApiError::not_found(),
+            DomainError::Conflict(detail) => ApiError::new(Status::Conflict, "conflict", detail),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Domain(e) => e.into(),
+            ServiceError::Unauthorized => ApiError::unauthorized("invalid client credentials"),
+            ServiceError::IdempotencyKeyReused => ApiError::new(
+                Status::UnprocessableEntity,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request",
+            ),
+            ServiceError::IdempotencyInProgress => ApiError::new(
+                Status::Conflict,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still being processed",
+            ),
+            ServiceError::Unavailable(cause) => ApiError::unavailable().with_cause(cause),
+            ServiceError::Internal(cause) => ApiError::internal().with_cause(cause),
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        if self.status.code >= 500 {
+            tracing::error!(
+                request_id = %crate::telemetry::request_id(req),
+                code = self.code,
+                cause = self.cause.as_deref().unwrap_or("-"),
+                "request failed"
+            );
+        }
+        let body = self.body();
+        let mut response = Response::build();
+        response
+            .status(self.status)
+            .header(problem_json())
+            .sized_body(body.len(), Cursor::new(body));
+        if self.status == Status::Unauthorized {
+            response.header(Header::new("WWW-Authenticate", "Bearer"));
+        }
+        if self.status == Status::ServiceUnavailable {
+            response.header(Header::new("Retry-After", "5"));
+        }
+        response.ok()
+    }
+}
+
+/// `application/problem+json`.
+pub fn problem_json() -> ContentType {
+    ContentType::new("application", "problem+json")
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[rocket::catch(default)]
+fn any_status(status: Status, req: &Request<'_>) -> ApiError {
+    let stashed = req
+        .local_cache(|| StashedError(Mutex::new(None)))
+        .0
+        .lock()
+        .expect("stash lock")
+        .clone();
+    if let Some(err) = stashed.filter(|e| e.status == status) {
+        return err;
+    }
+    match status.code {
+        400 => ApiError::new(status, "validation_failed", "the request is malformed"),
+        401 => ApiError::unauthorized("a valid bearer token is required"),
+        403 => ApiError::forbidden("not allowed"),
+        404 => ApiError::new(status, "not_found", "no such resource or route"),
+        413 => ApiError::new(
+            status,
+            "payload_too_large",
+            "the request body is over 64 KiB",
+        ),
+        415 => ApiError::new(status, "unsupported_media_type", "send application/json"),
+        422 => ApiError::new(status, "validation_failed", "the request body is invalid"),
+        503 => ApiError::unavailable(),
+        500..=599 => ApiError::internal(),
+        _ => ApiError::new(status, "validation_failed", status.reason_lossy()),
+    }
+}
+
+/// The catchers of the service: every status answers with a problem document.
+pub fn catchers() -> Vec<Catcher> {
+    rocket::catchers![any_status]
+}

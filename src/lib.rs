@@ -1,0 +1,99 @@
+//! The ledger behind the Yangtze River Delta innovation vouchers.
+//!
+//! Dependencies point one way: `api` → `service` → `domain`; `service` →
+//! `store`. [`build_rocket`] assembles the HTTP service; tests call it.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod service;
+pub mod store;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use rocket::fairing::AdHoc;
+use rocket::{Build, Rocket};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::JwtKeys;
+use crate::config::{Config, ConfigError};
+use crate::domain::Region;
+use crate::store::Db;
+
+/// What every request handler shares.
+pub struct App {
+    pub db: Db,
+    pub keys: JwtKeys,
+    /// The issuing regions of the programme.
+    pub regions: Arc<Vec<Region>>,
+    /// How long a request may hold an idempotency key before a retry may act.
+    pub idempotency_lease: chrono::Duration,
+    /// How long idempotency records are kept.
+    pub idempotency_retention: chrono::Duration,
+}
+
+impl App {
+    /// The shared state for `config`, `db` and the token signing `secret`.
+    pub fn new(config: &Config, db: Db, secret: &[u8]) -> Result<Self, ConfigError> {
+        let s = &config.settings;
+        let keys = JwtKeys::new(
+            secret,
+            &s.jwt_issuer,
+            &s.jwt_audience,
+            s.token_ttl_secs,
+            s.jwt_leeway_secs,
+        )
+        .map_err(|e| ConfigError {
+            key: "jwt_secret".into(),
+            message: e.to_string(),
+        })?;
+        Ok(App {
+            db,
+            keys,
+            regions: Arc::new(config.regions.clone()),
+            idempotency_lease: chrono::Duration::seconds(s.idempotency_lease_secs as i64),
+            idempotency_retention: chrono::Duration::hours(s.idempotency_retention_hours as i64),
+        })
+    }
+}
+
+/// The HTTP service: routes, OpenAPI and Swagger UI, catchers, request log
+/// and the background maintenance task.
+pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
+    rocket::custom(config.figment.clone())
+        .manage(app)
+        .mount("/", api::routes())
+        .mount(
+            "/",
+            SwaggerUi::new("/docs/<_..>").url("/openapi.json", api::ApiDoc::openapi()),
+        )
+        .register("/", error::catchers())
+        .attach(telemetry::RequestLog)
+        .attach(AdHoc::on_liftoff("maintenance", |rocket| {
+            Box::pin(async move {
+                if let Some(app) = rocket.state::<App>() {
+                    let db = app.db.clone();
+                    let retention = app.idempotency_retention;
+                    tokio::spawn(maintenance(db, retention));
+                }
+            })
+        }))
+}
+
+/// Hourly housekeeping while the server runs: purges idempotency records
+/// past their retention.
+async fn maintenance(db: Db, retention: chrono::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match service::idempotency::purge(&db, chrono::Utc::now() - retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "idempotency records purged"),
+            Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
+        }
+    }
+}

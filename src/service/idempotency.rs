@@ -1,0 +1,174 @@
+//! Idempotency keys: the first request with a key acts and its response is
+//! stored in the same transaction as its effect; later requests with the same
+//! key and body get that response again, without acting.
+//!
+//! A key is claimed by inserting its row with a random lease before the work
+//! starts. The work's transaction completes the row only if it still holds
+//! the lease, so a request whose lease was taken over (its server stalled or
+//! crashed past `lease` seconds) rolls back instead of acting twice.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
+};
+use uuid::Uuid;
+
+use super::{ServiceError, ServiceResult};
+use crate::store::entities::idempotency_keys::{self as keys, Column};
+use crate::store::Db;
+
+const IN_PROGRESS: &str = "in_progress";
+const DONE: &str = "done";
+
+/// A request as idempotency sees it.
+#[derive(Debug, Clone)]
+pub struct KeyedRequest {
+    /// The caller the key belongs to (token subject).
+    pub scope: String,
+    /// The `Idempotency-Key` header.
+    pub key: String,
+    /// SHA-256 of method, path and body, hex.
+    pub fingerprint: String,
+}
+
+/// A response kept for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The right to act for a key, held until completed or released.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    scope: String,
+    key: String,
+    token: Uuid,
+}
+
+/// What to do with a request.
+#[derive(Debug)]
+pub enum Claim {
+    /// First of its key: act, then complete the lease.
+    Fresh(Lease),
+    /// Seen before: answer this again.
+    Replay(StoredResponse),
+}
+
+/// Claims `request`'s key, or finds what an earlier request with it did.
+pub async fn claim(db: &Db, request: &KeyedRequest, lease: Duration) -> ServiceResult<Claim> {
+    for _ in 0..3 {
+        let token = Uuid::now_v7();
+        let now = Utc::now();
+        let row = keys::ActiveModel {
+            scope: Set(request.scope.clone()),
+            key: Set(request.key.clone()),
+            fingerprint: Set(request.fingerprint.clone()),
+            lease: Set(token),
+            state: Set(IN_PROGRESS.into()),
+            status_code: Set(None),
+            response_body: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let inserted = keys::Entity::insert(row)
+            .on_conflict_do_nothing()
+            .exec_without_returning(db.writer())
+            .await?;
+        if let TryInsertResult::Inserted(_) = inserted {
+            return Ok(Claim::Fresh(lease_of(request, token)));
+        }
+        let Some(existing) = keys::Entity::find_by_id((request.scope.clone(), request.key.clone()))
+            .one(db.writer())
+            .await?
+        else {
+            continue; // released meanwhile: try to claim it again
+        };
+        if existing.fingerprint != request.fingerprint {
+            return Err(ServiceError::IdempotencyKeyReused);
+        }
+        if existing.state == DONE {
+            return Ok(Claim::Replay(StoredResponse {
+                status: existing.status_code.unwrap_or(500) as u16,
+                body: existing.response_body.unwrap_or_default(),
+            }));
+        }
+        if existing.updated_at > now - lease {
+            return Err(ServiceError::IdempotencyInProgress);
+        }
+        // The holder stalled or crashed: take the key over.
+        let taken = keys::Entity::update_many()
+            .col_expr(Column::Lease, Expr::value(token))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(key_of(request))
+            .filter(Column::Lease.eq(existing.lease))
+            .filter(Column::State.eq(IN_PROGRESS))
+            .exec(db.writer())
+            .await?;
+        if taken.rows_affected == 1 {
+            return Ok(Claim::Fresh(lease_of(request, token)));
+        }
+    }
+    Err(ServiceError::IdempotencyInProgress)
+}
+
+/// Stores `response` for the lease's key, inside the transaction that acted.
+/// Fails (and the caller must roll back) when the lease was taken over.
+pub async fn complete<C: ConnectionTrait>(
+    txn: &C,
+    lease: &Lease,
+    response: &StoredResponse,
+) -> ServiceResult<()> {
+    let done = keys::Entity::update_many()
+        .col_expr(Column::State, Expr::value(DONE))
+        .col_expr(Column::StatusCode, Expr::value(response.status as i32))
+        .col_expr(Column::ResponseBody, Expr::value(response.body.clone()))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Scope.eq(&lease.scope))
+        .filter(Column::Key.eq(&lease.key))
+        .filter(Column::Lease.eq(lease.token))
+        .filter(Column::State.eq(IN_PROGRESS))
+        .exec(txn)
+        .await?;
+    if done.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ServiceError::IdempotencyInProgress)
+    }
+}
+
+/// Gives a key up after a transient failure, so that a retry acts.
+pub async fn release(db: &Db, lease: &Lease) -> ServiceResult<()> {
+    keys::Entity::delete_many()
+        .filter(Column::Scope.eq(&lease.scope))
+        .filter(Column::Key.eq(&lease.key))
+        .filter(Column::Lease.eq(lease.token))
+        .filter(Column::State.eq(IN_PROGRESS))
+        .exec(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// Deletes the records of keys first used before `before`; returns how many.
+pub async fn purge(db: &Db, before: DateTime<Utc>) -> ServiceResult<u64> {
+    let purged = keys::Entity::delete_many()
+        .filter(Column::CreatedAt.lt(before))
+        .exec(db.writer())
+        .await?;
+    Ok(purged.rows_affected)
+}
+
+fn lease_of(request: &KeyedRequest, token: Uuid) -> Lease {
+    Lease {
+        scope: request.scope.clone(),
+        key: request.key.clone(),
+        token,
+    }
+}
+
+fn key_of(request: &KeyedRequest) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(Column::Scope.eq(&request.scope))
+        .add(Column::Key.eq(&request.key))
+}

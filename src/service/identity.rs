@@ -1,0 +1,242 @@
+//! Organisations, credentials and authentication.
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use chrono::Utc;
+use rand::RngCore;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use std::str::FromStr;
+use std::sync::LazyLock;
+use uuid::Uuid;
+
+use super::{now, ServiceError, ServiceResult};
+use crate::domain::{
+    Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role,
+};
+use crate::store::entities::{credentials, organizations};
+use crate::store::{self, Db};
+
+/// A registered organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: Uuid,
+    pub kind: OrgKind,
+    pub name: String,
+    pub region: Region,
+    pub credit_code: Option<String>,
+    pub company_type: Option<CompanyType>,
+    pub actual_controller: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// A client id and its secret in clear text: shown once, stored only hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// Registers an organisation and its credentials. `regions` are the issuing
+/// regions known to the programme.
+pub async fn register_organization<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    new: NewOrganization,
+    regions: &[Region],
+) -> ServiceResult<(Organization, ClientCredentials)> {
+    actor.may_register(new.kind, &new.region)?;
+    if !regions.contains(&new.region) {
+        return Err(DomainError::field("region", format!("unknown region {}", new.region)).into());
+    }
+    let org = Organization {
+        id: Uuid::now_v7(),
+        kind: new.kind,
+        name: new.name,
+        region: new.region,
+        credit_code: new.credit_code.as_ref().map(CreditCode::to_string),
+        company_type: new.company_type,
+        actual_controller: new.actual_controller,
+        created_at: now(),
+    };
+    let row = organizations::ActiveModel {
+        id: Set(org.id),
+        kind: Set(org.kind.as_str().into()),
+        name: Set(org.name.clone()),
+        region: Set(org.region.as_str().into()),
+        credit_code: Set(org.credit_code.clone()),
+        company_type: Set(org.company_type.map(|t| t.as_str().into())),
+        actual_controller: Set(org.actual_controller.clone()),
+        created_at: Set(org.created_at),
+    };
+    let inserted = organizations::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await;
+    if let Err(err) = inserted {
+        return Err(if store::is_unique_violation(&err) {
+            DomainError::Conflict(format!(
+                "a {} with this credit code is already registered",
+                org.kind
+            ))
+            .into()
+        } else {
+            err.into()
+        });
+    }
+    let credentials = issue_credentials(
+        txn,
+        org.id,
+        org.kind.role(),
+        Some(&org.region),
+        Some(org.id),
+    )
+    .await?;
+    Ok((org, credentials))
+}
+
+/// Reads an organisation the actor may see.
+pub async fn find_organization(db: &Db, actor: &Actor, id: Uuid) -> ServiceResult<Organization> {
+    let model = organizations::Entity::find_by_id(id)
+        .one(db.reader())
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let org = to_organization(model)?;
+    if actor.may_see_organization(org.id, &org.region) {
+        Ok(org)
+    } else {
+        Err(DomainError::NotFound.into())
+    }
+}
+
+/// Creates an operator (admin) credential.
+pub async fn create_admin(db: &Db) -> ServiceResult<ClientCredentials> {
+    issue_credentials(db.writer(), Uuid::now_v7(), Role::Admin, None, None).await
+}
+
+/// Checks client credentials and returns who they belong to. The hash is
+/// verified on a blocking thread; unknown clients cost the same time as
+/// known ones, so a caller cannot probe for client ids.
+pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> ServiceResult<Actor> {
+    let found = credentials::Entity::find_by_id(client_id.to_owned())
+        .one(db.reader())
+        .await?;
+    let hash = found
+        .as_ref()
+        .map(|c| c.secret_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let secret = client_secret.to_owned();
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(secret.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let credential = found
+        .filter(|_| matches)
+        .ok_or(ServiceError::Unauthorized)?;
+    let role = Role::from_str(&credential.role)
+        .map_err(|_| ServiceError::Internal(format!("stored role {}", credential.role)))?;
+    let region = credential
+        .region
+        .as_deref()
+        .map(Region::parse)
+        .transpose()?;
+    Ok(Actor {
+        sub: credential.subject,
+        role,
+        region,
+    })
+}
+
+/// A hash to verify against when the client id is unknown.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_secret("not a real secret"));
+
+async fn issue_credentials<C: ConnectionTrait>(
+    conn: &C,
+    subject: Uuid,
+    role: Role,
+    region: Option<&Region>,
+    organization_id: Option<Uuid>,
+) -> ServiceResult<ClientCredentials> {
+    let client_id = format!("vl_{}", random_hex(12));
+    let client_secret = random_hex(32);
+    let secret = client_secret.clone();
+    let secret_hash = tokio::task::spawn_blocking(move || hash_secret(&secret))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let row = credentials::ActiveModel {
+        client_id: Set(client_id.clone()),
+        secret_hash: Set(secret_hash),
+        subject: Set(subject),
+        role: Set(role.as_str().into()),
+        region: Set(region.map(|r| r.as_str().into())),
+        organization_id: Set(organization_id),
+        created_at: Set(now()),
+    };
+    credentials::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(ClientCredentials {
+        client_id,
+        client_secret,
+    })
+}
+
+fn hash_secret(secret: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .expect("Argon2id hashing with default parameters")
+        .to_string()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+fn to_organization(model: organizations::Model) -> ServiceResult<Organization> {
+    let corrupt = |what: &str| {
+        ServiceError::Internal(format!("stored organisation {}: bad {what}", model.id))
+    };
+    Ok(Organization {
+        id: model.id,
+        kind: OrgKind::from_str(&model.kind).map_err(|_| corrupt("kind"))?,
+        name: model.name.clone(),
+        region: Region::parse(&model.region).map_err(|_| corrupt("region"))?,
+        credit_code: model.credit_code.clone(),
+        company_type: model
+            .company_type
+            .as_deref()
+            .map(CompanyType::from_str)
+            .transpose()
+            .map_err(|_| corrupt("company type"))?,
+        actual_controller: model.actual_controller.clone(),
+        created_at: model.created_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_stored_as_argon2id() {
+        let hash = hash_secret("s3cret");
+        assert!(hash.starts_with("$argon2id$"));
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"s3cret", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"other", &parsed)
+            .is_err());
+    }
+}

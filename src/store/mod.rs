@@ -1,0 +1,149 @@
+//! Persistence: the connection pools, the entities and their queries.
+
+pub mod entities;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// Connections for reads (SQLite) or for everything (PostgreSQL).
+    pub pool_size: u32,
+    /// How long a writer waits for SQLite's lock, and a request for a connection.
+    pub busy_timeout: Duration,
+    /// SQLite `synchronous=FULL` (durable) rather than `NORMAL`.
+    pub sqlite_synchronous_full: bool,
+}
+
+/// The database: a read pool and a write pool. On SQLite the write pool is a
+/// single connection that starts its transactions with `BEGIN IMMEDIATE`
+/// (SQLite has one writer; more writer connections only add lock waits). On
+/// PostgreSQL both are the same pool.
+#[derive(Debug, Clone)]
+pub struct Db {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+}
+
+impl Db {
+    /// Connects both pools; the SQLite file is created when missing.
+    pub async fn connect(settings: &DbSettings) -> Result<Self, DbErr> {
+        let is_sqlite = settings.url.starts_with("sqlite:");
+        let read = Database::connect(options(settings, settings.pool_size)).await?;
+        let write = if is_sqlite {
+            Database::connect(options(settings, 1)).await?
+        } else {
+            read.clone()
+        };
+        Ok(Db { read, write })
+    }
+
+    /// The pool for reads outside a transaction.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// The pool for single-statement writes outside a transaction.
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.write
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> DbBackend {
+        self.read.get_database_backend()
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so that a
+    /// read-then-write never fails to upgrade its lock; on PostgreSQL rows
+    /// are locked with `SELECT … FOR UPDATE` where a transaction reads what it
+    /// then changes.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.write
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.read.ping().await
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.write, None).await
+    }
+
+    /// Closes both pools.
+    pub async fn close(&self) -> Result<(), DbErr> {
+        self.read.close_by_ref().await?;
+        self.write.close_by_ref().await
+    }
+}
+
+fn options(settings: &DbSettings, max_connections: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    let busy = settings.busy_timeout;
+    let synchronous = if settings.sqlite_synchronous_full {
+        SqliteSynchronous::Full
+    } else {
+        SqliteSynchronous::Normal
+    };
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(busy)
+        .acquire_timeout(busy)
+        .test_before_acquire(false)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(synchronous)
+                .busy_timeout(busy)
+                .foreign_keys(true)
+        });
+    options
+}
+
+/// True when the error means the database cannot be reached (as opposed to a
+/// query that failed): such requests are answered with 503 and may be retried.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(db) => {
+                    // PostgreSQL: the server is shutting down or refusing connections.
+                    let code = db.code().unwrap_or_default();
+                    code.starts_with("08") || code.starts_with("57P")
+                        // SQLite: SQLITE_BUSY after the busy timeout.
+                        || code == "5"
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// True when the error is a unique-constraint violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
