@@ -111,7 +111,7 @@ mod tests {
         );
         assert_eq!(
             CreditCode::parse("９1350100M000100Y43"),
-            Err(CreditCodeError::Length)
+            Err(CreditCodeError::Character)
         );
     }
 

@@ -76,7 +76,8 @@ pub async fn claim(db: &Db, request: &KeyedRequest, lease: Duration) -> ServiceR
             .on_conflict_do_nothing()
             .exec_without_returning(db.writer())
             .await?;
-        if let TryInsertResult::Inserted(_) = inserted {
+        // A conflict may come back as `Conflicted` or as zero rows inserted.
+        if let TryInsertResult::Inserted(1) = inserted {
             return Ok(Claim::Fresh(lease_of(request, token)));
         }
         let Some(existing) = keys::Entity::find_by_id((request.scope.clone(), request.key.clone()))

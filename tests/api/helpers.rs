@@ -1,0 +1,299 @@
+//! Builds the service on a fresh database and talks to it.
+
+use std::sync::Arc;
+
+use rocket::figment::providers::Serialized;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::{json, Value};
+use uuid::Uuid;
+use voucher_ledger::config::{self, Config};
+use voucher_ledger::domain::CreditCode;
+use voucher_ledger::service::identity::{self, ClientCredentials};
+use voucher_ledger::store::Db;
+use voucher_ledger::{build_rocket, App};
+
+/// The token secret of every test server.
+pub const SECRET: &str = "integration-tests-signing-key-0123456789abcdef";
+
+/// A running service on its own database.
+pub struct TestApp {
+    pub client: Arc<Client>,
+    pub db: Db,
+    pub database_url: String,
+    pub admin: ClientCredentials,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// An answer: status, headers of interest, and the JSON body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: Status,
+    pub content_type: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts a problem+json answer with `status` and `code`.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.code, status, "status of {}", self.text);
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status);
+        for field in ["type", "title", "detail"] {
+            assert!(
+                self.body[field].is_string(),
+                "{field} missing in {}",
+                self.text
+            );
+        }
+    }
+}
+
+/// A request to send.
+pub struct Req<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub token: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub body: Option<String>,
+    pub content_type: Option<ContentType>,
+}
+
+impl TestApp {
+    /// A new service on a new, migrated database.
+    pub async fn spawn() -> TestApp {
+        let (database_url, dir) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(base) => (fresh_postgres_database(&base).await, None),
+            Err(_) => {
+                let dir = tempfile::tempdir().expect("a temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                (url, Some(dir))
+            }
+        };
+        let figment = config::figment(std::path::Path::new("config"))
+            .merge(Serialized::global("database_url", &database_url))
+            .merge(Serialized::global("jwt_secret", SECRET))
+            .merge(Serialized::global("log_format", "text"));
+        let config = Config::from_figment(figment).expect("test configuration");
+        let db = Db::connect(&config.db_settings()).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let admin = identity::create_admin(&db).await.expect("admin");
+        let app = App::new(&config, db.clone(), SECRET.as_bytes()).expect("app");
+        let client = Client::untracked(build_rocket(&config, app))
+            .await
+            .expect("rocket");
+        TestApp {
+            client: Arc::new(client),
+            db,
+            database_url,
+            admin,
+            _dir: dir,
+        }
+    }
+
+    /// Sends a request.
+    pub async fn send(&self, req: Req<'_>) -> Answer {
+        send(&self.client, req).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(Req {
+            method: "GET",
+            path,
+            token: Some(token),
+            key: None,
+            body: None,
+            content_type: None,
+        })
+        .await
+    }
+
+    /// A JSON `POST` with a bearer token and an idempotency key.
+    pub async fn post(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+        self.send(Req {
+            method: "POST",
+            path,
+            token: Some(token),
+            key: Some(key),
+            body: Some(body.to_string()),
+            content_type: Some(ContentType::JSON),
+        })
+        .await
+    }
+
+    /// A token for client credentials, asserting that they work.
+    pub async fn token(&self, credentials: &ClientCredentials) -> String {
+        let answer = self
+            .send(Req {
+                method: "POST",
+                path: "/api/v1/auth/token",
+                token: None,
+                key: None,
+                body: Some(
+                    json!({"client_id": credentials.client_id, "client_secret": credentials.client_secret})
+                        .to_string(),
+                ),
+                content_type: Some(ContentType::JSON),
+            })
+            .await;
+        assert_eq!(answer.status, Status::Ok, "{}", answer.text);
+        answer.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token(&self.admin.clone()).await
+    }
+
+    /// Registers an organisation as `token`, asserting 201; returns its id
+    /// and a token of its own.
+    pub async fn register(&self, token: &str, body: Value) -> (Uuid, String) {
+        let answer = self
+            .post("/api/v1/organizations", token, &new_key(), &body)
+            .await;
+        assert_eq!(answer.status, Status::Created, "{}", answer.text);
+        let credentials = ClientCredentials {
+            client_id: answer.body["client_id"].as_str().unwrap().into(),
+            client_secret: answer.body["client_secret"].as_str().unwrap().into(),
+        };
+        let id = Uuid::parse_str(answer.body["id"].as_str().unwrap()).unwrap();
+        (id, self.token(&credentials).await)
+    }
+
+    /// A regulator of `region`, registered by the admin.
+    pub async fn regulator(&self, region: &str) -> (Uuid, String) {
+        let admin = self.admin_token().await;
+        self.register(
+            &admin,
+            json!({"kind": "regulator", "name": format!("{region} 科委"), "region": region}),
+        )
+        .await
+    }
+
+    /// Counts the rows of `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .reader()
+            .query_one_raw(Statement::from_string(
+                self.db.backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+/// Sends a request through a shared client (usable from spawned tasks).
+pub async fn send(client: &Client, req: Req<'_>) -> Answer {
+    let method = req.method.parse().expect("a method");
+    let mut request = client.req(method, req.path.to_owned());
+    if let Some(token) = req.token {
+        request.add_header(Header::new("Authorization", format!("Bearer {token}")));
+    }
+    if let Some(key) = req.key {
+        request.add_header(Header::new("Idempotency-Key", key.to_owned()));
+    }
+    if let Some(ct) = req.content_type {
+        request.add_header(ct);
+    }
+    if let Some(body) = req.body {
+        request.set_body(body);
+    }
+    let response = request.dispatch().await;
+    let status = response.status();
+    let content_type = response
+        .content_type()
+        .map(|ct| format!("{}/{}", ct.top(), ct.sub()));
+    let headers = response
+        .headers()
+        .iter()
+        .map(|h| (h.name().to_string(), h.value().to_string()))
+        .collect();
+    let text = response.into_string().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        content_type,
+        headers,
+        body,
+        text,
+    }
+}
+
+/// A fresh idempotency key.
+pub fn new_key() -> String {
+    Uuid::now_v7().to_string()
+}
+
+/// A valid, unique credit code.
+pub fn credit_code() -> String {
+    let digits: String = Uuid::now_v7()
+        .simple()
+        .to_string()
+        .chars()
+        .rev()
+        .filter(|c| c.is_ascii_digit())
+        .take(9)
+        .collect();
+    let body = format!("91330400{digits:0>9}");
+    CreditCode::with_check_character(&body).unwrap().to_string()
+}
+
+/// A company registration body.
+pub fn company(region: &str) -> Value {
+    json!({
+        "kind": "company",
+        "name": "嘉兴光子科技有限公司",
+        "region": region,
+        "credit_code": credit_code(),
+        "company_type": "enterprise",
+        "actual_controller": "Zhang San",
+    })
+}
+
+/// A provider registration body.
+pub fn provider(region: &str) -> Value {
+    json!({
+        "kind": "provider",
+        "name": "上海测试技术研究院",
+        "region": region,
+        "credit_code": credit_code(),
+    })
+}
+
+async fn fresh_postgres_database(base: &str) -> String {
+    let admin = Database::connect(base)
+        .await
+        .expect("TEST_DATABASE_URL must reach PostgreSQL");
+    let name = format!("vl_test_{}", Uuid::now_v7().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create a test database");
+    admin.close().await.ok();
+    let (prefix, query) = match base.split_once('?') {
+        Some((p, q)) => (p, format!("?{q}")),
+        None => (base, String::new()),
+    };
+    let server = prefix.rsplit_once('/').map(|(s, _)| s).unwrap_or(prefix);
+    format!("{server}/{name}{query}")
+}

@@ -1,0 +1,9 @@
+//! Integration tests through HTTP, on a fresh database per test: a SQLite
+//! file by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+mod errors;
+mod helpers;
+mod idempotency;
+mod identity;
+mod organizations;
+mod service;
