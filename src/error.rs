@@ -11,7 +11,7 @@ use rocket::{Catcher, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::DomainError;
+use crate::domain::{DomainError, Refusal};
 use crate::service::ServiceError;
 
 /// One invalid field of a request.
@@ -151,6 +151,14 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden(detail) => ApiError::forbidden(detail),
             DomainError::NotFound => ApiError::not_found(),
             DomainError::Conflict(detail) => ApiError::new(Status::Conflict, "conflict", detail),
+            DomainError::Refused(refusal, detail) => {
+                let status = if refusal == Refusal::InvalidState {
+                    Status::Conflict
+                } else {
+                    Status::UnprocessableEntity
+                };
+                ApiError::new(status, refusal.code(), detail)
+            }
         }
     }
 }

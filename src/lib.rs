@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod ledger;
 pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -7,6 +7,7 @@ use rocket::Request;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::domain::money::AMOUNT_ERROR;
 use crate::error::{ApiError, FieldProblem};
 
 /// A parsed JSON body. An empty body reads as `{}`.
@@ -83,7 +84,12 @@ pub fn parse<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
         }
         let message = strip_position(&inner.to_string());
         let field = if path == "." { String::new() } else { path };
-        ApiError::validation(vec![FieldProblem { field, message }])
+        let amount = message.starts_with(AMOUNT_ERROR);
+        let mut err = ApiError::validation(vec![FieldProblem { field, message }]);
+        if amount {
+            err.code = "invalid_amount";
+        }
+        err
     })?;
     de.end()
         .map_err(|e| malformed(format!("the body is not valid JSON: {e}")))?;

@@ -7,6 +7,47 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// A business rule that refused a request; each has its own API code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    InvalidAmount,
+    InvalidState,
+    InsufficientBalance,
+    BudgetExceeded,
+    AnnualCapExceeded,
+    ShareExceeded,
+    ProviderNotAdmitted,
+    CategoryNotEligible,
+    RelatedParty,
+    VoucherExpired,
+    ClaimDeadlinePassed,
+    DuplicateContract,
+    DuplicateInvoice,
+    CrossRegionBudgetExceeded,
+}
+
+impl Refusal {
+    /// The stable machine code of api.md.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::InvalidAmount => "invalid_amount",
+            Refusal::InvalidState => "invalid_state",
+            Refusal::InsufficientBalance => "insufficient_balance",
+            Refusal::BudgetExceeded => "budget_exceeded",
+            Refusal::AnnualCapExceeded => "annual_cap_exceeded",
+            Refusal::ShareExceeded => "share_exceeded",
+            Refusal::ProviderNotAdmitted => "provider_not_admitted",
+            Refusal::CategoryNotEligible => "category_not_eligible",
+            Refusal::RelatedParty => "related_party",
+            Refusal::VoucherExpired => "voucher_expired",
+            Refusal::ClaimDeadlinePassed => "claim_deadline_passed",
+            Refusal::DuplicateContract => "duplicate_contract",
+            Refusal::DuplicateInvoice => "duplicate_invoice",
+            Refusal::CrossRegionBudgetExceeded => "cross_region_budget_exceeded",
+        }
+    }
+}
+
 /// A rule of the domain that a request broke.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -25,6 +66,9 @@ pub enum DomainError {
     /// A uniqueness rule would be broken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A business rule refused the request.
+    #[error("{code}: {detail}", code = .0.code(), detail = .1)]
+    Refused(Refusal, String),
 }
 
 impl DomainError {
@@ -34,5 +78,10 @@ impl DomainError {
             field: field.into(),
             message: message.into(),
         }])
+    }
+
+    /// A refusal with a message for people.
+    pub fn refused(refusal: Refusal, detail: impl Into<String>) -> Self {
+        DomainError::Refused(refusal, detail.into())
     }
 }

@@ -1,9 +1,12 @@
 //! Domain types and rules, free of HTTP and database types.
 
+pub mod clock;
 pub mod credit_code;
 pub mod error;
 pub mod identity;
+pub mod money;
 
 pub use credit_code::CreditCode;
-pub use error::DomainError;
+pub use error::{DomainError, Refusal};
 pub use identity::{Actor, CompanyType, NewOrganization, OrgKind, Region, Role};
+pub use money::{Amount, Money};

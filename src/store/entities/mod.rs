@@ -1,5 +1,15 @@
 //! SeaORM entities: one module per table.
 
+pub mod accounts;
+pub mod admissions;
+pub mod applications;
+pub mod budgets;
+pub mod claim_redemptions;
+pub mod claims;
 pub mod credentials;
 pub mod idempotency_keys;
 pub mod organizations;
+pub mod postings;
+pub mod redemptions;
+pub mod transfers;
+pub mod vouchers;

@@ -1,0 +1,99 @@
+//! The invariants of product.md §6, checked with SQL over the whole ledger.
+
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+/// One broken invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Which rule.
+    pub rule: &'static str,
+    /// What breaks it (an id, or region and year).
+    pub subject: String,
+}
+
+/// Each rule, as a query returning the subjects that break it.
+const RULES: &[(&str, &str)] = &[
+    (
+        "every transfer has two or more postings summing to zero",
+        "SELECT t.id AS subject FROM transfers t \
+         LEFT JOIN postings p ON p.transfer_id = t.id \
+         GROUP BY t.id HAVING COUNT(p.leg) < 2 OR COALESCE(SUM(p.amount), 0) <> 0",
+    ),
+    (
+        "every posting belongs to a transfer",
+        "SELECT p.transfer_id AS subject FROM postings p \
+         LEFT JOIN transfers t ON t.id = p.transfer_id WHERE t.id IS NULL",
+    ),
+    (
+        "an account's balance and totals equal the sum of its postings",
+        "SELECT a.id AS subject FROM accounts a \
+         LEFT JOIN postings p ON p.account_id = a.id \
+         GROUP BY a.id, a.balance, a.credited, a.debited \
+         HAVING a.balance <> COALESCE(SUM(p.amount), 0) \
+            OR a.credited <> COALESCE(SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END), 0) \
+            OR a.debited <> COALESCE(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END), 0)",
+    ),
+    (
+        "no budget, voucher, hold, payable or paid balance is negative",
+        "SELECT id AS subject FROM accounts WHERE kind <> 'outside' AND balance < 0",
+    ),
+    (
+        "per region and year, appropriated = unissued + vouchers + holds + payable + paid",
+        "SELECT region || '-' || CAST(year AS TEXT) AS subject FROM accounts \
+         GROUP BY region, year HAVING SUM(balance) <> 0",
+    ),
+    (
+        "a budget's appropriated total equals what came from outside",
+        "SELECT b.region || '-' || CAST(b.year AS TEXT) AS subject FROM budgets b \
+         LEFT JOIN accounts o ON o.region = b.region AND o.year = b.year AND o.kind = 'outside' \
+         WHERE b.appropriated <> -COALESCE(o.balance, 0)",
+    ),
+    (
+        "a voucher's face value = available + held + redeemed + expired + revoked",
+        "SELECT v.id AS subject FROM vouchers v \
+         LEFT JOIN accounts av ON av.owner_id = v.id AND av.kind = 'voucher' \
+         LEFT JOIN accounts ah ON ah.owner_id = v.id AND ah.kind = 'hold' \
+         WHERE av.id IS NULL OR ah.id IS NULL \
+            OR v.face_value <> av.balance + ah.balance + v.redeemed + v.expired + v.revoked",
+    ),
+    (
+        "a voucher's hold equals its held redemptions",
+        "SELECT v.id AS subject FROM vouchers v \
+         JOIN accounts ah ON ah.owner_id = v.id AND ah.kind = 'hold' \
+         WHERE ah.balance <> COALESCE((SELECT SUM(r.amount) FROM redemptions r \
+               WHERE r.voucher_id = v.id AND r.status = 'held'), 0)",
+    ),
+    (
+        "a voucher's redeemed total equals its completed redemptions",
+        "SELECT v.id AS subject FROM vouchers v \
+         WHERE v.redeemed <> COALESCE((SELECT SUM(r.completed_amount) FROM redemptions r \
+               WHERE r.voucher_id = v.id AND r.status = 'completed'), 0)",
+    ),
+    (
+        "a paid claim's amount was paid out, and nothing else was",
+        "SELECT r.region AS subject FROM (SELECT region, SUM(amount) AS paid FROM claims \
+         WHERE status = 'paid' GROUP BY region) r \
+         LEFT JOIN (SELECT region, SUM(balance) AS paid FROM accounts WHERE kind = 'paid' \
+         GROUP BY region) a ON a.region = r.region WHERE r.paid <> COALESCE(a.paid, 0)",
+    ),
+];
+
+/// Checks every invariant; returns what is broken (empty when all hold).
+pub async fn check<C: ConnectionTrait>(conn: &C) -> Result<Vec<Violation>, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut violations = Vec::new();
+    for (rule, sql) in RULES {
+        let rows = conn
+            .query_all_raw(Statement::from_string(backend, *sql))
+            .await?;
+        for row in rows {
+            // Subjects are ids (UUIDs; a BLOB on SQLite) or region-year text.
+            let subject = match row.try_get::<uuid::Uuid>("", "subject") {
+                Ok(id) => id.to_string(),
+                Err(_) => row.try_get::<String>("", "subject")?,
+            };
+            violations.push(Violation { rule, subject });
+        }
+    }
+    Ok(violations)
+}

@@ -1,0 +1,25 @@
+//! A company's application for a voucher.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "applications")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub region: String,
+    pub year: i32,
+    pub amount: i64,
+    pub purpose: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub voucher_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub decided_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

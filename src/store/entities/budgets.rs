@@ -1,0 +1,22 @@
+//! A region's budget for one fiscal year, with its running totals.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "budgets")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub region: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub year: i32,
+    pub appropriated: i64,
+    pub issued: i64,
+    pub returned: i64,
+    pub voucher_seq: i64,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,25 @@
+//! A provider's settlement claim over completed redemptions.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "claims")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub region: String,
+    pub provider_id: Uuid,
+    pub invoice_no: String,
+    pub amount: i64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub bank_reference: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub decided_at: Option<DateTimeUtc>,
+    pub paid_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
