@@ -5,6 +5,7 @@ pub mod credit_code;
 pub mod error;
 pub mod identity;
 pub mod money;
+pub mod programme;
 
 pub use credit_code::CreditCode;
 pub use error::{DomainError, Refusal};

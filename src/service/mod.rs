@@ -2,7 +2,12 @@
 //! idempotency outcome.
 
 pub mod idempotency;
+pub mod claims;
+pub mod expiry;
 pub mod identity;
+pub mod programme;
+pub mod redemptions;
+pub mod vouchers;
 
 use sea_orm::DbErr;
 
@@ -58,4 +63,77 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// Maps a ledger refusal to the refusal of the domain; anything else is a bug.
+impl From<crate::ledger::LedgerError> for ServiceError {
+    fn from(err: crate::ledger::LedgerError) -> Self {
+        use crate::domain::Refusal;
+        use crate::ledger::{AccountKind, LedgerError};
+        match err {
+            LedgerError::Insufficient(AccountKind::Voucher) => DomainError::refused(
+                Refusal::InsufficientBalance,
+                "the voucher's available balance is too small",
+            )
+            .into(),
+            LedgerError::Insufficient(AccountKind::Budget) => DomainError::refused(
+                Refusal::BudgetExceeded,
+                "the region's unissued budget for the year is too small",
+            )
+            .into(),
+            LedgerError::Insufficient(kind) => {
+                ServiceError::Internal(format!("ledger: insufficient balance on a {kind} account"))
+            }
+            LedgerError::Malformed(why) => ServiceError::Internal(format!("ledger: {why}")),
+            LedgerError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// A page request: at most `limit` items after `cursor` (an id).
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after: Option<uuid::Uuid>,
+}
+
+/// A page of items and the cursor of the next page.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in id order.
+    pub fn from_rows(mut rows: Vec<T>, request: PageRequest, id: impl Fn(&T) -> uuid::Uuid) -> Self {
+        let more = rows.len() as u64 > request.limit;
+        rows.truncate(request.limit as usize);
+        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
+        Page { items: rows, next_cursor }
+    }
+
+    /// The same page with its items converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
+/// Who acts and when: what every state change is given.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: crate::domain::Actor,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// A text field that must be present, trimmed and at most `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(DomainError::field(field, format!("must be 1 to {max} characters")));
+    }
+    Ok(value.to_owned())
 }
