@@ -48,6 +48,7 @@ pub struct Settings {
     pub regions: Vec<String>,
     pub idempotency_retention_hours: u64,
     pub idempotency_lease_secs: u64,
+    pub expiry_interval_secs: u64,
     pub log_format: String,
 }
 
@@ -236,6 +237,12 @@ impl Settings {
             return Err(ConfigError::new(
                 "idempotency_lease_secs",
                 "must be between 1 and 3600",
+            ));
+        }
+        if !(10..=86_400).contains(&self.expiry_interval_secs) {
+            return Err(ConfigError::new(
+                "expiry_interval_secs",
+                "must be between 10 and 86400",
             ));
         }
         if !["text", "json"].contains(&self.log_format.as_str()) {

@@ -22,6 +22,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
 use crate::config::{Config, ConfigError};
+use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::Region;
 use crate::store::Db;
 
@@ -35,6 +36,10 @@ pub struct App {
     pub idempotency_lease: chrono::Duration,
     /// How long idempotency records are kept.
     pub idempotency_retention: chrono::Duration,
+    /// Where time comes from (tests move it).
+    pub clock: Arc<dyn Clock>,
+    /// How often the expiry job runs inside the server.
+    pub expiry_interval: std::time::Duration,
 }
 
 impl App {
@@ -58,6 +63,8 @@ impl App {
             regions: Arc::new(config.regions.clone()),
             idempotency_lease: chrono::Duration::seconds(s.idempotency_lease_secs as i64),
             idempotency_retention: chrono::Duration::hours(s.idempotency_retention_hours as i64),
+            clock: Arc::new(SystemClock),
+            expiry_interval: std::time::Duration::from_secs(s.expiry_interval_secs),
         })
     }
 }
@@ -77,17 +84,45 @@ pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
         .attach(AdHoc::on_liftoff("maintenance", |rocket| {
             Box::pin(async move {
                 if let Some(app) = rocket.state::<App>() {
-                    let db = app.db.clone();
-                    let retention = app.idempotency_retention;
-                    tokio::spawn(maintenance(db, retention));
+                    tokio::spawn(purge_idempotency(app.db.clone(), app.idempotency_retention));
+                    tokio::spawn(expire(
+                        app.db.clone(),
+                        app.clock.clone(),
+                        app.expiry_interval,
+                    ));
                 }
             })
         }))
 }
 
-/// Hourly housekeeping while the server runs: purges idempotency records
-/// past their retention.
-async fn maintenance(db: Db, retention: chrono::Duration) {
+/// Runs the expiry job on a schedule while the server runs. Each run is one
+/// transaction; a run that finds nothing due changes nothing.
+async fn expire(db: Db, clock: Arc<dyn Clock>, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let now = clock.now();
+        let result = async {
+            let txn = db.begin_write().await?;
+            let report = service::expiry::run(&txn, now, now).await?;
+            txn.commit().await?;
+            Ok::<_, service::ServiceError>(report)
+        }
+        .await;
+        match result {
+            Ok(r) if r == service::expiry::ExpiryReport::default() => {}
+            Ok(r) => tracing::info!(
+                vouchers = r.vouchers_expired,
+                holds = r.holds_expired,
+                "expiry run"
+            ),
+            Err(e) => tracing::warn!(error = %e, "expiry run failed"),
+        }
+    }
+}
+
+/// Hourly: purges idempotency records past their retention.
+async fn purge_idempotency(db: Db, retention: chrono::Duration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;

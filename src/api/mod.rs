@@ -1,12 +1,19 @@
 //! The HTTP API: one module per resource, the shared body and idempotency
 //! machinery, and the OpenAPI description.
 
+pub mod admin;
+pub mod applications;
 pub mod body;
+pub mod claims;
+pub mod common;
 pub mod health;
 pub mod idempotent;
 pub mod organizations;
+pub mod programme;
+pub mod redemptions;
 pub mod reply;
 pub mod tokens;
+pub mod vouchers;
 
 use rocket::Route;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -19,6 +26,29 @@ pub fn routes() -> Vec<Route> {
         tokens::issue_token,
         organizations::create,
         organizations::read,
+        programme::appropriate,
+        programme::read_budget,
+        programme::admit,
+        applications::submit,
+        applications::approve,
+        applications::reject,
+        applications::list,
+        applications::read,
+        vouchers::list,
+        vouchers::read,
+        vouchers::revoke,
+        redemptions::hold,
+        redemptions::complete,
+        redemptions::cancel,
+        redemptions::list,
+        redemptions::read,
+        claims::submit,
+        claims::approve,
+        claims::reject,
+        claims::pay,
+        claims::list,
+        claims::read,
+        admin::run_expiry,
     ]
 }
 
@@ -35,12 +65,40 @@ pub fn routes() -> Vec<Route> {
         tokens::issue_token,
         organizations::create,
         organizations::read,
+        programme::appropriate,
+        programme::read_budget,
+        programme::admit,
+        applications::submit,
+        applications::approve,
+        applications::reject,
+        applications::list,
+        applications::read,
+        vouchers::list,
+        vouchers::read,
+        vouchers::revoke,
+        redemptions::hold,
+        redemptions::complete,
+        redemptions::cancel,
+        redemptions::list,
+        redemptions::read,
+        claims::submit,
+        claims::approve,
+        claims::reject,
+        claims::pay,
+        claims::list,
+        claims::read,
+        admin::run_expiry,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldProblem)),
     modifiers(&BearerAuth),
     tags(
         (name = "service", description = "Health and description"),
         (name = "identity", description = "Tokens and organisations"),
+        (name = "programme", description = "Budgets and admissions of a region (its regulator)"),
+        (name = "vouchers", description = "Applications and vouchers"),
+        (name = "redemptions", description = "Holds against service contracts"),
+        (name = "claims", description = "Settlement of providers"),
+        (name = "operations", description = "Operator jobs"),
     )
 )]
 pub struct ApiDoc;

@@ -88,7 +88,6 @@ impl Money {
         self.0.checked_sub(other.0).map(Money)
     }
 
-
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
@@ -156,6 +155,16 @@ impl<'de> Deserialize<'de> for Amount {
                 )))
             }
             fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Amount, E> {
+                Err(E::custom(format!(
+                    "{AMOUNT_ERROR}: send amounts as strings, like \"1234.50\""
+                )))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Amount, E> {
+                Err(E::custom(format!(
+                    "{AMOUNT_ERROR}: an amount is required, like \"1234.50\""
+                )))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Amount, E> {
                 Err(E::custom(format!(
                     "{AMOUNT_ERROR}: send amounts as strings, like \"1234.50\""
                 )))

@@ -5,7 +5,14 @@ use chrono::NaiveDate;
 use super::DomainError;
 
 /// The service categories of product.md §5.
-pub const CATEGORIES: [&str; 6] = ["testing", "rnd", "tech_transfer", "consulting", "ip", "incubation"];
+pub const CATEGORIES: [&str; 6] = [
+    "testing",
+    "rnd",
+    "tech_transfer",
+    "consulting",
+    "ip",
+    "incubation",
+];
 
 /// Checks a category identifier.
 pub fn parse_category(field: &str, value: &str) -> Result<String, DomainError> {
@@ -14,7 +21,10 @@ pub fn parse_category(field: &str, value: &str) -> Result<String, DomainError> {
     } else {
         Err(DomainError::field(
             field,
-            format!("unknown service category `{value}`; one of {}", CATEGORIES.join(", ")),
+            format!(
+                "unknown service category `{value}`; one of {}",
+                CATEGORIES.join(", ")
+            ),
         ))
     }
 }
@@ -24,7 +34,10 @@ pub fn parse_year(value: i32) -> Result<i32, DomainError> {
     if (2000..=2100).contains(&value) {
         Ok(value)
     } else {
-        Err(DomainError::field("year", "must be a fiscal year between 2000 and 2100"))
+        Err(DomainError::field(
+            "year",
+            "must be a fiscal year between 2000 and 2100",
+        ))
     }
 }
 
@@ -55,5 +68,9 @@ pub fn join_categories(categories: &[String]) -> String {
 
 /// The stored list back.
 pub fn split_categories(stored: &str) -> Vec<String> {
-    stored.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect()
+    stored
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

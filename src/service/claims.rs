@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -68,14 +68,26 @@ pub async fn submit<C: ConnectionTrait>(
         return Err(DomainError::NotFound.into());
     }
     if let Some(r) = rows.iter().find(|r| r.status != COMPLETED) {
-        return Err(DomainError::refused(Refusal::InvalidState, format!("redemption {} is {}", r.id, r.status)).into());
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("redemption {} is {}", r.id, r.status),
+        )
+        .into());
     }
     let region = rows[0].region.clone();
     if rows.iter().any(|r| r.region != region) {
-        return Err(DomainError::field("redemption_ids", "a claim covers redemptions of one issuing region").into());
+        return Err(DomainError::field(
+            "redemption_ids",
+            "a claim covers redemptions of one issuing region",
+        )
+        .into());
     }
     if let Some(r) = rows.iter().find(|r| r.claim_id.is_some()) {
-        return Err(DomainError::Conflict(format!("redemption {} is in another open or paid claim", r.id)).into());
+        return Err(DomainError::Conflict(format!(
+            "redemption {} is in another open or paid claim",
+            r.id
+        ))
+        .into());
     }
     let voucher_ids: Vec<Uuid> = rows.iter().map(|r| r.voucher_id).collect();
     let today = shanghai_date(ctx.now);
@@ -87,7 +99,10 @@ pub async fn submit<C: ConnectionTrait>(
     if let Some(v) = late {
         return Err(DomainError::refused(
             Refusal::ClaimDeadlinePassed,
-            format!("voucher {} could be claimed until {}", v.serial, v.claim_until),
+            format!(
+                "voucher {} could be claimed until {}",
+                v.serial, v.claim_until
+            ),
         )
         .into());
     }
@@ -115,7 +130,11 @@ pub async fn submit<C: ConnectionTrait>(
     .await;
     match inserted {
         Err(e) if is_unique_violation(&e) => {
-            return Err(DomainError::refused(Refusal::DuplicateInvoice, "this invoice number was already claimed").into())
+            return Err(DomainError::refused(
+                Refusal::DuplicateInvoice,
+                "this invoice number was already claimed",
+            )
+            .into())
         }
         other => {
             other?;
@@ -130,18 +149,28 @@ pub async fn submit<C: ConnectionTrait>(
         .exec(txn)
         .await?;
     if taken.rows_affected != ids.len() as u64 {
-        return Err(DomainError::Conflict("a redemption was claimed by another claim meanwhile".into()).into());
+        return Err(DomainError::Conflict(
+            "a redemption was claimed by another claim meanwhile".into(),
+        )
+        .into());
     }
     let links = ids.iter().map(|r| claim_redemptions::ActiveModel {
         claim_id: Set(id),
         redemption_id: Set(*r),
     });
-    claim_redemptions::Entity::insert_many(links).exec_without_returning(txn).await?;
+    claim_redemptions::Entity::insert_many(links)
+        .exec_without_returning(txn)
+        .await?;
     find(txn, &ctx.actor, id).await
 }
 
 /// Locks a claim of the regulator's region in one of `states`.
-async fn lock_claim<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, states: &[&str]) -> ServiceResult<claims::Model> {
+async fn lock_claim<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+    states: &[&str],
+) -> ServiceResult<claims::Model> {
     let claim = claims::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -149,7 +178,11 @@ async fn lock_claim<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, states: &[
         .filter(|c| may_see(&ctx.actor, c))
         .ok_or(DomainError::NotFound)?;
     if !states.contains(&claim.status.as_str()) {
-        return Err(DomainError::refused(Refusal::InvalidState, format!("the claim is {}", claim.status)).into());
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the claim is {}", claim.status),
+        )
+        .into());
     }
     Ok(claim)
 }
@@ -173,13 +206,24 @@ async fn set_status<C: ConnectionTrait>(
 /// The issuer's regulator approves a submitted claim.
 pub async fn approve<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid) -> ServiceResult<Claim> {
     lock_claim(txn, ctx, id, &["submitted"]).await?;
-    set_status(txn, id, "approved", vec![(claims::Column::DecidedAt, Expr::value(ctx.now))]).await?;
+    set_status(
+        txn,
+        id,
+        "approved",
+        vec![(claims::Column::DecidedAt, Expr::value(ctx.now))],
+    )
+    .await?;
     find(txn, &ctx.actor, id).await
 }
 
 /// The issuer's regulator rejects a claim not yet paid; its redemptions may
 /// be claimed again.
-pub async fn reject<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, reason: &str) -> ServiceResult<Claim> {
+pub async fn reject<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: &str,
+) -> ServiceResult<Claim> {
     let reason = required_text("reason", reason, 1000)?;
     lock_claim(txn, ctx, id, &["submitted", "approved"]).await?;
     set_status(
@@ -193,7 +237,10 @@ pub async fn reject<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, reason: &s
     )
     .await?;
     redemptions::Entity::update_many()
-        .col_expr(redemptions::Column::ClaimId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            redemptions::Column::ClaimId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .filter(redemptions::Column::ClaimId.eq(id))
         .exec(txn)
         .await?;
@@ -202,7 +249,12 @@ pub async fn reject<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, reason: &s
 
 /// The issuer's regulator pays an approved claim: what the provider is owed
 /// moves to paid, per fiscal year of the redemptions.
-pub async fn pay<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, bank_reference: &str) -> ServiceResult<Claim> {
+pub async fn pay<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+    bank_reference: &str,
+) -> ServiceResult<Claim> {
     let bank_reference = required_text("bank_reference", bank_reference, 128)?;
     let claim = lock_claim(txn, ctx, id, &["approved"]).await?;
     let region = Region::parse(&claim.region)?;
@@ -223,7 +275,12 @@ pub async fn pay<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, bank_referenc
         }
         let payable = AccountRef::owned(&region, year, AccountKind::Payable, claim.provider_id);
         let paid = AccountRef::of(&region, year, AccountKind::Paid);
-        ledger::post(txn, &Transfer::between(TransferCode::Pay, payable, paid, amount).claim(id), ctx.now).await?;
+        ledger::post(
+            txn,
+            &Transfer::between(TransferCode::Pay, payable, paid, amount).claim(id),
+            ctx.now,
+        )
+        .await?;
     }
     set_status(
         txn,
@@ -242,12 +299,18 @@ pub async fn pay<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, bank_referenc
 fn may_see(actor: &Actor, c: &claims::Model) -> bool {
     match actor.role {
         Role::Provider => c.provider_id == actor.sub,
-        Role::Regulator => actor.region.as_ref().is_some_and(|r| r.as_str() == c.region),
+        Role::Regulator => actor
+            .region
+            .as_ref()
+            .is_some_and(|r| r.as_str() == c.region),
         _ => false,
     }
 }
 
-async fn with_redemptions<C: ConnectionTrait>(conn: &C, rows: Vec<claims::Model>) -> ServiceResult<Vec<Claim>> {
+async fn with_redemptions<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<claims::Model>,
+) -> ServiceResult<Vec<Claim>> {
     let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
     let links = claim_redemptions::Entity::find()
         .filter(claim_redemptions::Column::ClaimId.is_in(ids))
@@ -257,7 +320,11 @@ async fn with_redemptions<C: ConnectionTrait>(conn: &C, rows: Vec<claims::Model>
     Ok(rows
         .into_iter()
         .map(|c| Claim {
-            redemption_ids: links.iter().filter(|l| l.claim_id == c.id).map(|l| l.redemption_id).collect(),
+            redemption_ids: links
+                .iter()
+                .filter(|l| l.claim_id == c.id)
+                .map(|l| l.redemption_id)
+                .collect(),
             id: c.id,
             region: c.region,
             provider_id: c.provider_id,
@@ -284,17 +351,27 @@ pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> Serv
 }
 
 /// The claims the actor may see, oldest first.
-pub async fn list<C: ConnectionTrait>(conn: &C, actor: &Actor, page: PageRequest) -> ServiceResult<Page<Claim>> {
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    page: PageRequest,
+) -> ServiceResult<Page<Claim>> {
     let scope = match (actor.role, &actor.region) {
         (Role::Provider, _) => Condition::all().add(claims::Column::ProviderId.eq(actor.sub)),
-        (Role::Regulator, Some(region)) => Condition::all().add(claims::Column::Region.eq(region.as_str())),
+        (Role::Regulator, Some(region)) => {
+            Condition::all().add(claims::Column::Region.eq(region.as_str()))
+        }
         _ => return Err(DomainError::Forbidden("not allowed".into()).into()),
     };
     let mut query = claims::Entity::find().filter(scope);
     if let Some(after) = page.after {
         query = query.filter(claims::Column::Id.gt(after));
     }
-    let rows = query.order_by_asc(claims::Column::Id).limit(page.limit + 1).all(conn).await?;
+    let rows = query
+        .order_by_asc(claims::Column::Id)
+        .limit(page.limit + 1)
+        .all(conn)
+        .await?;
     let page_rows = Page::from_rows(rows, page, |c| c.id);
     Ok(Page {
         items: with_redemptions(conn, page_rows.items).await?,

@@ -26,7 +26,11 @@ pub struct ExpiryReport {
 /// Expires, as of `as_of` (a moment; deadlines are Asia/Shanghai dates),
 /// every voucher past its use deadline and every hold past its voucher's
 /// claim deadline. Postings are stamped `now`.
-pub async fn run<C: ConnectionTrait>(txn: &C, as_of: DateTime<Utc>, now: DateTime<Utc>) -> ServiceResult<ExpiryReport> {
+pub async fn run<C: ConnectionTrait>(
+    txn: &C,
+    as_of: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<ExpiryReport> {
     let today = shanghai_date(as_of);
     let mut report = ExpiryReport::default();
 
@@ -43,7 +47,11 @@ pub async fn run<C: ConnectionTrait>(txn: &C, as_of: DateTime<Utc>, now: DateTim
             continue;
         };
         let (available, _) = voucher_accounts(&v)?;
-        let balance = ledger::balances(txn, [available.id()]).await?.get(&available.id()).copied().unwrap_or_default();
+        let balance = ledger::balances(txn, [available.id()])
+            .await?
+            .get(&available.id())
+            .copied()
+            .unwrap_or_default();
         return_to_budget(txn, &v, balance, Closing::Expire, now).await?;
         vouchers::Entity::update_many()
             .col_expr(vouchers::Column::State, Expr::value(EXPIRED))
@@ -64,7 +72,9 @@ pub async fn run<C: ConnectionTrait>(txn: &C, as_of: DateTime<Utc>, now: DateTim
         .all(txn)
         .await?;
     for r in stale {
-        let Some(v) = lock_voucher(txn, r.voucher_id).await? else { continue };
+        let Some(v) = lock_voucher(txn, r.voucher_id).await? else {
+            continue;
+        };
         // Resolved meanwhile by a completion or a cancellation?
         let still_held = redemptions::Entity::find_by_id(r.id)
             .lock_exclusive()
@@ -83,11 +93,15 @@ pub async fn run<C: ConnectionTrait>(txn: &C, as_of: DateTime<Utc>, now: DateTim
             .redemption(r.id);
         ledger::post(txn, &transfer, now).await?;
         vouchers::Entity::update_many()
-            .col_expr(vouchers::Column::Expired, Expr::col(vouchers::Column::Expired).add(amount.fen()))
+            .col_expr(
+                vouchers::Column::Expired,
+                Expr::col(vouchers::Column::Expired).add(amount.fen()),
+            )
             .filter(vouchers::Column::Id.eq(v.id))
             .exec(txn)
             .await?;
-        super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Returned, amount).await?;
+        super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Returned, amount)
+            .await?;
         resolve(txn, r.id, EXPIRED_HOLD, Money::ZERO, now).await?;
         report.holds_expired += 1;
     }

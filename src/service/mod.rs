@@ -1,9 +1,9 @@
 //! Use cases: each state change is one transaction that also records its
 //! idempotency outcome.
 
-pub mod idempotency;
 pub mod claims;
 pub mod expiry;
+pub mod idempotency;
 pub mod identity;
 pub mod programme;
 pub mod redemptions;
@@ -106,11 +106,22 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows fetched in id order.
-    pub fn from_rows(mut rows: Vec<T>, request: PageRequest, id: impl Fn(&T) -> uuid::Uuid) -> Self {
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        request: PageRequest,
+        id: impl Fn(&T) -> uuid::Uuid,
+    ) -> Self {
         let more = rows.len() as u64 > request.limit;
         rows.truncate(request.limit as usize);
-        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
-        Page { items: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 
     /// The same page with its items converted.
@@ -133,7 +144,10 @@ pub struct Ctx {
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max {
-        return Err(DomainError::field(field, format!("must be 1 to {max} characters")));
+        return Err(DomainError::field(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
     }
     Ok(value.to_owned())
 }

@@ -1,7 +1,9 @@
 //! Budgets (appropriation, reading) and provider admissions.
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -71,10 +73,19 @@ pub async fn appropriate<C: ConnectionTrait>(
     .await?;
     let outside = AccountRef::of(region, year, AccountKind::Outside);
     let budget = AccountRef::of(region, year, AccountKind::Budget);
-    for account in [&outside, &budget, &AccountRef::of(region, year, AccountKind::Paid)] {
+    for account in [
+        &outside,
+        &budget,
+        &AccountRef::of(region, year, AccountKind::Paid),
+    ] {
         ledger::open_account(txn, account, ctx.now).await?;
     }
-    ledger::post(txn, &Transfer::between(TransferCode::Appropriate, outside, budget, amount), ctx.now).await?;
+    ledger::post(
+        txn,
+        &Transfer::between(TransferCode::Appropriate, outside, budget, amount),
+        ctx.now,
+    )
+    .await?;
     add_to_budget(txn, region, year, budgets::Column::Appropriated, amount).await?;
     read(txn, region, year).await
 }
@@ -97,7 +108,11 @@ pub(crate) async fn add_to_budget<C: ConnectionTrait>(
 }
 
 /// Reads a budget; 404 when nothing was appropriated for that year.
-pub async fn read<C: ConnectionTrait>(conn: &C, region: &Region, year: i32) -> ServiceResult<Budget> {
+pub async fn read<C: ConnectionTrait>(
+    conn: &C,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<Budget> {
     let row = budgets::Entity::find_by_id((region.to_string(), year))
         .one(conn)
         .await?
@@ -196,8 +211,10 @@ pub async fn admitted_categories<C: ConnectionTrait>(
     region: &Region,
     provider_id: Uuid,
 ) -> ServiceResult<Option<Vec<String>>> {
-    Ok(admissions::Entity::find_by_id((region.to_string(), provider_id))
-        .one(conn)
-        .await?
-        .map(|a| split_categories(&a.categories)))
+    Ok(
+        admissions::Entity::find_by_id((region.to_string(), provider_id))
+            .one(conn)
+            .await?
+            .map(|a| split_categories(&a.categories)),
+    )
 }

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use super::programme::admitted_categories;
 use super::vouchers::{
-    lock_voucher, organization_of_kind, return_to_budget, voucher_accounts, Closing, ACTIVE, EXPIRED,
+    lock_voucher, organization_of_kind, return_to_budget, voucher_accounts, Closing, ACTIVE,
+    EXPIRED,
 };
 use super::{required_text, Ctx, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::clock::shanghai_date;
@@ -88,7 +89,11 @@ pub struct HoldRequest {
 
 /// Holds an amount of the company's voucher against a contract with an
 /// admitted provider.
-pub async fn hold<C: ConnectionTrait>(txn: &C, ctx: &Ctx, req: HoldRequest) -> ServiceResult<Redemption> {
+pub async fn hold<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    req: HoldRequest,
+) -> ServiceResult<Redemption> {
     let contract_no = required_text("contract_no", &req.contract_no, 64)?;
     let category = parse_category("service_category", &req.service_category)?;
     if req.amount > req.contract_amount {
@@ -138,7 +143,10 @@ pub async fn hold<C: ConnectionTrait>(txn: &C, ctx: &Ctx, req: HoldRequest) -> S
         created_at: Set(ctx.now),
         resolved_at: Set(None),
     };
-    let redemption = match redemptions::Entity::insert(row).exec_with_returning(txn).await {
+    let redemption = match redemptions::Entity::insert(row)
+        .exec_with_returning(txn)
+        .await
+    {
         Ok(r) => r,
         Err(e) if is_unique_violation(&e) => {
             return Err(DomainError::refused(
@@ -166,7 +174,10 @@ fn ensure_usable(v: &vouchers::Model, now: DateTime<Utc>) -> Result<(), DomainEr
         ));
     }
     if v.state != ACTIVE {
-        return Err(DomainError::refused(Refusal::InvalidState, format!("the voucher is {}", v.state)));
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the voucher is {}", v.state),
+        ));
     }
     Ok(())
 }
@@ -191,7 +202,11 @@ async fn lock_held<C: ConnectionTrait>(
         .await?
         .ok_or(DomainError::NotFound)?;
     if r.status != HELD {
-        return Err(DomainError::refused(Refusal::InvalidState, format!("the redemption is {}", r.status)).into());
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the redemption is {}", r.status),
+        )
+        .into());
     }
     Ok((r, v))
 }
@@ -225,9 +240,19 @@ pub async fn complete<C: ConnectionTrait>(
         .voucher(v.id)
         .redemption(r.id);
     ledger::post(txn, &transfer, ctx.now).await?;
-    release(txn, &v, r.id, held_amount.checked_sub(amount).unwrap_or_default(), ctx.now).await?;
+    release(
+        txn,
+        &v,
+        r.id,
+        held_amount.checked_sub(amount).unwrap_or_default(),
+        ctx.now,
+    )
+    .await?;
     vouchers::Entity::update_many()
-        .col_expr(vouchers::Column::Redeemed, Expr::col(vouchers::Column::Redeemed).add(amount.fen()))
+        .col_expr(
+            vouchers::Column::Redeemed,
+            Expr::col(vouchers::Column::Redeemed).add(amount.fen()),
+        )
         .filter(vouchers::Column::Id.eq(v.id))
         .exec(txn)
         .await?;
@@ -282,16 +307,24 @@ pub async fn resolve<C: ConnectionTrait>(
 ) -> ServiceResult<Redemption> {
     let done = redemptions::Entity::update_many()
         .col_expr(redemptions::Column::Status, Expr::value(status))
-        .col_expr(redemptions::Column::CompletedAmount, Expr::value(completed.fen()))
+        .col_expr(
+            redemptions::Column::CompletedAmount,
+            Expr::value(completed.fen()),
+        )
         .col_expr(redemptions::Column::ResolvedAt, Expr::value(now))
         .filter(redemptions::Column::Id.eq(id))
         .filter(redemptions::Column::Status.eq(HELD))
         .exec(txn)
         .await?;
     if done.rows_affected != 1 {
-        return Err(ServiceError::Internal(format!("redemption {id} resolved twice")));
+        return Err(ServiceError::Internal(format!(
+            "redemption {id} resolved twice"
+        )));
     }
-    let row = redemptions::Entity::find_by_id(id).one(txn).await?.ok_or(DomainError::NotFound)?;
+    let row = redemptions::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
     Ok(row.into())
 }
 
@@ -310,7 +343,11 @@ fn may_see(actor: &Actor, r: &redemptions::Model) -> bool {
 }
 
 /// One redemption the actor may see.
-pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> ServiceResult<Redemption> {
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<Redemption> {
     redemptions::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -320,7 +357,11 @@ pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> Serv
 }
 
 /// The redemptions the actor may see, oldest first.
-pub async fn list<C: ConnectionTrait>(conn: &C, actor: &Actor, page: PageRequest) -> ServiceResult<Page<Redemption>> {
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    page: PageRequest,
+) -> ServiceResult<Page<Redemption>> {
     let scope = match (actor.role, &actor.region) {
         (Role::Company, _) => Condition::all().add(redemptions::Column::CompanyId.eq(actor.sub)),
         (Role::Provider, _) => Condition::all().add(redemptions::Column::ProviderId.eq(actor.sub)),
@@ -333,6 +374,10 @@ pub async fn list<C: ConnectionTrait>(conn: &C, actor: &Actor, page: PageRequest
     if let Some(after) = page.after {
         query = query.filter(redemptions::Column::Id.gt(after));
     }
-    let rows = query.order_by_asc(redemptions::Column::Id).limit(page.limit + 1).all(conn).await?;
+    let rows = query
+        .order_by_asc(redemptions::Column::Id)
+        .limit(page.limit + 1)
+        .all(conn)
+        .await?;
     Ok(Page::from_rows(rows, page, |r| r.id).map(Redemption::from))
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -101,7 +101,10 @@ pub fn voucher_accounts(v: &vouchers::Model) -> ServiceResult<(AccountRef, Accou
 }
 
 /// Adds balances to voucher rows.
-pub async fn with_balances<C: ConnectionTrait>(conn: &C, rows: Vec<vouchers::Model>) -> ServiceResult<Vec<Voucher>> {
+pub async fn with_balances<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<vouchers::Model>,
+) -> ServiceResult<Vec<Voucher>> {
     let mut ids = Vec::with_capacity(rows.len() * 2);
     for v in &rows {
         let (available, held) = voucher_accounts(v)?;
@@ -152,11 +155,23 @@ pub async fn submit<C: ConnectionTrait>(
     let year = parse_year(year)?;
     let purpose = required_text("purpose", purpose, 2000)?;
     if ctx.actor.region.as_ref() != Some(region) {
-        return Err(DomainError::field("region", "a company applies to the programme of its own region").into());
+        return Err(DomainError::field(
+            "region",
+            "a company applies to the programme of its own region",
+        )
+        .into());
     }
-    let this_year = shanghai_date(ctx.now).format("%Y").to_string().parse::<i32>().unwrap_or(year);
+    let this_year = shanghai_date(ctx.now)
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap_or(year);
     if year < this_year || year > this_year + 1 {
-        return Err(DomainError::field("year", "applications are for this fiscal year or the next").into());
+        return Err(DomainError::field(
+            "year",
+            "applications are for this fiscal year or the next",
+        )
+        .into());
     }
     let row = applications::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -171,12 +186,18 @@ pub async fn submit<C: ConnectionTrait>(
         created_at: Set(ctx.now),
         decided_at: Set(None),
     };
-    let model = applications::Entity::insert(row).exec_with_returning(txn).await?;
+    let model = applications::Entity::insert(row)
+        .exec_with_returning(txn)
+        .await?;
     Ok(model.into())
 }
 
 /// Locks a submitted application of the regulator's region.
-async fn lock_submitted<C: ConnectionTrait>(txn: &C, actor: &Actor, id: Uuid) -> ServiceResult<applications::Model> {
+async fn lock_submitted<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<applications::Model> {
     let app = applications::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -184,7 +205,11 @@ async fn lock_submitted<C: ConnectionTrait>(txn: &C, actor: &Actor, id: Uuid) ->
         .filter(|a| may_see_application(actor, a))
         .ok_or(DomainError::NotFound)?;
     if app.status != "submitted" {
-        return Err(DomainError::refused(Refusal::InvalidState, format!("the application is already {}", app.status)).into());
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the application is already {}", app.status),
+        )
+        .into());
     }
     Ok(app)
 }
@@ -192,7 +217,10 @@ async fn lock_submitted<C: ConnectionTrait>(txn: &C, actor: &Actor, id: Uuid) ->
 fn may_see_application(actor: &Actor, a: &applications::Model) -> bool {
     match actor.role {
         Role::Company => a.company_id == actor.sub,
-        Role::Regulator => actor.region.as_ref().is_some_and(|r| r.as_str() == a.region),
+        Role::Regulator => actor
+            .region
+            .as_ref()
+            .is_some_and(|r| r.as_str() == a.region),
         _ => false,
     }
 }
@@ -209,11 +237,16 @@ pub async fn approve<C: ConnectionTrait>(
     let requested = Money::from_fen(app.amount);
     let amount = amount.unwrap_or(requested);
     if amount > requested {
-        return Err(DomainError::field("amount", format!("at most the {requested} requested")).into());
+        return Err(
+            DomainError::field("amount", format!("at most the {requested} requested")).into(),
+        );
     }
     let region = Region::parse(&app.region)?;
     let budget = lock_budget(txn, &region, app.year).await?.ok_or_else(|| {
-        DomainError::refused(Refusal::BudgetExceeded, format!("no budget appropriated for {region} {}", app.year))
+        DomainError::refused(
+            Refusal::BudgetExceeded,
+            format!("no budget appropriated for {region} {}", app.year),
+        )
     })?;
     let voucher_id = Uuid::now_v7();
     let available = AccountRef::owned(&region, app.year, AccountKind::Voucher, voucher_id);
@@ -221,11 +254,19 @@ pub async fn approve<C: ConnectionTrait>(
     ledger::open_account(txn, &available, ctx.now).await?;
     ledger::open_account(txn, &held, ctx.now).await?;
     let from = AccountRef::of(&region, app.year, AccountKind::Budget);
-    ledger::post(txn, &Transfer::between(TransferCode::Issue, from, available, amount).voucher(voucher_id), ctx.now).await?;
+    ledger::post(
+        txn,
+        &Transfer::between(TransferCode::Issue, from, available, amount).voucher(voucher_id),
+        ctx.now,
+    )
+    .await?;
     let seq = budget.voucher_seq + 1;
     budgets::Entity::update_many()
         .col_expr(budgets::Column::VoucherSeq, Expr::value(seq))
-        .col_expr(budgets::Column::Issued, Expr::col(budgets::Column::Issued).add(amount.fen()))
+        .col_expr(
+            budgets::Column::Issued,
+            Expr::col(budgets::Column::Issued).add(amount.fen()),
+        )
         .filter(budgets::Column::Region.eq(region.as_str()))
         .filter(budgets::Column::Year.eq(app.year))
         .exec(txn)
@@ -261,7 +302,12 @@ pub async fn approve<C: ConnectionTrait>(
 }
 
 /// Rejects an application with a reason.
-pub async fn reject<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, reason: &str) -> ServiceResult<Application> {
+pub async fn reject<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: &str,
+) -> ServiceResult<Application> {
     let reason = required_text("reason", reason, 1000)?;
     let app = lock_submitted(txn, &ctx.actor, id).await?;
     applications::Entity::update_many()
@@ -275,7 +321,11 @@ pub async fn reject<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, reason: &s
 }
 
 /// One application the actor may see.
-pub async fn find_application<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> ServiceResult<Application> {
+pub async fn find_application<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<Application> {
     applications::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -318,13 +368,20 @@ fn region_of(actor: &Actor) -> ServiceResult<String> {
 pub fn may_see_voucher(actor: &Actor, v: &vouchers::Model) -> bool {
     match actor.role {
         Role::Company => v.holder_id == actor.sub,
-        Role::Regulator => actor.region.as_ref().is_some_and(|r| r.as_str() == v.region),
+        Role::Regulator => actor
+            .region
+            .as_ref()
+            .is_some_and(|r| r.as_str() == v.region),
         _ => false,
     }
 }
 
 /// One voucher the actor may see.
-pub async fn find_voucher<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> ServiceResult<Voucher> {
+pub async fn find_voucher<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<Voucher> {
     let row = vouchers::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -334,7 +391,11 @@ pub async fn find_voucher<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid)
 }
 
 /// The vouchers the actor may see, oldest first.
-pub async fn list_vouchers<C: ConnectionTrait>(conn: &C, actor: &Actor, page: PageRequest) -> ServiceResult<Page<Voucher>> {
+pub async fn list_vouchers<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    page: PageRequest,
+) -> ServiceResult<Page<Voucher>> {
     let scope = match actor.role {
         Role::Company => Condition::all().add(vouchers::Column::HolderId.eq(actor.sub)),
         _ => Condition::all().add(vouchers::Column::Region.eq(region_of(actor)?)),
@@ -343,7 +404,11 @@ pub async fn list_vouchers<C: ConnectionTrait>(conn: &C, actor: &Actor, page: Pa
     if let Some(after) = page.after {
         query = query.filter(vouchers::Column::Id.gt(after));
     }
-    let rows = query.order_by_asc(vouchers::Column::Id).limit(page.limit + 1).all(conn).await?;
+    let rows = query
+        .order_by_asc(vouchers::Column::Id)
+        .limit(page.limit + 1)
+        .all(conn)
+        .await?;
     let page_rows = Page::from_rows(rows, page, |v| v.id);
     Ok(Page {
         items: with_balances(conn, page_rows.items).await?,
@@ -352,8 +417,14 @@ pub async fn list_vouchers<C: ConnectionTrait>(conn: &C, actor: &Actor, page: Pa
 }
 
 /// Locks a voucher for the rest of the transaction.
-pub async fn lock_voucher<C: ConnectionTrait>(txn: &C, id: Uuid) -> ServiceResult<Option<vouchers::Model>> {
-    Ok(vouchers::Entity::find_by_id(id).lock_exclusive().one(txn).await?)
+pub async fn lock_voucher<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> ServiceResult<Option<vouchers::Model>> {
+    Ok(vouchers::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?)
 }
 
 /// How unused money leaves a voucher for good.
@@ -382,7 +453,12 @@ pub async fn return_to_budget<C: ConnectionTrait>(
         Closing::Expire => (TransferCode::Expire, vouchers::Column::Expired),
         Closing::Revoke => (TransferCode::Revoke, vouchers::Column::Revoked),
     };
-    ledger::post(txn, &Transfer::between(code, available, budget, amount).voucher(v.id), now).await?;
+    ledger::post(
+        txn,
+        &Transfer::between(code, available, budget, amount).voucher(v.id),
+        now,
+    )
+    .await?;
     vouchers::Entity::update_many()
         .col_expr(column, Expr::col(column).add(amount.fen()))
         .filter(vouchers::Column::Id.eq(v.id))
@@ -393,17 +469,30 @@ pub async fn return_to_budget<C: ConnectionTrait>(
 
 /// Revokes an active voucher: its available balance returns to the budget;
 /// open holds stay and may still complete (what they release returns too).
-pub async fn revoke<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid, reason: &str) -> ServiceResult<Voucher> {
+pub async fn revoke<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: &str,
+) -> ServiceResult<Voucher> {
     let reason = required_text("reason", reason, 1000)?;
     let v = lock_voucher(txn, id)
         .await?
         .filter(|v| may_see_voucher(&ctx.actor, v))
         .ok_or(DomainError::NotFound)?;
     if v.state != ACTIVE {
-        return Err(DomainError::refused(Refusal::InvalidState, format!("the voucher is {}", v.state)).into());
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the voucher is {}", v.state),
+        )
+        .into());
     }
     let (available, _) = voucher_accounts(&v)?;
-    let balance = ledger::balances(txn, [available.id()]).await?.get(&available.id()).copied().unwrap_or_default();
+    let balance = ledger::balances(txn, [available.id()])
+        .await?
+        .get(&available.id())
+        .copied()
+        .unwrap_or_default();
     return_to_budget(txn, &v, balance, Closing::Revoke, ctx.now).await?;
     vouchers::Entity::update_many()
         .col_expr(vouchers::Column::State, Expr::value(REVOKED))

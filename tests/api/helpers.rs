@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{json, Value};
 use uuid::Uuid;
 use voucher_ledger::config::{self, Config};
+use voucher_ledger::domain::clock::ManualClock;
 use voucher_ledger::domain::CreditCode;
 use voucher_ledger::service::identity::{self, ClientCredentials};
 use voucher_ledger::store::Db;
@@ -20,6 +21,8 @@ pub const SECRET: &str = "integration-tests-signing-key-0123456789abcdef";
 /// A running service on its own database.
 pub struct TestApp {
     pub client: Arc<Client>,
+    /// The service's clock: it stands still until a test moves it.
+    pub clock: Arc<ManualClock>,
     pub db: Db,
     pub database_url: String,
     pub admin: ClientCredentials,
@@ -95,12 +98,15 @@ impl TestApp {
         let db = Db::connect(&config.db_settings()).await.expect("connect");
         db.migrate().await.expect("migrate");
         let admin = identity::create_admin(&db).await.expect("admin");
-        let app = App::new(&config, db.clone(), SECRET.as_bytes()).expect("app");
+        let mut app = App::new(&config, db.clone(), SECRET.as_bytes()).expect("app");
+        let clock = Arc::new(ManualClock::new("2026-03-02T02:00:00Z".parse().unwrap()));
+        app.clock = clock.clone();
         let client = Client::untracked(build_rocket(&config, app))
             .await
             .expect("rocket");
         TestApp {
             client: Arc::new(client),
+            clock,
             db,
             database_url,
             admin,
@@ -296,4 +302,67 @@ async fn fresh_postgres_database(base: &str) -> String {
     };
     let server = prefix.rsplit_once('/').map(|(s, _)| s).unwrap_or(prefix);
     format!("{server}/{name}{query}")
+}
+
+impl TestApp {
+    /// Asserts that every ledger invariant holds.
+    pub async fn assert_invariants(&self) {
+        let violations = voucher_ledger::ledger::check(self.db.reader())
+            .await
+            .unwrap();
+        assert!(violations.is_empty(), "invariants broken: {violations:#?}");
+    }
+
+    /// Sets the service's clock to a moment in Asia/Shanghai (`2027-01-01T00:00:00`).
+    pub fn set_shanghai_time(&self, local: &str) {
+        let at = chrono::DateTime::parse_from_rfc3339(&format!("{local}+08:00")).unwrap();
+        self.clock.set(at.with_timezone(&chrono::Utc));
+    }
+}
+
+/// A `POST` to send in a race.
+pub struct Post {
+    pub token: String,
+    pub path: String,
+    pub key: String,
+    pub body: Value,
+}
+
+impl TestApp {
+    /// Sends every request at once, each from its own task; answers in order.
+    pub async fn race(&self, posts: Vec<Post>) -> Vec<Answer> {
+        let barrier = Arc::new(tokio::sync::Barrier::new(posts.len()));
+        let tasks: Vec<_> = posts
+            .into_iter()
+            .map(|p| {
+                let client = self.client.clone();
+                let barrier = barrier.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    send(
+                        &client,
+                        Req {
+                            method: "POST",
+                            path: &p.path,
+                            token: Some(&p.token),
+                            key: Some(&p.key),
+                            body: Some(p.body.to_string()),
+                            content_type: Some(ContentType::JSON),
+                        },
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("a request task"));
+        }
+        answers
+    }
+}
+
+/// How many answers have each status code.
+pub fn count_status(answers: &[Answer], status: u16) -> usize {
+    answers.iter().filter(|a| a.status.code == status).count()
 }

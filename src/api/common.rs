@@ -1,0 +1,85 @@
+//! Small pieces every resource module uses: ids in paths, pagination,
+//! role checks and the context of a state change.
+
+use uuid::Uuid;
+
+use crate::domain::{Actor, Role};
+use crate::error::{ApiError, FieldProblem};
+use crate::service::{Ctx, PageRequest};
+use crate::App;
+
+/// A UUID from the path; anything else names no resource (404).
+pub fn path_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| ApiError::not_found())
+}
+
+/// `?limit=` (1–500, default 50) and `?cursor=` (from the previous page).
+pub fn page(limit: Option<&str>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+    let limit = match limit {
+        None => 50,
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if (1..=500).contains(&n) => n,
+            _ => {
+                return Err(query_problem(
+                    "limit",
+                    "must be a whole number from 1 to 500",
+                ))
+            }
+        },
+    };
+    let after = match cursor {
+        None | Some("") => None,
+        Some(text) => Some(
+            Uuid::parse_str(text)
+                .map_err(|_| query_problem("cursor", "is not a cursor of this list"))?,
+        ),
+    };
+    Ok(PageRequest { limit, after })
+}
+
+fn query_problem(field: &str, message: &str) -> ApiError {
+    ApiError::validation(vec![FieldProblem {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+/// Refuses (403) unless the actor has one of `roles`.
+pub fn require_role(actor: &Actor, roles: &[Role]) -> Result<(), ApiError> {
+    if roles.contains(&actor.role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("this role may not do this"))
+    }
+}
+
+/// The context of a state change by `actor`, now.
+pub fn ctx(app: &App, actor: Actor) -> Ctx {
+    Ctx {
+        actor,
+        now: app.clock.now(),
+    }
+}
+
+/// Declares the list response of an item type: `{items, next_cursor}`.
+#[macro_export]
+macro_rules! list_of {
+    ($name:ident, $item:ty) => {
+        #[doc = concat!("A page of ", stringify!($item), "s.")]
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `?cursor=` for the next page; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<$crate::service::Page<$item>> for $name {
+            fn from(page: $crate::service::Page<$item>) -> Self {
+                $name {
+                    items: page.items,
+                    next_cursor: page.next_cursor,
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,240 @@
+//! A programme to test against: three funded regions, their regulators,
+//! companies and providers — a Shanghai lab admitted by SH and by JX.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{company, new_key, provider, Answer, TestApp};
+
+/// An organisation's id and token.
+#[derive(Clone)]
+pub struct Org {
+    pub id: Uuid,
+    pub token: String,
+}
+
+pub struct World {
+    pub app: TestApp,
+    pub admin: String,
+    pub sh_regulator: Org,
+    pub zj_regulator: Org,
+    pub jx_regulator: Org,
+    pub sh_company: Org,
+    pub jx_company: Org,
+    pub jx_company_2: Org,
+    /// A Shanghai lab admitted by SH and by JX (the pilot).
+    pub sh_lab: Org,
+    /// A Jiaxing provider admitted by JX only.
+    pub jx_lab: Org,
+}
+
+/// Appropriation of each region for 2026 in the world: 1,000,000.00.
+pub const BUDGET: &str = "1000000.00";
+
+impl World {
+    pub async fn new() -> World {
+        let app = TestApp::spawn().await;
+        let admin = app.admin_token().await;
+        let org = |(id, token): (Uuid, String)| Org { id, token };
+        let sh_regulator = org(app.regulator("SH").await);
+        let zj_regulator = org(app.regulator("ZJ").await);
+        let jx_regulator = org(app.regulator("JX").await);
+        let sh_company = org(app.register(&sh_regulator.token, company("SH")).await);
+        let jx_company = org(app.register(&jx_regulator.token, company("JX")).await);
+        let mut other = company("JX");
+        other["actual_controller"] = json!("Li Si");
+        let jx_company_2 = org(app.register(&jx_regulator.token, other).await);
+        let sh_lab = org(app.register(&sh_regulator.token, provider("SH")).await);
+        let jx_lab = org(app.register(&jx_regulator.token, provider("JX")).await);
+        let world = World {
+            app,
+            admin,
+            sh_regulator,
+            zj_regulator,
+            jx_regulator,
+            sh_company,
+            jx_company,
+            jx_company_2,
+            sh_lab,
+            jx_lab,
+        };
+        for (region, regulator) in [
+            ("SH", &world.sh_regulator),
+            ("ZJ", &world.zj_regulator),
+            ("JX", &world.jx_regulator),
+        ] {
+            let answer = world
+                .post(
+                    &regulator.token,
+                    &format!("/api/v1/regions/{region}/budgets"),
+                    json!({"year": 2026, "amount": BUDGET}),
+                )
+                .await;
+            assert_eq!(answer.status.code, 201, "{}", answer.text);
+        }
+        world
+            .admit(
+                "SH",
+                &world.sh_regulator,
+                world.sh_lab.id,
+                &["testing", "rnd"],
+            )
+            .await;
+        world
+            .admit(
+                "JX",
+                &world.jx_regulator,
+                world.sh_lab.id,
+                &["testing", "rnd"],
+            )
+            .await;
+        world
+            .admit("JX", &world.jx_regulator, world.jx_lab.id, &["testing"])
+            .await;
+        world
+    }
+
+    /// A `POST` with a fresh idempotency key.
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.app.post(path, token, &new_key(), &body).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Answer {
+        self.app.get(path, token).await
+    }
+
+    pub async fn admit(&self, region: &str, regulator: &Org, provider: Uuid, categories: &[&str]) {
+        let answer = self
+            .post(
+                &regulator.token,
+                &format!("/api/v1/regions/{region}/admissions"),
+                json!({"provider_id": provider, "categories": categories}),
+            )
+            .await;
+        assert!(matches!(answer.status.code, 200 | 201), "{}", answer.text);
+    }
+
+    /// Applies as `company` and has `regulator` approve: the issued voucher.
+    pub async fn voucher(
+        &self,
+        company: &Org,
+        regulator: &Org,
+        region: &str,
+        amount: &str,
+    ) -> Value {
+        let application = self
+            .post(
+                &company.token,
+                "/api/v1/applications",
+                json!({"region": region, "year": 2026, "amount": amount, "purpose": "检测服务"}),
+            )
+            .await;
+        assert_eq!(application.status.code, 201, "{}", application.text);
+        let id = application.body["id"].as_str().unwrap();
+        let voucher = self
+            .post(
+                &regulator.token,
+                &format!("/api/v1/applications/{id}/approve"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(voucher.status.code, 201, "{}", voucher.text);
+        voucher.body
+    }
+
+    /// Holds `amount` of a voucher at a provider for a contract.
+    pub async fn hold(
+        &self,
+        company: &Org,
+        voucher: &Value,
+        provider: &Org,
+        contract: &str,
+        contract_amount: &str,
+        amount: &str,
+    ) -> Answer {
+        self.post(
+            &company.token,
+            "/api/v1/redemptions",
+            json!({
+                "voucher_id": voucher["id"], "provider_id": provider.id, "contract_no": contract,
+                "contract_amount": contract_amount, "service_category": "testing", "amount": amount,
+            }),
+        )
+        .await
+    }
+
+    /// A voucher as its issuing regulator sees it.
+    pub async fn read_voucher(&self, regulator: &Org, voucher: &Value) -> Value {
+        let answer = self
+            .get(
+                &regulator.token,
+                &format!("/api/v1/vouchers/{}", voucher["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(answer.status.code, 200, "{}", answer.text);
+        answer.body
+    }
+
+    /// A region's 2026 budget.
+    pub async fn budget(&self, regulator: &Org, region: &str) -> Value {
+        let answer = self
+            .get(
+                &regulator.token,
+                &format!("/api/v1/regions/{region}/budgets/2026"),
+            )
+            .await;
+        assert_eq!(answer.status.code, 200, "{}", answer.text);
+        answer.body
+    }
+
+    /// Asserts a voucher's balances: available, held, redeemed, expired, revoked.
+    pub async fn assert_voucher(
+        &self,
+        regulator: &Org,
+        voucher: &Value,
+        status: &str,
+        balances: [&str; 5],
+    ) {
+        let v = self.read_voucher(regulator, voucher).await;
+        let got = [
+            &v["available"],
+            &v["held"],
+            &v["redeemed"],
+            &v["expired"],
+            &v["revoked"],
+        ]
+        .map(|x| x.as_str().unwrap().to_owned());
+        assert_eq!(got, balances.map(str::to_owned), "voucher {}", v);
+        assert_eq!(v["status"], status, "voucher {}", v);
+        self.app.assert_invariants().await;
+    }
+
+    /// Everything that says how much money is where, to compare before and after.
+    pub async fn snapshot(&self) -> String {
+        use sea_orm::{EntityTrait, QueryOrder};
+        use voucher_ledger::store::entities::{accounts, budgets, claims, redemptions, vouchers};
+        let db = self.app.db.reader();
+        let a = accounts::Entity::find()
+            .order_by_asc(accounts::Column::Id)
+            .all(db)
+            .await
+            .unwrap();
+        let b = budgets::Entity::find().all(db).await.unwrap();
+        let v = vouchers::Entity::find()
+            .order_by_asc(vouchers::Column::Id)
+            .all(db)
+            .await
+            .unwrap();
+        let r = redemptions::Entity::find()
+            .order_by_asc(redemptions::Column::Id)
+            .all(db)
+            .await
+            .unwrap();
+        let c = claims::Entity::find()
+            .order_by_asc(claims::Column::Id)
+            .all(db)
+            .await
+            .unwrap();
+        format!("{a:?}{b:?}{v:?}{r:?}{c:?}")
+    }
+}
