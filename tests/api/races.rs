@@ -89,7 +89,8 @@ async fn complete_and_cancel_of_one_hold_resolve_it_once() {
     }
     let after = w.read_voucher(&w.jx_regulator, &v).await;
     assert_eq!(after["held"], "0.00");
-    assert_eq!(after["redeemed"], format!("{completed}000.00"), "{after}");
+    let redeemed = voucher_ledger::domain::Money::from_fen(completed * 100_000);
+    assert_eq!(after["redeemed"], redeemed.to_string(), "{after}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
