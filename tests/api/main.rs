@@ -6,6 +6,7 @@ mod errors;
 mod helpers;
 mod idempotency;
 mod identity;
+mod invariants;
 mod lifecycle;
 mod organizations;
 mod races;

@@ -1,0 +1,85 @@
+//! The invariant checker itself: it finds what direct SQL breaks.
+
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+
+use crate::world::World;
+
+async fn broken_rules(w: &World) -> Vec<&'static str> {
+    let mut rules: Vec<&'static str> = voucher_ledger::ledger::check(w.app.db.reader())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.rule)
+        .collect();
+    rules.dedup();
+    rules
+}
+
+async fn sql(w: &World, statement: &str) {
+    let db = w.app.db.writer();
+    db.execute_raw(Statement::from_string(db.get_database_backend(), statement))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_is_found() {
+    let w = World::new().await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let r = w
+        .hold(&w.jx_company, &v, &w.sh_lab, "T-1", "2000.00", "100.00")
+        .await;
+    let id = r.body["id"].as_str().unwrap();
+    w.post(
+        &w.sh_lab.token,
+        &format!("/api/v1/redemptions/{id}/complete"),
+        json!({}),
+    )
+    .await;
+    assert!(broken_rules(&w).await.is_empty());
+
+    // A balance edited by hand no longer equals its postings, and the voucher
+    // no longer adds up.
+    sql(
+        &w,
+        "UPDATE accounts SET balance = balance + 1 WHERE kind = 'voucher'",
+    )
+    .await;
+    let broken = broken_rules(&w).await;
+    assert!(
+        broken.contains(&"an account's balance and totals equal the sum of its postings"),
+        "{broken:?}"
+    );
+    assert!(
+        broken
+            .contains(&"a voucher's face value = available + held + redeemed + expired + revoked"),
+        "{broken:?}"
+    );
+    sql(
+        &w,
+        "UPDATE accounts SET balance = balance - 1 WHERE kind = 'voucher'",
+    )
+    .await;
+    assert!(broken_rules(&w).await.is_empty());
+
+    // A posting's amount edited: its transfer no longer balances.
+    sql(
+        &w,
+        "UPDATE postings SET amount = amount + 5 WHERE leg = 1 AND amount = 10000",
+    )
+    .await;
+    let broken = broken_rules(&w).await;
+    assert!(
+        broken.contains(&"every transfer has two or more postings summing to zero"),
+        "{broken:?}"
+    );
+
+    // A negative budget.
+    sql(&w, "UPDATE accounts SET balance = -1 WHERE kind = 'budget'").await;
+    assert!(broken_rules(&w)
+        .await
+        .contains(&"no budget, voucher, hold, payable or paid balance is negative"));
+}
