@@ -9,7 +9,7 @@ use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use serde::Deserialize;
 
-use crate::domain::Region;
+use crate::rules::Registry;
 use crate::store::DbSettings;
 
 /// A configuration problem, naming the key at fault.
@@ -45,7 +45,8 @@ pub struct Settings {
     pub jwt_audience: String,
     pub token_ttl_secs: u64,
     pub jwt_leeway_secs: u64,
-    pub regions: Vec<String>,
+    /// Directories of region policy files (`*.toml`), read in order.
+    pub region_dirs: Vec<PathBuf>,
     pub idempotency_retention_hours: u64,
     pub idempotency_lease_secs: u64,
     pub expiry_interval_secs: u64,
@@ -68,7 +69,8 @@ pub enum SecretOrigin {
 pub struct Config {
     pub figment: Figment,
     pub settings: Settings,
-    pub regions: Vec<Region>,
+    /// The issuing regions and their rules.
+    pub rules: Registry,
 }
 
 /// The profile the build runs under unless `ROCKET_PROFILE` says otherwise.
@@ -111,11 +113,15 @@ impl Config {
         figment
             .extract::<rocket::Config>()
             .map_err(|e| ConfigError::new(&e.path.join("."), e.kind.to_string()))?;
-        let regions = settings.validate()?;
+        settings.validate()?;
+        let rules = Registry::load(&settings.region_dirs).map_err(|e| ConfigError {
+            key: format!("{}: {}", e.file, e.key),
+            message: e.message,
+        })?;
         Ok(Config {
             figment,
             settings,
-            regions,
+            rules,
         })
     }
 
@@ -179,7 +185,7 @@ impl Config {
 }
 
 impl Settings {
-    fn validate(&self) -> Result<Vec<Region>, ConfigError> {
+    fn validate(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url {
             let known = ["sqlite:", "postgres:", "postgresql:"];
             if !known.iter().any(|p| url.starts_with(p)) {
@@ -248,16 +254,13 @@ impl Settings {
         if !["text", "json"].contains(&self.log_format.as_str()) {
             return Err(ConfigError::new("log_format", "must be text or json"));
         }
-        if self.regions.is_empty() {
-            return Err(ConfigError::new("regions", "at least one region is needed"));
+        if self.region_dirs.is_empty() {
+            return Err(ConfigError::new(
+                "region_dirs",
+                "at least one directory of region policies is needed",
+            ));
         }
-        self.regions
-            .iter()
-            .map(|r| {
-                Region::parse(r)
-                    .map_err(|_| ConfigError::new("regions", format!("`{r}` is not a region code")))
-            })
-            .collect()
+        Ok(())
     }
 }
 
@@ -316,7 +319,7 @@ mod tests {
     #[test]
     fn the_shipped_file_is_valid() {
         let config = Config::from_figment(base()).unwrap();
-        assert_eq!(config.regions.len(), 3);
+        assert_eq!(config.rules.regions().len(), 3);
     }
 
     #[test]

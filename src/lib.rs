@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod ledger;
+pub mod rules;
 pub mod service;
 pub mod store;
 pub mod telemetry;
@@ -24,6 +25,7 @@ use crate::auth::JwtKeys;
 use crate::config::{Config, ConfigError};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::Region;
+use crate::rules::Registry;
 use crate::store::Db;
 
 /// What every request handler shares.
@@ -32,6 +34,8 @@ pub struct App {
     pub keys: JwtKeys,
     /// The issuing regions of the programme.
     pub regions: Arc<Vec<Region>>,
+    /// Their rules and policies.
+    pub rules: Arc<Registry>,
     /// How long a request may hold an idempotency key before a retry may act.
     pub idempotency_lease: chrono::Duration,
     /// How long idempotency records are kept.
@@ -60,7 +64,8 @@ impl App {
         Ok(App {
             db,
             keys,
-            regions: Arc::new(config.regions.clone()),
+            regions: Arc::new(config.rules.regions()),
+            rules: Arc::new(config.rules.clone()),
             idempotency_lease: chrono::Duration::seconds(s.idempotency_lease_secs as i64),
             idempotency_retention: chrono::Duration::hours(s.idempotency_retention_hours as i64),
             clock: Arc::new(SystemClock),

@@ -58,6 +58,7 @@ pub fn ctx(app: &App, actor: Actor) -> Ctx {
     Ctx {
         actor,
         now: app.clock.now(),
+        rules: app.rules.clone(),
     }
 }
 

@@ -1,9 +1,10 @@
 //! Programme set-up: budgets and admissions of a region.
 
+use chrono::NaiveDate;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{get, post, State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -11,9 +12,10 @@ use super::body::JsonBody;
 use super::common::ctx;
 use super::idempotent::{self, IdempotencyKey};
 use super::reply::Reply;
-use crate::auth::RegulatorCaller;
-use crate::domain::{Amount, Region};
+use crate::auth::{Caller, RegulatorCaller};
+use crate::domain::{Amount, DomainError, Money, Region};
 use crate::error::{ApiError, ApiResult};
+use crate::rules::policy::SettlementCycle;
 use crate::service::programme::{self, Admission, Budget};
 use crate::{work, App};
 
@@ -150,4 +152,88 @@ pub async fn admit(
         }),
     )
     .await
+}
+
+/// A region's policy in force for a fiscal year.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub region: String,
+    pub name: String,
+    /// The rules module that applies it.
+    pub rules: String,
+    /// The fiscal year it was chosen for.
+    pub year: i32,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    #[schema(value_type = String, example = "300000.00")]
+    pub enterprise_cap: Money,
+    #[schema(value_type = String, example = "100000.00")]
+    pub team_cap: Money,
+    /// The share of a contract a voucher may pay.
+    #[schema(example = "0.50")]
+    pub contract_share: String,
+    pub categories: Vec<String>,
+    pub applicant_regions: Vec<String>,
+    pub admits_provider_regions: Vec<String>,
+    /// The use deadline of a voucher of this year (Asia/Shanghai).
+    pub use_until: NaiveDate,
+    /// The claim deadline of a voucher of this year (Asia/Shanghai).
+    pub claim_until: NaiveDate,
+    #[schema(value_type = String, example = "quarterly")]
+    pub settlement_cycle: SettlementCycle,
+    /// The most of a year's budget that may be spent outside the region, if capped.
+    #[schema(example = "0.30")]
+    pub cross_region_budget_share: Option<String>,
+    pub source: Option<String>,
+}
+
+/// The policy in force for a region: for the current fiscal year, or `?year=`.
+#[utoipa::path(
+    get, path = "/api/v1/regions/{region}/policy", tag = "programme",
+    params(("region" = String, Path, example = "SH"), ("year" = Option<i32>, Query)), security(("bearer" = [])),
+    responses(
+        (status = 200, body = PolicyView),
+        (status = 404, description = "Not an issuing region", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No policy for that year", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/regions/<region>/policy?<year>")]
+pub async fn policy(
+    app: &State<App>,
+    caller: Caller,
+    region: &str,
+    year: Option<&str>,
+) -> ApiResult<Json<PolicyView>> {
+    let ctx = ctx(app, caller.0);
+    let region = Region::parse(region).map_err(|_| ApiError::not_found())?;
+    let rules = ctx.rules_for(&region)?;
+    let year = match year {
+        None => ctx.fiscal_year(),
+        Some(text) => text
+            .parse()
+            .map_err(|_| ApiError::from(DomainError::field("year", "must be a year")))?,
+    };
+    let v = rules.version(year)?;
+    let policy = rules.policy();
+    let deadlines = v.deadlines(year);
+    let codes = |list: &[Region]| list.iter().map(Region::to_string).collect();
+    Ok(Json(PolicyView {
+        region: region.to_string(),
+        name: policy.name.clone(),
+        rules: policy.rules.clone(),
+        year,
+        effective_from: v.effective_from,
+        effective_to: v.effective_to,
+        enterprise_cap: v.enterprise_cap,
+        team_cap: v.team_cap,
+        contract_share: v.contract_share.to_string(),
+        categories: v.categories.clone(),
+        applicant_regions: codes(&v.applicant_regions),
+        admits_provider_regions: codes(&v.admits_provider_regions),
+        use_until: deadlines.use_until,
+        claim_until: deadlines.claim_until,
+        settlement_cycle: v.settlement_cycle,
+        cross_region_budget_share: v.cross_region_budget_share.map(|s| s.to_string()),
+        source: v.source.clone(),
+    }))
 }

@@ -133,11 +133,28 @@ impl<T> Page<T> {
     }
 }
 
-/// Who acts and when: what every state change is given.
+/// Who acts, when, and under which rules: what every state change is given.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub actor: crate::domain::Actor,
     pub now: chrono::DateTime<chrono::Utc>,
+    pub rules: std::sync::Arc<crate::rules::Registry>,
+}
+
+impl Ctx {
+    /// The rules of an issuing region (404 for a region that is not one).
+    pub fn rules_for(
+        &self,
+        region: &crate::domain::Region,
+    ) -> Result<&dyn crate::rules::RegionRules, DomainError> {
+        self.rules.get(region).ok_or(DomainError::NotFound)
+    }
+
+    /// The fiscal year now, in Asia/Shanghai.
+    pub fn fiscal_year(&self) -> i32 {
+        use chrono::Datelike;
+        crate::domain::clock::shanghai_date(self.now).year()
+    }
 }
 
 /// A text field that must be present, trimmed and at most `max` characters.

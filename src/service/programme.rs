@@ -167,6 +167,9 @@ pub async fn admit<C: ConnectionTrait>(
         .await?
         .filter(|o| o.kind == OrgKind::Provider.as_str())
         .ok_or(DomainError::NotFound)?;
+    let rules = ctx.rules_for(region)?;
+    let version = rules.version(ctx.fiscal_year())?;
+    rules.check_admission(version, &Region::parse(&provider.region)?, &parsed)?;
     let existing = admissions::Entity::find_by_id((region.to_string(), provider_id))
         .one(txn)
         .await?;

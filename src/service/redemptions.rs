@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::programme::admitted_categories;
+use super::programme::{admitted_categories, lock_budget};
 use super::vouchers::{
     lock_voucher, organization_of_kind, return_to_budget, voucher_accounts, Closing, ACTIVE,
     EXPIRED,
@@ -21,7 +21,9 @@ use crate::domain::clock::shanghai_date;
 use crate::domain::programme::parse_category;
 use crate::domain::{Actor, DomainError, Money, OrgKind, Refusal, Region, Role};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
-use crate::store::entities::{redemptions, vouchers};
+use crate::rules::common::Party;
+use crate::rules::{CrossRegionFacts, HoldFacts};
+use crate::store::entities::{organizations, redemptions, vouchers};
 use crate::store::is_unique_violation;
 
 pub const HELD: &str = "held";
@@ -96,9 +98,6 @@ pub async fn hold<C: ConnectionTrait>(
 ) -> ServiceResult<Redemption> {
     let contract_no = required_text("contract_no", &req.contract_no, 64)?;
     let category = parse_category("service_category", &req.service_category)?;
-    if req.amount > req.contract_amount {
-        return Err(DomainError::field("amount", "at most the contract amount").into());
-    }
     let v = lock_voucher(txn, req.voucher_id)
         .await?
         .filter(|v| v.holder_id == ctx.actor.sub)
@@ -108,23 +107,28 @@ pub async fn hold<C: ConnectionTrait>(
         .await?
         .ok_or(DomainError::NotFound)?;
     let region = Region::parse(&v.region)?;
-    match admitted_categories(txn, &region, provider.id).await? {
-        None => {
-            return Err(DomainError::refused(
-                Refusal::ProviderNotAdmitted,
-                format!("the provider is not admitted to the {region} programme"),
-            )
-            .into())
-        }
-        Some(categories) if !categories.contains(&category) => {
-            return Err(DomainError::refused(
-                Refusal::CategoryNotEligible,
-                format!("the provider is not admitted to {region} for {category}"),
-            )
-            .into())
-        }
-        Some(_) => {}
-    }
+    let provider_region = Region::parse(&provider.region)?;
+    let rules = ctx.rules_for(&region)?;
+    let version = rules.version(v.year)?;
+    let company = organization_of_kind(txn, ctx.actor.sub, OrgKind::Company)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let cross_region = if rules.needs_cross_region_facts(&provider_region) {
+        Some(cross_region_facts(txn, &region, v.year).await?)
+    } else {
+        None
+    };
+    let facts = HoldFacts {
+        company: party(&company),
+        provider: party(&provider),
+        provider_region,
+        category: category.clone(),
+        admitted: admitted_categories(txn, &region, provider.id).await?,
+        contract_amount: req.contract_amount,
+        amount: req.amount,
+        cross_region,
+    };
+    rules.check_hold(version, &facts)?;
     let row = redemptions::ActiveModel {
         id: Set(Uuid::now_v7()),
         voucher_id: Set(v.id),
@@ -163,6 +167,46 @@ pub async fn hold<C: ConnectionTrait>(
         .redemption(redemption.id);
     ledger::post(txn, &transfer, ctx.now).await?;
     Ok(redemption.into())
+}
+
+fn party(org: &organizations::Model) -> Party {
+    Party {
+        credit_code: org.credit_code.clone(),
+        actual_controller: org.actual_controller.clone(),
+    }
+}
+
+/// The region-year's appropriation and what is held or completed at
+/// providers outside the region. The budget row is locked first, so that
+/// cross-region holds of one region and year are checked one at a time.
+async fn cross_region_facts<C: ConnectionTrait>(
+    txn: &C,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<CrossRegionFacts> {
+    let budget = lock_budget(txn, region, year)
+        .await?
+        .ok_or(DomainError::refused(
+            Refusal::CrossRegionBudgetExceeded,
+            format!("no budget appropriated for {region} {year}"),
+        ))?;
+    let committed: Option<i64> = redemptions::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(CASE WHEN status = 'held' THEN amount ELSE completed_amount END), 0) AS BIGINT)"),
+            "committed",
+        )
+        .filter(redemptions::Column::Region.eq(region.as_str()))
+        .filter(redemptions::Column::Year.eq(year))
+        .filter(redemptions::Column::ProviderRegion.ne(region.as_str()))
+        .filter(redemptions::Column::Status.is_in([HELD, COMPLETED]))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(CrossRegionFacts {
+        appropriated: Money::from_fen(budget.appropriated),
+        committed_outside: Money::from_fen(committed.unwrap_or(0)),
+    })
 }
 
 /// A voucher may take new holds: active and within its use deadline.

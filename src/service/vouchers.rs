@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::programme::{add_to_budget, lock_budget};
-use super::{required_text, Ctx, Page, PageRequest, ServiceResult};
-use crate::domain::clock::shanghai_date;
-use crate::domain::programme::{parse_year, Deadlines};
-use crate::domain::{Actor, DomainError, Money, Refusal, Region, Role};
+use super::{required_text, Ctx, Page, PageRequest, ServiceError, ServiceResult};
+use crate::domain::programme::parse_year;
+use crate::domain::{Actor, CompanyType, DomainError, Money, OrgKind, Refusal, Region, Role};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
+use crate::rules::IssuanceFacts;
 use crate::store::entities::{applications, budgets, organizations, vouchers};
 
 /// A company's application for a voucher.
@@ -154,18 +154,7 @@ pub async fn submit<C: ConnectionTrait>(
 ) -> ServiceResult<Application> {
     let year = parse_year(year)?;
     let purpose = required_text("purpose", purpose, 2000)?;
-    if ctx.actor.region.as_ref() != Some(region) {
-        return Err(DomainError::field(
-            "region",
-            "a company applies to the programme of its own region",
-        )
-        .into());
-    }
-    let this_year = shanghai_date(ctx.now)
-        .format("%Y")
-        .to_string()
-        .parse::<i32>()
-        .unwrap_or(year);
+    let this_year = ctx.fiscal_year();
     if year < this_year || year > this_year + 1 {
         return Err(DomainError::field(
             "year",
@@ -173,6 +162,11 @@ pub async fn submit<C: ConnectionTrait>(
         )
         .into());
     }
+    let rules = ctx
+        .rules_for(region)
+        .map_err(|_| DomainError::field("region", format!("{region} is not an issuing region")))?;
+    let company_region = ctx.actor.region.as_ref().ok_or(DomainError::NotFound)?;
+    rules.check_application(rules.version(year)?, company_region)?;
     let row = applications::ActiveModel {
         id: Set(Uuid::now_v7()),
         company_id: Set(ctx.actor.sub),
@@ -248,6 +242,25 @@ pub async fn approve<C: ConnectionTrait>(
             format!("no budget appropriated for {region} {}", app.year),
         )
     })?;
+    // With the budget row locked, issuance in this region and year is serial,
+    // so what was issued before cannot change under the cap check.
+    let rules = ctx.rules_for(&region)?;
+    let version = rules.version(app.year)?;
+    let company = organizations::Entity::find_by_id(app.company_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(format!("application {} without company", app.id)))?;
+    let company_type = company
+        .company_type
+        .as_deref()
+        .and_then(|t| t.parse::<CompanyType>().ok())
+        .ok_or_else(|| ServiceError::Internal(format!("company {} without type", company.id)))?;
+    let facts = IssuanceFacts {
+        company_type,
+        already_issued: issued_to_controller(txn, &region, app.year, &company).await?,
+        amount,
+    };
+    rules.check_issuance(version, &facts)?;
     let voucher_id = Uuid::now_v7();
     let available = AccountRef::owned(&region, app.year, AccountKind::Voucher, voucher_id);
     let held = AccountRef::owned(&region, app.year, AccountKind::Hold, voucher_id);
@@ -271,7 +284,7 @@ pub async fn approve<C: ConnectionTrait>(
         .filter(budgets::Column::Year.eq(app.year))
         .exec(txn)
         .await?;
-    let deadlines = Deadlines::default_for(app.year);
+    let deadlines = version.deadlines(app.year);
     let voucher = vouchers::Entity::insert(vouchers::ActiveModel {
         id: Set(voucher_id),
         serial: Set(format!("{region}-{}-{seq:06}", app.year)),
@@ -299,6 +312,42 @@ pub async fn approve<C: ConnectionTrait>(
         .exec(txn)
         .await?;
     Ok(with_balances(txn, vec![voucher]).await?.remove(0))
+}
+
+/// What was issued in `region` and `year` to the company and to every company
+/// with the same actual controller, net of revocations.
+async fn issued_to_controller<C: ConnectionTrait>(
+    txn: &C,
+    region: &Region,
+    year: i32,
+    company: &organizations::Model,
+) -> ServiceResult<Money> {
+    let mut holders = vec![company.id];
+    if let Some(controller) = company.actual_controller.as_deref() {
+        let related = organizations::Entity::find()
+            .select_only()
+            .column(organizations::Column::Id)
+            .filter(organizations::Column::Kind.eq(OrgKind::Company.as_str()))
+            .filter(organizations::Column::ActualController.eq(controller))
+            .into_tuple::<Uuid>()
+            .all(txn)
+            .await?;
+        holders.extend(related);
+    }
+    let issued = vouchers::Entity::find()
+        .filter(vouchers::Column::Region.eq(region.as_str()))
+        .filter(vouchers::Column::Year.eq(year))
+        .filter(vouchers::Column::HolderId.is_in(holders))
+        .all(txn)
+        .await?;
+    let mut total = Money::ZERO;
+    for v in issued {
+        let net = Money::from_fen(v.face_value - v.revoked);
+        total = total
+            .checked_add(net)
+            .ok_or_else(|| ServiceError::Internal("issued total overflow".into()))?;
+    }
+    Ok(total)
 }
 
 /// Rejects an application with a reason.

@@ -193,7 +193,7 @@ async fn malformed_amounts_are_refused_everywhere() {
     }
     // Out of bounds rather than malformed.
     cases.push((w.jx_company.token.as_str(), "/api/v1/redemptions".to_owned(),
-        json!({"voucher_id": s.voucher["id"], "provider_id": w.sh_lab.id, "contract_no": "A", "contract_amount": "100", "service_category": "testing", "amount": "100.01"}), 422, "validation_failed"));
+        json!({"voucher_id": s.voucher["id"], "provider_id": w.sh_lab.id, "contract_no": "A", "contract_amount": "100", "service_category": "testing", "amount": "100.01"}), 422, "share_exceeded"));
     cases.push((
         w.sh_lab.token.as_str(),
         format!("/api/v1/redemptions/{}/complete", s.held),

@@ -1,0 +1,162 @@
+//! The checks every region applies, as pure functions of the facts a use case
+//! gathers. Region modules call them and add their own.
+
+use crate::domain::{CompanyType, DomainError, Money, Refusal, Region};
+
+use super::policy::PolicyVersion;
+use super::HoldFacts;
+
+/// One side of a contract, as the related-party rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    pub credit_code: Option<String>,
+    pub actual_controller: Option<String>,
+}
+
+/// Refuses a company applying to a region that does not take its applications.
+pub fn applicant_region(
+    v: &PolicyVersion,
+    region: &Region,
+    company_region: &Region,
+) -> Result<(), DomainError> {
+    if v.applicant_regions.contains(company_region) {
+        Ok(())
+    } else {
+        Err(DomainError::field(
+            "region",
+            format!("the {region} programme does not take applications from companies of {company_region}"),
+        ))
+    }
+}
+
+/// Refuses an admission of a provider from a region the programme does not
+/// admit, or for a category it does not fund.
+pub fn admission(
+    v: &PolicyVersion,
+    region: &Region,
+    provider_region: &Region,
+    categories: &[String],
+) -> Result<(), DomainError> {
+    if !v.admits_provider_regions.contains(provider_region) {
+        return Err(DomainError::refused(
+            Refusal::ProviderNotAdmitted,
+            format!("the {region} programme does not admit providers of {provider_region}"),
+        ));
+    }
+    category_eligible(v, region, categories)
+}
+
+/// Refuses a category the programme does not fund.
+pub fn category_eligible(
+    v: &PolicyVersion,
+    region: &Region,
+    categories: &[String],
+) -> Result<(), DomainError> {
+    match categories.iter().find(|c| !v.categories.contains(c)) {
+        Some(c) => Err(DomainError::refused(
+            Refusal::CategoryNotEligible,
+            format!("the {region} programme does not fund `{c}`"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The annual cap for a company type.
+pub fn annual_cap(v: &PolicyVersion, company_type: CompanyType) -> Money {
+    match company_type {
+        CompanyType::Enterprise => v.enterprise_cap,
+        CompanyType::Team => v.team_cap,
+    }
+}
+
+/// Refuses an issuance that would take a holder (summed over its actual
+/// controller) above its annual cap. `already` is what was issued this
+/// fiscal year to companies of the same controller, net of revocations.
+pub fn within_annual_cap(
+    v: &PolicyVersion,
+    company_type: CompanyType,
+    already: Money,
+    amount: Money,
+) -> Result<(), DomainError> {
+    let cap = annual_cap(v, company_type);
+    let total = already
+        .checked_add(amount)
+        .unwrap_or(Money::from_fen(i64::MAX));
+    if total > cap {
+        return Err(DomainError::refused(
+            Refusal::AnnualCapExceeded,
+            format!(
+                "the annual cap for a {} is {cap}; {already} was already issued to this controller this year",
+                company_type
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a redemption between related parties: the same actual controller
+/// or the same unified social credit code.
+pub fn not_related(company: &Party, provider: &Party) -> Result<(), DomainError> {
+    let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+        _ => false,
+    };
+    if same(&company.credit_code, &provider.credit_code)
+        || same(&company.actual_controller, &provider.actual_controller)
+    {
+        return Err(DomainError::refused(
+            Refusal::RelatedParty,
+            "the company and the provider are related parties (same credit code or actual controller)",
+        ));
+    }
+    Ok(())
+}
+
+/// The most a voucher may pay of a contract: the share, rounded down to the fen.
+pub fn max_share(v: &PolicyVersion, contract_amount: Money) -> Money {
+    contract_amount
+        .share_floor(v.contract_share)
+        .unwrap_or(Money::ZERO)
+}
+
+/// Refuses a voucher part above the share of the contract.
+pub fn within_share(
+    v: &PolicyVersion,
+    contract_amount: Money,
+    amount: Money,
+) -> Result<(), DomainError> {
+    let max = max_share(v, contract_amount);
+    if amount > max {
+        return Err(DomainError::refused(
+            Refusal::ShareExceeded,
+            format!(
+                "a voucher pays at most {} of a contract: {max} of {contract_amount}",
+                v.contract_share
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The checks of a hold every region makes, in order: related party,
+/// admission, category, share of the contract.
+pub fn hold(v: &PolicyVersion, region: &Region, facts: &HoldFacts) -> Result<(), DomainError> {
+    not_related(&facts.company, &facts.provider)?;
+    let Some(admitted) = &facts.admitted else {
+        return Err(DomainError::refused(
+            Refusal::ProviderNotAdmitted,
+            format!("the provider is not admitted to the {region} programme"),
+        ));
+    };
+    category_eligible(v, region, std::slice::from_ref(&facts.category))?;
+    if !admitted.contains(&facts.category) {
+        return Err(DomainError::refused(
+            Refusal::CategoryNotEligible,
+            format!(
+                "the provider is not admitted to {region} for `{}`",
+                facts.category
+            ),
+        ));
+    }
+    within_share(v, facts.contract_amount, facts.amount)
+}

@@ -1,0 +1,225 @@
+//! Region rules: one module per issuing region where its logic differs, the
+//! checks every region shares in [`common`], and the numbers in versioned
+//! policy files (`config/regions/*.toml`, see [`policy`]).
+//!
+//! A use case gathers the facts (who, how much, what was issued before) and
+//! asks the region's [`RegionRules`]; the rules decide, without touching the
+//! database.
+
+pub mod common;
+pub mod jiaxing;
+pub mod policy;
+pub mod shanghai;
+pub mod standard;
+pub mod zhejiang;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::domain::{CompanyType, DomainError, Money, Region};
+use common::Party;
+pub use policy::{PolicyError, PolicyVersion, RegionPolicy};
+
+/// What issuing a voucher needs to know.
+#[derive(Debug, Clone)]
+pub struct IssuanceFacts {
+    pub company_type: CompanyType,
+    /// Issued this fiscal year to companies of the same actual controller,
+    /// net of revocations.
+    pub already_issued: Money,
+    pub amount: Money,
+}
+
+/// What a hold needs to know.
+#[derive(Debug, Clone)]
+pub struct HoldFacts {
+    pub company: Party,
+    pub provider: Party,
+    pub provider_region: Region,
+    pub category: String,
+    /// The categories the provider is admitted for in this region, if admitted.
+    pub admitted: Option<Vec<String>>,
+    pub contract_amount: Money,
+    pub amount: Money,
+    /// For regions that cap spending outside the region.
+    pub cross_region: Option<CrossRegionFacts>,
+}
+
+/// A region-year's budget and what is held or completed outside the region.
+#[derive(Debug, Clone, Copy)]
+pub struct CrossRegionFacts {
+    pub appropriated: Money,
+    pub committed_outside: Money,
+}
+
+/// The rules of one issuing region. The default methods are the checks every
+/// region shares; a region's module overrides what it does differently.
+pub trait RegionRules: Send + Sync {
+    /// The region's policy, all versions.
+    fn policy(&self) -> &RegionPolicy;
+
+    /// The version for vouchers of fiscal year `year`.
+    fn version(&self, year: i32) -> Result<&PolicyVersion, DomainError> {
+        self.policy().version(year).ok_or_else(|| {
+            DomainError::field(
+                "year",
+                format!(
+                    "the {} programme has no policy for {year}",
+                    self.policy().region
+                ),
+            )
+        })
+    }
+
+    /// Whether a hold needs [`CrossRegionFacts`] (gathering them costs a query).
+    fn needs_cross_region_facts(&self, _provider_region: &Region) -> bool {
+        false
+    }
+
+    /// May a company of `company_region` apply?
+    fn check_application(
+        &self,
+        v: &PolicyVersion,
+        company_region: &Region,
+    ) -> Result<(), DomainError> {
+        common::applicant_region(v, &self.policy().region, company_region)
+    }
+
+    /// May a provider of `provider_region` be admitted for `categories`?
+    fn check_admission(
+        &self,
+        v: &PolicyVersion,
+        provider_region: &Region,
+        categories: &[String],
+    ) -> Result<(), DomainError> {
+        common::admission(v, &self.policy().region, provider_region, categories)
+    }
+
+    /// May this voucher be issued?
+    fn check_issuance(&self, v: &PolicyVersion, facts: &IssuanceFacts) -> Result<(), DomainError> {
+        common::within_annual_cap(v, facts.company_type, facts.already_issued, facts.amount)
+    }
+
+    /// May this amount be held? Order: related party, admission, category,
+    /// share of the contract.
+    fn check_hold(&self, v: &PolicyVersion, facts: &HoldFacts) -> Result<(), DomainError> {
+        common::hold(v, &self.policy().region, facts)
+    }
+}
+
+/// The rules of every issuing region, by region.
+#[derive(Clone)]
+pub struct Registry {
+    regions: BTreeMap<Region, Arc<dyn RegionRules>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.regions.keys()).finish()
+    }
+}
+
+impl Registry {
+    /// Loads every `*.toml` of `dirs`, checks each file and the references
+    /// between them.
+    pub fn load(dirs: &[impl AsRef<Path>]) -> Result<Self, PolicyError> {
+        let mut regions: BTreeMap<Region, Arc<dyn RegionRules>> = BTreeMap::new();
+        for dir in dirs {
+            let dir = dir.as_ref();
+            let mut files: Vec<_> = std::fs::read_dir(dir)
+                .map_err(|e| PolicyError {
+                    file: dir.display().to_string(),
+                    key: "(directory)".into(),
+                    message: e.to_string(),
+                })?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for path in files {
+                let policy = policy::load(&path)?;
+                let region = policy.region.clone();
+                let rules = module(policy)?;
+                if regions.insert(region.clone(), rules).is_some() {
+                    return Err(PolicyError {
+                        file: path.display().to_string(),
+                        key: "region".into(),
+                        message: format!("{region} is defined twice"),
+                    });
+                }
+            }
+        }
+        if regions.is_empty() {
+            return Err(PolicyError {
+                file: "region_dirs".into(),
+                key: "(directory)".into(),
+                message: "no region policy files found".into(),
+            });
+        }
+        for rules in regions.values() {
+            let p = rules.policy();
+            for (i, v) in p.versions.iter().enumerate() {
+                for (key, list) in [
+                    ("applicant_regions", &v.applicant_regions),
+                    ("admits_provider_regions", &v.admits_provider_regions),
+                ] {
+                    if let Some(r) = list.iter().find(|r| !regions.contains_key(*r)) {
+                        return Err(PolicyError {
+                            file: p.file.clone(),
+                            key: format!("versions[{i}].{key}"),
+                            message: format!("no policy file defines region {r}"),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Registry { regions })
+    }
+
+    /// The rules of `region`, if it is an issuing region.
+    pub fn get(&self, region: &Region) -> Option<&dyn RegionRules> {
+        self.regions.get(region).map(|r| r.as_ref())
+    }
+
+    /// The issuing regions.
+    pub fn regions(&self) -> Vec<Region> {
+        self.regions.keys().cloned().collect()
+    }
+}
+
+/// The rules module a policy file names.
+fn module(policy: RegionPolicy) -> Result<Arc<dyn RegionRules>, PolicyError> {
+    let unsupported = |policy: &RegionPolicy, key: &str| PolicyError {
+        file: policy.file.clone(),
+        key: key.into(),
+        message: format!("the `{}` rules do not use this key", policy.rules),
+    };
+    if policy.rules != "jiaxing" {
+        if let Some(i) = policy
+            .versions
+            .iter()
+            .position(|v| v.cross_region_budget_share.is_some())
+        {
+            return Err(unsupported(
+                &policy,
+                &format!("versions[{i}].cross_region_budget_share"),
+            ));
+        }
+    }
+    Ok(match policy.rules.as_str() {
+        "shanghai" => Arc::new(shanghai::Shanghai(policy)),
+        "zhejiang" => Arc::new(zhejiang::Zhejiang(policy)),
+        "jiaxing" => Arc::new(jiaxing::Jiaxing(policy)),
+        "standard" => Arc::new(standard::Standard(policy)),
+        other => {
+            return Err(PolicyError {
+                file: policy.file.clone(),
+                key: "rules".into(),
+                message: format!(
+                    "unknown rules module `{other}`; one of shanghai, zhejiang, jiaxing, standard"
+                ),
+            })
+        }
+    })
+}

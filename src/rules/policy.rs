@@ -1,0 +1,286 @@
+//! Policy as data: each issuing region's numbers, in versions with effective
+//! dates, read from `config/regions/*.toml` and checked before the server
+//! starts.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::programme::{Deadlines, CATEGORIES};
+use crate::domain::{Money, Region};
+
+/// A problem in a policy file, naming the file and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: key `{key}`: {message}")]
+pub struct PolicyError {
+    pub file: String,
+    pub key: String,
+    pub message: String,
+}
+
+/// How often a region settles with providers (payment batches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementCycle {
+    Monthly,
+    Quarterly,
+    Yearly,
+}
+
+/// One version of a region's policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyVersion {
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    /// Annual cap per enterprise, summed over its actual controller.
+    pub enterprise_cap: Money,
+    /// Annual cap per startup team, summed over its actual controller.
+    pub team_cap: Money,
+    /// The share of a contract a voucher may pay (0 < share ≤ 1).
+    pub contract_share: Decimal,
+    pub categories: Vec<String>,
+    /// Regions whose companies may apply.
+    pub applicant_regions: Vec<Region>,
+    /// Regions whose providers may be admitted.
+    pub admits_provider_regions: Vec<Region>,
+    /// Month and day of the use deadline in the fiscal year.
+    pub use_deadline: (u32, u32),
+    /// Month and day of the claim deadline in the next year.
+    pub claim_deadline: (u32, u32),
+    pub settlement_cycle: SettlementCycle,
+    /// The most of a year's appropriated budget that may be held or
+    /// completed at providers outside the region, if capped.
+    pub cross_region_budget_share: Option<Decimal>,
+    /// Where the numbers come from.
+    pub source: Option<String>,
+}
+
+impl PolicyVersion {
+    /// Whether this version governs vouchers of fiscal year `year` (the
+    /// version in force on 1 January of that year).
+    pub fn covers(&self, year: i32) -> bool {
+        let Some(first_day) = NaiveDate::from_ymd_opt(year, 1, 1) else {
+            return false;
+        };
+        self.effective_from <= first_day && self.effective_to.is_none_or(|to| first_day <= to)
+    }
+
+    /// The deadlines of a voucher of fiscal year `year`.
+    pub fn deadlines(&self, year: i32) -> Deadlines {
+        Deadlines {
+            use_until: month_day(year, self.use_deadline),
+            claim_until: month_day(year + 1, self.claim_deadline),
+        }
+    }
+}
+
+/// `month-day` in `year`; 29 February becomes 28 February in other years.
+fn month_day(year: i32, (month, day): (u32, u32)) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day)
+        .or_else(|| NaiveDate::from_ymd_opt(year, month, day - 1))
+        .expect("validated month and day")
+}
+
+/// A region's policy: all its versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionPolicy {
+    pub region: Region,
+    pub name: String,
+    /// The rules module that applies it.
+    pub rules: String,
+    pub versions: Vec<PolicyVersion>,
+    /// The file it came from.
+    pub file: String,
+}
+
+impl RegionPolicy {
+    /// The version for vouchers of fiscal year `year`.
+    pub fn version(&self, year: i32) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.covers(year))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    region: String,
+    name: String,
+    #[serde(default = "standard")]
+    rules: String,
+    versions: Vec<VersionFile>,
+}
+
+fn standard() -> String {
+    "standard".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionFile {
+    effective_from: String,
+    #[serde(default)]
+    effective_to: Option<String>,
+    enterprise_cap: String,
+    team_cap: String,
+    contract_share: String,
+    categories: Vec<String>,
+    applicant_regions: Vec<String>,
+    admits_provider_regions: Vec<String>,
+    use_deadline: String,
+    claim_deadline: String,
+    settlement_cycle: SettlementCycle,
+    #[serde(default)]
+    cross_region_budget_share: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// Reads and checks one policy file.
+pub fn load(path: &Path) -> Result<RegionPolicy, PolicyError> {
+    let file = path.display().to_string();
+    let error = |key: &str, message: String| PolicyError {
+        file: file.clone(),
+        key: key.into(),
+        message,
+    };
+    let raw: PolicyFile = Figment::from(Toml::file_exact(path))
+        .extract()
+        .map_err(|e| {
+            let key = e.path.join(".");
+            error(
+                if key.is_empty() { "(file)" } else { &key },
+                e.kind.to_string(),
+            )
+        })?;
+    let region = Region::parse(&raw.region)
+        .map_err(|_| error("region", "must be 2 to 8 upper-case letters".into()))?;
+    if raw.name.trim().is_empty() {
+        return Err(error("name", "must not be empty".into()));
+    }
+    if raw.versions.is_empty() {
+        return Err(error("versions", "at least one version is needed".into()));
+    }
+    let mut versions = Vec::new();
+    for (i, v) in raw.versions.into_iter().enumerate() {
+        let key = |name: &str| format!("versions[{i}].{name}");
+        let date = |name: &str, text: &str| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                error(
+                    &key(name),
+                    format!("`{text}` is not a date like 2026-01-01"),
+                )
+            })
+        };
+        let money =
+            |name: &str, text: &str| Money::parse_positive(text).map_err(|e| error(&key(name), e));
+        let share = |name: &str, text: &str| {
+            text.parse::<Decimal>()
+                .ok()
+                .filter(|s| *s > Decimal::ZERO && *s <= Decimal::ONE && s.scale() <= 4)
+                .ok_or_else(|| {
+                    error(
+                        &key(name),
+                        format!("`{text}` is not a share between 0 and 1, like \"0.50\""),
+                    )
+                })
+        };
+        let month_day = |name: &str, text: &str| {
+            let parsed = text
+                .split_once('-')
+                .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+                .filter(|&(m, d)| NaiveDate::from_ymd_opt(2024, m, d).is_some());
+            parsed.ok_or_else(|| {
+                error(
+                    &key(name),
+                    format!("`{text}` is not a month and day like 12-31"),
+                )
+            })
+        };
+        let regions = |name: &str, list: &[String]| -> Result<Vec<Region>, PolicyError> {
+            if list.is_empty() {
+                return Err(error(&key(name), "must name at least one region".into()));
+            }
+            list.iter()
+                .map(|r| {
+                    Region::parse(r)
+                        .map_err(|_| error(&key(name), format!("`{r}` is not a region code")))
+                })
+                .collect()
+        };
+        if v.categories.is_empty() {
+            return Err(error(
+                &key("categories"),
+                "must list at least one category".into(),
+            ));
+        }
+        if let Some(c) = v
+            .categories
+            .iter()
+            .find(|c| !CATEGORIES.contains(&c.as_str()))
+        {
+            return Err(error(
+                &key("categories"),
+                format!("unknown category `{c}`; one of {}", CATEGORIES.join(", ")),
+            ));
+        }
+        let version = PolicyVersion {
+            effective_from: date("effective_from", &v.effective_from)?,
+            effective_to: v
+                .effective_to
+                .as_deref()
+                .map(|t| date("effective_to", t))
+                .transpose()?,
+            enterprise_cap: money("enterprise_cap", &v.enterprise_cap)?,
+            team_cap: money("team_cap", &v.team_cap)?,
+            contract_share: share("contract_share", &v.contract_share)?,
+            categories: v.categories,
+            applicant_regions: regions("applicant_regions", &v.applicant_regions)?,
+            admits_provider_regions: regions(
+                "admits_provider_regions",
+                &v.admits_provider_regions,
+            )?,
+            use_deadline: month_day("use_deadline", &v.use_deadline)?,
+            claim_deadline: month_day("claim_deadline", &v.claim_deadline)?,
+            settlement_cycle: v.settlement_cycle,
+            cross_region_budget_share: v
+                .cross_region_budget_share
+                .as_deref()
+                .map(|s| share("cross_region_budget_share", s))
+                .transpose()?,
+            source: v.source,
+        };
+        if version
+            .effective_to
+            .is_some_and(|to| to < version.effective_from)
+        {
+            return Err(error(
+                &key("effective_to"),
+                "is before effective_from".into(),
+            ));
+        }
+        versions.push(version);
+    }
+    versions.sort_by_key(|v| v.effective_from);
+    for (i, pair) in versions.windows(2).enumerate() {
+        let overlaps = pair[0]
+            .effective_to
+            .is_none_or(|to| to >= pair[1].effective_from);
+        if overlaps {
+            return Err(error(
+                &format!("versions[{}].effective_from", i + 1),
+                "overlaps the version before it".into(),
+            ));
+        }
+    }
+    Ok(RegionPolicy {
+        region,
+        name: raw.name,
+        rules: raw.rules,
+        versions,
+        file,
+    })
+}
