@@ -223,3 +223,6 @@ fn module(policy: RegionPolicy) -> Result<Arc<dyn RegionRules>, PolicyError> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -82,6 +82,11 @@ pub struct Req<'a> {
 impl TestApp {
     /// A new service on a new, migrated database.
     pub async fn spawn() -> TestApp {
+        Self::spawn_with_regions(&["config/regions"]).await
+    }
+
+    /// The same, with the region policies of `region_dirs`.
+    pub async fn spawn_with_regions(region_dirs: &[&str]) -> TestApp {
         let (database_url, dir) = match std::env::var("TEST_DATABASE_URL") {
             Ok(base) => (fresh_postgres_database(&base).await, None),
             Err(_) => {
@@ -93,7 +98,8 @@ impl TestApp {
         let figment = config::figment(std::path::Path::new("config"))
             .merge(Serialized::global("database_url", &database_url))
             .merge(Serialized::global("jwt_secret", SECRET))
-            .merge(Serialized::global("log_format", "text"));
+            .merge(Serialized::global("log_format", "text"))
+            .merge(Serialized::global("region_dirs", region_dirs));
         let config = Config::from_figment(figment).expect("test configuration");
         let db = Db::connect(&config.db_settings()).await.expect("connect");
         db.migrate().await.expect("migrate");

@@ -11,5 +11,6 @@ mod lifecycle;
 mod organizations;
 mod races;
 mod refusals;
+mod rules;
 mod service;
 mod world;

@@ -122,11 +122,24 @@ impl World {
         region: &str,
         amount: &str,
     ) -> Value {
+        self.voucher_of_year(company, regulator, region, 2026, amount)
+            .await
+    }
+
+    /// The same for fiscal year `year`.
+    pub async fn voucher_of_year(
+        &self,
+        company: &Org,
+        regulator: &Org,
+        region: &str,
+        year: i32,
+        amount: &str,
+    ) -> Value {
         let application = self
             .post(
                 &company.token,
                 "/api/v1/applications",
-                json!({"region": region, "year": 2026, "amount": amount, "purpose": "检测服务"}),
+                json!({"region": region, "year": year, "amount": amount, "purpose": "检测服务"}),
             )
             .await;
         assert_eq!(application.status.code, 201, "{}", application.text);
