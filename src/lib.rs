@@ -4,6 +4,7 @@
 //! `store`. [`build_rocket`] assembles the HTTP service; tests call it.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod domain;
@@ -106,15 +107,7 @@ async fn expire(db: Db, clock: Arc<dyn Clock>, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        let now = clock.now();
-        let result = async {
-            let txn = db.begin_write().await?;
-            let report = service::expiry::run(&txn, now, now).await?;
-            txn.commit().await?;
-            Ok::<_, service::ServiceError>(report)
-        }
-        .await;
-        match result {
+        match expiry_run(&db, clock.now()).await {
             Ok(r) if r == service::expiry::ExpiryReport::default() => {}
             Ok(r) => tracing::info!(
                 vouchers = r.vouchers_expired,
@@ -124,6 +117,31 @@ async fn expire(db: Db, clock: Arc<dyn Clock>, every: std::time::Duration) {
             Err(e) => tracing::warn!(error = %e, "expiry run failed"),
         }
     }
+}
+
+/// One scheduled expiry run, recorded in the audit trail as the system's.
+async fn expiry_run(
+    db: &Db,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<service::expiry::ExpiryReport, service::ServiceError> {
+    let stamp = ledger::Stamp {
+        at: now,
+        operation: uuid::Uuid::now_v7(),
+    };
+    let origin = audit::Origin {
+        actor_sub: "system".into(),
+        actor_role: "system".into(),
+        actor_region: None,
+        request_id: None,
+        idempotency_key: None,
+    };
+    let txn = db.begin_write().await?;
+    let run = service::expiry::run(&txn, now, &stamp).await?;
+    for entry in run.audit_entries(stamp.operation, now) {
+        audit::append(&txn, stamp.operation, now, &origin, entry).await?;
+    }
+    txn.commit().await?;
+    Ok(run.total)
 }
 
 /// Hourly: purges idempotency records past their retention.

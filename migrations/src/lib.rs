@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_identity;
 mod m20261128_000002_ledger;
+mod m20261128_000003_audit;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_identity::Migration),
             Box::new(m20261128_000002_ledger::Migration),
+            Box::new(m20261128_000003_audit::Migration),
         ]
     }
 }

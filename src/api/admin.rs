@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::body::JsonBody;
+use super::common::ctx;
 use super::idempotent::{self, IdempotencyKey};
 use super::reply::Reply;
 use crate::auth::AdminCaller;
@@ -40,11 +41,12 @@ pub async fn run_expiry(
     key: IdempotencyKey,
     body: JsonBody<ExpiryRunRequest>,
 ) -> ApiResult<Reply> {
-    let now = app.clock.now();
+    let ctx = ctx(app, caller.0);
+    let now = ctx.now;
     let as_of = body.value.as_of.unwrap_or(now);
     idempotent::run(
         app,
-        &caller.0,
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
@@ -54,7 +56,10 @@ pub async fn run_expiry(
                     message: "must not be in the future".into(),
                 }]));
             }
-            Reply::json(Status::Ok, &expiry::run(txn, as_of, now).await?)
+            let run = expiry::run(txn, as_of, &ctx.stamp()).await?;
+            let mut reply = Reply::json(Status::Ok, &run.total)?;
+            reply.audit = run.audit_entries(ctx.operation, as_of);
+            Ok(reply)
         }),
     )
     .await

@@ -69,14 +69,20 @@ pub async fn submit(
     let r = body.value;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let region = Region::parse(&r.region)?;
             let application =
                 vouchers::submit(txn, &ctx, &region, r.year, r.amount.0, &r.purpose).await?;
-            Reply::json(Status::Created, &application)
+            Reply::json(Status::Created, &application)?.audit(
+                &application.region,
+                "application.submit",
+                "application",
+                application.id,
+                &application,
+            )
         }),
     )
     .await
@@ -107,12 +113,18 @@ pub async fn approve(
     let amount = body.value.amount.map(|a| a.0);
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let voucher = vouchers::approve(txn, &ctx, path_id(&id)?, amount).await?;
-            Reply::json(Status::Created, &voucher)
+            Reply::json(Status::Created, &voucher)?.audit(
+                &voucher.region,
+                "application.approve",
+                "voucher",
+                voucher.id,
+                &voucher,
+            )
         }),
     )
     .await
@@ -142,12 +154,18 @@ pub async fn reject(
     let reason = body.value.reason;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let application = vouchers::reject(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::json(Status::Ok, &application)
+            Reply::json(Status::Ok, &application)?.audit(
+                &application.region,
+                "application.reject",
+                "application",
+                application.id,
+                &application,
+            )
         }),
     )
     .await

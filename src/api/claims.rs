@@ -60,12 +60,18 @@ pub async fn submit(
     let r = body.value;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let claim = claims::submit(txn, &ctx, &r.redemption_ids, &r.invoice_no).await?;
-            Reply::json(Status::Created, &claim)
+            Reply::json(Status::Created, &claim)?.audit(
+                &claim.region,
+                "claim.submit",
+                "claim",
+                claim.id,
+                &claim,
+            )
         }),
     )
     .await
@@ -89,13 +95,17 @@ pub async fn approve(
     let id = id.to_owned();
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
-            Reply::json(
-                Status::Ok,
-                &claims::approve(txn, &ctx, path_id(&id)?).await?,
+            let claim = claims::approve(txn, &ctx, path_id(&id)?).await?;
+            Reply::json(Status::Ok, &claim)?.audit(
+                &claim.region,
+                "claim.approve",
+                "claim",
+                claim.id,
+                &claim,
             )
         }),
     )
@@ -121,13 +131,17 @@ pub async fn reject(
     let reason = body.value.reason;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
-            Reply::json(
-                Status::Ok,
-                &claims::reject(txn, &ctx, path_id(&id)?, &reason).await?,
+            let claim = claims::reject(txn, &ctx, path_id(&id)?, &reason).await?;
+            Reply::json(Status::Ok, &claim)?.audit(
+                &claim.region,
+                "claim.reject",
+                "claim",
+                claim.id,
+                &claim,
             )
         }),
     )
@@ -153,13 +167,17 @@ pub async fn pay(
     let reference = body.value.bank_reference;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
-            Reply::json(
-                Status::Ok,
-                &claims::pay(txn, &ctx, path_id(&id)?, &reference).await?,
+            let claim = claims::pay(txn, &ctx, path_id(&id)?, &reference).await?;
+            Reply::json(Status::Ok, &claim)?.audit(
+                &claim.region,
+                "claim.pay",
+                "claim",
+                claim.id,
+                &claim,
             )
         }),
     )

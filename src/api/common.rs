@@ -59,6 +59,7 @@ pub fn ctx(app: &App, actor: Actor) -> Ctx {
         actor,
         now: app.clock.now(),
         rules: app.rules.clone(),
+        operation: Uuid::now_v7(),
     }
 }
 

@@ -6,15 +6,20 @@ use rocket::request::{FromRequest, Outcome, Request};
 use sea_orm::DatabaseTransaction;
 
 use super::reply::Reply;
-use crate::domain::Actor;
+use crate::audit::{self, Origin};
 use crate::error::ApiError;
 use crate::service::idempotency::{self, Claim, KeyedRequest};
+use crate::service::Ctx;
 use crate::service::ServiceError;
 use crate::App;
 
-/// The `Idempotency-Key` header: 1–255 printable ASCII characters.
+/// The `Idempotency-Key` header (1–255 printable ASCII characters), with the
+/// request id the audit trail records beside it.
 #[derive(Debug, Clone)]
-pub struct IdempotencyKey(pub String);
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_id: String,
+}
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for IdempotencyKey {
@@ -31,7 +36,10 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
                 if (1..=255).contains(&key.len())
                     && key.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
             {
-                Outcome::Success(IdempotencyKey(key.to_owned()))
+                Outcome::Success(IdempotencyKey {
+                    key: key.to_owned(),
+                    request_id: crate::telemetry::request_id(req).to_owned(),
+                })
             }
             Some(_) => refuse("the Idempotency-Key must be 1 to 255 printable ASCII characters"),
         }
@@ -48,7 +56,7 @@ pub type Work<'t> = BoxFuture<'t, Result<Reply, ApiError>>;
 /// acts.
 pub async fn run<F>(
     app: &App,
-    actor: &Actor,
+    ctx: &Ctx,
     key: IdempotencyKey,
     fingerprint: String,
     work: F,
@@ -56,16 +64,23 @@ pub async fn run<F>(
 where
     F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t>,
 {
+    let origin = Origin {
+        actor_sub: ctx.actor.sub.to_string(),
+        actor_role: ctx.actor.role.as_str().into(),
+        actor_region: ctx.actor.region.as_ref().map(|r| r.to_string()),
+        request_id: Some(key.request_id),
+        idempotency_key: Some(key.key.clone()),
+    };
     let request = KeyedRequest {
-        scope: actor.sub.to_string(),
-        key: key.0,
+        scope: ctx.actor.sub.to_string(),
+        key: key.key,
         fingerprint,
     };
     let lease = match idempotency::claim(&app.db, &request, app.idempotency_lease).await? {
         Claim::Replay(stored) => return Ok(Reply::replay(stored)),
         Claim::Fresh(lease) => lease,
     };
-    let outcome = act(app, &lease, work).await;
+    let outcome = act(app, ctx, &origin, &lease, work).await;
     if let Err(err) = &outcome {
         if err.status.code >= 500 || err.code == "idempotency_in_progress" {
             // Nothing was stored; let a retry act. A failure to release is
@@ -76,14 +91,26 @@ where
     outcome
 }
 
-async fn act<F>(app: &App, lease: &idempotency::Lease, work: F) -> Result<Reply, ApiError>
+async fn act<F>(
+    app: &App,
+    ctx: &Ctx,
+    origin: &Origin,
+    lease: &idempotency::Lease,
+    work: F,
+) -> Result<Reply, ApiError>
 where
     F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t>,
 {
     let txn = app.db.begin_write().await.map_err(ServiceError::from)?;
     let err = match work(&txn).await {
         Ok(reply) => {
-            return match idempotency::complete(&txn, lease, &reply.stored()).await {
+            let recorded = async {
+                for entry in reply.audit.iter().cloned() {
+                    audit::append(&txn, ctx.operation, ctx.now, origin, entry).await?;
+                }
+                idempotency::complete(&txn, lease, &reply.stored()).await
+            };
+            return match recorded.await {
                 Ok(()) => {
                     txn.commit().await.map_err(ServiceError::from)?;
                     Ok(reply)

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::JsonBody;
+use super::common::ctx;
 use super::idempotent::{self, IdempotencyKey};
 use super::reply::Reply;
 use crate::auth::Caller;
@@ -104,12 +105,12 @@ pub async fn create(
     key: IdempotencyKey,
     body: JsonBody<NewOrganizationRequest>,
 ) -> ApiResult<Reply> {
-    let actor = caller.0;
+    let ctx = ctx(app, caller.0);
     let regions = app.regions.clone();
     let request = body.value;
     idempotent::run(
         app,
-        &actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
@@ -122,14 +123,26 @@ pub async fn create(
                 actual_controller: request.actual_controller.as_deref(),
             })?;
             let (org, credentials) =
-                identity::register_organization(txn, &actor, new, &regions).await?;
+                identity::register_organization(txn, &ctx.actor, new, &regions).await?;
+            let view = OrganizationView::from(org);
+            let (region, id) = (view.region.clone(), view.id);
+            // The audit trail records the organisation, never its secret.
+            let audited =
+                serde_json::json!({"organization": &view, "client_id": &credentials.client_id});
             Reply::json(
                 Status::Created,
                 &OrganizationCreated {
-                    organization: org.into(),
+                    organization: view,
                     client_id: credentials.client_id,
                     client_secret: credentials.client_secret,
                 },
+            )?
+            .audit(
+                &region,
+                "organization.register",
+                "organization",
+                id,
+                &audited,
             )
         }),
     )

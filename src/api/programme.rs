@@ -78,14 +78,21 @@ pub async fn appropriate(
     let request = body.value;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let region = regulated_region(&regions, &caller, &region)?;
             let budget =
                 programme::appropriate(txn, &ctx, &region, request.year, request.amount.0).await?;
-            Reply::json(Status::Created, &budget)
+            let id = format!("{}-{}", budget.region, budget.year);
+            Reply::json(Status::Created, &budget)?.audit(
+                &budget.region,
+                "budget.appropriate",
+                "budget",
+                id,
+                &budget,
+            )
         }),
     )
     .await
@@ -140,7 +147,7 @@ pub async fn admit(
     let request = body.value;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
@@ -148,7 +155,13 @@ pub async fn admit(
             let (admission, new) =
                 programme::admit(txn, &ctx, &region, request.provider_id, &request.categories)
                     .await?;
-            Reply::json(if new { Status::Created } else { Status::Ok }, &admission)
+            Reply::json(if new { Status::Created } else { Status::Ok }, &admission)?.audit(
+                &admission.region,
+                "provider.admit",
+                "admission",
+                admission.provider_id,
+                &admission,
+            )
         }),
     )
     .await

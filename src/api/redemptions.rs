@@ -80,12 +80,18 @@ pub async fn hold(
     };
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let redemption = redemptions::hold(txn, &ctx, request).await?;
-            Reply::json(Status::Created, &redemption)
+            Reply::json(Status::Created, &redemption)?.audit(
+                &redemption.region,
+                "redemption.hold",
+                "redemption",
+                redemption.id,
+                &redemption,
+            )
         }),
     )
     .await
@@ -116,12 +122,18 @@ pub async fn complete(
     let amount = body.value.amount.map(|a| a.0);
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let redemption = redemptions::complete(txn, &ctx, path_id(&id)?, amount).await?;
-            Reply::json(Status::Ok, &redemption)
+            Reply::json(Status::Ok, &redemption)?.audit(
+                &redemption.region,
+                "redemption.complete",
+                "redemption",
+                redemption.id,
+                &redemption,
+            )
         }),
     )
     .await
@@ -152,12 +164,18 @@ pub async fn cancel(
     let id = id.to_owned();
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let redemption = redemptions::cancel(txn, &ctx, path_id(&id)?).await?;
-            Reply::json(Status::Ok, &redemption)
+            Reply::json(Status::Ok, &redemption)?.audit(
+                &redemption.region,
+                "redemption.cancel",
+                "redemption",
+                redemption.id,
+                &redemption,
+            )
         }),
     )
     .await

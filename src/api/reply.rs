@@ -7,15 +7,19 @@ use rocket::response::{self, Responder};
 use rocket::{Request, Response};
 use serde::Serialize;
 
+use crate::audit::Entry;
+use crate::domain::Region;
 use crate::error::{problem_json, ApiError};
 use crate::service::idempotency::StoredResponse;
 
 /// A finished answer: status and JSON text (a problem document when the
 /// status is an error).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Reply {
     pub status: Status,
     pub body: String,
+    /// What the change records in the audit trail (not kept for replays).
+    pub audit: Vec<Entry>,
 }
 
 impl Reply {
@@ -23,7 +27,37 @@ impl Reply {
     pub fn json<T: Serialize>(status: Status, value: &T) -> Result<Self, ApiError> {
         let body = serde_json::to_string(value)
             .map_err(|e| ApiError::internal().with_cause(format!("serialising a response: {e}")))?;
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body,
+            audit: Vec::new(),
+        })
+    }
+
+    /// Records the change in `region`'s audit trail, with `entity` as the
+    /// payload.
+    pub fn audit<T: Serialize>(
+        mut self,
+        region: &str,
+        action: &'static str,
+        entity_type: &'static str,
+        entity_id: impl ToString,
+        entity: &T,
+    ) -> Result<Self, ApiError> {
+        let region = Region::parse(region).map_err(|_| {
+            ApiError::internal().with_cause(format!("audit entry for region `{region}`"))
+        })?;
+        let payload = serde_json::to_value(entity).map_err(|e| {
+            ApiError::internal().with_cause(format!("serialising an audit payload: {e}"))
+        })?;
+        self.audit.push(Entry {
+            region,
+            action,
+            entity_type,
+            entity_id: entity_id.to_string(),
+            payload,
+        });
+        Ok(self)
     }
 
     /// The answer that an error gives.
@@ -31,6 +65,7 @@ impl Reply {
         Reply {
             status: err.status,
             body: err.body(),
+            audit: Vec::new(),
         }
     }
 
@@ -47,6 +82,7 @@ impl Reply {
         Reply {
             status: Status::from_code(stored.status).unwrap_or(Status::InternalServerError),
             body: stored.body,
+            audit: Vec::new(),
         }
     }
 }

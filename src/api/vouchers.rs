@@ -77,12 +77,18 @@ pub async fn revoke(
     let reason = body.value.reason;
     idempotent::run(
         app,
-        &ctx.actor.clone(),
+        &ctx.clone(),
         key,
         body.fingerprint,
         work!(|txn| {
             let voucher = vouchers::revoke(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::json(Status::Ok, &voucher)
+            Reply::json(Status::Ok, &voucher)?.audit(
+                &voucher.region,
+                "voucher.revoke",
+                "voucher",
+                voucher.id,
+                &voucher,
+            )
         }),
     )
     .await

@@ -218,13 +218,21 @@ pub async fn open_account<C: ConnectionTrait>(
     Ok(id)
 }
 
+/// When, and for which operation (request or job run), transfers are posted:
+/// the operation links each transfer to the audit event that records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub operation: Uuid,
+}
+
 /// Posts a transfer in the caller's transaction: checks that it balances,
 /// moves each balance with a guard against going negative, and records the
 /// transfer and its postings. Returns the transfer id.
 pub async fn post<C: ConnectionTrait>(
     conn: &C,
     transfer: &Transfer,
-    now: chrono::DateTime<chrono::Utc>,
+    stamp: &Stamp,
 ) -> Result<Uuid, LedgerError> {
     validate(transfer)?;
     for (account, amount) in &transfer.legs {
@@ -266,7 +274,8 @@ pub async fn post<C: ConnectionTrait>(
         voucher_id: Set(transfer.voucher_id),
         redemption_id: Set(transfer.redemption_id),
         claim_id: Set(transfer.claim_id),
-        created_at: Set(now),
+        operation_id: Set(Some(stamp.operation)),
+        created_at: Set(stamp.at),
     })
     .exec_without_returning(conn)
     .await?;

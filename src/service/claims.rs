@@ -278,7 +278,7 @@ pub async fn pay<C: ConnectionTrait>(
         ledger::post(
             txn,
             &Transfer::between(TransferCode::Pay, payable, paid, amount).claim(id),
-            ctx.now,
+            &ctx.stamp(),
         )
         .await?;
     }

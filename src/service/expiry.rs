@@ -2,6 +2,8 @@
 //! holds still open past the claim deadline, return to the budget. Running
 //! it again changes nothing more.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -13,7 +15,7 @@ use super::vouchers::{lock_voucher, return_to_budget, voucher_accounts, Closing,
 use super::ServiceResult;
 use crate::domain::clock::shanghai_date;
 use crate::domain::{Money, Region};
-use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
+use crate::ledger::{self, AccountKind, AccountRef, Stamp, Transfer, TransferCode};
 use crate::store::entities::{budgets, redemptions, vouchers};
 
 /// What a run did.
@@ -23,16 +25,54 @@ pub struct ExpiryReport {
     pub holds_expired: u64,
 }
 
+/// What a run did, in all and per issuing region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExpiryRun {
+    pub total: ExpiryReport,
+    pub by_region: BTreeMap<String, ExpiryReport>,
+}
+
+impl ExpiryRun {
+    fn count(&mut self, region: &str, add: impl Fn(&mut ExpiryReport)) {
+        add(&mut self.total);
+        add(self.by_region.entry(region.to_owned()).or_default());
+    }
+
+    /// The audit entries of the run: one per region it changed.
+    pub fn audit_entries(
+        &self,
+        operation: uuid::Uuid,
+        as_of: DateTime<Utc>,
+    ) -> Vec<crate::audit::Entry> {
+        self.by_region
+            .iter()
+            .filter_map(|(region, report)| {
+                Some(crate::audit::Entry {
+                    region: Region::parse(region).ok()?,
+                    action: "expiry.run",
+                    entity_type: "expiry_run",
+                    entity_id: operation.to_string(),
+                    payload: serde_json::json!({
+                        "as_of": crate::audit::timestamp(as_of),
+                        "vouchers_expired": report.vouchers_expired,
+                        "holds_expired": report.holds_expired,
+                    }),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Expires, as of `as_of` (a moment; deadlines are Asia/Shanghai dates),
 /// every voucher past its use deadline and every hold past its voucher's
-/// claim deadline. Postings are stamped `now`.
+/// claim deadline. Transfers carry `stamp`.
 pub async fn run<C: ConnectionTrait>(
     txn: &C,
     as_of: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> ServiceResult<ExpiryReport> {
+    stamp: &Stamp,
+) -> ServiceResult<ExpiryRun> {
     let today = shanghai_date(as_of);
-    let mut report = ExpiryReport::default();
+    let mut run = ExpiryRun::default();
 
     let due = vouchers::Entity::find()
         .select_only()
@@ -52,13 +92,13 @@ pub async fn run<C: ConnectionTrait>(
             .get(&available.id())
             .copied()
             .unwrap_or_default();
-        return_to_budget(txn, &v, balance, Closing::Expire, now).await?;
+        return_to_budget(txn, &v, balance, Closing::Expire, stamp).await?;
         vouchers::Entity::update_many()
             .col_expr(vouchers::Column::State, Expr::value(EXPIRED))
             .filter(vouchers::Column::Id.eq(v.id))
             .exec(txn)
             .await?;
-        report.vouchers_expired += 1;
+        run.count(&v.region, |r| r.vouchers_expired += 1);
     }
 
     let past_claim_deadline = Query::select()
@@ -91,7 +131,7 @@ pub async fn run<C: ConnectionTrait>(
         let transfer = Transfer::between(TransferCode::Expire, held, budget, amount)
             .voucher(v.id)
             .redemption(r.id);
-        ledger::post(txn, &transfer, now).await?;
+        ledger::post(txn, &transfer, stamp).await?;
         vouchers::Entity::update_many()
             .col_expr(
                 vouchers::Column::Expired,
@@ -102,8 +142,8 @@ pub async fn run<C: ConnectionTrait>(
             .await?;
         super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Returned, amount)
             .await?;
-        resolve(txn, r.id, EXPIRED_HOLD, Money::ZERO, now).await?;
-        report.holds_expired += 1;
+        resolve(txn, r.id, EXPIRED_HOLD, Money::ZERO, stamp.at).await?;
+        run.count(&r.region, |r| r.holds_expired += 1);
     }
-    Ok(report)
+    Ok(run)
 }

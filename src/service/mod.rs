@@ -139,9 +139,19 @@ pub struct Ctx {
     pub actor: crate::domain::Actor,
     pub now: chrono::DateTime<chrono::Utc>,
     pub rules: std::sync::Arc<crate::rules::Registry>,
+    /// This operation: its transfers and its audit event share the id.
+    pub operation: uuid::Uuid,
 }
 
 impl Ctx {
+    /// The stamp of the transfers this operation posts.
+    pub fn stamp(&self) -> crate::ledger::Stamp {
+        crate::ledger::Stamp {
+            at: self.now,
+            operation: self.operation,
+        }
+    }
+
     /// The rules of an issuing region (404 for a region that is not one).
     pub fn rules_for(
         &self,

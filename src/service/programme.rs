@@ -83,7 +83,7 @@ pub async fn appropriate<C: ConnectionTrait>(
     ledger::post(
         txn,
         &Transfer::between(TransferCode::Appropriate, outside, budget, amount),
-        ctx.now,
+        &ctx.stamp(),
     )
     .await?;
     add_to_budget(txn, region, year, budgets::Column::Appropriated, amount).await?;

@@ -20,7 +20,7 @@ use super::{required_text, Ctx, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::clock::shanghai_date;
 use crate::domain::programme::parse_category;
 use crate::domain::{Actor, DomainError, Money, OrgKind, Refusal, Region, Role};
-use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
+use crate::ledger::{self, AccountKind, AccountRef, Stamp, Transfer, TransferCode};
 use crate::rules::common::Party;
 use crate::rules::{CrossRegionFacts, HoldFacts};
 use crate::store::entities::{organizations, redemptions, vouchers};
@@ -165,7 +165,7 @@ pub async fn hold<C: ConnectionTrait>(
     let transfer = Transfer::between(TransferCode::Hold, available, held, req.amount)
         .voucher(v.id)
         .redemption(redemption.id);
-    ledger::post(txn, &transfer, ctx.now).await?;
+    ledger::post(txn, &transfer, &ctx.stamp()).await?;
     Ok(redemption.into())
 }
 
@@ -283,13 +283,13 @@ pub async fn complete<C: ConnectionTrait>(
     let transfer = Transfer::between(TransferCode::Complete, held, payable, amount)
         .voucher(v.id)
         .redemption(r.id);
-    ledger::post(txn, &transfer, ctx.now).await?;
+    ledger::post(txn, &transfer, &ctx.stamp()).await?;
     release(
         txn,
         &v,
         r.id,
         held_amount.checked_sub(amount).unwrap_or_default(),
-        ctx.now,
+        &ctx.stamp(),
     )
     .await?;
     vouchers::Entity::update_many()
@@ -312,7 +312,7 @@ pub async fn cancel<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid) -> Service
             || (actor.role == Role::Provider && r.provider_id == actor.sub)
     })
     .await?;
-    release(txn, &v, r.id, Money::from_fen(r.amount), ctx.now).await?;
+    release(txn, &v, r.id, Money::from_fen(r.amount), &ctx.stamp()).await?;
     resolve(txn, r.id, CANCELLED, Money::ZERO, ctx.now).await
 }
 
@@ -324,7 +324,7 @@ pub async fn release<C: ConnectionTrait>(
     v: &vouchers::Model,
     redemption_id: Uuid,
     amount: Money,
-    now: DateTime<Utc>,
+    stamp: &Stamp,
 ) -> ServiceResult<()> {
     if amount.is_zero() {
         return Ok(());
@@ -333,11 +333,11 @@ pub async fn release<C: ConnectionTrait>(
     let transfer = Transfer::between(TransferCode::Release, held, available, amount)
         .voucher(v.id)
         .redemption(redemption_id);
-    ledger::post(txn, &transfer, now).await?;
+    ledger::post(txn, &transfer, stamp).await?;
     match v.state.as_str() {
         ACTIVE => Ok(()),
-        EXPIRED => return_to_budget(txn, v, amount, Closing::Expire, now).await,
-        _ => return_to_budget(txn, v, amount, Closing::Revoke, now).await,
+        EXPIRED => return_to_budget(txn, v, amount, Closing::Expire, stamp).await,
+        _ => return_to_budget(txn, v, amount, Closing::Revoke, stamp).await,
     }
 }
 

@@ -14,7 +14,7 @@ use super::programme::{add_to_budget, lock_budget};
 use super::{required_text, Ctx, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::programme::parse_year;
 use crate::domain::{Actor, CompanyType, DomainError, Money, OrgKind, Refusal, Region, Role};
-use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
+use crate::ledger::{self, AccountKind, AccountRef, Stamp, Transfer, TransferCode};
 use crate::rules::IssuanceFacts;
 use crate::store::entities::{applications, budgets, organizations, vouchers};
 
@@ -270,7 +270,7 @@ pub async fn approve<C: ConnectionTrait>(
     ledger::post(
         txn,
         &Transfer::between(TransferCode::Issue, from, available, amount).voucher(voucher_id),
-        ctx.now,
+        &ctx.stamp(),
     )
     .await?;
     let seq = budget.voucher_seq + 1;
@@ -490,7 +490,7 @@ pub async fn return_to_budget<C: ConnectionTrait>(
     v: &vouchers::Model,
     amount: Money,
     closing: Closing,
-    now: DateTime<Utc>,
+    stamp: &Stamp,
 ) -> ServiceResult<()> {
     if amount.is_zero() {
         return Ok(());
@@ -505,7 +505,7 @@ pub async fn return_to_budget<C: ConnectionTrait>(
     ledger::post(
         txn,
         &Transfer::between(code, available, budget, amount).voucher(v.id),
-        now,
+        stamp,
     )
     .await?;
     vouchers::Entity::update_many()
@@ -542,7 +542,7 @@ pub async fn revoke<C: ConnectionTrait>(
         .get(&available.id())
         .copied()
         .unwrap_or_default();
-    return_to_budget(txn, &v, balance, Closing::Revoke, ctx.now).await?;
+    return_to_budget(txn, &v, balance, Closing::Revoke, &ctx.stamp()).await?;
     vouchers::Entity::update_many()
         .col_expr(vouchers::Column::State, Expr::value(REVOKED))
         .col_expr(vouchers::Column::RevokedReason, Expr::value(reason))

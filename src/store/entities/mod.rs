@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod admissions;
 pub mod applications;
+pub mod audit_events;
+pub mod audit_heads;
 pub mod budgets;
 pub mod claim_redemptions;
 pub mod claims;

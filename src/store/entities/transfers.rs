@@ -13,6 +13,8 @@ pub struct Model {
     pub voucher_id: Option<Uuid>,
     pub redemption_id: Option<Uuid>,
     pub claim_id: Option<Uuid>,
+    /// The operation (request or job run) whose audit event records it.
+    pub operation_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,0 +1,282 @@
+//! The audit trail: one event per state change, written in the same
+//! transaction, chained per issuing region by SHA-256 (see [`canonical`]),
+//! and verified against the ledger (see [`verify`]).
+//!
+//! Appending locks the region's chain head row, so a region's events are
+//! numbered and chained in commit order. It is the last lock a transaction
+//! takes, held only for the append and the commit.
+
+pub mod canonical;
+pub mod verify;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::Region;
+use crate::store::entities::{audit_events, audit_heads, postings, transfers};
+use canonical::{HashedFields, GENESIS};
+
+pub use verify::{verify, Verification};
+
+/// Who caused an event, and through which request.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub actor_sub: String,
+    pub actor_role: String,
+    pub actor_region: Option<String>,
+    pub request_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// What changed, in one region.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub region: Region,
+    /// `redemption.hold`, `claim.pay`, …
+    pub action: &'static str,
+    pub entity_type: &'static str,
+    pub entity_id: String,
+    /// The entity as it is after the change.
+    pub payload: Value,
+}
+
+/// An audit event as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Event {
+    pub seq: i64,
+    pub id: Uuid,
+    pub region: String,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: EventActor,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub request_id: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// What changed: the entity after the change, and the transfers posted
+    /// (`transfers: [{id, code, year, legs: [{account_id, amount_fen}]}]`).
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Who acted.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventActor {
+    pub sub: String,
+    pub role: String,
+    pub region: Option<String>,
+}
+
+impl TryFrom<audit_events::Model> for Event {
+    type Error = DbErr;
+
+    fn try_from(e: audit_events::Model) -> Result<Self, DbErr> {
+        let payload =
+            serde_json::from_str(&e.payload).map_err(|err| DbErr::Json(err.to_string()))?;
+        Ok(Event {
+            seq: e.seq,
+            id: e.id,
+            region: e.region,
+            occurred_at: e.occurred_at,
+            actor: EventActor {
+                sub: e.actor_sub,
+                role: e.actor_role,
+                region: e.actor_region,
+            },
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            request_id: e.request_id,
+            idempotency_key: e.idempotency_key,
+            payload,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        })
+    }
+}
+
+/// The time as events record it.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The transfers an operation posted in a region, as events record them.
+pub async fn transfers_of<C: ConnectionTrait>(
+    conn: &C,
+    operation: Uuid,
+    region: &str,
+) -> Result<Value, DbErr> {
+    let found = transfers::Entity::find()
+        .filter(transfers::Column::OperationId.eq(operation))
+        .filter(transfers::Column::Region.eq(region))
+        .order_by_asc(transfers::Column::Id)
+        .all(conn)
+        .await?;
+    if found.is_empty() {
+        return Ok(json!([]));
+    }
+    let legs = postings::Entity::find()
+        .filter(postings::Column::TransferId.is_in(found.iter().map(|t| t.id)))
+        .order_by_asc(postings::Column::TransferId)
+        .order_by_asc(postings::Column::Leg)
+        .all(conn)
+        .await?;
+    Ok(Value::Array(
+        found
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.id.to_string(),
+                    "code": t.code,
+                    "year": t.year,
+                    "legs": legs.iter().filter(|p| p.transfer_id == t.id)
+                        .map(|p| json!({"account_id": p.account_id.to_string(), "amount_fen": p.amount}))
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// Appends an event to its region's chain, in the caller's transaction.
+pub async fn append<C: ConnectionTrait>(
+    txn: &C,
+    operation: Uuid,
+    at: DateTime<Utc>,
+    origin: &Origin,
+    entry: Entry,
+) -> Result<Event, DbErr> {
+    let region = entry.region.to_string();
+    let mut payload = entry.payload;
+    let transfers = transfers_of(txn, operation, &region).await?;
+    if let Value::Object(map) = &mut payload {
+        map.insert("transfers".into(), transfers);
+    } else {
+        payload = json!({"entity": payload, "transfers": transfers});
+    }
+    audit_heads::Entity::insert(audit_heads::ActiveModel {
+        region: Set(region.clone()),
+        seq: Set(0),
+        hash: Set(GENESIS.into()),
+    })
+    .on_conflict(
+        OnConflict::column(audit_heads::Column::Region)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    let head = audit_heads::Entity::find_by_id(region.clone())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("audit head {region}")))?;
+    let seq = head.seq + 1;
+    let id = Uuid::now_v7();
+    let (id_text, operation_text, occurred) =
+        (id.to_string(), operation.to_string(), timestamp(at));
+    let hash = canonical::hash(&HashedFields {
+        region: &region,
+        seq,
+        id: &id_text,
+        operation_id: &operation_text,
+        occurred_at: &occurred,
+        actor_sub: &origin.actor_sub,
+        actor_role: &origin.actor_role,
+        actor_region: origin.actor_region.as_deref(),
+        action: entry.action,
+        entity_type: entry.entity_type,
+        entity_id: &entry.entity_id,
+        request_id: origin.request_id.as_deref(),
+        idempotency_key: origin.idempotency_key.as_deref(),
+        payload: &payload,
+        prev_hash: &head.hash,
+    });
+    let row = audit_events::ActiveModel {
+        region: Set(region.clone()),
+        seq: Set(seq),
+        id: Set(id),
+        operation_id: Set(operation),
+        occurred_at: Set(at),
+        actor_sub: Set(origin.actor_sub.clone()),
+        actor_role: Set(origin.actor_role.clone()),
+        actor_region: Set(origin.actor_region.clone()),
+        action: Set(entry.action.into()),
+        entity_type: Set(entry.entity_type.into()),
+        entity_id: Set(entry.entity_id),
+        request_id: Set(origin.request_id.clone()),
+        idempotency_key: Set(origin.idempotency_key.clone()),
+        payload: Set(canonical::to_canonical(&payload)),
+        prev_hash: Set(head.hash.clone()),
+        hash: Set(hash.clone()),
+    };
+    let model = audit_events::Entity::insert(row)
+        .exec_with_returning(txn)
+        .await?;
+    audit_heads::Entity::update_many()
+        .col_expr(
+            audit_heads::Column::Seq,
+            sea_orm::sea_query::Expr::value(seq),
+        )
+        .col_expr(
+            audit_heads::Column::Hash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .filter(audit_heads::Column::Region.eq(&region))
+        .exec(txn)
+        .await?;
+    Event::try_from(model)
+}
+
+/// Which events to read.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub region: String,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub after_seq: i64,
+}
+
+/// Up to `limit` events matching `filter`, in sequence order.
+pub async fn events<C: ConnectionTrait>(
+    conn: &C,
+    filter: &EventFilter,
+    limit: u64,
+) -> Result<Vec<audit_events::Model>, DbErr> {
+    let mut query = audit_events::Entity::find()
+        .filter(audit_events::Column::Region.eq(&filter.region))
+        .filter(audit_events::Column::Seq.gt(filter.after_seq));
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_events::Column::OccurredAt.lt(to));
+    }
+    if let Some(entity) = &filter.entity_id {
+        query = query.filter(audit_events::Column::EntityId.eq(entity));
+    }
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_events::Column::ActorSub.eq(actor));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::Column::Action.eq(action));
+    }
+    query
+        .order_by_asc(audit_events::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await
+}

@@ -1,0 +1,17 @@
+//! The head of a region's audit chain: its last sequence number and hash.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_heads")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub region: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
