@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use voucher_ledger::audit::export::{next_lines, Format};
+use voucher_ledger::audit::{self, EventFilter};
 use voucher_ledger::config::{Config, SecretOrigin};
+use voucher_ledger::domain::Region;
 use voucher_ledger::store::Db;
 use voucher_ledger::{build_rocket, service, telemetry, App};
 
@@ -26,6 +29,20 @@ enum Command {
     Migrate,
     /// Create an operator credential and print it once as JSON.
     CreateAdmin,
+    /// Verify a region's audit chain against the ledger; exit 0 only when it verifies.
+    VerifyAudit {
+        /// The issuing region (SH, ZJ, JX, …).
+        #[arg(long)]
+        region: String,
+    },
+    /// Stream a region's audit events to standard output.
+    ExportAudit {
+        #[arg(long)]
+        region: String,
+        /// jsonl or csv.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,13 +61,17 @@ fn main() -> ExitCode {
         .expect("a tokio runtime");
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config).await,
-            Command::Migrate => connect(&config).await.map(|_| ()),
-            Command::CreateAdmin => create_admin(&config).await,
+            Command::Serve => serve(config).await.map(|_| ExitCode::SUCCESS),
+            Command::Migrate => connect(&config).await.map(|_| ExitCode::SUCCESS),
+            Command::CreateAdmin => create_admin(&config).await.map(|_| ExitCode::SUCCESS),
+            Command::VerifyAudit { region } => verify_audit(&config, &region).await,
+            Command::ExportAudit { region, format } => export_audit(&config, &region, &format)
+                .await
+                .map(|_| ExitCode::SUCCESS),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("voucher-ledger: {message}");
             ExitCode::FAILURE
@@ -115,4 +136,56 @@ async fn create_admin(config: &Config) -> Result<(), String> {
         })
     );
     Ok(())
+}
+
+fn issuing_region(config: &Config, region: &str) -> Result<Region, String> {
+    Region::parse(region)
+        .ok()
+        .filter(|r| config.rules.get(r).is_some())
+        .ok_or_else(|| format!("{region} is not an issuing region"))
+}
+
+async fn verify_audit(config: &Config, region: &str) -> Result<ExitCode, String> {
+    let region = issuing_region(config, region)?;
+    let db = connect(config).await?;
+    let verification = audit::verify(db.reader(), &region)
+        .await
+        .map_err(|e| format!("verification failed to run: {e}"))?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&verification).expect("a verification serialises")
+    );
+    Ok(if verification.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn export_audit(config: &Config, region: &str, format: &str) -> Result<(), String> {
+    use std::io::Write;
+    let region = issuing_region(config, region)?;
+    let format = Format::parse(format).ok_or("--format is jsonl or csv")?;
+    let db = connect(config).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let write_err = |e: std::io::Error| format!("writing the export: {e}");
+    if let Some(header) = format.header() {
+        out.write_all(header.as_bytes()).map_err(write_err)?;
+    }
+    let mut filter = EventFilter {
+        region: region.to_string(),
+        ..Default::default()
+    };
+    loop {
+        let lines = next_lines(db.reader(), &mut filter, format, 1000)
+            .await
+            .map_err(|e| format!("reading events: {e}"))?;
+        if lines.is_empty() {
+            break;
+        }
+        for line in lines {
+            out.write_all(line.as_bytes()).map_err(write_err)?;
+        }
+    }
+    out.flush().map_err(write_err)
 }

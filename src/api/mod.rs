@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod applications;
+pub mod audit;
 pub mod body;
 pub mod claims;
 pub mod common;
@@ -12,6 +13,7 @@ pub mod organizations;
 pub mod programme;
 pub mod redemptions;
 pub mod reply;
+pub mod reports;
 pub mod tokens;
 pub mod vouchers;
 
@@ -50,6 +52,11 @@ pub fn routes() -> Vec<Route> {
         claims::list,
         claims::read,
         admin::run_expiry,
+        audit::events,
+        audit::export,
+        audit::verify,
+        reports::summary,
+        reports::cross_region,
     ]
 }
 
@@ -90,6 +97,11 @@ pub fn routes() -> Vec<Route> {
         claims::list,
         claims::read,
         admin::run_expiry,
+        audit::events,
+        audit::export,
+        audit::verify,
+        reports::summary,
+        reports::cross_region,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldProblem)),
     modifiers(&BearerAuth),
@@ -101,6 +113,8 @@ pub fn routes() -> Vec<Route> {
         (name = "redemptions", description = "Holds against service contracts"),
         (name = "claims", description = "Settlement of providers"),
         (name = "operations", description = "Operator jobs"),
+        (name = "audit", description = "The audit trail (regulators: their region; operators: any)"),
+        (name = "reports", description = "Figures per region and year, and the cross-region matrix"),
     )
 )]
 pub struct ApiDoc;

@@ -7,6 +7,7 @@
 //! takes, held only for the append and the commit.
 
 pub mod canonical;
+pub mod export;
 pub mod verify;
 
 use chrono::{DateTime, SecondsFormat, Utc};

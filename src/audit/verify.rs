@@ -1,8 +1,7 @@
 //! Verification of a region's audit chain against itself and against the
 //! ledger: every event's hash is recomputed from its contents and its
 //! predecessor; the transfers the events record are compared with the
-//! stored postings; the balances the events imply are compared with the
-//! stored balances. Any difference names the first bad sequence number.
+//! stored postings; the stored balances are compared with the postings. Any difference names the first bad sequence number.
 
 use std::collections::HashMap;
 
@@ -67,7 +66,6 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
     // The chain, and what its events say about transfers and balances.
     let mut recorded: HashMap<Uuid, (i64, Legs)> = HashMap::new();
     let mut operations: HashMap<Uuid, i64> = HashMap::new();
-    let mut replayed: HashMap<Uuid, i64> = HashMap::new();
     let mut last_touch: HashMap<Uuid, i64> = HashMap::new();
     let (mut expected, mut prev, mut checked) = (1i64, GENESIS.to_owned(), 0u64);
     loop {
@@ -121,8 +119,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
                         format!("event {} records an unbalanced transfer {transfer}", e.seq),
                     );
                 }
-                for (account, amount) in &legs {
-                    *replayed.entry(*account).or_default() += amount;
+                for (account, _) in &legs {
                     last_touch.insert(*account, e.seq);
                 }
                 recorded.insert(transfer, (e.seq, legs));
@@ -154,6 +151,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         .all(conn)
         .await?;
     let mut legs: HashMap<Uuid, Legs> = HashMap::new();
+    let mut posted: HashMap<Uuid, i64> = HashMap::new();
     for p in postings::Entity::find()
         .filter(
             postings::Column::TransferId.in_subquery(
@@ -169,6 +167,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         .all(conn)
         .await?
     {
+        *posted.entry(p.account_id).or_default() += p.amount;
         legs.entry(p.transfer_id)
             .or_default()
             .push((p.account_id, p.amount));
@@ -205,7 +204,9 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         );
     }
 
-    // The stored balances against the balances the events imply.
+    // The stored balances against the postings (which were just checked
+    // against the events): a difference is named at the last event that
+    // moved the account.
     let stored_accounts = accounts::Entity::find()
         .select_only()
         .column(accounts::Column::Id)
@@ -215,7 +216,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         .all(conn)
         .await?;
     for (account, balance) in stored_accounts {
-        if balance != replayed.get(&account).copied().unwrap_or(0) {
+        if balance != posted.get(&account).copied().unwrap_or(0) {
             let seq = last_touch.get(&account).copied().unwrap_or(head_seq.max(1));
             found.mark(
                 seq,

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod programme;
 pub mod redemptions;
+pub mod reports;
 pub mod vouchers;
 
 use sea_orm::DbErr;

@@ -1,6 +1,7 @@
 //! Integration tests through HTTP, on a fresh database per test: a SQLite
 //! file by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set.
 
+mod audit;
 mod cli;
 mod errors;
 mod helpers;
@@ -11,6 +12,7 @@ mod lifecycle;
 mod organizations;
 mod races;
 mod refusals;
+mod reports;
 mod rules;
 mod service;
 mod world;

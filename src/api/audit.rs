@@ -1,0 +1,220 @@
+//! The audit trail for regulators (their own region) and operators (any):
+//! events, their export, and verification.
+
+use chrono::{DateTime, Utc};
+use rocket::futures::Stream;
+use rocket::http::{ContentType, Header};
+use rocket::response::stream::TextStream;
+use rocket::serde::json::Json;
+use rocket::{get, Responder, State};
+
+use super::common::page;
+use crate::audit::export::{next_lines, Format};
+use crate::audit::{self, Event, EventFilter, Verification};
+use crate::auth::Caller;
+use crate::domain::{Actor, DomainError, Region, Role};
+use crate::error::{ApiError, ApiResult, FieldProblem};
+use crate::{list_of, App};
+
+list_of!(EventList, Event);
+
+/// The region an auditor asks about: a regulator's own by default and only;
+/// an operator must name one.
+pub fn audited_region(app: &App, actor: &Actor, region: Option<&str>) -> Result<Region, ApiError> {
+    let region = match (actor.role, region) {
+        (Role::Regulator, None) => actor
+            .region
+            .clone()
+            .ok_or_else(|| ApiError::forbidden("no region"))?,
+        (Role::Regulator | Role::Admin, Some(text)) => {
+            Region::parse(text).map_err(ApiError::from)?
+        }
+        (Role::Admin, None) => {
+            return Err(DomainError::field("region", "name the region to audit").into())
+        }
+        _ => return Err(ApiError::forbidden("only regulators and operators audit")),
+    };
+    if !app.regions.contains(&region) {
+        return Err(
+            DomainError::field("region", format!("{region} is not an issuing region")).into(),
+        );
+    }
+    if actor.role == Role::Regulator && actor.region.as_ref() != Some(&region) {
+        return Err(ApiError::forbidden(
+            "a regulator audits its own region only",
+        ));
+    }
+    Ok(region)
+}
+
+fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|_| {
+                ApiError::validation(vec![FieldProblem {
+                    field: field.into(),
+                    message: "must be an RFC 3339 time, like 2026-03-02T10:00:00Z".into(),
+                }])
+            })
+    })
+    .transpose()
+}
+
+/// A region's events in sequence order, filtered by time (`from` inclusive,
+/// `to` exclusive), entity, actor (token subject) and action; paginated by
+/// sequence (`after_seq`, or the `cursor` of the previous page).
+#[utoipa::path(
+    get, path = "/api/v1/audit/events", tag = "audit",
+    params(
+        ("region" = Option<String>, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query),
+        ("entity_id" = Option<String>, Query), ("actor" = Option<String>, Query), ("action" = Option<String>, Query),
+        ("after_seq" = Option<i64>, Query), ("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = EventList),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[allow(clippy::too_many_arguments)]
+#[get("/api/v1/audit/events?<region>&<from>&<to>&<entity_id>&<actor>&<action>&<after_seq>&<limit>&<cursor>")]
+pub async fn events(
+    app: &State<App>,
+    caller: Caller,
+    region: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    entity_id: Option<&str>,
+    actor: Option<&str>,
+    action: Option<&str>,
+    after_seq: Option<&str>,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> ApiResult<Json<EventList>> {
+    let region = audited_region(app, &caller.0, region)?;
+    let limit = page(limit, None)?.limit;
+    let after = cursor.or(after_seq).unwrap_or("0");
+    let after_seq = after.parse::<i64>().map_err(|_| {
+        ApiError::validation(vec![FieldProblem {
+            field: "after_seq".into(),
+            message: "must be a sequence number".into(),
+        }])
+    })?;
+    let filter = EventFilter {
+        region: region.to_string(),
+        from: time("from", from)?,
+        to: time("to", to)?,
+        entity_id: entity_id.map(str::to_owned),
+        actor: actor.map(str::to_owned),
+        action: action.map(str::to_owned),
+        after_seq,
+    };
+    let rows = audit::events(app.db.reader(), &filter, limit + 1)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    let more = rows.len() as u64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(Event::try_from)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(crate::service::ServiceError::from)?;
+    let next_cursor = if more {
+        items.last().map(|e| e.seq.to_string())
+    } else {
+        None
+    };
+    Ok(Json(EventList { items, next_cursor }))
+}
+
+/// A streamed file.
+#[derive(Responder)]
+pub struct Download<S> {
+    inner: TextStream<S>,
+    content_type: ContentType,
+    disposition: Header<'static>,
+}
+
+/// A region's events as a file: JSON Lines (`format=jsonl`, the default) or
+/// CSV, streamed page by page.
+#[utoipa::path(
+    get, path = "/api/v1/audit/events/export", tag = "audit",
+    params(("region" = Option<String>, Query), ("format" = Option<String>, Query, description = "jsonl or csv")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The events, one per line", content_type = "application/x-ndjson", body = String),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/audit/events/export?<region>&<format>")]
+pub async fn export(
+    app: &State<App>,
+    caller: Caller,
+    region: Option<&str>,
+    format: Option<&str>,
+) -> ApiResult<Download<impl Stream<Item = String>>> {
+    let region = audited_region(app, &caller.0, region)?;
+    let format = Format::parse(format.unwrap_or("jsonl")).ok_or_else(|| {
+        ApiError::validation(vec![FieldProblem {
+            field: "format".into(),
+            message: "must be jsonl or csv".into(),
+        }])
+    })?;
+    let db = app.db.clone();
+    let mut filter = EventFilter {
+        region: region.to_string(),
+        ..Default::default()
+    };
+    let inner = TextStream! {
+        if let Some(header) = format.header() {
+            yield header;
+        }
+        loop {
+            match next_lines(db.reader(), &mut filter, format, 1000).await {
+                Ok(lines) if lines.is_empty() => break,
+                Ok(lines) => for line in lines { yield line; },
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export stopped");
+                    break;
+                }
+            }
+        }
+    };
+    Ok(Download {
+        inner,
+        content_type: ContentType::parse_flexible(format.content_type())
+            .unwrap_or(ContentType::Plain),
+        disposition: Header::new(
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"audit-{region}.{}\"",
+                format.extension()
+            ),
+        ),
+    })
+}
+
+/// Recomputes a region's chain and cross-checks it with the postings and
+/// balances of the ledger.
+#[utoipa::path(
+    get, path = "/api/v1/audit/verify", tag = "audit",
+    params(("region" = Option<String>, Query)), security(("bearer" = [])),
+    responses(
+        (status = 200, body = Verification),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/audit/verify?<region>")]
+pub async fn verify(
+    app: &State<App>,
+    caller: Caller,
+    region: Option<&str>,
+) -> ApiResult<Json<Verification>> {
+    let region = audited_region(app, &caller.0, region)?;
+    let verification = audit::verify(app.db.reader(), &region)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
+    Ok(Json(verification))
+}

@@ -1,0 +1,337 @@
+//! The audit trail through HTTP and the command line: verification, and
+//! tampering by direct SQL found at its first bad sequence number; reading,
+//! filters, export, and who may audit.
+
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{json, Value};
+
+use crate::world::World;
+
+/// A lifecycle in JX: a voucher held at the Shanghai lab, completed, claimed
+/// and paid; another hold cancelled.
+async fn scenario() -> World {
+    let w = World::new().await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "100000.00")
+        .await;
+    let r = w
+        .hold(&w.jx_company, &v, &w.sh_lab, "A-1", "80000.00", "40000.00")
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    w.post(
+        &w.sh_lab.token,
+        &format!("/api/v1/redemptions/{id}/complete"),
+        json!({"amount": "30000.00"}),
+    )
+    .await;
+    let other = w
+        .hold(&w.jx_company, &v, &w.sh_lab, "A-2", "2000.00", "1000.00")
+        .await;
+    let other = other.body["id"].as_str().unwrap().to_owned();
+    w.post(
+        &w.jx_company.token,
+        &format!("/api/v1/redemptions/{other}/cancel"),
+        json!({}),
+    )
+    .await;
+    let claim = w
+        .post(
+            &w.sh_lab.token,
+            "/api/v1/claims",
+            json!({"redemption_ids": [id], "invoice_no": "AU-1"}),
+        )
+        .await;
+    let claim = claim.body["id"].as_str().unwrap().to_owned();
+    w.post(
+        &w.jx_regulator.token,
+        &format!("/api/v1/claims/{claim}/approve"),
+        json!({}),
+    )
+    .await;
+    let paid = w
+        .post(
+            &w.jx_regulator.token,
+            &format!("/api/v1/claims/{claim}/pay"),
+            json!({"bank_reference": "B-1"}),
+        )
+        .await;
+    assert_eq!(paid.status.code, 200, "{}", paid.text);
+    w
+}
+
+async fn verify(w: &World) -> Value {
+    let answer = w.get(&w.jx_regulator.token, "/api/v1/audit/verify").await;
+    assert_eq!(answer.status.code, 200, "{}", answer.text);
+    answer.body
+}
+
+/// Runs `voucher-ledger verify-audit --region JX` on the test database.
+fn cli_verifies(w: &World) -> bool {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_voucher-ledger"))
+        .args(["verify-audit", "--region", "JX"])
+        .env("DATABASE_URL", &w.app.database_url)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run verify-audit");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(report["ok"].as_bool().unwrap(), output.status.success());
+    output.status.success()
+}
+
+async fn sql(w: &World, statement: &str) {
+    let db = w.app.db.writer();
+    let done = db
+        .execute_raw(Statement::from_string(db.get_database_backend(), statement))
+        .await
+        .unwrap();
+    assert!(done.rows_affected() >= 1, "{statement} changed nothing");
+}
+
+/// The sequence number of the JX event with `action`.
+async fn seq_of(w: &World, action: &str) -> i64 {
+    let answer = w
+        .get(
+            &w.jx_regulator.token,
+            &format!("/api/v1/audit/events?action={action}"),
+        )
+        .await;
+    answer.body["items"][0]["seq"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no {action} event: {}", answer.text))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_is_found_at_its_first_bad_sequence() {
+    let w = scenario().await;
+    let report = verify(&w).await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["region"], "JX");
+    let head = report["head_seq"].as_i64().unwrap();
+    assert_eq!(report["events_checked"].as_i64().unwrap(), head);
+    assert!(report["first_bad_seq"].is_null());
+    assert!(cli_verifies(&w));
+
+    let hold = seq_of(&w, "redemption.hold").await;
+    let complete = seq_of(&w, "redemption.complete").await;
+    let pay = seq_of(&w, "claim.pay").await;
+
+    // An event's payload.
+    let change = format!("UPDATE audit_events SET payload = replace(payload, '\"A-1\"', '\"A-9\"') WHERE region = 'JX' AND seq = {hold}");
+    sql(&w, &change).await;
+    assert_eq!(verify(&w).await["first_bad_seq"], hold);
+    assert!(!cli_verifies(&w));
+    sql(&w, &format!("UPDATE audit_events SET payload = replace(payload, '\"A-9\"', '\"A-1\"') WHERE region = 'JX' AND seq = {hold}")).await;
+    assert_eq!(verify(&w).await["ok"], true);
+
+    // An event's hash.
+    let original = w
+        .get(
+            &w.jx_regulator.token,
+            &format!("/api/v1/audit/events?after_seq={}&limit=1", complete - 1),
+        )
+        .await;
+    let original = original.body["items"][0]["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sql(
+        &w,
+        &format!(
+            "UPDATE audit_events SET hash = '{}' WHERE region = 'JX' AND seq = {complete}",
+            "f".repeat(64)
+        ),
+    )
+    .await;
+    assert_eq!(verify(&w).await["first_bad_seq"], complete);
+    assert!(!cli_verifies(&w));
+    sql(
+        &w,
+        &format!(
+            "UPDATE audit_events SET hash = '{original}' WHERE region = 'JX' AND seq = {complete}"
+        ),
+    )
+    .await;
+    assert_eq!(verify(&w).await["ok"], true);
+
+    // A posting's amount (the completion's credit to the provider).
+    let posting = "UPDATE postings SET amount = amount + 1 WHERE leg = 1 AND transfer_id IN \
+                   (SELECT id FROM transfers WHERE code = 'complete' AND region = 'JX')";
+    sql(&w, posting).await;
+    assert_eq!(verify(&w).await["first_bad_seq"], complete);
+    assert!(!cli_verifies(&w));
+    sql(&w, &posting.replace("amount + 1", "amount - 1")).await;
+    assert_eq!(verify(&w).await["ok"], true);
+
+    // A stored balance (what was paid out).
+    sql(
+        &w,
+        "UPDATE accounts SET balance = balance - 100 WHERE kind = 'paid' AND region = 'JX'",
+    )
+    .await;
+    assert_eq!(verify(&w).await["first_bad_seq"], pay);
+    assert!(!cli_verifies(&w));
+    sql(
+        &w,
+        "UPDATE accounts SET balance = balance + 100 WHERE kind = 'paid' AND region = 'JX'",
+    )
+    .await;
+    assert_eq!(verify(&w).await["ok"], true);
+
+    // A deleted event.
+    sql(
+        &w,
+        &format!("DELETE FROM audit_events WHERE region = 'JX' AND seq = {complete}"),
+    )
+    .await;
+    let report = verify(&w).await;
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["first_bad_seq"], complete, "{report}");
+    assert!(!cli_verifies(&w));
+    // Other regions are untouched.
+    let sh = w.get(&w.sh_regulator.token, "/api/v1/audit/verify").await;
+    assert_eq!(sh.body["ok"], true, "{}", sh.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_the_last_event_is_found() {
+    let w = scenario().await;
+    let head = verify(&w).await["head_seq"].as_i64().unwrap();
+    sql(
+        &w,
+        &format!("DELETE FROM audit_events WHERE region = 'JX' AND seq = {head}"),
+    )
+    .await;
+    assert_eq!(verify(&w).await["first_bad_seq"], head);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_read_filtered_and_exported() {
+    let w = scenario().await;
+    let jx = &w.jx_regulator.token;
+    let all = w.get(jx, "/api/v1/audit/events?limit=500").await;
+    assert_eq!(all.status.code, 200, "{}", all.text);
+    let events = all.body["items"].as_array().unwrap().clone();
+    assert!(events.len() >= 8, "{}", all.text);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["seq"].as_i64().unwrap(), i as i64 + 1);
+        assert_eq!(e["region"], "JX");
+        if i > 0 {
+            assert_eq!(e["prev_hash"], events[i - 1]["hash"]);
+        }
+    }
+    let hold = events
+        .iter()
+        .find(|e| e["action"] == "redemption.hold")
+        .unwrap();
+    assert_eq!(hold["actor"]["role"], "company");
+    assert_eq!(hold["actor"]["sub"], w.jx_company.id.to_string());
+    assert_eq!(hold["entity_type"], "redemption");
+    assert!(hold["request_id"].is_string() && hold["idempotency_key"].is_string());
+    assert_eq!(hold["payload"]["amount"], "40000.00");
+    let legs = hold["payload"]["transfers"][0]["legs"].as_array().unwrap();
+    assert_eq!(
+        legs.iter()
+            .map(|l| l["amount_fen"].as_i64().unwrap())
+            .sum::<i64>(),
+        0
+    );
+    // No secret in the trail.
+    assert!(!all.text.contains("client_secret"));
+
+    // Filters and pages.
+    let entity = hold["entity_id"].as_str().unwrap();
+    let by_entity = w
+        .get(jx, &format!("/api/v1/audit/events?entity_id={entity}"))
+        .await;
+    assert!(by_entity.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["entity_id"] == entity));
+    assert_eq!(
+        by_entity.body["items"].as_array().unwrap().len(),
+        2,
+        "hold and completion"
+    );
+    let by_actor = w
+        .get(jx, &format!("/api/v1/audit/events?actor={}", w.sh_lab.id))
+        .await;
+    assert!(by_actor.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor"]["sub"] == w.sh_lab.id.to_string()));
+    let first_two = w.get(jx, "/api/v1/audit/events?limit=2").await;
+    assert_eq!(first_two.body["next_cursor"], "2");
+    let next = w.get(jx, "/api/v1/audit/events?limit=2&cursor=2").await;
+    assert_eq!(next.body["items"][0]["seq"], 3);
+    let future = w
+        .get(jx, "/api/v1/audit/events?from=2030-01-01T00:00:00Z")
+        .await;
+    assert_eq!(future.body["items"].as_array().unwrap().len(), 0);
+    w.get(jx, "/api/v1/audit/events?from=yesterday")
+        .await
+        .assert_problem(422, "validation_failed");
+
+    // Export: JSON Lines and CSV hold the same events.
+    let jsonl = w.get(jx, "/api/v1/audit/events/export?format=jsonl").await;
+    assert_eq!(jsonl.status.code, 200);
+    assert_eq!(jsonl.content_type.as_deref(), Some("application/x-ndjson"));
+    let lines: Vec<Value> = jsonl
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, events);
+    let csv = w.get(jx, "/api/v1/audit/events/export?format=csv").await;
+    assert_eq!(csv.content_type.as_deref(), Some("text/csv"));
+    assert!(csv.text.starts_with("seq,id,region,occurred_at,"));
+    let hashes: Vec<&str> = csv
+        .text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    let expected: Vec<&str> = events.iter().map(|e| e["hash"].as_str().unwrap()).collect();
+    assert_eq!(hashes, expected);
+    // The command line exports the same.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_voucher-ledger"))
+        .args(["export-audit", "--region", "JX", "--format", "jsonl"])
+        .env("DATABASE_URL", &w.app.database_url)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), jsonl.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_regions_regulator_and_operators_audit_it() {
+    let w = scenario().await;
+    let sh = &w.sh_regulator.token;
+    for path in [
+        "/api/v1/audit/events?region=JX",
+        "/api/v1/audit/verify?region=JX",
+        "/api/v1/audit/events/export?region=JX",
+    ] {
+        w.get(sh, path).await.assert_problem(403, "forbidden");
+        w.get(&w.jx_company.token, path)
+            .await
+            .assert_problem(403, "forbidden");
+        w.get(&w.sh_lab.token, path)
+            .await
+            .assert_problem(403, "forbidden");
+        let admin = w.get(&w.admin, path).await;
+        assert_eq!(admin.status.code, 200, "{path}: {}", admin.text);
+    }
+    // A regulator's own region by default; an operator names one.
+    let own = w.get(sh, "/api/v1/audit/events").await;
+    assert!(own.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["region"] == "SH"));
+    w.get(&w.admin, "/api/v1/audit/events")
+        .await
+        .assert_problem(422, "validation_failed");
+}
