@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_identity;
 mod m20261128_000002_ledger;
 mod m20261128_000003_audit;
+mod m20261128_000004_immutable;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_identity::Migration),
             Box::new(m20261128_000002_ledger::Migration),
             Box::new(m20261128_000003_audit::Migration),
+            Box::new(m20261128_000004_immutable::Migration),
         ]
     }
 }

@@ -2,7 +2,6 @@
 //! tampering by direct SQL found at its first bad sequence number; reading,
 //! filters, export, and who may audit.
 
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
 use crate::world::World;
@@ -79,12 +78,10 @@ fn cli_verifies(w: &World) -> bool {
 }
 
 async fn sql(w: &World, statement: &str) {
-    let db = w.app.db.writer();
-    let done = db
-        .execute_raw(Statement::from_string(db.get_database_backend(), statement))
-        .await
-        .unwrap();
-    assert!(done.rows_affected() >= 1, "{statement} changed nothing");
+    assert!(
+        w.app.sql(statement).await >= 1,
+        "{statement} changed nothing"
+    );
 }
 
 /// The sequence number of the JX event with `action`.
@@ -103,6 +100,7 @@ async fn seq_of(w: &World, action: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampering_is_found_at_its_first_bad_sequence() {
     let w = scenario().await;
+    w.app.allow_tampering().await;
     let report = verify(&w).await;
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["region"], "JX");
@@ -195,6 +193,7 @@ async fn tampering_is_found_at_its_first_bad_sequence() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_the_last_event_is_found() {
     let w = scenario().await;
+    w.app.allow_tampering().await;
     let head = verify(&w).await["head_seq"].as_i64().unwrap();
     sql(
         &w,
@@ -334,4 +333,26 @@ async fn only_a_regions_regulator_and_operators_audit_it() {
     w.get(&w.admin, "/api/v1/audit/events")
         .await
         .assert_problem(422, "validation_failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postings_transfers_and_events_are_append_only() {
+    let w = scenario().await;
+    let db = w.app.db.writer();
+    for statement in [
+        "UPDATE postings SET amount = amount + 1",
+        "DELETE FROM postings",
+        "UPDATE transfers SET code = 'pay'",
+        "DELETE FROM transfers",
+        "UPDATE audit_events SET payload = '{}'",
+        "DELETE FROM audit_events",
+    ] {
+        use sea_orm::{ConnectionTrait, Statement};
+        let refused = db
+            .execute_raw(Statement::from_string(db.get_database_backend(), statement))
+            .await;
+        let message = refused.expect_err(statement).to_string();
+        assert!(message.contains("append-only"), "{statement}: {message}");
+    }
+    assert_eq!(verify(&w).await["ok"], true);
 }

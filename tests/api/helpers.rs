@@ -372,3 +372,29 @@ impl TestApp {
 pub fn count_status(answers: &[Answer], status: u16) -> usize {
     answers.iter().filter(|a| a.status.code == status).count()
 }
+
+impl TestApp {
+    /// Runs one SQL statement as the database owner (tests that tamper).
+    pub async fn sql(&self, statement: &str) -> u64 {
+        let db = self.db.writer();
+        db.execute_raw(Statement::from_string(db.get_database_backend(), statement))
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"))
+            .rows_affected()
+    }
+
+    /// Removes the append-only triggers, as someone with the owner's rights
+    /// could, so that a test can tamper with what verification must catch.
+    pub async fn allow_tampering(&self) {
+        for table in ["postings", "transfers", "audit_events"] {
+            if self.db.backend() == sea_orm::DbBackend::Postgres {
+                self.sql(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
+                    .await;
+            } else {
+                for op in ["update", "delete"] {
+                    self.sql(&format!("DROP TRIGGER {table}_no_{op}")).await;
+                }
+            }
+        }
+    }
+}
