@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::redemptions::{resolve, EXPIRED_HOLD, HELD};
-use super::vouchers::{lock_voucher, return_to_budget, voucher_accounts, Closing, ACTIVE, EXPIRED};
+use super::vouchers::{close, lock_voucher, voucher_accounts, Closing, ACTIVE};
 use super::ServiceResult;
 use crate::domain::clock::shanghai_date;
 use crate::domain::{Money, Region};
@@ -86,18 +86,7 @@ pub async fn run<C: ConnectionTrait>(
         let Some(v) = lock_voucher(txn, id).await?.filter(|v| v.state == ACTIVE) else {
             continue;
         };
-        let (available, _) = voucher_accounts(&v)?;
-        let balance = ledger::balances(txn, [available.id()])
-            .await?
-            .get(&available.id())
-            .copied()
-            .unwrap_or_default();
-        return_to_budget(txn, &v, balance, Closing::Expire, stamp).await?;
-        vouchers::Entity::update_many()
-            .col_expr(vouchers::Column::State, Expr::value(EXPIRED))
-            .filter(vouchers::Column::Id.eq(v.id))
-            .exec(txn)
-            .await?;
+        close(txn, &v, Closing::Expire, stamp).await?;
         run.count(&v.region, |r| r.vouchers_expired += 1);
     }
 

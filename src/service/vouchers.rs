@@ -536,20 +536,41 @@ pub async fn revoke<C: ConnectionTrait>(
         )
         .into());
     }
-    let (available, _) = voucher_accounts(&v)?;
-    let balance = ledger::balances(txn, [available.id()])
-        .await?
-        .get(&available.id())
-        .copied()
-        .unwrap_or_default();
-    return_to_budget(txn, &v, balance, Closing::Revoke, &ctx.stamp()).await?;
+    close(txn, &v, Closing::Revoke, &ctx.stamp()).await?;
     vouchers::Entity::update_many()
-        .col_expr(vouchers::Column::State, Expr::value(REVOKED))
         .col_expr(vouchers::Column::RevokedReason, Expr::value(reason))
         .filter(vouchers::Column::Id.eq(v.id))
         .exec(txn)
         .await?;
     find_voucher(txn, &ctx.actor, id).await
+}
+
+/// Closes a locked active voucher for good: its whole available balance
+/// returns to the budget and it becomes expired or revoked. Open holds stay;
+/// what they release later follows the same way.
+pub async fn close<C: ConnectionTrait>(
+    txn: &C,
+    v: &vouchers::Model,
+    closing: Closing,
+    stamp: &Stamp,
+) -> ServiceResult<()> {
+    let (available, _) = voucher_accounts(v)?;
+    let balance = ledger::balances(txn, [available.id()])
+        .await?
+        .get(&available.id())
+        .copied()
+        .unwrap_or_default();
+    return_to_budget(txn, v, balance, closing, stamp).await?;
+    let state = match closing {
+        Closing::Expire => EXPIRED,
+        Closing::Revoke => REVOKED,
+    };
+    vouchers::Entity::update_many()
+        .col_expr(vouchers::Column::State, Expr::value(state))
+        .filter(vouchers::Column::Id.eq(v.id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The organisation behind an id, if it is of `kind`.
