@@ -1,4 +1,5 @@
-//! Money: exact yuan with two decimals (fen), stored as whole fen in an i64.
+//! Money: exact yuan as a `rust_decimal::Decimal` with two decimals (fen);
+//! stored in the database as whole fen in an i64.
 
 use std::fmt;
 
@@ -12,26 +13,49 @@ pub const MAX_FEN: i64 = 1_000_000_000_000;
 /// answer `invalid_amount` for it wherever it occurs in a body.
 pub const AMOUNT_ERROR: &str = "invalid amount";
 
-/// An amount of yuan with exactly two decimals. Arithmetic is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Money(i64);
+/// An amount of yuan: a decimal with scale 2 whose number of fen fits an
+/// i64 (the database column). Arithmetic is checked and never rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+impl Default for Money {
+    fn default() -> Self {
+        Money::ZERO
+    }
+}
 
 impl Money {
-    pub const ZERO: Money = Money(0);
+    pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
 
     /// From whole fen.
     pub const fn from_fen(fen: i64) -> Self {
-        Money(fen)
+        Money(Decimal::from_parts(
+            fen.unsigned_abs() as u32,
+            (fen.unsigned_abs() >> 32) as u32,
+            0,
+            fen < 0,
+            2,
+        ))
     }
 
-    /// In whole fen.
-    pub const fn fen(self) -> i64 {
-        self.0
+    /// In whole fen (exact: the scale is always 2 and the value fits).
+    pub fn fen(self) -> i64 {
+        self.0.mantissa() as i64
     }
 
     /// The amount as a decimal with scale 2.
     pub fn to_decimal(self) -> Decimal {
-        Decimal::new(self.0, 2)
+        self.0
+    }
+
+    /// A decimal with at most two places whose fen fit an i64.
+    fn from_decimal(d: Decimal) -> Option<Money> {
+        if d.scale() > 2 {
+            return None;
+        }
+        let mut d = d;
+        d.rescale(2);
+        i64::try_from(d.mantissa()).ok().map(|_| Money(d))
     }
 
     /// Parses a request amount: digits with up to two decimals, positive,
@@ -77,31 +101,34 @@ impl Money {
         if fen > MAX_FEN {
             return Err(invalid("above 10000000000.00"));
         }
-        Ok(Money(fen))
+        Ok(Money::from_fen(fen))
     }
 
+    /// The sum, if its fen fit an i64.
     pub fn checked_add(self, other: Money) -> Option<Money> {
-        self.0.checked_add(other.0).map(Money)
+        self.0.checked_add(other.0).and_then(Money::from_decimal)
     }
 
+    /// The difference, if its fen fit an i64.
     pub fn checked_sub(self, other: Money) -> Option<Money> {
-        self.0.checked_sub(other.0).map(Money)
+        self.0.checked_sub(other.0).and_then(Money::from_decimal)
     }
 
     pub fn is_zero(self) -> bool {
-        self.0 == 0
+        self.0.is_zero()
     }
 
     pub fn is_negative(self) -> bool {
-        self.0 < 0
+        self.0.is_sign_negative() && !self.0.is_zero()
     }
 
     /// `share × self`, rounded down to the fen (the public never pays more
     /// than policy allows).
     pub fn share_floor(self, share: Decimal) -> Option<Money> {
-        let product = self.to_decimal().checked_mul(share)?;
-        let fen = (product * Decimal::ONE_HUNDRED).floor();
-        i64::try_from(fen).ok().map(Money)
+        let product = self.0.checked_mul(share)?;
+        Money::from_decimal(
+            product.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToNegativeInfinity),
+        )
     }
 }
 
@@ -116,10 +143,9 @@ impl std::ops::Neg for Money {
 }
 
 impl fmt::Display for Money {
+    /// Always two decimals: `1234.50`, `-0.05`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let abs = self.0.unsigned_abs();
-        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+        write!(f, "{:.2}", self.0)
     }
 }
 
@@ -234,6 +260,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with(AMOUNT_ERROR), "{err}");
+    }
+
+    #[test]
+    fn fen_round_trip_through_the_decimal() {
+        for fen in [
+            0,
+            1,
+            -1,
+            99,
+            100,
+            123_450,
+            MAX_FEN,
+            -MAX_FEN,
+            i64::MAX,
+            i64::MIN + 1,
+        ] {
+            let m = Money::from_fen(fen);
+            assert_eq!(m.fen(), fen);
+            assert_eq!(m.to_decimal().scale(), 2);
+        }
+        assert_eq!(
+            Money::from_fen(i64::MAX).checked_add(Money::from_fen(1)),
+            None
+        );
+        assert_eq!(
+            Money::from_fen(5).checked_sub(Money::from_fen(7)),
+            Some(Money::from_fen(-2))
+        );
+        assert!(Money::from_fen(-2).is_negative() && !Money::ZERO.is_negative());
     }
 
     #[test]

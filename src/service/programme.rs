@@ -32,16 +32,16 @@ pub struct Budget {
     pub unissued: Money,
 }
 
-impl From<budgets::Model> for Budget {
-    fn from(b: budgets::Model) -> Self {
-        let unissued = b.appropriated - b.issued + b.returned;
+impl Budget {
+    /// The budget row with its unissued balance (the budget account).
+    fn new(b: budgets::Model, unissued: Money) -> Self {
         Budget {
             region: b.region,
             year: b.year,
             appropriated: Money::from_fen(b.appropriated),
             issued: Money::from_fen(b.issued),
             returned: Money::from_fen(b.returned),
-            unissued: Money::from_fen(unissued),
+            unissued,
         }
     }
 }
@@ -117,7 +117,13 @@ pub async fn read<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    Ok(row.into())
+    let account = AccountRef::of(region, year, AccountKind::Budget).id();
+    let unissued = ledger::balances(conn, [account])
+        .await?
+        .get(&account)
+        .copied()
+        .unwrap_or_default();
+    Ok(Budget::new(row, unissued))
 }
 
 /// Locks a budget row for the rest of the transaction (issuance).

@@ -342,9 +342,9 @@ async fn issued_to_controller<C: ConnectionTrait>(
         .await?;
     let mut total = Money::ZERO;
     for v in issued {
-        let net = Money::from_fen(v.face_value - v.revoked);
-        total = total
-            .checked_add(net)
+        let net = Money::from_fen(v.face_value).checked_sub(Money::from_fen(v.revoked));
+        total = net
+            .and_then(|net| total.checked_add(net))
             .ok_or_else(|| ServiceError::Internal("issued total overflow".into()))?;
     }
     Ok(total)
