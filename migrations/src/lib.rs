@@ -7,6 +7,7 @@ mod m20261128_000001_identity;
 mod m20261128_000002_ledger;
 mod m20261128_000003_audit;
 mod m20261128_000004_immutable;
+mod m20261128_000005_outside_committed;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_ledger::Migration),
             Box::new(m20261128_000003_audit::Migration),
             Box::new(m20261128_000004_immutable::Migration),
+            Box::new(m20261128_000005_outside_committed::Migration),
         ]
     }
 }

@@ -70,6 +70,13 @@ const RULES: &[(&str, &str)] = &[
                WHERE r.voucher_id = v.id AND r.status = 'completed'), 0)",
     ),
     (
+        "a budget's outside total equals what is held or completed at providers outside the region",
+        "SELECT b.region || '-' || CAST(b.year AS TEXT) AS subject FROM budgets b \
+         WHERE b.outside_committed <> COALESCE((SELECT SUM(CASE WHEN r.status = 'held' THEN r.amount \
+               ELSE r.completed_amount END) FROM redemptions r WHERE r.region = b.region AND r.year = b.year \
+               AND r.provider_region <> r.region AND r.status IN ('held', 'completed')), 0)",
+    ),
+    (
         "a paid claim's amount was paid out, and nothing else was",
         "SELECT r.region AS subject FROM (SELECT region, SUM(amount) AS paid FROM claims \
          WHERE status = 'paid' GROUP BY region) r \

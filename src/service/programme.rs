@@ -62,6 +62,7 @@ pub async fn appropriate<C: ConnectionTrait>(
         issued: Set(0),
         returned: Set(0),
         voucher_seq: Set(0),
+        outside_committed: Set(0),
         created_at: Set(ctx.now),
     })
     .on_conflict(

@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::programme::{admitted_categories, lock_budget};
+use super::programme::{add_to_budget, admitted_categories, lock_budget};
 use super::vouchers::{
     lock_voucher, organization_of_kind, return_to_budget, voucher_accounts, Closing, ACTIVE,
     EXPIRED,
@@ -23,7 +23,7 @@ use crate::domain::{Actor, DomainError, Money, OrgKind, Refusal, Region, Role};
 use crate::ledger::{self, AccountKind, AccountRef, Stamp, Transfer, TransferCode};
 use crate::rules::common::Party;
 use crate::rules::{CrossRegionFacts, HoldFacts};
-use crate::store::entities::{organizations, redemptions, vouchers};
+use crate::store::entities::{budgets, organizations, redemptions, vouchers};
 use crate::store::is_unique_violation;
 
 pub const HELD: &str = "held";
@@ -166,6 +166,7 @@ pub async fn hold<C: ConnectionTrait>(
         .voucher(v.id)
         .redemption(redemption.id);
     ledger::post(txn, &transfer, &ctx.stamp()).await?;
+    commit_outside(txn, &redemption, req.amount).await?;
     Ok(redemption.into())
 }
 
@@ -177,7 +178,8 @@ fn party(org: &organizations::Model) -> Party {
 }
 
 /// The region-year's appropriation and what is held or completed at
-/// providers outside the region. The budget row is locked first, so that
+/// providers outside the region (a running total of the budget row, kept by
+/// [`hold`] and [`resolve`]). The budget row is locked first, so that
 /// cross-region holds of one region and year are checked one at a time.
 async fn cross_region_facts<C: ConnectionTrait>(
     txn: &C,
@@ -190,22 +192,9 @@ async fn cross_region_facts<C: ConnectionTrait>(
             Refusal::CrossRegionBudgetExceeded,
             format!("no budget appropriated for {region} {year}"),
         ))?;
-    let committed: Option<i64> = redemptions::Entity::find()
-        .select_only()
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(CASE WHEN status = 'held' THEN amount ELSE completed_amount END), 0) AS BIGINT)"),
-            "committed",
-        )
-        .filter(redemptions::Column::Region.eq(region.as_str()))
-        .filter(redemptions::Column::Year.eq(year))
-        .filter(redemptions::Column::ProviderRegion.ne(region.as_str()))
-        .filter(redemptions::Column::Status.is_in([HELD, COMPLETED]))
-        .into_tuple()
-        .one(txn)
-        .await?;
     Ok(CrossRegionFacts {
         appropriated: Money::from_fen(budget.appropriated),
-        committed_outside: Money::from_fen(committed.unwrap_or(0)),
+        committed_outside: Money::from_fen(budget.outside_committed),
     })
 }
 
@@ -369,7 +358,33 @@ pub async fn resolve<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound)?;
+    // Outside the region, the hold's amount gives way to what was completed.
+    let released = Money::from_fen(row.amount)
+        .checked_sub(completed)
+        .ok_or_else(|| ServiceError::Internal("release overflow".into()))?;
+    commit_outside(txn, &row, -released).await?;
     Ok(row.into())
+}
+
+/// Moves the budget's running total of what is committed at providers
+/// outside the region by `delta`, for a redemption at such a provider.
+async fn commit_outside<C: ConnectionTrait>(
+    txn: &C,
+    r: &redemptions::Model,
+    delta: Money,
+) -> ServiceResult<()> {
+    if r.provider_region == r.region || delta.is_zero() {
+        return Ok(());
+    }
+    let region = Region::parse(&r.region)?;
+    add_to_budget(
+        txn,
+        &region,
+        r.year,
+        budgets::Column::OutsideCommitted,
+        delta,
+    )
+    .await
 }
 
 /// Whether the actor may see a redemption: its company, its provider,

@@ -13,6 +13,8 @@ pub struct Model {
     pub issued: i64,
     pub returned: i64,
     pub voucher_seq: i64,
+    /// Held or completed at providers outside the region.
+    pub outside_committed: i64,
     pub created_at: DateTimeUtc,
 }
 
