@@ -165,6 +165,7 @@ pub async fn append<C: ConnectionTrait>(
     } else {
         payload = json!({"entity": payload, "transfers": transfers});
     }
+    let payload_text = canonical::to_canonical(&payload);
     audit_heads::Entity::insert(audit_heads::ActiveModel {
         region: Set(region.clone()),
         seq: Set(0),
@@ -200,7 +201,7 @@ pub async fn append<C: ConnectionTrait>(
         entity_id: &entry.entity_id,
         request_id: origin.request_id.as_deref(),
         idempotency_key: origin.idempotency_key.as_deref(),
-        payload: &payload,
+        payload: &payload_text,
         prev_hash: &head.hash,
     });
     let row = audit_events::ActiveModel {
@@ -217,7 +218,7 @@ pub async fn append<C: ConnectionTrait>(
         entity_id: Set(entry.entity_id),
         request_id: Set(origin.request_id.clone()),
         idempotency_key: Set(origin.idempotency_key.clone()),
-        payload: Set(canonical::to_canonical(&payload)),
+        payload: Set(payload_text),
         prev_hash: Set(head.hash.clone()),
         hash: Set(hash.clone()),
     };

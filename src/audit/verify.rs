@@ -1,15 +1,20 @@
 //! Verification of a region's audit chain against itself and against the
-//! ledger: every event's hash is recomputed from its contents and its
-//! predecessor; the transfers the events record are compared with the
-//! stored postings; the stored balances are compared with the postings. Any difference names the first bad sequence number.
+//! ledger: every event's hash is recomputed from its stored bytes and its
+//! predecessor; the transfers the events record are compared with the stored
+//! postings; the stored balances are compared with the postings. Any
+//! difference names the first bad sequence number.
+//!
+//! Events and postings are read in pages; what is kept in memory is a small
+//! digest per transfer and a sum per account, not the events themselves.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -32,10 +37,8 @@ pub struct Verification {
     pub problems: Vec<String>,
 }
 
-/// Events are read in pages of this many.
-const PAGE: u64 = 2000;
-
-type Legs = Vec<(Uuid, i64)>;
+/// Rows are read in pages of this many.
+const PAGE: u64 = 5000;
 
 struct Findings {
     first_bad: Option<i64>,
@@ -51,6 +54,35 @@ impl Findings {
     }
 }
 
+/// The part of a payload verification reads: the transfers.
+#[derive(Deserialize)]
+struct RecordedPayload {
+    #[serde(default)]
+    transfers: Vec<RecordedTransfer>,
+}
+
+#[derive(Deserialize)]
+struct RecordedTransfer {
+    id: Uuid,
+    legs: Vec<RecordedLeg>,
+}
+
+#[derive(Deserialize)]
+struct RecordedLeg {
+    account_id: Uuid,
+    amount_fen: i64,
+}
+
+/// A digest of a transfer's legs, in leg order.
+fn digest(legs: impl Iterator<Item = (Uuid, i64)>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for (account, amount) in legs {
+        account.hash(&mut hasher);
+        amount.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// Verifies `region`'s chain and its agreement with the ledger.
 pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Verification, DbErr> {
     let region = region.to_string();
@@ -63,8 +95,8 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         problems: Vec::new(),
     };
 
-    // The chain, and what its events say about transfers and balances.
-    let mut recorded: HashMap<Uuid, (i64, Legs)> = HashMap::new();
+    // The chain, and the transfers its events record: id → (seq, digest).
+    let mut recorded: HashMap<Uuid, (i64, u64)> = HashMap::new();
     let mut operations: HashMap<Uuid, i64> = HashMap::new();
     let mut last_touch: HashMap<Uuid, i64> = HashMap::new();
     let (mut expected, mut prev, mut checked) = (1i64, GENESIS.to_owned(), 0u64);
@@ -89,7 +121,6 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
                     format!("event {} does not follow its predecessor", e.seq),
                 );
             }
-            let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
             let (id, operation) = (e.id.to_string(), e.operation_id.to_string());
             let hash = canonical::hash(&HashedFields {
                 region: &e.region,
@@ -105,24 +136,34 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
                 entity_id: &e.entity_id,
                 request_id: e.request_id.as_deref(),
                 idempotency_key: e.idempotency_key.as_deref(),
-                payload: &payload,
+                payload: &e.payload,
                 prev_hash: &e.prev_hash,
             });
             if hash != e.hash {
                 found.mark(e.seq, format!("event {} does not match its hash", e.seq));
             }
             operations.entry(e.operation_id).or_insert(e.seq);
-            for (transfer, legs) in recorded_transfers(&payload) {
-                if legs.iter().map(|(_, a)| a).sum::<i64>() != 0 {
+            let payload: RecordedPayload =
+                serde_json::from_str(&e.payload).unwrap_or(RecordedPayload {
+                    transfers: Vec::new(),
+                });
+            for t in payload.transfers {
+                if t.legs.iter().map(|l| l.amount_fen).sum::<i64>() != 0 {
                     found.mark(
                         e.seq,
-                        format!("event {} records an unbalanced transfer {transfer}", e.seq),
+                        format!("event {} records an unbalanced transfer {}", e.seq, t.id),
                     );
                 }
-                for (account, _) in &legs {
-                    last_touch.insert(*account, e.seq);
+                for leg in &t.legs {
+                    last_touch.insert(leg.account_id, e.seq);
                 }
-                recorded.insert(transfer, (e.seq, legs));
+                recorded.insert(
+                    t.id,
+                    (
+                        e.seq,
+                        digest(t.legs.iter().map(|l| (l.account_id, l.amount_fen))),
+                    ),
+                );
             }
             prev = e.hash;
             expected = e.seq + 1;
@@ -145,62 +186,70 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         );
     }
 
-    // The stored postings against the transfers the events record.
-    let stored = transfers::Entity::find()
-        .filter(transfers::Column::Region.eq(&region))
-        .all(conn)
-        .await?;
-    let mut legs: HashMap<Uuid, Legs> = HashMap::new();
+    // The stored transfers and postings, page by page, against the events;
+    // and the sum of the postings of each account.
     let mut posted: HashMap<Uuid, i64> = HashMap::new();
-    for p in postings::Entity::find()
-        .filter(
-            postings::Column::TransferId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(transfers::Column::Id)
-                    .from(transfers::Entity)
-                    .and_where(transfers::Column::Region.eq(&region))
-                    .to_owned(),
-            ),
-        )
-        .order_by_asc(postings::Column::TransferId)
-        .order_by_asc(postings::Column::Leg)
-        .all(conn)
-        .await?
-    {
-        *posted.entry(p.account_id).or_default() += p.amount;
-        legs.entry(p.transfer_id)
-            .or_default()
-            .push((p.account_id, p.amount));
-    }
-    for t in &stored {
-        let actual = legs.remove(&t.id).unwrap_or_default();
-        match recorded.remove(&t.id) {
-            Some((seq, expected_legs)) if expected_legs != actual => {
-                found.mark(
-                    seq,
-                    format!("the postings of transfer {} differ from event {seq}", t.id),
-                );
-            }
-            Some(_) => {}
-            None => {
-                let seq = t
-                    .operation_id
-                    .and_then(|o| operations.get(&o).copied())
-                    .unwrap_or(head_seq.max(1));
-                found.mark(seq, format!("transfer {} is recorded by no event", t.id));
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = transfers::Entity::find()
+            .select_only()
+            .column(transfers::Column::Id)
+            .column(transfers::Column::OperationId)
+            .filter(transfers::Column::Region.eq(&region))
+            .order_by_asc(transfers::Column::Id)
+            .limit(PAGE);
+        if let Some(after) = after {
+            query = query.filter(transfers::Column::Id.gt(after));
+        }
+        let page: Vec<(Uuid, Option<Uuid>)> = query.into_tuple().all(conn).await?;
+        let Some(&(last, _)) = page.last() else { break };
+        let legs = postings::Entity::find()
+            .filter(postings::Column::TransferId.between(page[0].0, last))
+            .filter(
+                postings::Column::TransferId.in_subquery(
+                    Query::select()
+                        .column(transfers::Column::Id)
+                        .from(transfers::Entity)
+                        .and_where(transfers::Column::Region.eq(&region))
+                        .to_owned(),
+                ),
+            )
+            .order_by_asc(postings::Column::TransferId)
+            .order_by_asc(postings::Column::Leg)
+            .all(conn)
+            .await?;
+        let mut by_transfer: HashMap<Uuid, Vec<(Uuid, i64)>> = HashMap::new();
+        for p in legs {
+            *posted.entry(p.account_id).or_default() += p.amount;
+            by_transfer
+                .entry(p.transfer_id)
+                .or_default()
+                .push((p.account_id, p.amount));
+        }
+        for (transfer, operation) in &page {
+            let actual = digest(by_transfer.remove(transfer).unwrap_or_default().into_iter());
+            match recorded.remove(transfer) {
+                Some((seq, expected)) if expected != actual => {
+                    found.mark(
+                        seq,
+                        format!("the postings of transfer {transfer} differ from event {seq}"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    let seq = operation
+                        .and_then(|o| operations.get(&o).copied())
+                        .unwrap_or(head_seq.max(1));
+                    found.mark(seq, format!("transfer {transfer} is recorded by no event"));
+                }
             }
         }
+        after = Some(last);
     }
     for (transfer, (seq, _)) in recorded {
         found.mark(
             seq,
             format!("transfer {transfer} of event {seq} is not in the ledger"),
-        );
-    }
-    if let Some(orphan) = legs.keys().next() {
-        found.mark(
-            head_seq.max(1),
-            format!("postings of an unknown transfer {orphan}"),
         );
     }
 
@@ -234,28 +283,4 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         first_bad_seq: found.first_bad,
         problems: found.problems,
     })
-}
-
-/// The transfers an event's payload records: id → legs.
-fn recorded_transfers(payload: &Value) -> Vec<(Uuid, Legs)> {
-    let Some(list) = payload.get("transfers").and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|t| {
-            let id = Uuid::parse_str(t.get("id")?.as_str()?).ok()?;
-            let legs = t
-                .get("legs")?
-                .as_array()?
-                .iter()
-                .filter_map(|l| {
-                    Some((
-                        Uuid::parse_str(l.get("account_id")?.as_str()?).ok()?,
-                        l.get("amount_fen")?.as_i64()?,
-                    ))
-                })
-                .collect();
-            Some((id, legs))
-        })
-        .collect()
 }
