@@ -120,6 +120,9 @@ pub async fn run<C: ConnectionTrait>(
         let transfer = Transfer::between(TransferCode::Expire, held, budget, amount)
             .voucher(v.id)
             .redemption(r.id);
+        // The budget row before the budget account, as issuance locks them.
+        super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Returned, amount)
+            .await?;
         ledger::post(txn, &transfer, stamp).await?;
         vouchers::Entity::update_many()
             .col_expr(
@@ -128,8 +131,6 @@ pub async fn run<C: ConnectionTrait>(
             )
             .filter(vouchers::Column::Id.eq(v.id))
             .exec(txn)
-            .await?;
-        super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Returned, amount)
             .await?;
         resolve(txn, r.id, EXPIRED_HOLD, Money::ZERO, stamp.at).await?;
         run.count(&r.region, |r| r.holds_expired += 1);

@@ -81,13 +81,14 @@ pub async fn appropriate<C: ConnectionTrait>(
     ] {
         ledger::open_account(txn, account, ctx.now).await?;
     }
+    // The budget row before the budget account, as issuance locks them.
+    add_to_budget(txn, region, year, budgets::Column::Appropriated, amount).await?;
     ledger::post(
         txn,
         &Transfer::between(TransferCode::Appropriate, outside, budget, amount),
         &ctx.stamp(),
     )
     .await?;
-    add_to_budget(txn, region, year, budgets::Column::Appropriated, amount).await?;
     read(txn, region, year).await
 }
 

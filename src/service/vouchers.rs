@@ -502,6 +502,8 @@ pub async fn return_to_budget<C: ConnectionTrait>(
         Closing::Expire => (TransferCode::Expire, vouchers::Column::Expired),
         Closing::Revoke => (TransferCode::Revoke, vouchers::Column::Revoked),
     };
+    // The budget row before the budget account, as issuance locks them.
+    add_to_budget(txn, &region, v.year, budgets::Column::Returned, amount).await?;
     ledger::post(
         txn,
         &Transfer::between(code, available, budget, amount).voucher(v.id),
@@ -513,7 +515,7 @@ pub async fn return_to_budget<C: ConnectionTrait>(
         .filter(vouchers::Column::Id.eq(v.id))
         .exec(txn)
         .await?;
-    add_to_budget(txn, &region, v.year, budgets::Column::Returned, amount).await
+    Ok(())
 }
 
 /// Revokes an active voucher: its available balance returns to the budget;

@@ -220,3 +220,48 @@ async fn fifty_holds_with_one_idempotency_key_act_once() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issuance_and_revocation_race_without_deadlock() {
+    let w = World::new().await;
+    let jx = &w.jx_regulator;
+    let mut posts = Vec::new();
+    for _ in 0..5 {
+        let v = w.voucher(&w.jx_company_2, jx, "JX", "1000.00").await;
+        posts.push(Post {
+            token: jx.token.clone(),
+            path: format!("/api/v1/vouchers/{}/revoke", v["id"].as_str().unwrap()),
+            key: new_key(),
+            body: json!({"reason": "race"}),
+        });
+        let application = w
+            .post(
+                &w.jx_company.token,
+                "/api/v1/applications",
+                json!({"region": "JX", "year": 2026, "amount": "1000.00", "purpose": "p"}),
+            )
+            .await;
+        posts.push(Post {
+            token: jx.token.clone(),
+            path: format!(
+                "/api/v1/applications/{}/approve",
+                application.body["id"].as_str().unwrap()
+            ),
+            key: new_key(),
+            body: json!({}),
+        });
+    }
+    let answers = w.app.race(posts).await;
+    assert_eq!(
+        count_status(&answers, 200),
+        5,
+        "{:?}",
+        answers.iter().map(|a| &a.text).collect::<Vec<_>>()
+    );
+    assert_eq!(count_status(&answers, 201), 5);
+    let budget = w.budget(jx, "JX").await;
+    assert_eq!(budget["issued"], "10000.00");
+    assert_eq!(budget["returned"], "5000.00");
+    assert_eq!(budget["unissued"], "995000.00");
+    w.app.assert_invariants().await;
+}
