@@ -198,6 +198,25 @@ async fn every_rule_has_its_code() {
     )
     .await;
 
+    // budget_exceeded: nothing was appropriated for 2027 yet.
+    let application = w
+        .post(
+            &w.jx_company_2.token,
+            "/api/v1/applications",
+            json!({"region": "JX", "year": 2027, "amount": "1000.00", "purpose": "p"}),
+        )
+        .await;
+    let id = application.body["id"].as_str().unwrap().to_owned();
+    refused(
+        &w,
+        &jx.token,
+        &format!("/api/v1/applications/{id}/approve"),
+        json!({}),
+        422,
+        "budget_exceeded",
+    )
+    .await;
+
     // A company applies to its region's programme only.
     refused(
         &w,
