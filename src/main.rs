@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use voucher_ledger::audit::export::{next_lines, Format};
 use voucher_ledger::audit::{self, EventFilter};
 use voucher_ledger::config::{Config, SecretOrigin};
+use voucher_ledger::domain::clock::{Clock, SystemClock};
 use voucher_ledger::domain::Region;
 use voucher_ledger::store::Db;
 use voucher_ledger::{build_rocket, service, telemetry, App};
@@ -125,7 +126,7 @@ async fn serve(config: Config) -> Result<(), String> {
 
 async fn create_admin(config: &Config) -> Result<(), String> {
     let db = connect(config).await?;
-    let credentials = service::identity::create_admin(&db)
+    let credentials = service::identity::create_admin(&db, SystemClock.now())
         .await
         .map_err(|e| format!("cannot create the admin: {e}"))?;
     println!(

@@ -123,7 +123,7 @@ pub async fn create(
                 actual_controller: request.actual_controller.as_deref(),
             })?;
             let (org, credentials) =
-                identity::register_organization(txn, &ctx.actor, new, &regions).await?;
+                identity::register_organization(txn, &ctx, new, &regions).await?;
             let view = OrganizationView::from(org);
             let (region, id) = (view.region.clone(), view.id);
             // The audit trail records the organisation, never its secret.

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 use voucher_ledger::audit::{self, Entry, Origin};
 use voucher_ledger::config::Config;
+use voucher_ledger::domain::clock::{Clock, SystemClock};
 use voucher_ledger::domain::identity::OrganizationFields;
 use voucher_ledger::domain::{Actor, CreditCode, Money, NewOrganization, Region, Role};
 use voucher_ledger::service::redemptions::HoldRequest;
@@ -102,7 +103,7 @@ fn err(e: impl std::fmt::Display) -> String {
 fn ctx(actor: &Actor, rules: &Arc<voucher_ledger::rules::Registry>) -> Ctx {
     Ctx {
         actor: actor.clone(),
-        now: voucher_ledger::service::now(),
+        now: SystemClock.now(),
         rules: rules.clone(),
         operation: Uuid::now_v7(),
     }
@@ -143,9 +144,11 @@ fn code(n: u64) -> String {
         .to_string()
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn register(
     db: &Db,
     admin: &Actor,
+    rules: &Arc<voucher_ledger::rules::Registry>,
     regions: &[Region],
     kind: &str,
     region: &str,
@@ -162,7 +165,7 @@ async fn register(
         actual_controller: controller.as_deref(),
     })
     .map_err(err)?;
-    let (org, _) = identity::register_organization(db.writer(), admin, new, regions)
+    let (org, _) = identity::register_organization(db.writer(), &ctx(admin, rules), new, regions)
         .await
         .map_err(err)?;
     Ok(Actor {
@@ -184,12 +187,34 @@ async fn seed(count: u64, batch: u64) -> Result<()> {
         role: Role::Admin,
         region: None,
     };
-    let credentials = identity::create_admin(&db).await.map_err(err)?;
+    let credentials = identity::create_admin(&db, SystemClock.now())
+        .await
+        .map_err(err)?;
     let base = Uuid::now_v7().as_u128() as u64 % 100_000_000;
-    let regulator = register(&db, &admin, &regions, "regulator", "JX", base, None).await?;
+    let regulator = register(&db, &admin, &rules, &regions, "regulator", "JX", base, None).await?;
     let labs = [
-        register(&db, &admin, &regions, "provider", "SH", base + 1, None).await?,
-        register(&db, &admin, &regions, "provider", "JX", base + 2, None).await?,
+        register(
+            &db,
+            &admin,
+            &rules,
+            &regions,
+            "provider",
+            "SH",
+            base + 1,
+            None,
+        )
+        .await?,
+        register(
+            &db,
+            &admin,
+            &rules,
+            &regions,
+            "provider",
+            "JX",
+            base + 2,
+            None,
+        )
+        .await?,
     ];
     let started = Instant::now();
     {
@@ -218,6 +243,7 @@ async fn seed(count: u64, batch: u64) -> Result<()> {
         let holder = &register(
             &db,
             &admin,
+            &rules,
             &regions,
             "company",
             "JX",

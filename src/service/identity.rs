@@ -4,14 +4,14 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use std::str::FromStr;
 use std::sync::LazyLock;
 use uuid::Uuid;
 
-use super::{now, ServiceError, ServiceResult};
+use super::{Ctx, ServiceError, ServiceResult};
 use crate::domain::{
     Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role,
 };
@@ -42,11 +42,11 @@ pub struct ClientCredentials {
 /// regions known to the programme.
 pub async fn register_organization<C: ConnectionTrait>(
     txn: &C,
-    actor: &Actor,
+    ctx: &Ctx,
     new: NewOrganization,
     regions: &[Region],
 ) -> ServiceResult<(Organization, ClientCredentials)> {
-    actor.may_register(new.kind, &new.region)?;
+    ctx.actor.may_register(new.kind, &new.region)?;
     if !regions.contains(&new.region) {
         return Err(DomainError::field("region", format!("unknown region {}", new.region)).into());
     }
@@ -58,7 +58,7 @@ pub async fn register_organization<C: ConnectionTrait>(
         credit_code: new.credit_code.as_ref().map(CreditCode::to_string),
         company_type: new.company_type,
         actual_controller: new.actual_controller,
-        created_at: now(),
+        created_at: ctx.now,
     };
     let row = organizations::ActiveModel {
         id: Set(org.id),
@@ -90,6 +90,7 @@ pub async fn register_organization<C: ConnectionTrait>(
         org.kind.role(),
         Some(&org.region),
         Some(org.id),
+        ctx.now,
     )
     .await?;
     Ok((org, credentials))
@@ -110,8 +111,8 @@ pub async fn find_organization(db: &Db, actor: &Actor, id: Uuid) -> ServiceResul
 }
 
 /// Creates an operator (admin) credential.
-pub async fn create_admin(db: &Db) -> ServiceResult<ClientCredentials> {
-    issue_credentials(db.writer(), Uuid::now_v7(), Role::Admin, None, None).await
+pub async fn create_admin(db: &Db, at: DateTime<Utc>) -> ServiceResult<ClientCredentials> {
+    issue_credentials(db.writer(), Uuid::now_v7(), Role::Admin, None, None, at).await
 }
 
 /// Checks client credentials and returns who they belong to. The hash is
@@ -163,6 +164,7 @@ async fn issue_credentials<C: ConnectionTrait>(
     role: Role,
     region: Option<&Region>,
     organization_id: Option<Uuid>,
+    at: DateTime<Utc>,
 ) -> ServiceResult<ClientCredentials> {
     let client_id = format!("vl_{}", random_hex(12));
     let client_secret = random_hex(32);
@@ -177,7 +179,7 @@ async fn issue_credentials<C: ConnectionTrait>(
         role: Set(role.as_str().into()),
         region: Set(region.map(|r| r.as_str().into())),
         organization_id: Set(organization_id),
-        created_at: Set(now()),
+        created_at: Set(at),
     };
     credentials::Entity::insert(row)
         .exec_without_returning(conn)

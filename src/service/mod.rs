@@ -59,13 +59,6 @@ impl From<DbErr> for ServiceError {
 /// The result of a use case.
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
-/// The current time, truncated to microseconds so that what a response shows
-/// equals what the database stores and later returns.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
-}
-
 /// Maps a ledger refusal to the refusal of the domain; anything else is a bug.
 impl From<crate::ledger::LedgerError> for ServiceError {
     fn from(err: crate::ledger::LedgerError) -> Self {

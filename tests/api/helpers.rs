@@ -103,7 +103,9 @@ impl TestApp {
         let config = Config::from_figment(figment).expect("test configuration");
         let db = Db::connect(&config.db_settings()).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let admin = identity::create_admin(&db).await.expect("admin");
+        let admin = identity::create_admin(&db, chrono::Utc::now())
+            .await
+            .expect("admin");
         let mut app = App::new(&config, db.clone(), SECRET.as_bytes()).expect("app");
         let clock = Arc::new(ManualClock::new("2026-03-02T02:00:00Z".parse().unwrap()));
         app.clock = clock.clone();
