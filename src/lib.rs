@@ -137,6 +137,7 @@ async fn expiry_run(
     };
     let txn = db.begin_write().await?;
     let run = service::expiry::run(&txn, now, &stamp).await?;
+    ledger::roll_up(&txn, stamp.operation).await?;
     for entry in run.audit_entries(stamp.operation, now) {
         audit::append(&txn, stamp.operation, now, &origin, entry).await?;
     }

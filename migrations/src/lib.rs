@@ -8,6 +8,7 @@ mod m20261128_000002_ledger;
 mod m20261128_000003_audit;
 mod m20261128_000004_immutable;
 mod m20261128_000005_outside_committed;
+mod m20261128_000006_report_totals;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_audit::Migration),
             Box::new(m20261128_000004_immutable::Migration),
             Box::new(m20261128_000005_outside_committed::Migration),
+            Box::new(m20261128_000006_report_totals::Migration),
         ]
     }
 }

@@ -105,6 +105,7 @@ where
     let err = match work(&txn).await {
         Ok(reply) => {
             let recorded = async {
+                crate::ledger::roll_up(&txn, ctx.operation).await?;
                 for entry in reply.audit.iter().cloned() {
                     audit::append(&txn, ctx.operation, ctx.now, origin, entry).await?;
                 }

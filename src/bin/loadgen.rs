@@ -132,6 +132,9 @@ async fn record<C: sea_orm::ConnectionTrait, T: Serialize>(
         entity_id: id.to_string(),
         payload: serde_json::to_value(view).map_err(err)?,
     };
+    voucher_ledger::ledger::roll_up(txn, ctx.operation)
+        .await
+        .map_err(err)?;
     audit::append(txn, ctx.operation, ctx.now, &origin, entry)
         .await
         .map_err(err)?;

@@ -28,10 +28,11 @@ const RULES: &[(&str, &str)] = &[
         "an account's balance and totals equal the sum of its postings",
         "SELECT a.id AS subject FROM accounts a \
          LEFT JOIN postings p ON p.account_id = a.id \
-         GROUP BY a.id, a.balance, a.credited, a.debited \
+         GROUP BY a.id, a.balance, a.credited, a.debited, a.credits \
          HAVING a.balance <> COALESCE(SUM(p.amount), 0) \
             OR a.credited <> COALESCE(SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END), 0) \
-            OR a.debited <> COALESCE(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END), 0)",
+            OR a.debited <> COALESCE(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END), 0) \
+            OR a.credits <> COALESCE(SUM(CASE WHEN p.amount > 0 THEN 1 ELSE 0 END), 0)",
     ),
     (
         "no budget, voucher, hold, payable or paid balance is negative",
@@ -75,6 +76,24 @@ const RULES: &[(&str, &str)] = &[
          WHERE b.outside_committed <> COALESCE((SELECT SUM(CASE WHEN r.status = 'held' THEN r.amount \
                ELSE r.completed_amount END) FROM redemptions r WHERE r.region = b.region AND r.year = b.year \
                AND r.provider_region <> r.region AND r.status IN ('held', 'completed')), 0)",
+    ),
+    (
+        "the running totals per region, year and kind equal their accounts",
+        "SELECT COALESCE(a.region, t.region) || '-' || CAST(COALESCE(a.year, t.year) AS TEXT) || '-' || COALESCE(a.kind, t.kind) AS subject \
+         FROM (SELECT region, year, kind, SUM(balance) AS balance, SUM(credited) AS credited, SUM(debited) AS debited \
+               FROM accounts GROUP BY region, year, kind HAVING SUM(credited) <> 0 OR SUM(debited) <> 0) a \
+         FULL OUTER JOIN ledger_totals t ON t.region = a.region AND t.year = a.year AND t.kind = a.kind \
+         WHERE a.region IS NULL OR t.region IS NULL OR a.balance <> t.balance OR a.credited <> t.credited \
+            OR a.debited <> t.debited",
+    ),
+    (
+        "a budget's expired, revoked, claimed and companies-served totals agree with the vouchers and redemptions",
+        "SELECT b.region || '-' || CAST(b.year AS TEXT) AS subject FROM budgets b \
+         WHERE b.expired <> COALESCE((SELECT SUM(v.expired) FROM vouchers v WHERE v.region = b.region AND v.year = b.year), 0) \
+            OR b.revoked <> COALESCE((SELECT SUM(v.revoked) FROM vouchers v WHERE v.region = b.region AND v.year = b.year), 0) \
+            OR b.companies_served <> (SELECT COUNT(DISTINCT v.holder_id) FROM vouchers v WHERE v.region = b.region AND v.year = b.year) \
+            OR b.claimed <> COALESCE((SELECT SUM(r.completed_amount) FROM redemptions r WHERE r.region = b.region \
+               AND r.year = b.year AND r.status = 'completed' AND r.claim_id IS NOT NULL), 0)",
     ),
     (
         "a paid claim's amount was paid out, and nothing else was",

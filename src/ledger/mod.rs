@@ -205,6 +205,7 @@ pub async fn open_account<C: ConnectionTrait>(
         balance: Set(0),
         credited: Set(0),
         debited: Set(0),
+        credits: Set(0),
         created_at: Set(now),
     };
     accounts::Entity::insert(row)
@@ -244,10 +245,15 @@ pub async fn post<C: ConnectionTrait>(
             )
             .filter(accounts::Column::Id.eq(account.id()));
         update = if delta >= 0 {
-            update.col_expr(
-                accounts::Column::Credited,
-                Expr::col(accounts::Column::Credited).add(delta),
-            )
+            update
+                .col_expr(
+                    accounts::Column::Credited,
+                    Expr::col(accounts::Column::Credited).add(delta),
+                )
+                .col_expr(
+                    accounts::Column::Credits,
+                    Expr::col(accounts::Column::Credits).add(1),
+                )
         } else {
             update.col_expr(
                 accounts::Column::Debited,
@@ -336,6 +342,88 @@ pub async fn balances<C: ConnectionTrait>(
         .into_iter()
         .map(|a| (a.id, Money::from_fen(a.balance)))
         .collect())
+}
+
+/// Adds an operation's postings to the running totals per region, year and
+/// account kind (what reports read). Called once per operation, after its
+/// last posting and before its audit events; the total rows are updated in
+/// a fixed order, so concurrent operations never wait on each other in a
+/// cycle.
+pub async fn roll_up<C: ConnectionTrait>(conn: &C, operation: Uuid) -> Result<(), DbErr> {
+    use crate::store::entities::ledger_totals;
+    use sea_orm::{DbBackend, Statement};
+    let backend = conn.get_database_backend();
+    let placeholder = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let sql = format!(
+        "SELECT a.region AS region, a.year AS year, a.kind AS kind, \
+         CAST(SUM(p.amount) AS BIGINT) AS delta, \
+         CAST(SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END) AS BIGINT) AS credited, \
+         CAST(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END) AS BIGINT) AS debited \
+         FROM transfers t JOIN postings p ON p.transfer_id = t.id JOIN accounts a ON a.id = p.account_id \
+         WHERE t.operation_id = {placeholder} \
+         GROUP BY a.region, a.year, a.kind ORDER BY a.region, a.year, a.kind"
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [operation.into()],
+        ))
+        .await?;
+    for row in rows {
+        let (region, year, kind): (String, i32, String) = (
+            row.try_get("", "region")?,
+            row.try_get("", "year")?,
+            row.try_get("", "kind")?,
+        );
+        let (delta, credited, debited): (i64, i64, i64) = (
+            row.try_get("", "delta")?,
+            row.try_get("", "credited")?,
+            row.try_get("", "debited")?,
+        );
+        ledger_totals::Entity::insert(ledger_totals::ActiveModel {
+            region: Set(region.clone()),
+            year: Set(year),
+            kind: Set(kind.clone()),
+            balance: Set(0),
+            credited: Set(0),
+            debited: Set(0),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                ledger_totals::Column::Region,
+                ledger_totals::Column::Year,
+                ledger_totals::Column::Kind,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+        ledger_totals::Entity::update_many()
+            .col_expr(
+                ledger_totals::Column::Balance,
+                Expr::col(ledger_totals::Column::Balance).add(delta),
+            )
+            .col_expr(
+                ledger_totals::Column::Credited,
+                Expr::col(ledger_totals::Column::Credited).add(credited),
+            )
+            .col_expr(
+                ledger_totals::Column::Debited,
+                Expr::col(ledger_totals::Column::Debited).add(debited),
+            )
+            .filter(ledger_totals::Column::Region.eq(region))
+            .filter(ledger_totals::Column::Year.eq(year))
+            .filter(ledger_totals::Column::Kind.eq(kind))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,12 +14,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::programme::add_to_budget;
 use super::redemptions::COMPLETED;
 use super::{required_text, Ctx, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::clock::shanghai_date;
 use crate::domain::{Actor, DomainError, Money, Refusal, Region, Role};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
-use crate::store::entities::{claim_redemptions, claims, redemptions, vouchers};
+use crate::store::entities::{budgets, claim_redemptions, claims, redemptions, vouchers};
 use crate::store::is_unique_violation;
 
 /// A settlement claim.
@@ -140,6 +141,7 @@ pub async fn submit<C: ConnectionTrait>(
             other?;
         }
     }
+    count_claimed(txn, &Region::parse(&rows[0].region)?, &rows, 1).await?;
     // Take the redemptions only if nobody took them meanwhile.
     let taken = redemptions::Entity::update_many()
         .col_expr(redemptions::Column::ClaimId, Expr::value(id))
@@ -225,7 +227,12 @@ pub async fn reject<C: ConnectionTrait>(
     reason: &str,
 ) -> ServiceResult<Claim> {
     let reason = required_text("reason", reason, 1000)?;
-    lock_claim(txn, ctx, id, &["submitted", "approved"]).await?;
+    let claim = lock_claim(txn, ctx, id, &["submitted", "approved"]).await?;
+    let rows = redemptions::Entity::find()
+        .filter(redemptions::Column::ClaimId.eq(id))
+        .all(txn)
+        .await?;
+    count_claimed(txn, &Region::parse(&claim.region)?, &rows, -1).await?;
     set_status(
         txn,
         id,
@@ -262,14 +269,7 @@ pub async fn pay<C: ConnectionTrait>(
         .filter(redemptions::Column::ClaimId.eq(id))
         .all(txn)
         .await?;
-    let mut per_year: BTreeMap<i32, Money> = BTreeMap::new();
-    for r in &rows {
-        let sum = per_year.entry(r.year).or_default();
-        *sum = sum
-            .checked_add(Money::from_fen(r.completed_amount))
-            .ok_or_else(|| ServiceError::Internal("claim amount overflow".into()))?;
-    }
-    for (year, amount) in per_year {
+    for (year, amount) in per_year(&rows)? {
         if amount.is_zero() {
             continue;
         }
@@ -293,6 +293,32 @@ pub async fn pay<C: ConnectionTrait>(
     )
     .await?;
     find(txn, &ctx.actor, id).await
+}
+
+/// Completed amounts of redemptions by fiscal year.
+fn per_year(rows: &[redemptions::Model]) -> ServiceResult<BTreeMap<i32, Money>> {
+    let mut sums: BTreeMap<i32, Money> = BTreeMap::new();
+    for r in rows {
+        let sum = sums.entry(r.year).or_default();
+        *sum = sum
+            .checked_add(Money::from_fen(r.completed_amount))
+            .ok_or_else(|| ServiceError::Internal("claim amount overflow".into()))?;
+    }
+    Ok(sums)
+}
+
+/// Adds (or, negated, removes) a claim's amounts to its budgets' claimed totals.
+async fn count_claimed<C: ConnectionTrait>(
+    txn: &C,
+    region: &Region,
+    rows: &[redemptions::Model],
+    sign: i64,
+) -> ServiceResult<()> {
+    for (year, amount) in per_year(rows)? {
+        let delta = if sign < 0 { -amount } else { amount };
+        add_to_budget(txn, region, year, budgets::Column::Claimed, delta).await?;
+    }
+    Ok(())
 }
 
 /// Whether the actor may see a claim: its provider and regulators of its region.

@@ -123,6 +123,8 @@ pub async fn run<C: ConnectionTrait>(
         // The budget row before the budget account, as issuance locks them.
         super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Returned, amount)
             .await?;
+        super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Expired, amount)
+            .await?;
         ledger::post(txn, &transfer, stamp).await?;
         vouchers::Entity::update_many()
             .col_expr(

@@ -63,6 +63,10 @@ pub async fn appropriate<C: ConnectionTrait>(
         returned: Set(0),
         voucher_seq: Set(0),
         outside_committed: Set(0),
+        expired: Set(0),
+        revoked: Set(0),
+        claimed: Set(0),
+        companies_served: Set(0),
         created_at: Set(ctx.now),
     })
     .on_conflict(

@@ -1,6 +1,6 @@
-//! Regulator reports, computed from the ledger's running totals (so they
-//! always agree with it) with a handful of aggregate queries whose cost grows
-//! with the number of vouchers and providers, not of postings.
+//! Regulator reports, read from the ledger's running totals (so they always
+//! agree with it, which the invariant checker verifies): the summary in
+//! constant time, the matrix in time proportional to the providers paid.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::ServiceResult;
 use crate::domain::{DomainError, Money, Region};
-use crate::store::entities::budgets;
+use crate::store::entities::{accounts, budgets, ledger_totals};
 
 /// The figures of product.md §8 for one region and fiscal year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -89,73 +89,40 @@ fn fen(row: &sea_orm::QueryResult, column: &str) -> Result<Money, DbErr> {
     Ok(Money::from_fen(row.try_get::<i64>("", column)?))
 }
 
-/// The summary of `region` (an issuing region, so its code is safe to
-/// inline) for `year`.
+/// The summary of `region` for `year`: the budget row, the running totals
+/// per account kind, and the number of providers paid from the region-year
+/// (few rows): constant time in the size of the ledger.
 pub async fn summary<C: ConnectionTrait>(
     conn: &C,
     region: &Region,
     year: i32,
 ) -> ServiceResult<Summary> {
-    use sea_orm::EntityTrait;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let budget = budgets::Entity::find_by_id((region.to_string(), year))
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    let sum = |expr: &str| format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)");
-    let mut by_kind: BTreeMap<String, (Money, Money, Money, i64)> = BTreeMap::new();
-    let sql = format!(
-        "SELECT kind, {} AS balance, {} AS credited, {} AS debited, {} AS used FROM accounts \
-         WHERE region = '{region}' AND year = {year} GROUP BY kind",
-        sum("balance"),
-        sum("credited"),
-        sum("debited"),
-        sum("CASE WHEN credited > 0 THEN 1 ELSE 0 END"),
-    );
-    for row in rows(conn, sql).await? {
-        let kind: String = row.try_get("", "kind")?;
-        by_kind.insert(
-            kind,
-            (
-                fen(&row, "balance")?,
-                fen(&row, "credited")?,
-                fen(&row, "debited")?,
-                row.try_get("", "used")?,
-            ),
-        );
-    }
+    let totals: BTreeMap<String, ledger_totals::Model> = ledger_totals::Entity::find()
+        .filter(ledger_totals::Column::Region.eq(region.as_str()))
+        .filter(ledger_totals::Column::Year.eq(year))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.kind.clone(), t))
+        .collect();
     let kind = |k: &str| {
-        by_kind
+        totals
             .get(k)
-            .copied()
-            .unwrap_or((Money::ZERO, Money::ZERO, Money::ZERO, 0))
+            .map(|t| (Money::from_fen(t.balance), Money::from_fen(t.credited)))
+            .unwrap_or((Money::ZERO, Money::ZERO))
     };
-    let vouchers = rows(
-        conn,
-        format!(
-            "SELECT {} AS expired, {} AS revoked, COUNT(DISTINCT holder_id) AS companies FROM vouchers \
-             WHERE region = '{region}' AND year = {year}",
-            sum("expired"),
-            sum("revoked")
-        ),
-    )
-    .await?;
-    let v = vouchers
-        .first()
-        .ok_or_else(|| DbErr::RecordNotFound("voucher totals".into()))?;
-    let claimed = rows(
-        conn,
-        format!(
-            "SELECT {} AS claimed FROM redemptions WHERE region = '{region}' AND year = {year} \
-             AND status = 'completed' AND claim_id IS NOT NULL",
-            sum("completed_amount")
-        ),
-    )
-    .await?;
-    let claimed = claimed
-        .first()
-        .map(|r| fen(r, "claimed"))
-        .transpose()?
-        .unwrap_or(Money::ZERO);
+    let providers_served = accounts::Entity::find()
+        .filter(accounts::Column::Region.eq(region.as_str()))
+        .filter(accounts::Column::Year.eq(year))
+        .filter(accounts::Column::Kind.eq("payable"))
+        .filter(accounts::Column::Credited.gt(0))
+        .count(conn)
+        .await? as i64;
     let (available, held, payable) = (kind("voucher").0, kind("hold").0, kind("payable"));
     let outstanding = available
         .checked_add(held)
@@ -172,14 +139,14 @@ pub async fn summary<C: ConnectionTrait>(
         available,
         held,
         redeemed: payable.1,
-        claimed,
+        claimed: Money::from_fen(budget.claimed),
         paid: kind("paid").0,
         payable: payable.0,
-        expired: fen(v, "expired")?,
-        revoked: fen(v, "revoked")?,
+        expired: Money::from_fen(budget.expired),
+        revoked: Money::from_fen(budget.revoked),
         outstanding,
-        companies_served: v.try_get::<i64>("", "companies")?,
-        providers_served: payable.3,
+        companies_served: budget.companies_served,
+        providers_served,
     })
 }
 
@@ -195,11 +162,12 @@ pub async fn cross_region<C: ConnectionTrait>(
     let money = rows(
         conn,
         format!(
-            "SELECT a.region AS issuer, o.region AS provider, {} AS completed, {} AS paid FROM accounts a \
-             JOIN organizations o ON o.id = a.owner_id \
+            "SELECT a.region AS issuer, o.region AS provider, {} AS completed, {} AS paid, {} AS n \
+             FROM accounts a JOIN organizations o ON o.id = a.owner_id \
              WHERE a.kind = 'payable' AND a.year = {year} GROUP BY a.region, o.region",
             sum("a.credited"),
-            sum("a.debited")
+            sum("a.debited"),
+            sum("a.credits")
         ),
     )
     .await?;
@@ -212,23 +180,9 @@ pub async fn cross_region<C: ConnectionTrait>(
                 provider_region: key.1,
                 completed: fen(&row, "completed")?,
                 paid: fen(&row, "paid")?,
-                count: 0,
+                count: row.try_get("", "n")?,
             },
         );
-    }
-    let counts = rows(
-        conn,
-        format!(
-            "SELECT region AS issuer, provider_region AS provider, COUNT(*) AS n FROM redemptions \
-             WHERE year = {year} AND status = 'completed' GROUP BY region, provider_region"
-        ),
-    )
-    .await?;
-    for row in counts {
-        let key: (String, String) = (row.try_get("", "issuer")?, row.try_get("", "provider")?);
-        if let Some(cell) = cells.get_mut(&key) {
-            cell.count = row.try_get("", "n")?;
-        }
     }
     let cells = cells
         .into_values()

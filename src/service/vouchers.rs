@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -273,6 +273,24 @@ pub async fn approve<C: ConnectionTrait>(
         &ctx.stamp(),
     )
     .await?;
+    // A company served for the first time this year counts once.
+    let earlier = vouchers::Entity::find()
+        .filter(vouchers::Column::HolderId.eq(app.company_id))
+        .filter(vouchers::Column::Region.eq(region.as_str()))
+        .filter(vouchers::Column::Year.eq(app.year))
+        .count(txn)
+        .await?;
+    if earlier == 0 {
+        budgets::Entity::update_many()
+            .col_expr(
+                budgets::Column::CompaniesServed,
+                Expr::col(budgets::Column::CompaniesServed).add(1),
+            )
+            .filter(budgets::Column::Region.eq(region.as_str()))
+            .filter(budgets::Column::Year.eq(app.year))
+            .exec(txn)
+            .await?;
+    }
     let seq = budget.voucher_seq + 1;
     budgets::Entity::update_many()
         .col_expr(budgets::Column::VoucherSeq, Expr::value(seq))
@@ -503,7 +521,12 @@ pub async fn return_to_budget<C: ConnectionTrait>(
         Closing::Revoke => (TransferCode::Revoke, vouchers::Column::Revoked),
     };
     // The budget row before the budget account, as issuance locks them.
+    let total = match closing {
+        Closing::Expire => budgets::Column::Expired,
+        Closing::Revoke => budgets::Column::Revoked,
+    };
     add_to_budget(txn, &region, v.year, budgets::Column::Returned, amount).await?;
+    add_to_budget(txn, &region, v.year, total, amount).await?;
     ledger::post(
         txn,
         &Transfer::between(code, available, budget, amount).voucher(v.id),

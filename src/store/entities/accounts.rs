@@ -14,6 +14,8 @@ pub struct Model {
     pub balance: i64,
     pub credited: i64,
     pub debited: i64,
+    /// How many postings credited it.
+    pub credits: i64,
     pub created_at: DateTimeUtc,
 }
 

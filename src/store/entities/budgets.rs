@@ -15,6 +15,12 @@ pub struct Model {
     pub voucher_seq: i64,
     /// Held or completed at providers outside the region.
     pub outside_committed: i64,
+    pub expired: i64,
+    pub revoked: i64,
+    /// Completed amounts in open or paid claims.
+    pub claimed: i64,
+    /// Companies holding a voucher of this region and year.
+    pub companies_served: i64,
     pub created_at: DateTimeUtc,
 }
 
