@@ -34,6 +34,20 @@ enum Budgets {
     CompaniesServed,
 }
 
+/// Fills the new totals of a ledger that already has postings.
+const BACKFILL: [&str; 3] = [
+    "INSERT INTO ledger_totals (region, year, kind, balance, credited, debited) \
+     SELECT region, year, kind, SUM(balance), SUM(credited), SUM(debited) FROM accounts \
+     GROUP BY region, year, kind HAVING SUM(credited) <> 0 OR SUM(debited) <> 0",
+    "UPDATE budgets SET \
+     expired = COALESCE((SELECT SUM(v.expired) FROM vouchers v WHERE v.region = budgets.region AND v.year = budgets.year), 0), \
+     revoked = COALESCE((SELECT SUM(v.revoked) FROM vouchers v WHERE v.region = budgets.region AND v.year = budgets.year), 0), \
+     companies_served = (SELECT COUNT(DISTINCT v.holder_id) FROM vouchers v WHERE v.region = budgets.region AND v.year = budgets.year), \
+     claimed = COALESCE((SELECT SUM(r.completed_amount) FROM redemptions r WHERE r.region = budgets.region \
+               AND r.year = budgets.year AND r.status = 'completed' AND r.claim_id IS NOT NULL), 0)",
+    "UPDATE accounts SET credits = (SELECT COUNT(*) FROM postings p WHERE p.account_id = accounts.id AND p.amount > 0)",
+];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -83,7 +97,13 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
-            .await
+            .await?;
+        // Existing ledgers: compute the totals from what is there.
+        let db = manager.get_connection();
+        for backfill in BACKFILL {
+            db.execute_unprepared(backfill).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
