@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -202,18 +201,11 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
             query = query.filter(transfers::Column::Id.gt(after));
         }
         let page: Vec<(Uuid, Option<Uuid>)> = query.into_tuple().all(conn).await?;
-        let Some(&(last, _)) = page.last() else { break };
+        let Some(&(last, _)) = page.last() else {
+            break;
+        };
         let legs = postings::Entity::find()
-            .filter(postings::Column::TransferId.between(page[0].0, last))
-            .filter(
-                postings::Column::TransferId.in_subquery(
-                    Query::select()
-                        .column(transfers::Column::Id)
-                        .from(transfers::Entity)
-                        .and_where(transfers::Column::Region.eq(&region))
-                        .to_owned(),
-                ),
-            )
+            .filter(postings::Column::TransferId.is_in(page.iter().map(|(id, _)| *id)))
             .order_by_asc(postings::Column::TransferId)
             .order_by_asc(postings::Column::Leg)
             .all(conn)
