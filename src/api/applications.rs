@@ -76,11 +76,10 @@ pub async fn submit(
             let region = Region::parse(&r.region)?;
             let application =
                 vouchers::submit(txn, &ctx, &region, r.year, r.amount.0, &r.purpose).await?;
-            Reply::json(Status::Created, &application)?.audit(
-                &application.region,
+            Reply::recorded(
+                Status::Created,
                 "application.submit",
                 "application",
-                application.id,
                 &application,
             )
         }),
@@ -118,13 +117,7 @@ pub async fn approve(
         body.fingerprint,
         work!(|txn| {
             let voucher = vouchers::approve(txn, &ctx, path_id(&id)?, amount).await?;
-            Reply::json(Status::Created, &voucher)?.audit(
-                &voucher.region,
-                "application.approve",
-                "voucher",
-                voucher.id,
-                &voucher,
-            )
+            Reply::recorded(Status::Created, "application.approve", "voucher", &voucher)
         }),
     )
     .await
@@ -159,11 +152,10 @@ pub async fn reject(
         body.fingerprint,
         work!(|txn| {
             let application = vouchers::reject(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::json(Status::Ok, &application)?.audit(
-                &application.region,
+            Reply::recorded(
+                Status::Ok,
                 "application.reject",
                 "application",
-                application.id,
                 &application,
             )
         }),

@@ -65,13 +65,7 @@ pub async fn submit(
         body.fingerprint,
         work!(|txn| {
             let claim = claims::submit(txn, &ctx, &r.redemption_ids, &r.invoice_no).await?;
-            Reply::json(Status::Created, &claim)?.audit(
-                &claim.region,
-                "claim.submit",
-                "claim",
-                claim.id,
-                &claim,
-            )
+            Reply::recorded(Status::Created, "claim.submit", "claim", &claim)
         }),
     )
     .await
@@ -100,13 +94,7 @@ pub async fn approve(
         body.fingerprint,
         work!(|txn| {
             let claim = claims::approve(txn, &ctx, path_id(&id)?).await?;
-            Reply::json(Status::Ok, &claim)?.audit(
-                &claim.region,
-                "claim.approve",
-                "claim",
-                claim.id,
-                &claim,
-            )
+            Reply::recorded(Status::Ok, "claim.approve", "claim", &claim)
         }),
     )
     .await
@@ -136,13 +124,7 @@ pub async fn reject(
         body.fingerprint,
         work!(|txn| {
             let claim = claims::reject(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::json(Status::Ok, &claim)?.audit(
-                &claim.region,
-                "claim.reject",
-                "claim",
-                claim.id,
-                &claim,
-            )
+            Reply::recorded(Status::Ok, "claim.reject", "claim", &claim)
         }),
     )
     .await
@@ -172,13 +154,7 @@ pub async fn pay(
         body.fingerprint,
         work!(|txn| {
             let claim = claims::pay(txn, &ctx, path_id(&id)?, &reference).await?;
-            Reply::json(Status::Ok, &claim)?.audit(
-                &claim.region,
-                "claim.pay",
-                "claim",
-                claim.id,
-                &claim,
-            )
+            Reply::recorded(Status::Ok, "claim.pay", "claim", &claim)
         }),
     )
     .await

@@ -85,14 +85,7 @@ pub async fn appropriate(
             let region = regulated_region(&regions, &caller, &region)?;
             let budget =
                 programme::appropriate(txn, &ctx, &region, request.year, request.amount.0).await?;
-            let id = format!("{}-{}", budget.region, budget.year);
-            Reply::json(Status::Created, &budget)?.audit(
-                &budget.region,
-                "budget.appropriate",
-                "budget",
-                id,
-                &budget,
-            )
+            Reply::recorded(Status::Created, "budget.appropriate", "budget", &budget)
         }),
     )
     .await
@@ -155,11 +148,10 @@ pub async fn admit(
             let (admission, new) =
                 programme::admit(txn, &ctx, &region, request.provider_id, &request.categories)
                     .await?;
-            Reply::json(if new { Status::Created } else { Status::Ok }, &admission)?.audit(
-                &admission.region,
+            Reply::recorded(
+                if new { Status::Created } else { Status::Ok },
                 "provider.admit",
                 "admission",
-                admission.provider_id,
                 &admission,
             )
         }),

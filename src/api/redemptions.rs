@@ -85,11 +85,10 @@ pub async fn hold(
         body.fingerprint,
         work!(|txn| {
             let redemption = redemptions::hold(txn, &ctx, request).await?;
-            Reply::json(Status::Created, &redemption)?.audit(
-                &redemption.region,
+            Reply::recorded(
+                Status::Created,
                 "redemption.hold",
                 "redemption",
-                redemption.id,
                 &redemption,
             )
         }),
@@ -127,13 +126,7 @@ pub async fn complete(
         body.fingerprint,
         work!(|txn| {
             let redemption = redemptions::complete(txn, &ctx, path_id(&id)?, amount).await?;
-            Reply::json(Status::Ok, &redemption)?.audit(
-                &redemption.region,
-                "redemption.complete",
-                "redemption",
-                redemption.id,
-                &redemption,
-            )
+            Reply::recorded(Status::Ok, "redemption.complete", "redemption", &redemption)
         }),
     )
     .await
@@ -169,13 +162,7 @@ pub async fn cancel(
         body.fingerprint,
         work!(|txn| {
             let redemption = redemptions::cancel(txn, &ctx, path_id(&id)?).await?;
-            Reply::json(Status::Ok, &redemption)?.audit(
-                &redemption.region,
-                "redemption.cancel",
-                "redemption",
-                redemption.id,
-                &redemption,
-            )
+            Reply::recorded(Status::Ok, "redemption.cancel", "redemption", &redemption)
         }),
     )
     .await

@@ -60,6 +60,22 @@ impl Reply {
         Ok(self)
     }
 
+    /// `entity` as JSON with `status`, recorded in its region's audit trail.
+    pub fn recorded<T: Recorded>(
+        status: Status,
+        action: &'static str,
+        entity_type: &'static str,
+        entity: &T,
+    ) -> Result<Self, ApiError> {
+        Reply::json(status, entity)?.audit(
+            entity.audit_region(),
+            action,
+            entity_type,
+            entity.audit_id(),
+            entity,
+        )
+    }
+
     /// The answer that an error gives.
     pub fn from_error(err: &ApiError) -> Self {
         Reply {
@@ -101,3 +117,32 @@ impl<'r> Responder<'r, 'static> for Reply {
             .ok()
     }
 }
+
+/// An entity that names its issuing region and its id in the audit trail.
+pub trait Recorded: Serialize {
+    fn audit_region(&self) -> &str;
+    fn audit_id(&self) -> String;
+}
+
+macro_rules! recorded {
+    ($($ty:ty => |$e:ident| $id:expr),+ $(,)?) => {
+        $(impl Recorded for $ty {
+            fn audit_region(&self) -> &str {
+                &self.region
+            }
+            fn audit_id(&self) -> String {
+                let $e = self;
+                $id.to_string()
+            }
+        })+
+    };
+}
+
+recorded!(
+    crate::service::vouchers::Application => |e| e.id,
+    crate::service::vouchers::Voucher => |e| e.id,
+    crate::service::redemptions::Redemption => |e| e.id,
+    crate::service::claims::Claim => |e| e.id,
+    crate::service::programme::Budget => |e| format!("{}-{}", e.region, e.year),
+    crate::service::programme::Admission => |e| e.provider_id,
+);

@@ -82,13 +82,7 @@ pub async fn revoke(
         body.fingerprint,
         work!(|txn| {
             let voucher = vouchers::revoke(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::json(Status::Ok, &voucher)?.audit(
-                &voucher.region,
-                "voucher.revoke",
-                "voucher",
-                voucher.id,
-                &voucher,
-            )
+            Reply::recorded(Status::Ok, "voucher.revoke", "voucher", &voucher)
         }),
     )
     .await
