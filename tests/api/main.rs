@@ -3,6 +3,7 @@
 
 mod audit;
 mod cli;
+mod contract;
 mod errors;
 mod helpers;
 mod idempotency;
