@@ -2,12 +2,16 @@
 
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use std::marker::PhantomData;
+
+use crate::domain::access::{self, Action};
 use crate::domain::{Actor, Region, Role};
 use crate::error::ApiError;
 use crate::App;
@@ -38,6 +42,7 @@ pub struct JwtKeys {
     issuer: String,
     audience: String,
     ttl_secs: u64,
+    leeway_secs: u64,
 }
 
 impl JwtKeys {
@@ -54,8 +59,9 @@ impl JwtKeys {
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = leeway_secs;
+        // Times are checked against the service's clock in `verify`.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         Ok(JwtKeys {
             encoding: EncodingKey::from_secret(secret)?,
             decoding: DecodingKey::from_secret(secret)?,
@@ -63,12 +69,14 @@ impl JwtKeys {
             issuer: issuer.into(),
             audience: audience.into(),
             ttl_secs,
+            leeway_secs,
         })
     }
 
-    /// Issues a token for `actor`; returns it with its lifetime in seconds.
-    pub fn issue(&self, actor: &Actor) -> Result<(String, u64), ApiError> {
-        let now = jsonwebtoken::get_current_timestamp();
+    /// Issues a token for `actor` at `now`; returns it with its lifetime in
+    /// seconds.
+    pub fn issue(&self, actor: &Actor, now: DateTime<Utc>) -> Result<(String, u64), ApiError> {
+        let now = now.timestamp().max(0) as u64;
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -85,15 +93,23 @@ impl JwtKeys {
         Ok((token, self.ttl_secs))
     }
 
-    /// Verifies a token and returns the actor it names.
-    pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
+    /// Verifies a token at `now` and returns the actor it names.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Actor, ApiError> {
         let invalid = || ApiError::unauthorized("the bearer token is invalid or expired");
         let data =
             decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| invalid())?;
         let claims = data.claims;
+        let (now, leeway) = (now.timestamp(), self.leeway_secs as i64);
+        if (claims.exp as i64) < now - leeway || (claims.nbf as i64) > now + leeway {
+            return Err(invalid());
+        }
+        let role = Role::from_str(&claims.role).map_err(|_| invalid())?;
+        if role == Role::System {
+            return Err(invalid());
+        }
         Ok(Actor {
             sub: Uuid::parse_str(&claims.sub).map_err(|_| invalid())?,
-            role: Role::from_str(&claims.role).map_err(|_| invalid())?,
+            role,
             region: claims
                 .region
                 .as_deref()
@@ -123,7 +139,7 @@ impl<'r> FromRequest<'r> for Caller {
                 .filter(|t| !t.is_empty());
             match token {
                 None => Err(ApiError::unauthorized("a bearer token is required")),
-                Some(token) => app.keys.verify(token),
+                Some(token) => app.keys.verify(token, app.service.clock.now()),
             }
         });
         match verified {
@@ -133,59 +149,68 @@ impl<'r> FromRequest<'r> for Caller {
     }
 }
 
-macro_rules! role_guard {
-    ($(#[$doc:meta])* $name:ident, $role:expr, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone)]
-        pub struct $name(pub Actor);
-
-        #[rocket::async_trait]
-        impl<'r> FromRequest<'r> for $name {
-            type Error = ApiError;
-
-            async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-                match Caller::from_request(req).await {
-                    Outcome::Success(Caller(actor)) if actor.role == $role => {
-                        Outcome::Success($name(actor))
-                    }
-                    Outcome::Success(_) => {
-                        let err = ApiError::forbidden(concat!("only ", $what, " may do this"));
-                        Outcome::Error((Status::Forbidden, err.stash(req)))
-                    }
-                    Outcome::Error(e) => Outcome::Error(e),
-                    Outcome::Forward(f) => Outcome::Forward(f),
-                }
-            }
-        }
-    };
+/// The action a [`May`] guard asks permission for.
+pub trait Act: Send + Sync + 'static {
+    const ACTION: Action;
 }
 
-role_guard!(
-    /// An operator.
-    AdminCaller, Role::Admin, "operators"
-);
-role_guard!(
-    /// A regulator; its region is `self.0.region`.
-    RegulatorCaller, Role::Regulator, "regulators"
-);
-role_guard!(
-    /// A company.
-    CompanyCaller, Role::Company, "companies"
-);
-role_guard!(
-    /// A service provider.
-    ProviderCaller, Role::Provider, "service providers"
-);
+/// A caller whose role may do `A` (403 otherwise, before anything else of
+/// the request is looked at). Records are checked by the use case itself.
+#[derive(Debug, Clone)]
+pub struct May<A: Act>(pub Actor, PhantomData<A>);
 
-impl RegulatorCaller {
-    /// Refuses unless this regulator's region is `region`.
-    pub fn require_region(&self, region: &Region) -> Result<(), ApiError> {
-        if self.0.regulates(region) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(format!(
-                "only regulators of {region} may do this"
-            )))
+#[rocket::async_trait]
+impl<'r, A: Act> FromRequest<'r> for May<A> {
+    type Error = ApiError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        match Caller::from_request(req).await {
+            Outcome::Success(Caller(actor)) => match access::permit(&actor, A::ACTION) {
+                Ok(()) => Outcome::Success(May(actor, PhantomData)),
+                Err(e) => {
+                    let err = ApiError::from(e);
+                    Outcome::Error((err.status, err.stash(req)))
+                }
+            },
+            Outcome::Error(e) => Outcome::Error(e),
+            Outcome::Forward(f) => Outcome::Forward(f),
         }
     }
+}
+
+/// The actions route guards ask for: `May<can::Hold>` and so on.
+pub mod can {
+    use super::Act;
+    use crate::domain::access::Action;
+
+    macro_rules! acts {
+        ($($name:ident),+ $(,)?) => {$(
+            #[doc = concat!("[`Action::", stringify!($name), "`].")]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl Act for $name {
+                const ACTION: Action = Action::$name;
+            }
+        )+};
+    }
+
+    acts!(
+        RegisterOrganization,
+        ManageProgramme,
+        Apply,
+        DecideApplication,
+        ListApplications,
+        ListVouchers,
+        RevokeVoucher,
+        Hold,
+        Complete,
+        CancelRedemption,
+        ListRedemptions,
+        SubmitClaim,
+        DecideClaim,
+        ListClaims,
+        RunExpiry,
+        Audit,
+        ReadCrossRegion,
+    );
 }

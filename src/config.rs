@@ -2,6 +2,7 @@
 //! overridden by the environment, validated before anything starts.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::RngCore;
@@ -9,8 +10,10 @@ use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use serde::Deserialize;
 
+use crate::domain::clock::SystemClock;
 use crate::rules::Registry;
-use crate::store::DbSettings;
+use crate::service::Service;
+use crate::store::{Db, DbSettings};
 
 /// A configuration problem, naming the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +126,18 @@ impl Config {
             settings,
             rules,
         })
+    }
+
+    /// The use cases on `db`: this configuration's rules, the system clock.
+    pub fn service(&self, db: Db) -> Service {
+        Service {
+            db,
+            rules: Arc::new(self.rules.clone()),
+            clock: Arc::new(SystemClock),
+            idempotency_lease: chrono::Duration::seconds(
+                self.settings.idempotency_lease_secs as i64,
+            ),
+        }
     }
 
     /// The database the service uses.

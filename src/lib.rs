@@ -1,7 +1,9 @@
 //! The ledger behind the Yangtze River Delta innovation vouchers.
 //!
-//! Dependencies point one way: `api` → `service` → `domain`; `service` →
-//! `store`. [`build_rocket`] assembles the HTTP service; tests call it.
+//! Dependencies point one way: `api` → `service` → `domain` / `rules` /
+//! `ledger` / `audit`; `service` → `store`. Every state change runs through
+//! [`service::Service::execute`]. [`build_rocket`] assembles the HTTP
+//! service; tests call it.
 
 pub mod api;
 pub mod audit;
@@ -15,8 +17,6 @@ pub mod service;
 pub mod store;
 pub mod telemetry;
 
-use std::sync::Arc;
-
 use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket};
 use utoipa::OpenApi;
@@ -24,32 +24,23 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
 use crate::config::{Config, ConfigError};
-use crate::domain::clock::{Clock, SystemClock};
-use crate::domain::Region;
-use crate::rules::Registry;
-use crate::store::Db;
+use crate::service::expiry::{ExpiryReport, RunExpiry};
+use crate::service::{Call, Service};
 
 /// What every request handler shares.
 pub struct App {
-    pub db: Db,
+    /// The use cases: database, rules, clock.
+    pub service: Service,
     pub keys: JwtKeys,
-    /// The issuing regions of the programme.
-    pub regions: Arc<Vec<Region>>,
-    /// Their rules and policies.
-    pub rules: Arc<Registry>,
-    /// How long a request may hold an idempotency key before a retry may act.
-    pub idempotency_lease: chrono::Duration,
     /// How long idempotency records are kept.
     pub idempotency_retention: chrono::Duration,
-    /// Where time comes from (tests move it).
-    pub clock: Arc<dyn Clock>,
     /// How often the expiry job runs inside the server.
     pub expiry_interval: std::time::Duration,
 }
 
 impl App {
     /// The shared state for `config`, `db` and the token signing `secret`.
-    pub fn new(config: &Config, db: Db, secret: &[u8]) -> Result<Self, ConfigError> {
+    pub fn new(config: &Config, db: store::Db, secret: &[u8]) -> Result<Self, ConfigError> {
         let s = &config.settings;
         let keys = JwtKeys::new(
             secret,
@@ -63,13 +54,9 @@ impl App {
             message: e.to_string(),
         })?;
         Ok(App {
-            db,
+            service: config.service(db),
             keys,
-            regions: Arc::new(config.rules.regions()),
-            rules: Arc::new(config.rules.clone()),
-            idempotency_lease: chrono::Duration::seconds(s.idempotency_lease_secs as i64),
             idempotency_retention: chrono::Duration::hours(s.idempotency_retention_hours as i64),
-            clock: Arc::new(SystemClock),
             expiry_interval: std::time::Duration::from_secs(s.expiry_interval_secs),
         })
     }
@@ -90,25 +77,24 @@ pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
         .attach(AdHoc::on_liftoff("maintenance", |rocket| {
             Box::pin(async move {
                 if let Some(app) = rocket.state::<App>() {
-                    tokio::spawn(purge_idempotency(app.db.clone(), app.idempotency_retention));
-                    tokio::spawn(expire(
-                        app.db.clone(),
-                        app.clock.clone(),
-                        app.expiry_interval,
+                    tokio::spawn(purge_idempotency(
+                        app.service.clone(),
+                        app.idempotency_retention,
                     ));
+                    tokio::spawn(expire(app.service.clone(), app.expiry_interval));
                 }
             })
         }))
 }
 
-/// Runs the expiry job on a schedule while the server runs. Each run is one
-/// transaction; a run that finds nothing due changes nothing.
-async fn expire(db: Db, clock: Arc<dyn Clock>, every: std::time::Duration) {
+/// Runs the expiry job on a schedule while the server runs, as the system.
+/// Each run is one operation; a run that finds nothing due changes nothing.
+async fn expire(service: Service, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match expiry_run(&db, clock.now()).await {
-            Ok(r) if r == service::expiry::ExpiryReport::default() => {}
+        match service.execute(Call::system(), RunExpiry::default()).await {
+            Ok(r) if r == ExpiryReport::default() => {}
             Ok(r) => tracing::info!(
                 vouchers = r.vouchers_expired,
                 holds = r.holds_expired,
@@ -119,38 +105,13 @@ async fn expire(db: Db, clock: Arc<dyn Clock>, every: std::time::Duration) {
     }
 }
 
-/// One scheduled expiry run, recorded in the audit trail as the system's.
-async fn expiry_run(
-    db: &Db,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<service::expiry::ExpiryReport, service::ServiceError> {
-    let stamp = ledger::Stamp {
-        at: now,
-        operation: uuid::Uuid::now_v7(),
-    };
-    let origin = audit::Origin {
-        actor_sub: "system".into(),
-        actor_role: "system".into(),
-        actor_region: None,
-        request_id: None,
-        idempotency_key: None,
-    };
-    let txn = db.begin_write().await?;
-    let run = service::expiry::run(&txn, now, &stamp).await?;
-    ledger::roll_up(&txn, stamp.operation).await?;
-    for entry in run.audit_entries(stamp.operation, now) {
-        audit::append(&txn, stamp.operation, now, &origin, entry).await?;
-    }
-    txn.commit().await?;
-    Ok(run.total)
-}
-
 /// Hourly: purges idempotency records past their retention.
-async fn purge_idempotency(db: Db, retention: chrono::Duration) {
+async fn purge_idempotency(service: Service, retention: chrono::Duration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match service::idempotency::purge(&db, chrono::Utc::now() - retention).await {
+        let before = service.clock.now() - retention;
+        match service::idempotency::purge(&service.db, before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "idempotency records purged"),
             Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),

@@ -173,10 +173,7 @@ async fn export_audit(config: &Config, region: &str, format: &str) -> Result<(),
     if let Some(header) = format.header() {
         out.write_all(header.as_bytes()).map_err(write_err)?;
     }
-    let mut filter = EventFilter {
-        region: region.to_string(),
-        ..Default::default()
-    };
+    let mut filter = EventFilter::of(region);
     loop {
         let lines = next_lines(db.reader(), &mut filter, format, 1000)
             .await

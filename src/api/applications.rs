@@ -6,17 +6,23 @@ use rocket::{get, post, State};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::body::JsonBody;
-use super::common::{ctx, page, path_id, require_role};
-use super::idempotent::{self, IdempotencyKey};
+use super::common::{page, path_id};
+use super::idempotent::Idempotent;
 use super::reply::Reply;
-use crate::auth::{Caller, CompanyCaller, RegulatorCaller};
-use crate::domain::{Amount, Region, Role};
+use super::views::{ApplicationView, VoucherView};
+use crate::auth::{can, Caller, May};
+use crate::domain::Amount;
 use crate::error::ApiResult;
-use crate::service::vouchers::{self, Application, Voucher};
-use crate::{list_of, work, App};
+use crate::service::applications::{
+    self, Application, ApproveApplication, RejectApplication, SubmitApplication,
+};
+use crate::{list_of, App};
 
-list_of!(ApplicationList, Application);
+list_of!(ApplicationList, ApplicationView, Application);
+
+fn view(application: &Application) -> ApplicationView {
+    application.clone().into()
+}
 
 /// An application.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,38 +59,25 @@ pub struct ReasonRequest {
     post, path = "/api/v1/applications", tag = "vouchers",
     params(("Idempotency-Key" = String, Header)), request_body = ApplicationRequest, security(("bearer" = [])),
     responses(
-        (status = 201, body = Application),
+        (status = 201, body = ApplicationView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/applications", data = "<body>")]
+#[post("/api/v1/applications", data = "<req>")]
 pub async fn submit(
     app: &State<App>,
-    caller: CompanyCaller,
-    key: IdempotencyKey,
-    body: JsonBody<ApplicationRequest>,
+    _caller: May<can::Apply>,
+    req: Idempotent<ApplicationRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let r = body.value;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let region = Region::parse(&r.region)?;
-            let application =
-                vouchers::submit(txn, &ctx, &region, r.year, r.amount.0, &r.purpose).await?;
-            Reply::recorded(
-                Status::Created,
-                "application.submit",
-                "application",
-                &application,
-            )
-        }),
-    )
-    .await
+    let r = req.body;
+    let op = SubmitApplication {
+        region: r.region,
+        year: r.year,
+        amount: r.amount.0,
+        purpose: r.purpose,
+    };
+    req.once.run(app, op, |_| Status::Created, view).await
 }
 
 /// The region's regulator approves: a voucher is issued from the budget.
@@ -93,34 +86,26 @@ pub async fn submit(
     params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = String, Header)),
     request_body = ApprovalRequest, security(("bearer" = [])),
     responses(
-        (status = 201, description = "The issued voucher", body = Voucher),
+        (status = 201, description = "The issued voucher", body = VoucherView),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_state`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`budget_exceeded`, `invalid_amount`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/applications/<id>/approve", data = "<body>")]
+#[post("/api/v1/applications/<id>/approve", data = "<req>")]
 pub async fn approve(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::DecideApplication>,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<ApprovalRequest>,
+    req: Idempotent<ApprovalRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    let amount = body.value.amount.map(|a| a.0);
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let voucher = vouchers::approve(txn, &ctx, path_id(&id)?, amount).await?;
-            Reply::recorded(Status::Created, "application.approve", "voucher", &voucher)
-        }),
-    )
-    .await
+    let op = ApproveApplication {
+        id: path_id(id)?,
+        amount: req.body.amount.map(|a| a.0),
+    };
+    req.once
+        .run(app, op, |_| Status::Created, |v| VoucherView::from(v.clone()))
+        .await
 }
 
 /// The region's regulator rejects, with a reason.
@@ -129,38 +114,23 @@ pub async fn approve(
     params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = String, Header)),
     request_body = ReasonRequest, security(("bearer" = [])),
     responses(
-        (status = 200, body = Application),
+        (status = 200, body = ApplicationView),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/applications/<id>/reject", data = "<body>")]
+#[post("/api/v1/applications/<id>/reject", data = "<req>")]
 pub async fn reject(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::DecideApplication>,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<ReasonRequest>,
+    req: Idempotent<ReasonRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    let reason = body.value.reason;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let application = vouchers::reject(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::recorded(
-                Status::Ok,
-                "application.reject",
-                "application",
-                &application,
-            )
-        }),
-    )
-    .await
+    let op = RejectApplication {
+        id: path_id(id)?,
+        reason: req.body.reason,
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
 }
 
 /// Applications: a company's own, or all of a regulator's region.
@@ -172,28 +142,27 @@ pub async fn reject(
 #[get("/api/v1/applications?<limit>&<cursor>")]
 pub async fn list(
     app: &State<App>,
-    caller: Caller,
+    caller: May<can::ListApplications>,
     limit: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<Json<ApplicationList>> {
-    require_role(&caller.0, &[Role::Company, Role::Regulator])?;
     let page = page(limit, cursor)?;
-    Ok(Json(
-        vouchers::list_applications(app.db.reader(), &caller.0, page)
-            .await?
-            .into(),
-    ))
+    let applications = applications::list(app.service.db.reader(), &caller.0, page).await?;
+    Ok(Json(applications.into()))
 }
 
 /// One application.
 #[utoipa::path(
     get, path = "/api/v1/applications/{id}", tag = "vouchers",
     params(("id" = uuid::Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Application), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ApplicationView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/applications/<id>")]
-pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<Application>> {
-    Ok(Json(
-        vouchers::find_application(app.db.reader(), &caller.0, path_id(id)?).await?,
-    ))
+pub async fn read(
+    app: &State<App>,
+    caller: Caller,
+    id: &str,
+) -> ApiResult<Json<ApplicationView>> {
+    let application = applications::find(app.service.db.reader(), &caller.0, path_id(id)?).await?;
+    Ok(Json(application.into()))
 }

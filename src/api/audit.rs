@@ -8,43 +8,21 @@ use rocket::response::stream::TextStream;
 use rocket::serde::json::Json;
 use rocket::{get, Responder, State};
 
-use super::common::page;
+use super::common::{page, query_problem};
+use super::views::{EventView, VerificationView};
 use crate::audit::export::{next_lines, Format};
-use crate::audit::{self, Event, EventFilter, Verification};
+use crate::audit::{self, Event, EventFilter};
 use crate::auth::Caller;
-use crate::domain::{Actor, DomainError, Region, Role};
-use crate::error::{ApiError, ApiResult, FieldProblem};
-use crate::{list_of, App};
+use crate::error::{ApiError, ApiResult};
+use crate::service::{audited_region, ServiceError};
+use crate::App;
 
-list_of!(EventList, Event);
-
-/// The region an auditor asks about: a regulator's own by default and only;
-/// an operator must name one.
-pub fn audited_region(app: &App, actor: &Actor, region: Option<&str>) -> Result<Region, ApiError> {
-    let region = match (actor.role, region) {
-        (Role::Regulator, None) => actor
-            .region
-            .clone()
-            .ok_or_else(|| ApiError::forbidden("no region"))?,
-        (Role::Regulator | Role::Admin, Some(text)) => {
-            Region::parse(text).map_err(ApiError::from)?
-        }
-        (Role::Admin, None) => {
-            return Err(DomainError::field("region", "name the region to audit").into())
-        }
-        _ => return Err(ApiError::forbidden("only regulators and operators audit")),
-    };
-    if !app.regions.contains(&region) {
-        return Err(
-            DomainError::field("region", format!("{region} is not an issuing region")).into(),
-        );
-    }
-    if actor.role == Role::Regulator && actor.region.as_ref() != Some(&region) {
-        return Err(ApiError::forbidden(
-            "a regulator audits its own region only",
-        ));
-    }
-    Ok(region)
+/// A page of events.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EventList {
+    pub items: Vec<EventView>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
@@ -52,10 +30,7 @@ fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiErr
         DateTime::parse_from_rfc3339(t)
             .map(|d| d.with_timezone(&Utc))
             .map_err(|_| {
-                ApiError::validation(vec![FieldProblem {
-                    field: field.into(),
-                    message: "must be an RFC 3339 time, like 2026-03-02T10:00:00Z".into(),
-                }])
+                query_problem(field, "must be an RFC 3339 time, like 2026-03-02T10:00:00Z")
             })
     })
     .transpose()
@@ -93,17 +68,14 @@ pub async fn events(
     limit: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<Json<EventList>> {
-    let region = audited_region(app, &caller.0, region)?;
+    let region = audited_region(&app.service.rules, &caller.0, region)?;
     let limit = page(limit, None)?.limit;
     let after = cursor.or(after_seq).unwrap_or("0");
-    let after_seq = after.parse::<i64>().map_err(|_| {
-        ApiError::validation(vec![FieldProblem {
-            field: "after_seq".into(),
-            message: "must be a sequence number".into(),
-        }])
-    })?;
+    let after_seq = after
+        .parse::<i64>()
+        .map_err(|_| query_problem("after_seq", "must be a sequence number"))?;
     let filter = EventFilter {
-        region: region.to_string(),
+        region,
         from: time("from", from)?,
         to: time("to", to)?,
         entity_id: entity_id.map(str::to_owned),
@@ -111,16 +83,16 @@ pub async fn events(
         action: action.map(str::to_owned),
         after_seq,
     };
-    let rows = audit::events(app.db.reader(), &filter, limit + 1)
+    let rows = audit::events(app.service.db.reader(), &filter, limit + 1)
         .await
-        .map_err(crate::service::ServiceError::from)?;
+        .map_err(ServiceError::from)?;
     let more = rows.len() as u64 > limit;
     let items = rows
         .into_iter()
         .take(limit as usize)
-        .map(Event::try_from)
+        .map(|row| Event::try_from(row).map(EventView::from))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(crate::service::ServiceError::from)?;
+        .map_err(ServiceError::from)?;
     let next_cursor = if more {
         items.last().map(|e| e.seq.to_string())
     } else {
@@ -155,18 +127,11 @@ pub async fn export(
     region: Option<&str>,
     format: Option<&str>,
 ) -> ApiResult<Download<impl Stream<Item = String>>> {
-    let region = audited_region(app, &caller.0, region)?;
-    let format = Format::parse(format.unwrap_or("jsonl")).ok_or_else(|| {
-        ApiError::validation(vec![FieldProblem {
-            field: "format".into(),
-            message: "must be jsonl or csv".into(),
-        }])
-    })?;
-    let db = app.db.clone();
-    let mut filter = EventFilter {
-        region: region.to_string(),
-        ..Default::default()
-    };
+    let region = audited_region(&app.service.rules, &caller.0, region)?;
+    let format = Format::parse(format.unwrap_or("jsonl"))
+        .ok_or_else(|| query_problem("format", "must be jsonl or csv"))?;
+    let db = app.service.db.clone();
+    let mut filter = EventFilter::of(region.clone());
     let inner = TextStream! {
         if let Some(header) = format.header() {
             yield header;
@@ -202,7 +167,7 @@ pub async fn export(
     get, path = "/api/v1/audit/verify", tag = "audit",
     params(("region" = Option<String>, Query)), security(("bearer" = [])),
     responses(
-        (status = 200, body = Verification),
+        (status = 200, body = VerificationView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -211,10 +176,10 @@ pub async fn verify(
     app: &State<App>,
     caller: Caller,
     region: Option<&str>,
-) -> ApiResult<Json<Verification>> {
-    let region = audited_region(app, &caller.0, region)?;
-    let verification = audit::verify(app.db.reader(), &region)
+) -> ApiResult<Json<VerificationView>> {
+    let region = audited_region(&app.service.rules, &caller.0, region)?;
+    let verification = audit::verify(app.service.db.reader(), &region)
         .await
-        .map_err(crate::service::ServiceError::from)?;
-    Ok(Json(verification))
+        .map_err(ServiceError::from)?;
+    Ok(Json(verification.into()))
 }

@@ -8,18 +8,21 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::applications::ReasonRequest;
-use super::body::JsonBody;
-use super::common::{ctx, page, path_id, require_role};
-use super::idempotent::{self, IdempotencyKey};
+use super::common::{page, path_id};
+use super::idempotent::Idempotent;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
-use crate::auth::{Caller, ProviderCaller, RegulatorCaller};
-use crate::domain::Role;
+use super::views::ClaimView;
+use crate::auth::{can, Caller, May};
 use crate::error::ApiResult;
-use crate::service::claims::{self, Claim};
-use crate::{list_of, work, App};
+use crate::service::claims::{self, ApproveClaim, Claim, PayClaim, RejectClaim, SubmitClaim};
+use crate::{list_of, App};
 
-list_of!(ClaimList, Claim);
+list_of!(ClaimList, ClaimView, Claim);
+
+fn view(claim: &Claim) -> ClaimView {
+    claim.clone().into()
+}
 
 /// A claim over completed redemptions.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -43,121 +46,80 @@ pub struct PaymentRequest {
     post, path = "/api/v1/claims", tag = "claims",
     params(("Idempotency-Key" = String, Header)), request_body = ClaimRequest, security(("bearer" = [])),
     responses(
-        (status = 201, body = Claim),
+        (status = 201, body = ClaimView),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: a redemption is in another claim; `invalid_state`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`duplicate_invoice`, `claim_deadline_passed`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/claims", data = "<body>")]
+#[post("/api/v1/claims", data = "<req>")]
 pub async fn submit(
     app: &State<App>,
-    caller: ProviderCaller,
-    key: IdempotencyKey,
-    body: JsonBody<ClaimRequest>,
+    _caller: May<can::SubmitClaim>,
+    req: Idempotent<ClaimRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let r = body.value;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let claim = claims::submit(txn, &ctx, &r.redemption_ids, &r.invoice_no).await?;
-            Reply::recorded(Status::Created, "claim.submit", "claim", &claim)
-        }),
-    )
-    .await
+    let op = SubmitClaim {
+        redemption_ids: req.body.redemption_ids,
+        invoice_no: req.body.invoice_no,
+    };
+    req.once.run(app, op, |_| Status::Created, view).await
 }
 
 /// The issuer's regulator approves a submitted claim.
 #[utoipa::path(
     post, path = "/api/v1/claims/{id}/approve", tag = "claims",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)), request_body = EmptyRequest, security(("bearer" = [])),
-    responses((status = 200, body = Claim), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
-#[post("/api/v1/claims/<id>/approve", data = "<body>")]
+#[post("/api/v1/claims/<id>/approve", data = "<req>")]
 pub async fn approve(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::DecideClaim>,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<EmptyRequest>,
+    req: Idempotent<EmptyRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let claim = claims::approve(txn, &ctx, path_id(&id)?).await?;
-            Reply::recorded(Status::Ok, "claim.approve", "claim", &claim)
-        }),
-    )
-    .await
+    let op = ApproveClaim { id: path_id(id)? };
+    req.once.run(app, op, |_| Status::Ok, view).await
 }
 
 /// The issuer's regulator rejects a claim; its redemptions may be claimed again.
 #[utoipa::path(
     post, path = "/api/v1/claims/{id}/reject", tag = "claims",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)), request_body = ReasonRequest, security(("bearer" = [])),
-    responses((status = 200, body = Claim), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
-#[post("/api/v1/claims/<id>/reject", data = "<body>")]
+#[post("/api/v1/claims/<id>/reject", data = "<req>")]
 pub async fn reject(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::DecideClaim>,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<ReasonRequest>,
+    req: Idempotent<ReasonRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    let reason = body.value.reason;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let claim = claims::reject(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::recorded(Status::Ok, "claim.reject", "claim", &claim)
-        }),
-    )
-    .await
+    let op = RejectClaim {
+        id: path_id(id)?,
+        reason: req.body.reason,
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
 }
 
 /// The issuer's regulator pays an approved claim, once.
 #[utoipa::path(
     post, path = "/api/v1/claims/{id}/pay", tag = "claims",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)), request_body = PaymentRequest, security(("bearer" = [])),
-    responses((status = 200, body = Claim), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
-#[post("/api/v1/claims/<id>/pay", data = "<body>")]
+#[post("/api/v1/claims/<id>/pay", data = "<req>")]
 pub async fn pay(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::DecideClaim>,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<PaymentRequest>,
+    req: Idempotent<PaymentRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    let reference = body.value.bank_reference;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let claim = claims::pay(txn, &ctx, path_id(&id)?, &reference).await?;
-            Reply::recorded(Status::Ok, "claim.pay", "claim", &claim)
-        }),
-    )
-    .await
+    let op = PayClaim {
+        id: path_id(id)?,
+        bank_reference: req.body.bank_reference,
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
 }
 
 /// Claims: a provider's own, or all of a regulator's region.
@@ -169,26 +131,23 @@ pub async fn pay(
 #[get("/api/v1/claims?<limit>&<cursor>")]
 pub async fn list(
     app: &State<App>,
-    caller: Caller,
+    caller: May<can::ListClaims>,
     limit: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<Json<ClaimList>> {
-    require_role(&caller.0, &[Role::Provider, Role::Regulator])?;
     let page = page(limit, cursor)?;
-    Ok(Json(
-        claims::list(app.db.reader(), &caller.0, page).await?.into(),
-    ))
+    let claims = claims::list(app.service.db.reader(), &caller.0, page).await?;
+    Ok(Json(claims.into()))
 }
 
 /// One claim.
 #[utoipa::path(
     get, path = "/api/v1/claims/{id}", tag = "claims",
     params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Claim), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/claims/<id>")]
-pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<Claim>> {
-    Ok(Json(
-        claims::find(app.db.reader(), &caller.0, path_id(id)?).await?,
-    ))
+pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<ClaimView>> {
+    let claim = claims::find(app.service.db.reader(), &caller.0, path_id(id)?).await?;
+    Ok(Json(claim.into()))
 }

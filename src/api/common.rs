@@ -1,14 +1,13 @@
-//! Small pieces every resource module uses: ids in paths, pagination,
-//! role checks and the context of a state change.
+//! Small pieces every resource module uses: ids in paths, pagination and
+//! list responses.
 
 use uuid::Uuid;
 
-use crate::domain::{Actor, Role};
 use crate::error::{ApiError, FieldProblem};
-use crate::service::{Ctx, PageRequest};
-use crate::App;
+use crate::service::PageRequest;
 
-/// A UUID from the path; anything else names no resource (404).
+/// A UUID from the path; anything else names no resource (404). Parsed
+/// before anything is claimed or stored.
 pub fn path_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::not_found())
 }
@@ -37,40 +36,23 @@ pub fn page(limit: Option<&str>, cursor: Option<&str>) -> Result<PageRequest, Ap
     Ok(PageRequest { limit, after })
 }
 
-fn query_problem(field: &str, message: &str) -> ApiError {
+/// A 422 naming a query parameter.
+pub fn query_problem(field: &str, message: &str) -> ApiError {
     ApiError::validation(vec![FieldProblem {
         field: field.into(),
         message: message.into(),
     }])
 }
 
-/// Refuses (403) unless the actor has one of `roles`.
-pub fn require_role(actor: &Actor, roles: &[Role]) -> Result<(), ApiError> {
-    if roles.contains(&actor.role) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("this role may not do this"))
-    }
-}
-
-/// The context of a state change by `actor`, now.
-pub fn ctx(app: &App, actor: Actor) -> Ctx {
-    Ctx {
-        actor,
-        now: app.clock.now(),
-        rules: app.rules.clone(),
-        operation: Uuid::now_v7(),
-    }
-}
-
-/// Declares the list response of an item type: `{items, next_cursor}`.
+/// Declares the list response of a view type: `{items, next_cursor}`, built
+/// from a page of service items.
 #[macro_export]
 macro_rules! list_of {
-    ($name:ident, $item:ty) => {
+    ($name:ident, $view:ty, $item:ty) => {
         #[doc = concat!("A page of ", stringify!($item), "s.")]
         #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
         pub struct $name {
-            pub items: Vec<$item>,
+            pub items: Vec<$view>,
             /// Pass as `?cursor=` for the next page; null on the last page.
             pub next_cursor: Option<String>,
         }
@@ -78,7 +60,7 @@ macro_rules! list_of {
         impl From<$crate::service::Page<$item>> for $name {
             fn from(page: $crate::service::Page<$item>) -> Self {
                 $name {
-                    items: page.items,
+                    items: page.items.into_iter().map(<$view>::from).collect(),
                     next_cursor: page.next_cursor,
                 }
             }

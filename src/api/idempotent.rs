@@ -1,25 +1,25 @@
-//! The `Idempotency-Key` header and the wrapper every `POST` acts through.
+//! Requests that change state: the [`Idempotent`] data guard bundles the
+//! caller, its `Idempotency-Key`, the request's fingerprint and its parsed
+//! body; [`Once::run`] hands the operation to the service pipeline and turns
+//! the result into the answer a repeat will get again.
 
-use futures::future::BoxFuture;
+use rocket::data::{self, Data, FromData};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
-use sea_orm::DatabaseTransaction;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
+use super::body::JsonBody;
 use super::reply::Reply;
-use crate::audit::{self, Origin};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::service::idempotency::{self, Claim, KeyedRequest};
-use crate::service::Ctx;
-use crate::service::ServiceError;
+use crate::service::idempotency::KeyedRequest;
+use crate::service::{Answer, Call, Executed, Operation, ServiceError};
 use crate::App;
 
-/// The `Idempotency-Key` header (1–255 printable ASCII characters), with the
-/// request id the audit trail records beside it.
+/// The `Idempotency-Key` header: 1–255 printable ASCII characters.
 #[derive(Debug, Clone)]
-pub struct IdempotencyKey {
-    pub key: String,
-    pub request_id: String,
-}
+pub struct IdempotencyKey(pub String);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for IdempotencyKey {
@@ -36,112 +36,113 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
                 if (1..=255).contains(&key.len())
                     && key.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
             {
-                Outcome::Success(IdempotencyKey {
-                    key: key.to_owned(),
-                    request_id: crate::telemetry::request_id(req).to_owned(),
-                })
+                Outcome::Success(IdempotencyKey(key.to_owned()))
             }
             Some(_) => refuse("the Idempotency-Key must be 1 to 255 printable ASCII characters"),
         }
     }
 }
 
-/// Work done inside the request's transaction.
-pub type Work<'t> = BoxFuture<'t, Result<Reply, ApiError>>;
-
-/// Runs `work` at most once per caller and key: a first request acts in one
-/// transaction that also stores its answer (an error answer too); a repeat
-/// with the same body gets that answer again; a repeat with another body is
-/// refused. Failures of the server itself (5xx) are not stored, so a retry
-/// acts.
-pub async fn run<F>(
-    app: &App,
-    ctx: &Ctx,
-    key: IdempotencyKey,
-    fingerprint: String,
-    work: F,
-) -> Result<Reply, ApiError>
-where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t>,
-{
-    let origin = Origin {
-        actor_sub: ctx.actor.sub.to_string(),
-        actor_role: ctx.actor.role.as_str().into(),
-        actor_region: ctx.actor.region.as_ref().map(|r| r.to_string()),
-        request_id: Some(key.request_id),
-        idempotency_key: Some(key.key.clone()),
-    };
-    let request = KeyedRequest {
-        scope: ctx.actor.sub.to_string(),
-        key: key.key,
-        fingerprint,
-    };
-    let lease = match idempotency::claim(&app.db, &request, app.idempotency_lease).await? {
-        Claim::Replay(stored) => return Ok(Reply::replay(stored)),
-        Claim::Fresh(lease) => lease,
-    };
-    let outcome = act(app, ctx, &origin, &lease, work).await;
-    if let Err(err) = &outcome {
-        if err.status.code >= 500 || err.code == "idempotency_in_progress" {
-            // Nothing was stored; let a retry act. A failure to release is
-            // healed by the lease timing out.
-            let _ = idempotency::release(&app.db, &lease).await;
-        }
-    }
-    outcome
+/// A state-changing request: who calls, with which key, and what it sent.
+/// Checked in this order: the bearer token (401), the key (400), the body
+/// (400/413/415/422).
+#[derive(Debug)]
+pub struct Idempotent<T> {
+    pub once: Once,
+    pub body: T,
 }
 
-async fn act<F>(
-    app: &App,
-    ctx: &Ctx,
-    origin: &Origin,
-    lease: &idempotency::Lease,
-    work: F,
-) -> Result<Reply, ApiError>
-where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t>,
-{
-    let txn = app.db.begin_write().await.map_err(ServiceError::from)?;
-    let err = match work(&txn).await {
-        Ok(reply) => {
-            let recorded = async {
-                crate::ledger::roll_up(&txn, ctx.operation).await?;
-                for entry in reply.audit.iter().cloned() {
-                    audit::append(&txn, ctx.operation, ctx.now, origin, entry).await?;
-                }
-                idempotency::complete(&txn, lease, &reply.stored()).await
-            };
-            return match recorded.await {
-                Ok(()) => {
-                    txn.commit().await.map_err(ServiceError::from)?;
-                    Ok(reply)
-                }
-                Err(e) => {
-                    let _ = txn.rollback().await;
-                    Err(e.into())
-                }
-            };
-        }
-        Err(err) => err,
-    };
-    // Undo whatever the work wrote; a refusal is then kept as the answer.
-    txn.rollback().await.map_err(ServiceError::from)?;
-    if err.status.code >= 500 {
-        return Err(err);
-    }
-    let txn = app.db.begin_write().await.map_err(ServiceError::from)?;
-    if let Err(e) = idempotency::complete(&txn, lease, &Reply::from_error(&err).stored()).await {
-        let _ = txn.rollback().await;
-        return Err(e.into());
-    }
-    txn.commit().await.map_err(ServiceError::from)?;
-    Err(err)
+/// The call and key of an [`Idempotent`] request, once its body is taken.
+#[derive(Debug)]
+pub struct Once {
+    call: Call,
+    key: KeyedRequest,
 }
 
-/// Makes a `Work` from an async block.
-#[macro_export]
-macro_rules! work {
-    (|$txn:ident| $body:expr) => {
-        |$txn| -> $crate::api::idempotent::Work<'_> { Box::pin(async move { $body }) }
-    };
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
+    type Error = ApiError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let actor = match Caller::from_request(req).await {
+            Outcome::Success(Caller(actor)) => actor,
+            Outcome::Error(e) => return data::Outcome::Error(e),
+            Outcome::Forward(_) => {
+                let err = ApiError::unauthorized("a bearer token is required");
+                return data::Outcome::Error((err.status, err.stash(req)));
+            }
+        };
+        let key = match IdempotencyKey::from_request(req).await {
+            Outcome::Success(key) => key,
+            Outcome::Error(e) => return data::Outcome::Error(e),
+            Outcome::Forward(_) => unreachable!("the key guard never forwards"),
+        };
+        let body = match JsonBody::<T>::from_data(req, data).await {
+            data::Outcome::Success(body) => body,
+            data::Outcome::Error(e) => return data::Outcome::Error(e),
+            data::Outcome::Forward(f) => return data::Outcome::Forward(f),
+        };
+        let once = Once {
+            key: KeyedRequest {
+                scope: actor.sub.to_string(),
+                key: key.0,
+                fingerprint: body.fingerprint,
+            },
+            call: Call {
+                actor,
+                request_id: Some(crate::telemetry::request_id(req).to_owned()),
+            },
+        };
+        data::Outcome::Success(Idempotent {
+            once,
+            body: body.value,
+        })
+    }
+}
+
+impl Once {
+    /// Runs `op` at most once for this key and answers with `status` and the
+    /// JSON of `view` — or the problem document of its refusal; a repeat gets
+    /// the same answer.
+    pub async fn run<O, V>(
+        self,
+        app: &App,
+        op: O,
+        status: fn(&O::Output) -> Status,
+        view: fn(&O::Output) -> V,
+    ) -> Result<Reply, ApiError>
+    where
+        O: Operation,
+        V: Serialize,
+    {
+        let render = move |result: Result<&O::Output, &ServiceError>| match result {
+            Ok(value) => match serde_json::to_string(&view(value)) {
+                Ok(body) => Answer {
+                    status: status(value).code,
+                    body,
+                },
+                Err(e) => problem(
+                    ApiError::internal().with_cause(format!("serialising an answer: {e}")),
+                ),
+            },
+            Err(e) => problem(ApiError::from(e.clone())),
+        };
+        match app
+            .service
+            .execute_once(self.call, self.key, op, render)
+            .await
+        {
+            Ok(Executed::Ran { answer, .. }) | Ok(Executed::Replayed(answer)) => {
+                Ok(Reply::from(answer))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn problem(err: ApiError) -> Answer {
+    Answer {
+        status: err.status.code,
+        body: err.body(),
+    }
 }

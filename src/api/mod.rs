@@ -15,6 +15,7 @@ pub mod redemptions;
 pub mod reply;
 pub mod reports;
 pub mod tokens;
+pub mod views;
 pub mod vouchers;
 
 use rocket::Route;

@@ -8,16 +8,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::body::JsonBody;
-use super::common::ctx;
-use super::idempotent::{self, IdempotencyKey};
+use super::common::path_id;
+use super::idempotent::Idempotent;
 use super::reply::Reply;
 use crate::auth::Caller;
-use crate::domain::identity::OrganizationFields;
-use crate::domain::NewOrganization;
-use crate::error::{ApiError, ApiResult};
-use crate::service::identity::{self, Organization};
-use crate::{work, App};
+use crate::error::ApiResult;
+use crate::service::identity::{self, Organization, RegisterOrganization, Registered};
+use crate::App;
 
 /// A registration request.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -74,7 +71,7 @@ impl From<Organization> for OrganizationView {
             name: org.name,
             region: org.region.to_string(),
             credit_code: org.credit_code,
-            company_type: org.company_type.map(|t| t.as_str().into()),
+            company_type: org.company_type.map(String::from),
             actual_controller: org.actual_controller,
             created_at: org.created_at,
         }
@@ -98,55 +95,26 @@ impl From<Organization> for OrganizationView {
         (status = 422, description = "Invalid field or credit code (`invalid_credit_code`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/organizations", data = "<body>")]
+#[post("/api/v1/organizations", data = "<req>")]
 pub async fn create(
     app: &State<App>,
-    caller: Caller,
-    key: IdempotencyKey,
-    body: JsonBody<NewOrganizationRequest>,
+    req: Idempotent<NewOrganizationRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let regions = app.regions.clone();
-    let request = body.value;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let new = NewOrganization::parse(OrganizationFields {
-                kind: &request.kind,
-                name: &request.name,
-                region: &request.region,
-                credit_code: request.credit_code.as_deref(),
-                company_type: request.company_type.as_deref(),
-                actual_controller: request.actual_controller.as_deref(),
-            })?;
-            let (org, credentials) =
-                identity::register_organization(txn, &ctx, new, &regions).await?;
-            let view = OrganizationView::from(org);
-            let (region, id) = (view.region.clone(), view.id);
-            // The audit trail records the organisation, never its secret.
-            let audited =
-                serde_json::json!({"organization": &view, "client_id": &credentials.client_id});
-            Reply::json(
-                Status::Created,
-                &OrganizationCreated {
-                    organization: view,
-                    client_id: credentials.client_id,
-                    client_secret: credentials.client_secret,
-                },
-            )?
-            .audit(
-                &region,
-                "organization.register",
-                "organization",
-                id,
-                &audited,
-            )
-        }),
-    )
-    .await
+    let r = req.body;
+    let op = RegisterOrganization {
+        kind: r.kind,
+        name: r.name,
+        region: r.region,
+        credit_code: r.credit_code,
+        company_type: r.company_type,
+        actual_controller: r.actual_controller,
+    };
+    let view = |r: &Registered| OrganizationCreated {
+        organization: r.organization.clone().into(),
+        client_id: r.credentials.client_id.clone(),
+        client_secret: r.credentials.client_secret.clone(),
+    };
+    req.once.run(app, op, |_| Status::Created, view).await
 }
 
 /// Reads an organisation: operators, the organisation itself, and regulators
@@ -163,7 +131,6 @@ pub async fn create(
 )]
 #[get("/api/v1/organizations/<id>")]
 pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<OrganizationView>> {
-    let id = Uuid::parse_str(id).map_err(|_| ApiError::not_found())?;
-    let org = identity::find_organization(&app.db, &caller.0, id).await?;
+    let org = identity::find_organization(&app.service.db, &caller.0, path_id(id)?).await?;
     Ok(Json(org.into()))
 }

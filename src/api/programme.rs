@@ -1,4 +1,4 @@
-//! Programme set-up: budgets and admissions of a region.
+//! Programme set-up: budgets and admissions of a region, and its policy.
 
 use chrono::NaiveDate;
 use rocket::http::Status;
@@ -8,16 +8,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::body::JsonBody;
-use super::common::ctx;
-use super::idempotent::{self, IdempotencyKey};
+use super::idempotent::Idempotent;
 use super::reply::Reply;
-use crate::auth::{Caller, RegulatorCaller};
+use super::views::{AdmissionView, BudgetView};
+use crate::auth::{can, Caller, May};
 use crate::domain::{Amount, DomainError, Money, Region};
 use crate::error::{ApiError, ApiResult};
 use crate::rules::policy::SettlementCycle;
-use crate::service::programme::{self, Admission, Budget};
-use crate::{work, App};
+use crate::service::admissions::{Admit, Admitted};
+use crate::service::budgets::{self, Appropriate, Budget};
+use crate::App;
+
+/// A region in a path: its code, or no such resource (404).
+fn path_region(region: &str) -> Result<Region, ApiError> {
+    Region::parse(region).map_err(|_| ApiError::not_found())
+}
 
 /// An appropriation.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,57 +43,32 @@ pub struct AdmissionRequest {
     pub categories: Vec<String>,
 }
 
-/// The region of the path, if the programme knows it (else 404), and the
-/// caller must regulate it (else 403).
-fn regulated_region(
-    regions: &[Region],
-    caller: &RegulatorCaller,
-    region: &str,
-) -> Result<Region, ApiError> {
-    let region = Region::parse(region)
-        .ok()
-        .filter(|r| regions.contains(r))
-        .ok_or_else(ApiError::not_found)?;
-    caller.require_region(&region)?;
-    Ok(region)
-}
-
 /// Appropriates budget for a fiscal year (repeatable; amounts add up).
 #[utoipa::path(
     post, path = "/api/v1/regions/{region}/budgets", tag = "programme",
     params(("region" = String, Path, example = "JX"), ("Idempotency-Key" = String, Header)),
     request_body = AppropriationRequest, security(("bearer" = [])),
     responses(
-        (status = 201, body = Budget),
+        (status = 201, body = BudgetView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_amount`, `validation_failed`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/regions/<region>/budgets", data = "<body>")]
+#[post("/api/v1/regions/<region>/budgets", data = "<req>")]
 pub async fn appropriate(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::ManageProgramme>,
     region: &str,
-    key: IdempotencyKey,
-    body: JsonBody<AppropriationRequest>,
+    req: Idempotent<AppropriationRequest>,
 ) -> ApiResult<Reply> {
-    let region = region.to_owned();
-    let regions = app.regions.clone();
-    let ctx = ctx(app, caller.0.clone());
-    let request = body.value;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let region = regulated_region(&regions, &caller, &region)?;
-            let budget =
-                programme::appropriate(txn, &ctx, &region, request.year, request.amount.0).await?;
-            Reply::recorded(Status::Created, "budget.appropriate", "budget", &budget)
-        }),
-    )
-    .await
+    let op = Appropriate {
+        region: path_region(region)?,
+        year: req.body.year,
+        amount: req.body.amount.0,
+    };
+    req.once
+        .run(app, op, |_| Status::Created, |b: &Budget| BudgetView::from(b.clone()))
+        .await
 }
 
 /// A region's budget for a fiscal year.
@@ -96,7 +76,7 @@ pub async fn appropriate(
     get, path = "/api/v1/regions/{region}/budgets/{year}", tag = "programme",
     params(("region" = String, Path), ("year" = i32, Path)), security(("bearer" = [])),
     responses(
-        (status = 200, body = Budget),
+        (status = 200, body = BudgetView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -104,13 +84,16 @@ pub async fn appropriate(
 #[get("/api/v1/regions/<region>/budgets/<year>")]
 pub async fn read_budget(
     app: &State<App>,
-    caller: RegulatorCaller,
+    caller: May<can::ManageProgramme>,
     region: &str,
     year: &str,
-) -> ApiResult<Json<Budget>> {
-    let region = regulated_region(&app.regions, &caller, region)?;
+) -> ApiResult<Json<BudgetView>> {
+    let region = path_region(region)?;
+    let ctx = app.service.ctx(caller.0);
+    budgets::programme_region(&ctx, &ctx.actor, &region)?;
     let year: i32 = year.parse().map_err(|_| ApiError::not_found())?;
-    Ok(Json(programme::read(app.db.reader(), &region, year).await?))
+    let budget = budgets::read(app.service.db.reader(), &ctx, &region, year).await?;
+    Ok(Json(budget.into()))
 }
 
 /// Admits a provider (also of another region) for service categories;
@@ -120,43 +103,28 @@ pub async fn read_budget(
     params(("region" = String, Path), ("Idempotency-Key" = String, Header)),
     request_body = AdmissionRequest, security(("bearer" = [])),
     responses(
-        (status = 201, description = "Admitted", body = Admission),
-        (status = 200, description = "Categories replaced", body = Admission),
+        (status = 201, description = "Admitted", body = AdmissionView),
+        (status = 200, description = "Categories replaced", body = AdmissionView),
         (status = 404, description = "No such provider", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/regions/<region>/admissions", data = "<body>")]
+#[post("/api/v1/regions/<region>/admissions", data = "<req>")]
 pub async fn admit(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::ManageProgramme>,
     region: &str,
-    key: IdempotencyKey,
-    body: JsonBody<AdmissionRequest>,
+    req: Idempotent<AdmissionRequest>,
 ) -> ApiResult<Reply> {
-    let region = region.to_owned();
-    let regions = app.regions.clone();
-    let ctx = ctx(app, caller.0.clone());
-    let request = body.value;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let region = regulated_region(&regions, &caller, &region)?;
-            let (admission, new) =
-                programme::admit(txn, &ctx, &region, request.provider_id, &request.categories)
-                    .await?;
-            Reply::recorded(
-                if new { Status::Created } else { Status::Ok },
-                "provider.admit",
-                "admission",
-                &admission,
-            )
-        }),
-    )
-    .await
+    let op = Admit {
+        region: path_region(region)?,
+        provider_id: req.body.provider_id,
+        categories: req.body.categories,
+    };
+    let status = |a: &Admitted| if a.new { Status::Created } else { Status::Ok };
+    req.once
+        .run(app, op, status, |a: &Admitted| AdmissionView::from(a.clone()))
+        .await
 }
 
 /// A region's policy in force for a fiscal year.
@@ -209,8 +177,8 @@ pub async fn policy(
     region: &str,
     year: Option<&str>,
 ) -> ApiResult<Json<PolicyView>> {
-    let ctx = ctx(app, caller.0);
-    let region = Region::parse(region).map_err(|_| ApiError::not_found())?;
+    let ctx = app.service.ctx(caller.0);
+    let region = path_region(region)?;
     let rules = ctx.rules_for(&region)?;
     let year = match year {
         None => ctx.fiscal_year(),
@@ -225,7 +193,7 @@ pub async fn policy(
     Ok(Json(PolicyView {
         region: region.to_string(),
         name: policy.name.clone(),
-        rules: policy.rules.clone(),
+        rules: policy.rules.to_string(),
         year,
         effective_from: v.effective_from,
         effective_to: v.effective_to,

@@ -7,17 +7,21 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::body::JsonBody;
-use super::common::{ctx, page, path_id, require_role};
-use super::idempotent::{self, IdempotencyKey};
+use super::common::{page, path_id};
+use super::idempotent::Idempotent;
 use super::reply::Reply;
-use crate::auth::{Caller, CompanyCaller, ProviderCaller};
-use crate::domain::{Amount, Role};
+use super::views::RedemptionView;
+use crate::auth::{can, Caller, May};
+use crate::domain::Amount;
 use crate::error::ApiResult;
-use crate::service::redemptions::{self, HoldRequest, Redemption};
-use crate::{list_of, work, App};
+use crate::service::redemptions::{self, CancelRedemption, Complete, Hold, Redemption};
+use crate::{list_of, App};
 
-list_of!(RedemptionList, Redemption);
+list_of!(RedemptionList, RedemptionView, Redemption);
+
+fn view(redemption: &Redemption) -> RedemptionView {
+    redemption.clone().into()
+}
 
 /// A hold on a voucher against a service contract.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,22 +59,20 @@ pub struct EmptyRequest {}
     post, path = "/api/v1/redemptions", tag = "redemptions",
     params(("Idempotency-Key" = String, Header)), request_body = RedemptionRequest, security(("bearer" = [])),
     responses(
-        (status = 201, body = Redemption),
+        (status = 201, body = RedemptionView),
         (status = 404, description = "No such voucher or provider", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`insufficient_balance`, `voucher_expired`, `provider_not_admitted`, `category_not_eligible`, `duplicate_contract`, `invalid_amount`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/redemptions", data = "<body>")]
+#[post("/api/v1/redemptions", data = "<req>")]
 pub async fn hold(
     app: &State<App>,
-    caller: CompanyCaller,
-    key: IdempotencyKey,
-    body: JsonBody<RedemptionRequest>,
+    _caller: May<can::Hold>,
+    req: Idempotent<RedemptionRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let r = body.value;
-    let request = HoldRequest {
+    let r = req.body;
+    let op = Hold {
         voucher_id: r.voucher_id,
         provider_id: r.provider_id,
         contract_no: r.contract_no,
@@ -78,22 +80,7 @@ pub async fn hold(
         service_category: r.service_category,
         amount: r.amount.0,
     };
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let redemption = redemptions::hold(txn, &ctx, request).await?;
-            Reply::recorded(
-                Status::Created,
-                "redemption.hold",
-                "redemption",
-                &redemption,
-            )
-        }),
-    )
-    .await
+    req.once.run(app, op, |_| Status::Created, view).await
 }
 
 /// The provider confirms delivery; what is not completed returns to the voucher.
@@ -102,34 +89,24 @@ pub async fn hold(
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)),
     request_body = CompletionRequest, security(("bearer" = [])),
     responses(
-        (status = 200, body = Redemption),
+        (status = 200, body = RedemptionView),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_state`: already resolved", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`claim_deadline_passed`, `invalid_amount`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/redemptions/<id>/complete", data = "<body>")]
+#[post("/api/v1/redemptions/<id>/complete", data = "<req>")]
 pub async fn complete(
     app: &State<App>,
-    caller: ProviderCaller,
+    _caller: May<can::Complete>,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<CompletionRequest>,
+    req: Idempotent<CompletionRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    let amount = body.value.amount.map(|a| a.0);
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let redemption = redemptions::complete(txn, &ctx, path_id(&id)?, amount).await?;
-            Reply::recorded(Status::Ok, "redemption.complete", "redemption", &redemption)
-        }),
-    )
-    .await
+    let op = Complete {
+        id: path_id(id)?,
+        amount: req.body.amount.map(|a| a.0),
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
 }
 
 /// The company or the provider cancels a held redemption.
@@ -138,34 +115,20 @@ pub async fn complete(
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)),
     request_body = EmptyRequest, security(("bearer" = [])),
     responses(
-        (status = 200, body = Redemption),
+        (status = 200, body = RedemptionView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/redemptions/<id>/cancel", data = "<body>")]
+#[post("/api/v1/redemptions/<id>/cancel", data = "<req>")]
 pub async fn cancel(
     app: &State<App>,
-    caller: Caller,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<EmptyRequest>,
+    req: Idempotent<EmptyRequest>,
 ) -> ApiResult<Reply> {
-    require_role(&caller.0, &[Role::Company, Role::Provider])?;
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let redemption = redemptions::cancel(txn, &ctx, path_id(&id)?).await?;
-            Reply::recorded(Status::Ok, "redemption.cancel", "redemption", &redemption)
-        }),
-    )
-    .await
+    let op = CancelRedemption { id: path_id(id)? };
+    req.once.run(app, op, |_| Status::Ok, view).await
 }
 
 /// Redemptions the caller may see: its own (company, provider), or those of
@@ -178,28 +141,23 @@ pub async fn cancel(
 #[get("/api/v1/redemptions?<limit>&<cursor>")]
 pub async fn list(
     app: &State<App>,
-    caller: Caller,
+    caller: May<can::ListRedemptions>,
     limit: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<Json<RedemptionList>> {
-    require_role(&caller.0, &[Role::Company, Role::Provider, Role::Regulator])?;
     let page = page(limit, cursor)?;
-    Ok(Json(
-        redemptions::list(app.db.reader(), &caller.0, page)
-            .await?
-            .into(),
-    ))
+    let redemptions = redemptions::list(app.service.db.reader(), &caller.0, page).await?;
+    Ok(Json(redemptions.into()))
 }
 
 /// One redemption.
 #[utoipa::path(
     get, path = "/api/v1/redemptions/{id}", tag = "redemptions",
     params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Redemption), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = RedemptionView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/redemptions/<id>")]
-pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<Redemption>> {
-    Ok(Json(
-        redemptions::find(app.db.reader(), &caller.0, path_id(id)?).await?,
-    ))
+pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<RedemptionView>> {
+    let redemption = redemptions::find(app.service.db.reader(), &caller.0, path_id(id)?).await?;
+    Ok(Json(redemption.into()))
 }

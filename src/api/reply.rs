@@ -1,16 +1,14 @@
-//! A response with a status and a JSON body, as stored for idempotent replay.
+//! An answer with a status and a JSON body: what a state change answered,
+//! the first time or again for a repeat of its idempotency key.
 
 use std::io::Cursor;
 
 use rocket::http::{ContentType, Status};
 use rocket::response::{self, Responder};
 use rocket::{Request, Response};
-use serde::Serialize;
 
-use crate::audit::Entry;
-use crate::domain::Region;
-use crate::error::{problem_json, ApiError};
-use crate::service::idempotency::StoredResponse;
+use crate::error::problem_json;
+use crate::service::Answer;
 
 /// A finished answer: status and JSON text (a problem document when the
 /// status is an error).
@@ -18,87 +16,13 @@ use crate::service::idempotency::StoredResponse;
 pub struct Reply {
     pub status: Status,
     pub body: String,
-    /// What the change records in the audit trail (not kept for replays).
-    pub audit: Vec<Entry>,
 }
 
-impl Reply {
-    /// `value` as JSON with `status`.
-    pub fn json<T: Serialize>(status: Status, value: &T) -> Result<Self, ApiError> {
-        let body = serde_json::to_string(value)
-            .map_err(|e| ApiError::internal().with_cause(format!("serialising a response: {e}")))?;
-        Ok(Reply {
-            status,
-            body,
-            audit: Vec::new(),
-        })
-    }
-
-    /// Records the change in `region`'s audit trail, with `entity` as the
-    /// payload.
-    pub fn audit<T: Serialize>(
-        mut self,
-        region: &str,
-        action: &'static str,
-        entity_type: &'static str,
-        entity_id: impl ToString,
-        entity: &T,
-    ) -> Result<Self, ApiError> {
-        let region = Region::parse(region).map_err(|_| {
-            ApiError::internal().with_cause(format!("audit entry for region `{region}`"))
-        })?;
-        let payload = serde_json::to_value(entity).map_err(|e| {
-            ApiError::internal().with_cause(format!("serialising an audit payload: {e}"))
-        })?;
-        self.audit.push(Entry {
-            region,
-            action,
-            entity_type,
-            entity_id: entity_id.to_string(),
-            payload,
-        });
-        Ok(self)
-    }
-
-    /// `entity` as JSON with `status`, recorded in its region's audit trail.
-    pub fn recorded<T: Recorded>(
-        status: Status,
-        action: &'static str,
-        entity_type: &'static str,
-        entity: &T,
-    ) -> Result<Self, ApiError> {
-        Reply::json(status, entity)?.audit(
-            entity.audit_region(),
-            action,
-            entity_type,
-            entity.audit_id(),
-            entity,
-        )
-    }
-
-    /// The answer that an error gives.
-    pub fn from_error(err: &ApiError) -> Self {
+impl From<Answer> for Reply {
+    fn from(answer: Answer) -> Self {
         Reply {
-            status: err.status,
-            body: err.body(),
-            audit: Vec::new(),
-        }
-    }
-
-    /// What idempotency stores.
-    pub fn stored(&self) -> StoredResponse {
-        StoredResponse {
-            status: self.status.code,
-            body: self.body.clone(),
-        }
-    }
-
-    /// A stored answer, to send again.
-    pub fn replay(stored: StoredResponse) -> Self {
-        Reply {
-            status: Status::from_code(stored.status).unwrap_or(Status::InternalServerError),
-            body: stored.body,
-            audit: Vec::new(),
+            status: Status::from_code(answer.status).unwrap_or(Status::InternalServerError),
+            body: answer.body,
         }
     }
 }
@@ -117,32 +41,3 @@ impl<'r> Responder<'r, 'static> for Reply {
             .ok()
     }
 }
-
-/// An entity that names its issuing region and its id in the audit trail.
-pub trait Recorded: Serialize {
-    fn audit_region(&self) -> &str;
-    fn audit_id(&self) -> String;
-}
-
-macro_rules! recorded {
-    ($($ty:ty => |$e:ident| $id:expr),+ $(,)?) => {
-        $(impl Recorded for $ty {
-            fn audit_region(&self) -> &str {
-                &self.region
-            }
-            fn audit_id(&self) -> String {
-                let $e = self;
-                $id.to_string()
-            }
-        })+
-    };
-}
-
-recorded!(
-    crate::service::vouchers::Application => |e| e.id,
-    crate::service::vouchers::Voucher => |e| e.id,
-    crate::service::redemptions::Redemption => |e| e.id,
-    crate::service::claims::Claim => |e| e.id,
-    crate::service::programme::Budget => |e| format!("{}-{}", e.region, e.year),
-    crate::service::programme::Admission => |e| e.provider_id,
-);

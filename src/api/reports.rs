@@ -4,44 +4,36 @@
 use rocket::http::ContentType;
 use rocket::{get, State};
 
-use super::audit::audited_region;
-use super::common::ctx;
-use crate::auth::Caller;
-use crate::domain::{DomainError, Role};
-use crate::error::{ApiError, ApiResult, FieldProblem};
-use crate::service::reports::{self, CrossRegion, Summary};
+use super::common::query_problem;
+use super::views::{CrossRegionView, SummaryView};
+use crate::auth::{can, Caller, May};
+use crate::domain::programme::parse_year;
+use crate::error::{ApiError, ApiResult};
+use crate::service::{audited_region, reports};
 use crate::App;
 
-/// JSON, or CSV when asked.
-fn render<T: serde::Serialize>(
+/// JSON (of the view), or CSV when asked.
+fn render<T, V: serde::Serialize>(
     format: Option<&str>,
     value: &T,
+    view: impl FnOnce(&T) -> V,
     csv: impl FnOnce(&T) -> String,
 ) -> ApiResult<(ContentType, String)> {
     match format.unwrap_or("json") {
         "json" => Ok((
             ContentType::JSON,
-            serde_json::to_string(value)
+            serde_json::to_string(&view(value))
                 .map_err(|e| ApiError::internal().with_cause(e.to_string()))?,
         )),
         "csv" => Ok((ContentType::CSV, csv(value))),
-        _ => Err(ApiError::validation(vec![FieldProblem {
-            field: "format".into(),
-            message: "must be json or csv".into(),
-        }])),
+        _ => Err(query_problem("format", "must be json or csv")),
     }
 }
 
 fn year(text: Option<&str>, default: i32) -> Result<i32, ApiError> {
     match text {
         None => Ok(default),
-        Some(t) => t
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| {
-                DomainError::field("year", "must be a fiscal year between 2000 and 2100").into()
-            }),
+        Some(t) => Ok(parse_year(t.parse::<i32>().unwrap_or(i32::MIN))?),
     }
 }
 
@@ -51,7 +43,7 @@ fn year(text: Option<&str>, default: i32) -> Result<i32, ApiError> {
     params(("region" = Option<String>, Query), ("year" = Option<i32>, Query), ("format" = Option<String>, Query, description = "json or csv")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Summary),
+        (status = 200, body = SummaryView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No budget for that year", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -64,10 +56,10 @@ pub async fn summary(
     year: Option<&str>,
     format: Option<&str>,
 ) -> ApiResult<(ContentType, String)> {
-    let region = audited_region(app, &caller.0, region)?;
-    let year = self::year(year, ctx(app, caller.0).fiscal_year())?;
-    let summary = reports::summary(app.db.reader(), &region, year).await?;
-    render(format, &summary, reports::summary_csv)
+    let region = audited_region(&app.service.rules, &caller.0, region)?;
+    let year = self::year(year, app.service.ctx(caller.0).fiscal_year())?;
+    let summary = reports::summary(app.service.db.reader(), &region, year).await?;
+    render(format, &summary, |s| SummaryView::from(s.clone()), reports::summary_csv)
 }
 
 /// Completed and paid amounts by issuing region × provider region. A
@@ -77,30 +69,18 @@ pub async fn summary(
     params(("year" = Option<i32>, Query), ("format" = Option<String>, Query, description = "json or csv")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = CrossRegion),
+        (status = 200, body = CrossRegionView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/reports/cross-region?<year>&<format>")]
 pub async fn cross_region(
     app: &State<App>,
-    caller: Caller,
+    caller: May<can::ReadCrossRegion>,
     year: Option<&str>,
     format: Option<&str>,
 ) -> ApiResult<(ContentType, String)> {
-    let actor = caller.0;
-    let only = match actor.role {
-        Role::Admin => None,
-        Role::Regulator => actor.region.clone(),
-        _ => {
-            return Err(ApiError::forbidden(
-                "only regulators and operators read reports",
-            ))
-        }
-    };
-    let year = self::year(year, ctx(app, actor).fiscal_year())?;
-    let matrix = reports::cross_region(app.db.reader(), year, only.as_ref())
-        .await
-        .map_err(ApiError::from)?;
-    render(format, &matrix, reports::cross_region_csv)
+    let year = self::year(year, app.service.ctx(caller.0.clone()).fiscal_year())?;
+    let matrix = reports::cross_region(app.service.db.reader(), &caller.0, year).await?;
+    render(format, &matrix, |m| CrossRegionView::from(m.clone()), reports::cross_region_csv)
 }

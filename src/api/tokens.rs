@@ -44,8 +44,10 @@ pub async fn issue_token(
     body: JsonBody<TokenRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let request = body.value;
-    let actor = identity::authenticate(&app.db, &request.client_id, &request.client_secret).await?;
-    let (access_token, expires_in) = app.keys.issue(&actor)?;
+    let actor =
+        identity::authenticate(&app.service.db, &request.client_id, &request.client_secret)
+            .await?;
+    let (access_token, expires_in) = app.keys.issue(&actor, app.service.clock.now())?;
     Ok(Json(TokenResponse {
         access_token,
         token_type: "Bearer",

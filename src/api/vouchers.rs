@@ -5,17 +5,16 @@ use rocket::serde::json::Json;
 use rocket::{get, post, State};
 
 use super::applications::ReasonRequest;
-use super::body::JsonBody;
-use super::common::{ctx, page, path_id, require_role};
-use super::idempotent::{self, IdempotencyKey};
+use super::common::{page, path_id};
+use super::idempotent::Idempotent;
 use super::reply::Reply;
-use crate::auth::{Caller, RegulatorCaller};
-use crate::domain::Role;
+use super::views::VoucherView;
+use crate::auth::{can, Caller, May};
 use crate::error::ApiResult;
-use crate::service::vouchers::{self, Voucher};
-use crate::{list_of, work, App};
+use crate::service::vouchers::{self, RevokeVoucher, Voucher};
+use crate::{list_of, App};
 
-list_of!(VoucherList, Voucher);
+list_of!(VoucherList, VoucherView, Voucher);
 
 /// Vouchers: a company's own, or all of a regulator's region.
 #[utoipa::path(
@@ -26,30 +25,25 @@ list_of!(VoucherList, Voucher);
 #[get("/api/v1/vouchers?<limit>&<cursor>")]
 pub async fn list(
     app: &State<App>,
-    caller: Caller,
+    caller: May<can::ListVouchers>,
     limit: Option<&str>,
     cursor: Option<&str>,
 ) -> ApiResult<Json<VoucherList>> {
-    require_role(&caller.0, &[Role::Company, Role::Regulator])?;
     let page = page(limit, cursor)?;
-    Ok(Json(
-        vouchers::list_vouchers(app.db.reader(), &caller.0, page)
-            .await?
-            .into(),
-    ))
+    let vouchers = vouchers::list(app.service.db.reader(), &caller.0, page).await?;
+    Ok(Json(vouchers.into()))
 }
 
 /// One voucher with its balances.
 #[utoipa::path(
     get, path = "/api/v1/vouchers/{id}", tag = "vouchers",
     params(("id" = uuid::Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Voucher), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = VoucherView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/vouchers/<id>")]
-pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<Voucher>> {
-    Ok(Json(
-        vouchers::find_voucher(app.db.reader(), &caller.0, path_id(id)?).await?,
-    ))
+pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<VoucherView>> {
+    let voucher = vouchers::find(app.service.db.reader(), &caller.0, path_id(id)?).await?;
+    Ok(Json(voucher.into()))
 }
 
 /// The issuing region's regulator revokes a voucher: its unused balance
@@ -59,31 +53,23 @@ pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<
     params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = String, Header)),
     request_body = ReasonRequest, security(("bearer" = [])),
     responses(
-        (status = 200, body = Voucher),
+        (status = 200, body = VoucherView),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/vouchers/<id>/revoke", data = "<body>")]
+#[post("/api/v1/vouchers/<id>/revoke", data = "<req>")]
 pub async fn revoke(
     app: &State<App>,
-    caller: RegulatorCaller,
+    _caller: May<can::RevokeVoucher>,
     id: &str,
-    key: IdempotencyKey,
-    body: JsonBody<ReasonRequest>,
+    req: Idempotent<ReasonRequest>,
 ) -> ApiResult<Reply> {
-    let ctx = ctx(app, caller.0);
-    let id = id.to_owned();
-    let reason = body.value.reason;
-    idempotent::run(
-        app,
-        &ctx.clone(),
-        key,
-        body.fingerprint,
-        work!(|txn| {
-            let voucher = vouchers::revoke(txn, &ctx, path_id(&id)?, &reason).await?;
-            Reply::recorded(Status::Ok, "voucher.revoke", "voucher", &voucher)
-        }),
-    )
-    .await
+    let op = RevokeVoucher {
+        id: path_id(id)?,
+        reason: req.body.reason,
+    };
+    req.once
+        .run(app, op, |_| Status::Ok, |v: &Voucher| VoucherView::from(v.clone()))
+        .await
 }

@@ -18,11 +18,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::{json, Value};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::Region;
-use crate::store::entities::{audit_events, audit_heads, postings, transfers};
+use crate::ledger::Posted;
+use crate::store::entities::{audit_events, audit_heads};
 use canonical::{HashedFields, GENESIS};
 
 pub use verify::{verify, Verification};
@@ -50,7 +50,7 @@ pub struct Entry {
 }
 
 /// An audit event as the API shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Event {
     pub seq: i64,
     pub id: Uuid,
@@ -64,14 +64,13 @@ pub struct Event {
     pub idempotency_key: Option<String>,
     /// What changed: the entity after the change, and the transfers posted
     /// (`transfers: [{id, code, year, legs: [{account_id, amount_fen}]}]`).
-    #[schema(value_type = Object)]
     pub payload: Value,
     pub prev_hash: String,
     pub hash: String,
 }
 
 /// Who acted.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EventActor {
     pub sub: String,
     pub role: String,
@@ -87,7 +86,7 @@ impl TryFrom<audit_events::Model> for Event {
         Ok(Event {
             seq: e.seq,
             id: e.id,
-            region: e.region,
+            region: e.region.to_string(),
             occurred_at: e.occurred_at,
             actor: EventActor {
                 sub: e.actor_sub,
@@ -111,55 +110,41 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// The transfers an operation posted in a region, as events record them.
-pub async fn transfers_of<C: ConnectionTrait>(
-    conn: &C,
-    operation: Uuid,
-    region: &str,
-) -> Result<Value, DbErr> {
-    let found = transfers::Entity::find()
-        .filter(transfers::Column::OperationId.eq(operation))
-        .filter(transfers::Column::Region.eq(region))
-        .order_by_asc(transfers::Column::Id)
-        .all(conn)
-        .await?;
-    if found.is_empty() {
-        return Ok(json!([]));
-    }
-    let legs = postings::Entity::find()
-        .filter(postings::Column::TransferId.is_in(found.iter().map(|t| t.id)))
-        .order_by_asc(postings::Column::TransferId)
-        .order_by_asc(postings::Column::Leg)
-        .all(conn)
-        .await?;
-    Ok(Value::Array(
-        found
-            .iter()
+/// The transfers of `region` among those an operation posted, as its event
+/// records them (in id order).
+pub fn recorded_transfers(posted: &[Posted], region: &Region) -> Value {
+    let mut mine: Vec<&Posted> = posted.iter().filter(|p| &p.region == region).collect();
+    mine.sort_by_key(|p| p.id);
+    Value::Array(
+        mine.into_iter()
             .map(|t| {
                 json!({
                     "id": t.id.to_string(),
-                    "code": t.code,
+                    "code": t.code.as_str(),
                     "year": t.year,
-                    "legs": legs.iter().filter(|p| p.transfer_id == t.id)
-                        .map(|p| json!({"account_id": p.account_id.to_string(), "amount_fen": p.amount}))
+                    "legs": t.legs.iter()
+                        .map(|(_, account, fen)| json!({"account_id": account.to_string(), "amount_fen": fen}))
                         .collect::<Vec<_>>(),
                 })
             })
             .collect(),
-    ))
+    )
 }
 
-/// Appends an event to its region's chain, in the caller's transaction.
+/// Appends an event to its region's chain, in the caller's transaction,
+/// recording the transfers of its region among `posted` (what the operation
+/// posted).
 pub async fn append<C: ConnectionTrait>(
     txn: &C,
     operation: Uuid,
     at: DateTime<Utc>,
     origin: &Origin,
     entry: Entry,
+    posted: &[Posted],
 ) -> Result<Event, DbErr> {
-    let region = entry.region.to_string();
+    let region = entry.region.clone();
     let mut payload = entry.payload;
-    let transfers = transfers_of(txn, operation, &region).await?;
+    let transfers = recorded_transfers(posted, &region);
     if let Value::Object(map) = &mut payload {
         map.insert("transfers".into(), transfers);
     } else {
@@ -187,8 +172,9 @@ pub async fn append<C: ConnectionTrait>(
     let id = Uuid::now_v7();
     let (id_text, operation_text, occurred) =
         (id.to_string(), operation.to_string(), timestamp(at));
+    let region_text = region.to_string();
     let hash = canonical::hash(&HashedFields {
-        region: &region,
+        region: &region_text,
         seq,
         id: &id_text,
         operation_id: &operation_text,
@@ -234,22 +220,37 @@ pub async fn append<C: ConnectionTrait>(
             audit_heads::Column::Hash,
             sea_orm::sea_query::Expr::value(hash),
         )
-        .filter(audit_heads::Column::Region.eq(&region))
+        .filter(audit_heads::Column::Region.eq(region.clone()))
         .exec(txn)
         .await?;
     Event::try_from(model)
 }
 
 /// Which events to read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EventFilter {
-    pub region: String,
+    pub region: Region,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub entity_id: Option<String>,
     pub actor: Option<String>,
     pub action: Option<String>,
     pub after_seq: i64,
+}
+
+impl EventFilter {
+    /// Every event of `region`.
+    pub fn of(region: Region) -> Self {
+        EventFilter {
+            region,
+            from: None,
+            to: None,
+            entity_id: None,
+            actor: None,
+            action: None,
+            after_seq: 0,
+        }
+    }
 }
 
 /// Up to `limit` events matching `filter`, in sequence order.
@@ -259,7 +260,7 @@ pub async fn events<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<audit_events::Model>, DbErr> {
     let mut query = audit_events::Entity::find()
-        .filter(audit_events::Column::Region.eq(&filter.region))
+        .filter(audit_events::Column::Region.eq(filter.region.clone()))
         .filter(audit_events::Column::Seq.gt(filter.after_seq));
     if let Some(from) = filter.from {
         query = query.filter(audit_events::Column::OccurredAt.gte(from));

@@ -14,7 +14,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::canonical::{self, HashedFields, GENESIS};
@@ -23,7 +22,7 @@ use crate::domain::Region;
 use crate::store::entities::{accounts, audit_events, audit_heads, postings, transfers};
 
 /// The outcome of a verification.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Verification {
     pub region: String,
     pub ok: bool,
@@ -84,7 +83,6 @@ fn digest(legs: impl Iterator<Item = (Uuid, i64)>) -> u64 {
 
 /// Verifies `region`'s chain and its agreement with the ledger.
 pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Verification, DbErr> {
-    let region = region.to_string();
     let head = audit_heads::Entity::find_by_id(region.clone())
         .one(conn)
         .await?;
@@ -101,7 +99,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
     let (mut expected, mut prev, mut checked) = (1i64, GENESIS.to_owned(), 0u64);
     loop {
         let page = audit_events::Entity::find()
-            .filter(audit_events::Column::Region.eq(&region))
+            .filter(audit_events::Column::Region.eq(region.clone()))
             .filter(audit_events::Column::Seq.gte(expected))
             .order_by_asc(audit_events::Column::Seq)
             .limit(PAGE)
@@ -121,8 +119,9 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
                 );
             }
             let (id, operation) = (e.id.to_string(), e.operation_id.to_string());
+            let region_text = e.region.to_string();
             let hash = canonical::hash(&HashedFields {
-                region: &e.region,
+                region: &region_text,
                 seq: e.seq,
                 id: &id,
                 operation_id: &operation,
@@ -194,7 +193,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
             .select_only()
             .column(transfers::Column::Id)
             .column(transfers::Column::OperationId)
-            .filter(transfers::Column::Region.eq(&region))
+            .filter(transfers::Column::Region.eq(region.clone()))
             .order_by_asc(transfers::Column::Id)
             .limit(PAGE);
         if let Some(after) = after {
@@ -252,7 +251,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
         .select_only()
         .column(accounts::Column::Id)
         .column(accounts::Column::Balance)
-        .filter(accounts::Column::Region.eq(&region))
+        .filter(accounts::Column::Region.eq(region.clone()))
         .into_tuple::<(Uuid, i64)>()
         .all(conn)
         .await?;
@@ -267,7 +266,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
     }
 
     Ok(Verification {
-        region,
+        region: region.to_string(),
         ok: found.first_bad.is_none(),
         events_checked: checked,
         head_seq,

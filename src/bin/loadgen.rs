@@ -6,20 +6,21 @@
 //! and `verify` then time a running server's reports and audit verification
 //! through its HTTP API. Each prints one JSON line.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use voucher_ledger::audit::{self, Entry, Origin};
 use voucher_ledger::config::Config;
 use voucher_ledger::domain::clock::{Clock, SystemClock};
-use voucher_ledger::domain::identity::OrganizationFields;
-use voucher_ledger::domain::{Actor, CreditCode, Money, NewOrganization, Region, Role};
-use voucher_ledger::service::redemptions::HoldRequest;
-use voucher_ledger::service::{claims, identity, programme, redemptions, vouchers, Ctx};
+use voucher_ledger::domain::{Actor, CreditCode, Money, Region};
+use voucher_ledger::service::admissions::Admit;
+use voucher_ledger::service::applications::{ApproveApplication, SubmitApplication};
+use voucher_ledger::service::budgets::Appropriate;
+use voucher_ledger::service::claims::{ApproveClaim, PayClaim, SubmitClaim};
+use voucher_ledger::service::identity::{self, RegisterOrganization};
+use voucher_ledger::service::redemptions::{Complete, Hold};
+use voucher_ledger::service::{Call, Service};
 use voucher_ledger::store::Db;
 
 #[derive(Parser)]
@@ -99,78 +100,34 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// Everything an operation needs: who, with a fresh operation id.
-fn ctx(actor: &Actor, rules: &Arc<voucher_ledger::rules::Registry>) -> Ctx {
-    Ctx {
-        actor: actor.clone(),
-        now: SystemClock.now(),
-        rules: rules.clone(),
-        operation: Uuid::now_v7(),
-    }
-}
-
-/// Appends the audit event of an operation, as the API does.
-async fn record<C: sea_orm::ConnectionTrait, T: Serialize>(
-    txn: &C,
-    ctx: &Ctx,
-    action: &'static str,
-    entity_type: &'static str,
-    id: impl ToString,
-    view: &T,
-) -> Result<()> {
-    let origin = Origin {
-        actor_sub: ctx.actor.sub.to_string(),
-        actor_role: ctx.actor.role.as_str().into(),
-        actor_region: ctx.actor.region.as_ref().map(Region::to_string),
-        request_id: None,
-        idempotency_key: Some(ctx.operation.to_string()),
-    };
-    let entry = Entry {
-        region: Region::parse("JX").expect("JX"),
-        action,
-        entity_type,
-        entity_id: id.to_string(),
-        payload: serde_json::to_value(view).map_err(err)?,
-    };
-    voucher_ledger::ledger::roll_up(txn, ctx.operation)
-        .await
-        .map_err(err)?;
-    audit::append(txn, ctx.operation, ctx.now, &origin, entry)
-        .await
-        .map_err(err)?;
-    Ok(())
-}
-
 fn code(n: u64) -> String {
     CreditCode::with_check_character(&format!("91330400{:09}", n % 1_000_000_000))
         .expect("a code")
         .to_string()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Registers an organisation through the service, as `admin`.
 async fn register(
-    db: &Db,
+    service: &Service,
     admin: &Actor,
-    rules: &Arc<voucher_ledger::rules::Registry>,
-    regions: &[Region],
     kind: &str,
     region: &str,
     n: u64,
     controller: Option<String>,
 ) -> Result<Actor> {
-    let credit_code = code(n);
-    let new = NewOrganization::parse(OrganizationFields {
-        kind,
-        name: &format!("{kind} {n}"),
-        region,
-        credit_code: (kind != "regulator").then_some(credit_code.as_str()),
-        company_type: (kind == "company").then_some("enterprise"),
-        actual_controller: controller.as_deref(),
-    })
-    .map_err(err)?;
-    let (org, _) = identity::register_organization(db.writer(), &ctx(admin, rules), new, regions)
+    let op = RegisterOrganization {
+        kind: kind.into(),
+        name: format!("{kind} {n}"),
+        region: region.into(),
+        credit_code: (kind != "regulator").then(|| code(n)),
+        company_type: (kind == "company").then(|| "enterprise".into()),
+        actual_controller: controller,
+    };
+    let registered = service
+        .execute(Call::by(admin.clone()), op)
         .await
         .map_err(err)?;
+    let org = registered.organization;
     Ok(Actor {
         sub: org.id,
         role: org.kind.role(),
@@ -182,161 +139,74 @@ async fn seed(count: u64, batch: u64) -> Result<()> {
     let config = Config::load().map_err(err)?;
     let db = Db::connect(&config.db_settings()).await.map_err(err)?;
     db.migrate().await.map_err(err)?;
-    let rules = Arc::new(config.rules.clone());
-    let regions = config.rules.regions();
+    let service = config.service(db.clone());
     let jx = Region::parse("JX").expect("JX");
-    let admin = Actor {
-        sub: Uuid::now_v7(),
-        role: Role::Admin,
-        region: None,
-    };
     let credentials = identity::create_admin(&db, SystemClock.now())
         .await
         .map_err(err)?;
+    let admin = identity::authenticate(&db, &credentials.client_id, &credentials.client_secret)
+        .await
+        .map_err(err)?;
     let base = Uuid::now_v7().as_u128() as u64 % 100_000_000;
-    let regulator = register(&db, &admin, &rules, &regions, "regulator", "JX", base, None).await?;
+    let regulator = register(&service, &admin, "regulator", "JX", base, None).await?;
     let labs = [
-        register(
-            &db,
-            &admin,
-            &rules,
-            &regions,
-            "provider",
-            "SH",
-            base + 1,
-            None,
-        )
-        .await?,
-        register(
-            &db,
-            &admin,
-            &rules,
-            &regions,
-            "provider",
-            "JX",
-            base + 2,
-            None,
-        )
-        .await?,
+        register(&service, &admin, "provider", "SH", base + 1, None).await?,
+        register(&service, &admin, "provider", "JX", base + 2, None).await?,
     ];
     let started = Instant::now();
-    {
-        let txn = db.begin_write().await.map_err(err)?;
-        let c = ctx(&regulator, &rules);
-        let amount = Money::from_fen(count as i64 * 100_000 + 100_000);
-        let budget = programme::appropriate(&txn, &c, &jx, 2026, amount)
+    let as_regulator = || Call::by(regulator.clone());
+    service
+        .execute(
+            as_regulator(),
+            Appropriate {
+                region: jx.clone(),
+                year: 2026,
+                amount: Money::from_fen(count as i64 * 100_000 + 100_000),
+            },
+        )
+        .await
+        .map_err(err)?;
+    for lab in &labs {
+        let admit = Admit {
+            region: jx.clone(),
+            provider_id: lab.sub,
+            categories: vec!["testing".into()],
+        };
+        service
+            .execute(as_regulator(), admit)
             .await
             .map_err(err)?;
-        record(&txn, &c, "budget.appropriate", "budget", "JX-2026", &budget).await?;
-        for lab in &labs {
-            let c = ctx(&regulator, &rules);
-            let (admission, _) = programme::admit(&txn, &c, &jx, lab.sub, &["testing".into()])
-                .await
-                .map_err(err)?;
-            record(&txn, &c, "provider.admit", "admission", lab.sub, &admission).await?;
-        }
-        txn.commit().await.map_err(err)?;
     }
     let mut done = 0;
     while done < count {
         // A company per batch takes its vouchers of 1,000.00 (at most 100:
-        // half its annual cap). It is registered before the batch's
-        // transaction: on SQLite that holds the only writer connection.
+        // half its annual cap).
         let n = base + 3 + done / batch;
-        let holder = &register(
-            &db,
+        let holder = register(
+            &service,
             &admin,
-            &rules,
-            &regions,
             "company",
             "JX",
             n,
             Some(format!("controller {n}")),
         )
         .await?;
-        let txn = db.begin_write().await.map_err(err)?;
-        for _ in 0..batch.min(count - done) {
-            let lab = &labs[(done % 2) as usize];
-            let c = ctx(holder, &rules);
-            let application =
-                vouchers::submit(&txn, &c, &jx, 2026, Money::from_fen(100_000), "seed")
-                    .await
-                    .map_err(err)?;
-            record(
-                &txn,
-                &c,
-                "application.submit",
-                "application",
-                application.id,
-                &application,
-            )
-            .await?;
-            let c = ctx(&regulator, &rules);
-            let voucher = vouchers::approve(&txn, &c, application.id, None)
-                .await
-                .map_err(err)?;
-            record(
-                &txn,
-                &c,
-                "application.approve",
-                "voucher",
-                voucher.id,
-                &voucher,
-            )
-            .await?;
-            let c = ctx(holder, &rules);
-            let hold = HoldRequest {
-                voucher_id: voucher.id,
-                provider_id: lab.sub,
-                contract_no: format!("SEED-{}", Uuid::now_v7().simple()),
-                contract_amount: Money::from_fen(80_000),
-                service_category: "testing".into(),
-                amount: Money::from_fen(40_000),
-            };
-            let redemption = redemptions::hold(&txn, &c, hold).await.map_err(err)?;
-            record(
-                &txn,
-                &c,
-                "redemption.hold",
-                "redemption",
-                redemption.id,
-                &redemption,
-            )
-            .await?;
-            let c = ctx(lab, &rules);
-            let completed = redemptions::complete(&txn, &c, redemption.id, None)
-                .await
-                .map_err(err)?;
-            record(
-                &txn,
-                &c,
-                "redemption.complete",
-                "redemption",
-                completed.id,
-                &completed,
-            )
-            .await?;
-            if done % 10 == 0 {
-                let c = ctx(lab, &rules);
-                let claim = claims::submit(
-                    &txn,
-                    &c,
-                    &[redemption.id],
-                    &format!("INV-{}", Uuid::now_v7().simple()),
-                )
-                .await
-                .map_err(err)?;
-                record(&txn, &c, "claim.submit", "claim", claim.id, &claim).await?;
-                let c = ctx(&regulator, &rules);
-                let approved = claims::approve(&txn, &c, claim.id).await.map_err(err)?;
-                record(&txn, &c, "claim.approve", "claim", claim.id, &approved).await?;
-                let c = ctx(&regulator, &rules);
-                let paid = claims::pay(&txn, &c, claim.id, "SEED").await.map_err(err)?;
-                record(&txn, &c, "claim.pay", "claim", claim.id, &paid).await?;
-            }
-            done += 1;
-        }
-        txn.commit().await.map_err(err)?;
+        let chains: Vec<(u64, Actor)> = (done..count.min(done + batch))
+            .map(|i| (i, labs[(i % 2) as usize].clone()))
+            .collect();
+        let regulator = regulator.clone();
+        service
+            .execute_batch(move |b| {
+                Box::pin(async move {
+                    for (i, lab) in chains {
+                        seed_chain(b, &holder, &regulator, &lab, i % 10 == 0).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+            .map_err(err)?;
+        done = count.min(done + batch);
         if done % 20_000 < batch {
             eprintln!(
                 "loadgen: {done} vouchers seeded in {:.0} s",
@@ -362,6 +232,58 @@ async fn seed(count: u64, batch: u64) -> Result<()> {
             "client_id": credentials.client_id, "client_secret": credentials.client_secret,
         })
     );
+    Ok(())
+}
+
+/// One voucher of 1,000.00: applied for, issued, 400.00 held at `lab` and
+/// completed; with `claim`, also claimed, approved and paid.
+async fn seed_chain(
+    b: &voucher_ledger::service::pipeline::Batch<'_>,
+    holder: &Actor,
+    regulator: &Actor,
+    lab: &Actor,
+    claim: bool,
+) -> voucher_ledger::service::ServiceResult<()> {
+    let apply = SubmitApplication {
+        region: "JX".into(),
+        year: 2026,
+        amount: Money::from_fen(100_000),
+        purpose: "seed".into(),
+    };
+    let application = b.run(Call::by(holder.clone()), apply).await?;
+    let approve = ApproveApplication {
+        id: application.id,
+        amount: None,
+    };
+    let voucher = b.run(Call::by(regulator.clone()), approve).await?;
+    let hold = Hold {
+        voucher_id: voucher.id,
+        provider_id: lab.sub,
+        contract_no: format!("SEED-{}", Uuid::now_v7().simple()),
+        contract_amount: Money::from_fen(80_000),
+        service_category: "testing".into(),
+        amount: Money::from_fen(40_000),
+    };
+    let redemption = b.run(Call::by(holder.clone()), hold).await?;
+    let complete = Complete {
+        id: redemption.id,
+        amount: None,
+    };
+    b.run(Call::by(lab.clone()), complete).await?;
+    if claim {
+        let submit = SubmitClaim {
+            redemption_ids: vec![redemption.id],
+            invoice_no: format!("INV-{}", Uuid::now_v7().simple()),
+        };
+        let claim = b.run(Call::by(lab.clone()), submit).await?;
+        b.run(Call::by(regulator.clone()), ApproveClaim { id: claim.id })
+            .await?;
+        let pay = PayClaim {
+            id: claim.id,
+            bank_reference: "SEED".into(),
+        };
+        b.run(Call::by(regulator.clone()), pay).await?;
+    }
     Ok(())
 }
 

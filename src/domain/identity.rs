@@ -6,6 +6,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use super::{CreditCode, DomainError};
+use crate::text_enum;
 
 /// What a caller is allowed to act as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,6 +15,8 @@ pub enum Role {
     Regulator,
     Company,
     Provider,
+    /// The service itself (scheduled jobs); never carried by a token.
+    System,
 }
 
 /// The kind of a registered organisation.
@@ -31,29 +34,7 @@ pub enum CompanyType {
     Team,
 }
 
-macro_rules! text_enum {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// The wire and database spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $text),+ }
-            }
-        }
-        impl FromStr for $ty {
-            type Err = ();
-            fn from_str(s: &str) -> Result<Self, ()> {
-                match s { $($text => Ok($ty::$variant),)+ _ => Err(()) }
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-text_enum!(Role { Admin => "admin", Regulator => "regulator", Company => "company", Provider => "provider" });
+text_enum!(Role { Admin => "admin", Regulator => "regulator", Company => "company", Provider => "provider", System => "system" });
 text_enum!(OrgKind { Company => "company", Provider => "provider", Regulator => "regulator" });
 text_enum!(CompanyType { Enterprise => "enterprise", Team => "team" });
 
@@ -93,6 +74,25 @@ impl Region {
     }
 }
 
+impl From<Region> for String {
+    fn from(region: Region) -> String {
+        region.0
+    }
+}
+
+impl serde::Serialize for Region {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl FromStr for Region {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, DomainError> {
+        Region::parse(s)
+    }
+}
+
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -110,31 +110,18 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// True when the actor is a regulator of `region`.
-    pub fn regulates(&self, region: &Region) -> bool {
-        self.role == Role::Regulator && self.region.as_ref() == Some(region)
-    }
-
-    /// May this actor register an organisation of `kind` in `region`?
-    pub fn may_register(&self, kind: OrgKind, region: &Region) -> Result<(), DomainError> {
-        match self.role {
-            Role::Admin => Ok(()),
-            Role::Regulator if kind == OrgKind::Regulator => Err(DomainError::Forbidden(
-                "only an operator registers regulators".into(),
-            )),
-            Role::Regulator if self.regulates(region) => Ok(()),
-            Role::Regulator => Err(DomainError::Forbidden(
-                "a regulator registers organisations of its own region only".into(),
-            )),
-            Role::Company | Role::Provider => Err(DomainError::Forbidden(
-                "only operators and regulators register organisations".into(),
-            )),
+    /// The service itself, running a scheduled job.
+    pub fn system() -> Self {
+        Actor {
+            sub: Uuid::nil(),
+            role: Role::System,
+            region: None,
         }
     }
 
-    /// May this actor see organisation `id` of `region`?
-    pub fn may_see_organization(&self, id: Uuid, region: &Region) -> bool {
-        self.role == Role::Admin || self.sub == id || self.regulates(region)
+    /// True when the actor is a regulator of `region`.
+    pub fn regulates(&self, region: &Region) -> bool {
+        self.role == Role::Regulator && self.region.as_ref() == Some(region)
     }
 }
 
@@ -297,19 +284,5 @@ mod tests {
             NewOrganization::parse(fields),
             Err(DomainError::InvalidCreditCode(_))
         ));
-    }
-
-    #[test]
-    fn regulators_register_their_own_region_only() {
-        let sh = Region::parse("SH").unwrap();
-        let zj = Region::parse("ZJ").unwrap();
-        let regulator = Actor {
-            sub: Uuid::nil(),
-            role: Role::Regulator,
-            region: Some(sh.clone()),
-        };
-        assert!(regulator.may_register(OrgKind::Company, &sh).is_ok());
-        assert!(regulator.may_register(OrgKind::Provider, &zj).is_err());
-        assert!(regulator.may_register(OrgKind::Regulator, &sh).is_err());
     }
 }

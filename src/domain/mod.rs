@@ -1,13 +1,17 @@
 //! Domain types and rules, free of HTTP and database types.
 
+pub mod access;
 pub mod clock;
 pub mod credit_code;
 pub mod error;
 pub mod identity;
 pub mod money;
 pub mod programme;
+pub mod states;
+pub mod text;
 
 pub use credit_code::CreditCode;
 pub use error::{DomainError, Refusal};
 pub use identity::{Actor, CompanyType, NewOrganization, OrgKind, Region, Role};
 pub use money::{Amount, Money};
+pub use states::{ApplicationStatus, ClaimStatus, RedemptionStatus, VoucherState};

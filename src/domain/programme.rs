@@ -50,17 +50,6 @@ pub struct Deadlines {
     pub claim_until: NaiveDate,
 }
 
-impl Deadlines {
-    /// The default of every region: 31 December of the fiscal year, and
-    /// 31 March of the next year.
-    pub fn default_for(year: i32) -> Self {
-        Deadlines {
-            use_until: NaiveDate::from_ymd_opt(year, 12, 31).expect("a valid date"),
-            claim_until: NaiveDate::from_ymd_opt(year + 1, 3, 31).expect("a valid date"),
-        }
-    }
-}
-
 /// A list of category identifiers, stored comma-separated.
 pub fn join_categories(categories: &[String]) -> String {
     categories.join(",")

@@ -138,6 +138,9 @@ pub struct Transfer {
     pub voucher_id: Option<Uuid>,
     pub redemption_id: Option<Uuid>,
     pub claim_id: Option<Uuid>,
+    /// For a redemption's transfers: whether its provider is outside the
+    /// issuing region (what the region's cross-region total counts).
+    pub at_outside_provider: bool,
 }
 
 impl Transfer {
@@ -151,7 +154,19 @@ impl Transfer {
             voucher_id: None,
             redemption_id: None,
             claim_id: None,
+            at_outside_provider: false,
         }
+    }
+
+    /// The amount moved: the sum of the credits.
+    pub fn amount(&self) -> Money {
+        let fen = self
+            .legs
+            .iter()
+            .map(|(_, m)| m.fen())
+            .filter(|f| *f > 0)
+            .fold(0i64, i64::saturating_add);
+        Money::from_fen(fen)
     }
 
     pub fn voucher(mut self, id: Uuid) -> Self {
@@ -159,8 +174,11 @@ impl Transfer {
         self
     }
 
-    pub fn redemption(mut self, id: Uuid) -> Self {
+    /// Links the transfer to a redemption at a provider inside the issuing
+    /// region (`outside == false`) or outside it.
+    pub fn redemption(mut self, id: Uuid, outside: bool) -> Self {
         self.redemption_id = Some(id);
+        self.at_outside_provider = outside;
         self
     }
 
@@ -198,7 +216,7 @@ pub async fn open_account<C: ConnectionTrait>(
     let id = account.id();
     let row = accounts::ActiveModel {
         id: Set(id),
-        region: Set(account.region.to_string()),
+        region: Set(account.region.clone()),
         year: Set(account.year),
         kind: Set(account.kind.as_str().into()),
         owner_id: Set(account.owner),
@@ -227,14 +245,25 @@ pub struct Stamp {
     pub operation: Uuid,
 }
 
+/// A transfer as posted: its id and legs, as the audit trail records them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub id: Uuid,
+    pub code: TransferCode,
+    pub region: Region,
+    pub year: i32,
+    /// Account kind, account id and signed amount in fen, in leg order.
+    pub legs: Vec<(AccountKind, Uuid, i64)>,
+}
+
 /// Posts a transfer in the caller's transaction: checks that it balances,
 /// moves each balance with a guard against going negative, and records the
-/// transfer and its postings. Returns the transfer id.
+/// transfer and its postings.
 pub async fn post<C: ConnectionTrait>(
     conn: &C,
     transfer: &Transfer,
     stamp: &Stamp,
-) -> Result<Uuid, LedgerError> {
+) -> Result<Posted, LedgerError> {
     validate(transfer)?;
     for (account, amount) in &transfer.legs {
         let delta = amount.fen();
@@ -275,7 +304,7 @@ pub async fn post<C: ConnectionTrait>(
     transfers::Entity::insert(transfers::ActiveModel {
         id: Set(id),
         code: Set(transfer.code.as_str().into()),
-        region: Set(transfer.region.to_string()),
+        region: Set(transfer.region.clone()),
         year: Set(transfer.year),
         voucher_id: Set(transfer.voucher_id),
         redemption_id: Set(transfer.redemption_id),
@@ -298,7 +327,17 @@ pub async fn post<C: ConnectionTrait>(
     postings::Entity::insert_many(legs)
         .exec_without_returning(conn)
         .await?;
-    Ok(id)
+    Ok(Posted {
+        id,
+        code: transfer.code,
+        region: transfer.region.clone(),
+        year: transfer.year,
+        legs: transfer
+            .legs
+            .iter()
+            .map(|(a, m)| (a.kind, a.id(), m.fen()))
+            .collect(),
+    })
 }
 
 fn validate(transfer: &Transfer) -> Result<(), LedgerError> {
@@ -344,82 +383,70 @@ pub async fn balances<C: ConnectionTrait>(
         .collect())
 }
 
+/// What an operation's postings add to one running total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TotalDelta {
+    pub balance: i64,
+    pub credited: i64,
+    pub debited: i64,
+}
+
+/// Sums postings per region, year and account kind, in a fixed order (so
+/// that concurrent operations lock the total rows in the same order).
+pub fn totals<'a>(
+    posted: impl IntoIterator<Item = &'a Posted>,
+) -> std::collections::BTreeMap<(Region, i32, &'static str), TotalDelta> {
+    let mut sums = std::collections::BTreeMap::new();
+    for p in posted {
+        for (kind, _, fen) in &p.legs {
+            let sum: &mut TotalDelta = sums
+                .entry((p.region.clone(), p.year, kind.as_str()))
+                .or_default();
+            sum.balance += fen;
+            if *fen > 0 {
+                sum.credited += fen;
+            } else {
+                sum.debited -= fen;
+            }
+        }
+    }
+    sums
+}
+
 /// Adds an operation's postings to the running totals per region, year and
 /// account kind (what reports read). Called once per operation, after its
-/// last posting and before its audit events; the total rows are updated in
-/// a fixed order, so concurrent operations never wait on each other in a
-/// cycle.
-pub async fn roll_up<C: ConnectionTrait>(conn: &C, operation: Uuid) -> Result<(), DbErr> {
-    use crate::store::entities::ledger_totals;
-    use sea_orm::{DbBackend, Statement};
-    let backend = conn.get_database_backend();
-    let placeholder = if backend == DbBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    let sql = format!(
-        "SELECT a.region AS region, a.year AS year, a.kind AS kind, \
-         CAST(SUM(p.amount) AS BIGINT) AS delta, \
-         CAST(SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END) AS BIGINT) AS credited, \
-         CAST(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END) AS BIGINT) AS debited \
-         FROM transfers t JOIN postings p ON p.transfer_id = t.id JOIN accounts a ON a.id = p.account_id \
-         WHERE t.operation_id = {placeholder} \
-         GROUP BY a.region, a.year, a.kind ORDER BY a.region, a.year, a.kind"
-    );
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [operation.into()],
-        ))
-        .await?;
-    for row in rows {
-        let (region, year, kind): (String, i32, String) = (
-            row.try_get("", "region")?,
-            row.try_get("", "year")?,
-            row.try_get("", "kind")?,
-        );
-        let (delta, credited, debited): (i64, i64, i64) = (
-            row.try_get("", "delta")?,
-            row.try_get("", "credited")?,
-            row.try_get("", "debited")?,
-        );
-        ledger_totals::Entity::insert(ledger_totals::ActiveModel {
+/// last posting and before its audit events.
+pub async fn add_to_totals<'a, C: ConnectionTrait>(
+    conn: &C,
+    posted: impl IntoIterator<Item = &'a Posted>,
+) -> Result<(), DbErr> {
+    use crate::store::entities::ledger_totals::{self as totals_table, Column};
+    for ((region, year, kind), delta) in totals(posted) {
+        totals_table::Entity::insert(totals_table::ActiveModel {
             region: Set(region.clone()),
             year: Set(year),
-            kind: Set(kind.clone()),
+            kind: Set(kind.into()),
             balance: Set(0),
             credited: Set(0),
             debited: Set(0),
         })
         .on_conflict(
-            OnConflict::columns([
-                ledger_totals::Column::Region,
-                ledger_totals::Column::Year,
-                ledger_totals::Column::Kind,
-            ])
-            .do_nothing()
-            .to_owned(),
+            OnConflict::columns([Column::Region, Column::Year, Column::Kind])
+                .do_nothing()
+                .to_owned(),
         )
         .exec_without_returning(conn)
         .await?;
-        ledger_totals::Entity::update_many()
+        totals_table::Entity::update_many()
+            .col_expr(Column::Balance, Expr::col(Column::Balance).add(delta.balance))
             .col_expr(
-                ledger_totals::Column::Balance,
-                Expr::col(ledger_totals::Column::Balance).add(delta),
+                Column::Credited,
+                Expr::col(Column::Credited).add(delta.credited),
             )
-            .col_expr(
-                ledger_totals::Column::Credited,
-                Expr::col(ledger_totals::Column::Credited).add(credited),
-            )
-            .col_expr(
-                ledger_totals::Column::Debited,
-                Expr::col(ledger_totals::Column::Debited).add(debited),
-            )
-            .filter(ledger_totals::Column::Region.eq(region))
-            .filter(ledger_totals::Column::Year.eq(year))
-            .filter(ledger_totals::Column::Kind.eq(kind))
+            .col_expr(Column::Debited, Expr::col(Column::Debited).add(delta.debited))
+            .filter(Column::Region.eq(region))
+            .filter(Column::Year.eq(year))
+            .filter(Column::Kind.eq(kind))
             .exec(conn)
             .await?;
     }

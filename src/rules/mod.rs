@@ -188,39 +188,50 @@ impl Registry {
     }
 }
 
+/// The rules modules a policy file may name (`rules = "…"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RulesModule {
+    Shanghai,
+    Zhejiang,
+    Jiaxing,
+    /// The shared checks only (a new region starts here).
+    Standard,
+}
+
+crate::text_enum!(RulesModule {
+    Shanghai => "shanghai",
+    Zhejiang => "zhejiang",
+    Jiaxing => "jiaxing",
+    Standard => "standard",
+});
+
+impl RulesModule {
+    /// Whether the module applies `cross_region_budget_share`.
+    fn caps_cross_region_spending(self) -> bool {
+        self == RulesModule::Jiaxing
+    }
+}
+
 /// The rules module a policy file names.
 fn module(policy: RegionPolicy) -> Result<Arc<dyn RegionRules>, PolicyError> {
-    let unsupported = |policy: &RegionPolicy, key: &str| PolicyError {
-        file: policy.file.clone(),
-        key: key.into(),
-        message: format!("the `{}` rules do not use this key", policy.rules),
-    };
-    if policy.rules != "jiaxing" {
+    if !policy.rules.caps_cross_region_spending() {
         if let Some(i) = policy
             .versions
             .iter()
             .position(|v| v.cross_region_budget_share.is_some())
         {
-            return Err(unsupported(
-                &policy,
-                &format!("versions[{i}].cross_region_budget_share"),
-            ));
-        }
-    }
-    Ok(match policy.rules.as_str() {
-        "shanghai" => Arc::new(shanghai::Shanghai(policy)),
-        "zhejiang" => Arc::new(zhejiang::Zhejiang(policy)),
-        "jiaxing" => Arc::new(jiaxing::Jiaxing(policy)),
-        "standard" => Arc::new(standard::Standard(policy)),
-        other => {
             return Err(PolicyError {
                 file: policy.file.clone(),
-                key: "rules".into(),
-                message: format!(
-                    "unknown rules module `{other}`; one of shanghai, zhejiang, jiaxing, standard"
-                ),
-            })
+                key: format!("versions[{i}].cross_region_budget_share"),
+                message: format!("the `{}` rules do not use this key", policy.rules),
+            });
         }
+    }
+    Ok(match policy.rules {
+        RulesModule::Shanghai => Arc::new(shanghai::Shanghai(policy)),
+        RulesModule::Zhejiang => Arc::new(zhejiang::Zhejiang(policy)),
+        RulesModule::Jiaxing => Arc::new(jiaxing::Jiaxing(policy)),
+        RulesModule::Standard => Arc::new(standard::Standard(policy)),
     })
 }
 

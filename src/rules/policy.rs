@@ -5,12 +5,13 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use rocket::figment::providers::{Format, Toml};
-use rocket::figment::Figment;
+use figment::providers::{Format, Toml};
+use figment::Figment;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::programme::{Deadlines, CATEGORIES};
+use super::RulesModule;
 use crate::domain::{Money, Region};
 
 /// A problem in a policy file, naming the file and the key.
@@ -91,7 +92,7 @@ pub struct RegionPolicy {
     pub region: Region,
     pub name: String,
     /// The rules module that applies it.
-    pub rules: String,
+    pub rules: RulesModule,
     pub versions: Vec<PolicyVersion>,
     /// The file it came from.
     pub file: String,
@@ -156,6 +157,15 @@ pub fn load(path: &Path) -> Result<RegionPolicy, PolicyError> {
                 e.kind.to_string(),
             )
         })?;
+    let rules = raw.rules.parse::<RulesModule>().map_err(|_| {
+        error(
+            "rules",
+            format!(
+                "unknown rules module `{}`; one of shanghai, zhejiang, jiaxing, standard",
+                raw.rules
+            ),
+        )
+    })?;
     let region = Region::parse(&raw.region)
         .map_err(|_| error("region", "must be 2 to 8 upper-case letters".into()))?;
     if raw.name.trim().is_empty() {
@@ -279,7 +289,7 @@ pub fn load(path: &Path) -> Result<RegionPolicy, PolicyError> {
     Ok(RegionPolicy {
         region,
         name: raw.name,
-        rules: raw.rules,
+        rules,
         versions,
         file,
     })

@@ -318,7 +318,7 @@ fn deadlines_come_from_the_policy() {
 fn a_fourth_region_is_a_file() {
     let r = Registry::load(&["config/regions", "tests/regions"]).unwrap();
     let ah = r.get(&region("AH")).unwrap();
-    assert_eq!(ah.policy().rules, "standard");
+    assert_eq!(ah.policy().rules, RulesModule::Standard);
     let v = ah.version(2026).unwrap();
     assert_eq!(
         issue(ah, 2026, CompanyType::Enterprise, "0", "150000.00"),

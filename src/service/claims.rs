@@ -5,36 +5,35 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::programme::add_to_budget;
-use super::redemptions::COMPLETED;
-use super::{required_text, Ctx, Page, PageRequest, ServiceError, ServiceResult};
+use super::{
+    fetch_page, required_text, scope_condition, Ctx, Done, Listed, Operation, Page, PageRequest,
+    Recorded, ServiceError, ServiceResult, StakeColumns,
+};
+use crate::domain::access::{self, Action, Stake};
 use crate::domain::clock::shanghai_date;
-use crate::domain::{Actor, DomainError, Money, Refusal, Region, Role};
-use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
+use crate::domain::{Actor, ClaimStatus, DomainError, Money, RedemptionStatus, Refusal, Region};
+use crate::ledger::{AccountKind, AccountRef, Transfer, TransferCode};
 use crate::store::entities::{budgets, claim_redemptions, claims, redemptions, vouchers};
 use crate::store::is_unique_violation;
 
 /// A settlement claim.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Claim {
     pub id: Uuid,
     /// The issuing region that pays.
-    pub region: String,
+    pub region: Region,
     pub provider_id: Uuid,
     pub invoice_no: String,
-    #[schema(value_type = String, example = "100000.00")]
     pub amount: Money,
-    /// `submitted`, `approved`, `rejected` or `paid`.
-    pub status: String,
+    pub status: ClaimStatus,
     pub redemption_ids: Vec<Uuid>,
     pub reason: Option<String>,
     pub bank_reference: Option<String>,
@@ -43,8 +42,44 @@ pub struct Claim {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-/// Submits a claim over completed redemptions of the provider.
-pub async fn submit<C: ConnectionTrait>(
+impl Recorded for Claim {
+    fn audit_region(&self) -> &Region {
+        &self.region
+    }
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Listed for claims::Model {
+    fn list_id(&self) -> Uuid {
+        self.id
+    }
+}
+
+fn stake(c: &claims::Model) -> Stake<'_> {
+    Stake::of(&c.region).provider(c.provider_id)
+}
+
+/// A provider claims settlement of completed redemptions of one issuing
+/// region, with an invoice.
+#[derive(Debug, Clone)]
+pub struct SubmitClaim {
+    pub redemption_ids: Vec<Uuid>,
+    pub invoice_no: String,
+}
+
+impl Operation for SubmitClaim {
+    type Output = Claim;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Claim>> {
+        access::permit(&ctx.actor, Action::SubmitClaim)?;
+        let claim = submit(txn, ctx, &self.redemption_ids, &self.invoice_no).await?;
+        Done::recorded(claim, "claim.submit", "claim")
+    }
+}
+
+async fn submit<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
     redemption_ids: &[Uuid],
@@ -68,7 +103,10 @@ pub async fn submit<C: ConnectionTrait>(
     if rows.len() != ids.len() {
         return Err(DomainError::NotFound.into());
     }
-    if let Some(r) = rows.iter().find(|r| r.status != COMPLETED) {
+    if let Some(r) = rows
+        .iter()
+        .find(|r| r.status != RedemptionStatus::Completed)
+    {
         return Err(DomainError::refused(
             Refusal::InvalidState,
             format!("redemption {} is {}", r.id, r.status),
@@ -120,7 +158,7 @@ pub async fn submit<C: ConnectionTrait>(
         provider_id: Set(ctx.actor.sub),
         invoice_no: Set(invoice_no),
         amount: Set(amount.fen()),
-        status: Set("submitted".into()),
+        status: Set(ClaimStatus::Submitted),
         reason: Set(None),
         bank_reference: Set(None),
         created_at: Set(ctx.now),
@@ -141,13 +179,13 @@ pub async fn submit<C: ConnectionTrait>(
             other?;
         }
     }
-    count_claimed(txn, &Region::parse(&rows[0].region)?, &rows, 1).await?;
+    count_claimed(txn, &rows[0].region, &rows, 1).await?;
     // Take the redemptions only if nobody took them meanwhile.
     let taken = redemptions::Entity::update_many()
         .col_expr(redemptions::Column::ClaimId, Expr::value(id))
         .filter(redemptions::Column::Id.is_in(ids.clone()))
         .filter(redemptions::Column::ClaimId.is_null())
-        .filter(redemptions::Column::Status.eq(COMPLETED))
+        .filter(redemptions::Column::Status.eq(RedemptionStatus::Completed))
         .exec(txn)
         .await?;
     if taken.rows_affected != ids.len() as u64 {
@@ -166,20 +204,21 @@ pub async fn submit<C: ConnectionTrait>(
     find(txn, &ctx.actor, id).await
 }
 
-/// Locks a claim of the regulator's region in one of `states`.
+/// Locks a claim the actor may decide, in one of `states`.
 async fn lock_claim<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
     id: Uuid,
-    states: &[&str],
+    states: &[ClaimStatus],
 ) -> ServiceResult<claims::Model> {
+    access::permit(&ctx.actor, Action::DecideClaim)?;
     let claim = claims::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
         .await?
-        .filter(|c| may_see(&ctx.actor, c))
         .ok_or(DomainError::NotFound)?;
-    if !states.contains(&claim.status.as_str()) {
+    access::authorize(&ctx.actor, Action::DecideClaim, &stake(&claim))?;
+    if !states.contains(&claim.status) {
         return Err(DomainError::refused(
             Refusal::InvalidState,
             format!("the claim is {}", claim.status),
@@ -192,7 +231,7 @@ async fn lock_claim<C: ConnectionTrait>(
 async fn set_status<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
-    status: &str,
+    status: ClaimStatus,
     extra: Vec<(claims::Column, Expr)>,
 ) -> ServiceResult<()> {
     let mut update = claims::Entity::update_many()
@@ -206,37 +245,68 @@ async fn set_status<C: ConnectionTrait>(
 }
 
 /// The issuer's regulator approves a submitted claim.
-pub async fn approve<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid) -> ServiceResult<Claim> {
-    lock_claim(txn, ctx, id, &["submitted"]).await?;
-    set_status(
-        txn,
-        id,
-        "approved",
-        vec![(claims::Column::DecidedAt, Expr::value(ctx.now))],
-    )
-    .await?;
-    find(txn, &ctx.actor, id).await
+#[derive(Debug, Clone)]
+pub struct ApproveClaim {
+    pub id: Uuid,
+}
+
+impl Operation for ApproveClaim {
+    type Output = Claim;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Claim>> {
+        let id = self.id;
+        lock_claim(txn, ctx, id, &[ClaimStatus::Submitted]).await?;
+        set_status(
+            txn,
+            id,
+            ClaimStatus::Approved,
+            vec![(claims::Column::DecidedAt, Expr::value(ctx.now))],
+        )
+        .await?;
+        Done::recorded(find(txn, &ctx.actor, id).await?, "claim.approve", "claim")
+    }
 }
 
 /// The issuer's regulator rejects a claim not yet paid; its redemptions may
 /// be claimed again.
-pub async fn reject<C: ConnectionTrait>(
+#[derive(Debug, Clone)]
+pub struct RejectClaim {
+    pub id: Uuid,
+    pub reason: String,
+}
+
+impl Operation for RejectClaim {
+    type Output = Claim;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Claim>> {
+        let claim = reject(txn, ctx, self.id, &self.reason).await?;
+        Done::recorded(claim, "claim.reject", "claim")
+    }
+}
+
+async fn reject<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
     id: Uuid,
     reason: &str,
 ) -> ServiceResult<Claim> {
     let reason = required_text("reason", reason, 1000)?;
-    let claim = lock_claim(txn, ctx, id, &["submitted", "approved"]).await?;
+    let claim = lock_claim(
+        txn,
+        ctx,
+        id,
+        &[ClaimStatus::Submitted, ClaimStatus::Approved],
+    )
+    .await?;
     let rows = redemptions::Entity::find()
         .filter(redemptions::Column::ClaimId.eq(id))
         .all(txn)
         .await?;
-    count_claimed(txn, &Region::parse(&claim.region)?, &rows, -1).await?;
+    count_claimed(txn, &claim.region, &rows, -1).await?;
     set_status(
         txn,
         id,
-        "rejected",
+        ClaimStatus::Rejected,
         vec![
             (claims::Column::Reason, Expr::value(reason)),
             (claims::Column::DecidedAt, Expr::value(ctx.now)),
@@ -256,15 +326,30 @@ pub async fn reject<C: ConnectionTrait>(
 
 /// The issuer's regulator pays an approved claim: what the provider is owed
 /// moves to paid, per fiscal year of the redemptions.
-pub async fn pay<C: ConnectionTrait>(
+#[derive(Debug, Clone)]
+pub struct PayClaim {
+    pub id: Uuid,
+    pub bank_reference: String,
+}
+
+impl Operation for PayClaim {
+    type Output = Claim;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Claim>> {
+        let claim = pay(txn, ctx, self.id, &self.bank_reference).await?;
+        Done::recorded(claim, "claim.pay", "claim")
+    }
+}
+
+async fn pay<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
     id: Uuid,
     bank_reference: &str,
 ) -> ServiceResult<Claim> {
     let bank_reference = required_text("bank_reference", bank_reference, 128)?;
-    let claim = lock_claim(txn, ctx, id, &["approved"]).await?;
-    let region = Region::parse(&claim.region)?;
+    let claim = lock_claim(txn, ctx, id, &[ClaimStatus::Approved]).await?;
+    let region = claim.region.clone();
     let rows = redemptions::Entity::find()
         .filter(redemptions::Column::ClaimId.eq(id))
         .all(txn)
@@ -275,17 +360,16 @@ pub async fn pay<C: ConnectionTrait>(
         }
         let payable = AccountRef::owned(&region, year, AccountKind::Payable, claim.provider_id);
         let paid = AccountRef::of(&region, year, AccountKind::Paid);
-        ledger::post(
+        ctx.post(
             txn,
-            &Transfer::between(TransferCode::Pay, payable, paid, amount).claim(id),
-            &ctx.stamp(),
+            Transfer::between(TransferCode::Pay, payable, paid, amount).claim(id),
         )
         .await?;
     }
     set_status(
         txn,
         id,
-        "paid",
+        ClaimStatus::Paid,
         vec![
             (claims::Column::BankReference, Expr::value(bank_reference)),
             (claims::Column::PaidAt, Expr::value(ctx.now)),
@@ -315,22 +399,18 @@ async fn count_claimed<C: ConnectionTrait>(
     sign: i64,
 ) -> ServiceResult<()> {
     for (year, amount) in per_year(rows)? {
-        let delta = if sign < 0 { -amount } else { amount };
-        add_to_budget(txn, region, year, budgets::Column::Claimed, delta).await?;
+        let delta = if sign < 0 { -amount.fen() } else { amount.fen() };
+        budgets::Entity::update_many()
+            .col_expr(
+                budgets::Column::Claimed,
+                Expr::col(budgets::Column::Claimed).add(delta),
+            )
+            .filter(budgets::Column::Region.eq(region.clone()))
+            .filter(budgets::Column::Year.eq(year))
+            .exec(txn)
+            .await?;
     }
     Ok(())
-}
-
-/// Whether the actor may see a claim: its provider and regulators of its region.
-fn may_see(actor: &Actor, c: &claims::Model) -> bool {
-    match actor.role {
-        Role::Provider => c.provider_id == actor.sub,
-        Role::Regulator => actor
-            .region
-            .as_ref()
-            .is_some_and(|r| r.as_str() == c.region),
-        _ => false,
-    }
 }
 
 async fn with_redemptions<C: ConnectionTrait>(
@@ -371,7 +451,7 @@ pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> Serv
     let row = claims::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .filter(|c| may_see(actor, c))
+        .filter(|c| access::may_see(actor, &stake(c)))
         .ok_or(DomainError::NotFound)?;
     Ok(with_redemptions(conn, vec![row]).await?.remove(0))
 }
@@ -382,25 +462,20 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     page: PageRequest,
 ) -> ServiceResult<Page<Claim>> {
-    let scope = match (actor.role, &actor.region) {
-        (Role::Provider, _) => Condition::all().add(claims::Column::ProviderId.eq(actor.sub)),
-        (Role::Regulator, Some(region)) => {
-            Condition::all().add(claims::Column::Region.eq(region.as_str()))
-        }
-        _ => return Err(DomainError::Forbidden("not allowed".into()).into()),
-    };
-    let mut query = claims::Entity::find().filter(scope);
-    if let Some(after) = page.after {
-        query = query.filter(claims::Column::Id.gt(after));
-    }
-    let rows = query
-        .order_by_asc(claims::Column::Id)
-        .limit(page.limit + 1)
-        .all(conn)
-        .await?;
-    let page_rows = Page::from_rows(rows, page, |c| c.id);
+    use claims::Column as C;
+    let scope = access::scope(actor, Action::ListClaims)?;
+    let condition = scope_condition(
+        &scope,
+        StakeColumns {
+            region: C::Region,
+            company: None,
+            provider: Some(C::ProviderId),
+            provider_region: None,
+        },
+    );
+    let rows = fetch_page(conn, claims::Entity::find().filter(condition), C::Id, page).await?;
     Ok(Page {
-        items: with_redemptions(conn, page_rows.items).await?,
-        next_cursor: page_rows.next_cursor,
+        items: with_redemptions(conn, rows.items).await?,
+        next_cursor: rows.next_cursor,
     })
 }

@@ -5,137 +5,114 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
-use utoipa::ToSchema;
 
-use super::redemptions::{resolve, EXPIRED_HOLD, HELD};
-use super::vouchers::{close, lock_voucher, voucher_accounts, Closing, ACTIVE};
-use super::ServiceResult;
+use super::redemptions::expire_hold;
+use super::vouchers::{close, lock_voucher, Closing};
+use super::{pipeline, Ctx, Done, Operation, ServiceResult};
+use crate::audit::{self, Entry};
+use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
-use crate::domain::{Money, Region};
-use crate::ledger::{self, AccountKind, AccountRef, Stamp, Transfer, TransferCode};
-use crate::store::entities::{budgets, redemptions, vouchers};
+use crate::domain::{DomainError, RedemptionStatus, Region, VoucherState};
+use crate::store::entities::{redemptions, vouchers};
 
 /// What a run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ExpiryReport {
     pub vouchers_expired: u64,
     pub holds_expired: u64,
 }
 
-/// What a run did, in all and per issuing region.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExpiryRun {
-    pub total: ExpiryReport,
-    pub by_region: BTreeMap<String, ExpiryReport>,
+/// Expires, as of `as_of` (a moment not in the future; deadlines are
+/// Asia/Shanghai dates; default: now), every voucher past its use deadline
+/// and every hold past its voucher's claim deadline. One audit event per
+/// region it changed.
+#[derive(Debug, Clone, Default)]
+pub struct RunExpiry {
+    pub as_of: Option<DateTime<Utc>>,
 }
 
-impl ExpiryRun {
-    fn count(&mut self, region: &str, add: impl Fn(&mut ExpiryReport)) {
-        add(&mut self.total);
-        add(self.by_region.entry(region.to_owned()).or_default());
-    }
+impl Operation for RunExpiry {
+    type Output = ExpiryReport;
 
-    /// The audit entries of the run: one per region it changed.
-    pub fn audit_entries(
-        &self,
-        operation: uuid::Uuid,
-        as_of: DateTime<Utc>,
-    ) -> Vec<crate::audit::Entry> {
-        self.by_region
-            .iter()
-            .filter_map(|(region, report)| {
-                Some(crate::audit::Entry {
-                    region: Region::parse(region).ok()?,
-                    action: "expiry.run",
-                    entity_type: "expiry_run",
-                    entity_id: operation.to_string(),
-                    payload: serde_json::json!({
-                        "as_of": crate::audit::timestamp(as_of),
-                        "vouchers_expired": report.vouchers_expired,
-                        "holds_expired": report.holds_expired,
-                    }),
-                })
-            })
-            .collect()
-    }
-}
-
-/// Expires, as of `as_of` (a moment; deadlines are Asia/Shanghai dates),
-/// every voucher past its use deadline and every hold past its voucher's
-/// claim deadline. Transfers carry `stamp`.
-pub async fn run<C: ConnectionTrait>(
-    txn: &C,
-    as_of: DateTime<Utc>,
-    stamp: &Stamp,
-) -> ServiceResult<ExpiryRun> {
-    let today = shanghai_date(as_of);
-    let mut run = ExpiryRun::default();
-
-    let due = vouchers::Entity::find()
-        .select_only()
-        .column(vouchers::Column::Id)
-        .filter(vouchers::Column::State.eq(ACTIVE))
-        .filter(vouchers::Column::UseUntil.lt(today))
-        .into_tuple::<uuid::Uuid>()
-        .all(txn)
-        .await?;
-    for id in due {
-        let Some(v) = lock_voucher(txn, id).await?.filter(|v| v.state == ACTIVE) else {
-            continue;
-        };
-        close(txn, &v, Closing::Expire, stamp).await?;
-        run.count(&v.region, |r| r.vouchers_expired += 1);
-    }
-
-    let past_claim_deadline = Query::select()
-        .column(vouchers::Column::Id)
-        .from(vouchers::Entity)
-        .and_where(vouchers::Column::ClaimUntil.lt(today))
-        .to_owned();
-    let stale = redemptions::Entity::find()
-        .filter(redemptions::Column::Status.eq(HELD))
-        .filter(redemptions::Column::VoucherId.in_subquery(past_claim_deadline))
-        .all(txn)
-        .await?;
-    for r in stale {
-        let Some(v) = lock_voucher(txn, r.voucher_id).await? else {
-            continue;
-        };
-        // Resolved meanwhile by a completion or a cancellation?
-        let still_held = redemptions::Entity::find_by_id(r.id)
-            .lock_exclusive()
-            .one(txn)
-            .await?
-            .is_some_and(|r| r.status == HELD);
-        if !still_held {
-            continue;
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<ExpiryReport>> {
+        access::permit(&ctx.actor, Action::RunExpiry)?;
+        let as_of = self.as_of.unwrap_or(ctx.now);
+        if as_of > ctx.now {
+            return Err(DomainError::field("as_of", "must not be in the future").into());
         }
-        let region = Region::parse(&r.region)?;
-        let (_, held) = voucher_accounts(&v)?;
-        let amount = Money::from_fen(r.amount);
-        let budget = AccountRef::of(&region, r.year, AccountKind::Budget);
-        let transfer = Transfer::between(TransferCode::Expire, held, budget, amount)
-            .voucher(v.id)
-            .redemption(r.id);
-        // The budget row before the budget account, as issuance locks them.
-        super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Returned, amount)
+        let today = shanghai_date(as_of);
+        let mut total = ExpiryReport::default();
+        let mut by_region: BTreeMap<Region, ExpiryReport> = BTreeMap::new();
+        let mut count = |region: &Region, add: fn(&mut ExpiryReport)| {
+            add(&mut total);
+            add(by_region.entry(region.clone()).or_default());
+        };
+
+        let due = vouchers::Entity::find()
+            .select_only()
+            .column(vouchers::Column::Id)
+            .filter(vouchers::Column::State.eq(VoucherState::Active))
+            .filter(vouchers::Column::UseUntil.lt(today))
+            .into_tuple::<uuid::Uuid>()
+            .all(txn)
             .await?;
-        super::programme::add_to_budget(txn, &region, r.year, budgets::Column::Expired, amount)
+        for id in due {
+            let Some(v) = lock_voucher(txn, id)
+                .await?
+                .filter(|v| v.state == VoucherState::Active)
+            else {
+                continue;
+            };
+            close(txn, ctx, &v, Closing::Expire).await?;
+            count(&v.region, |r| r.vouchers_expired += 1);
+        }
+
+        let past_claim_deadline = Query::select()
+            .column(vouchers::Column::Id)
+            .from(vouchers::Entity)
+            .and_where(vouchers::Column::ClaimUntil.lt(today))
+            .to_owned();
+        let stale = redemptions::Entity::find()
+            .filter(redemptions::Column::Status.eq(RedemptionStatus::Held))
+            .filter(redemptions::Column::VoucherId.in_subquery(past_claim_deadline))
+            .all(txn)
             .await?;
-        ledger::post(txn, &transfer, stamp).await?;
-        vouchers::Entity::update_many()
-            .col_expr(
-                vouchers::Column::Expired,
-                Expr::col(vouchers::Column::Expired).add(amount.fen()),
-            )
-            .filter(vouchers::Column::Id.eq(v.id))
-            .exec(txn)
-            .await?;
-        resolve(txn, r.id, EXPIRED_HOLD, Money::ZERO, stamp.at).await?;
-        run.count(&r.region, |r| r.holds_expired += 1);
+        for r in stale {
+            if expire_hold(txn, ctx, &r).await? {
+                count(&r.region, |r| r.holds_expired += 1);
+            }
+        }
+
+        let events = by_region
+            .iter()
+            .map(|(region, report)| run_event(ctx, region, as_of, report))
+            .collect::<ServiceResult<Vec<Entry>>>()?;
+        Ok(Done {
+            value: total,
+            events,
+        })
     }
-    Ok(run)
+}
+
+/// The audit entry of a run in one region.
+fn run_event(
+    ctx: &Ctx,
+    region: &Region,
+    as_of: DateTime<Utc>,
+    report: &ExpiryReport,
+) -> ServiceResult<Entry> {
+    pipeline::entry(
+        region,
+        "expiry.run",
+        "expiry_run",
+        ctx.operation.to_string(),
+        &serde_json::json!({
+            "as_of": audit::timestamp(as_of),
+            "vouchers_expired": report.vouchers_expired,
+            "holds_expired": report.holds_expired,
+        }),
+    )
 }

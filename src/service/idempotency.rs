@@ -32,9 +32,10 @@ pub struct KeyedRequest {
     pub fingerprint: String,
 }
 
-/// A response kept for replay.
+/// The answer a caller gave, kept for replay: a status in the caller's terms
+/// (HTTP status codes for the API and the portal) and its body text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
+pub struct Answer {
     pub status: u16,
     pub body: String,
 }
@@ -53,14 +54,18 @@ pub enum Claim {
     /// First of its key: act, then complete the lease.
     Fresh(Lease),
     /// Seen before: answer this again.
-    Replay(StoredResponse),
+    Replay(Answer),
 }
 
 /// Claims `request`'s key, or finds what an earlier request with it did.
-pub async fn claim(db: &Db, request: &KeyedRequest, lease: Duration) -> ServiceResult<Claim> {
+pub async fn claim(
+    db: &Db,
+    request: &KeyedRequest,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> ServiceResult<Claim> {
     for _ in 0..3 {
         let token = Uuid::now_v7();
-        let now = Utc::now();
         let row = keys::ActiveModel {
             scope: Set(request.scope.clone()),
             key: Set(request.key.clone()),
@@ -90,7 +95,7 @@ pub async fn claim(db: &Db, request: &KeyedRequest, lease: Duration) -> ServiceR
             return Err(ServiceError::IdempotencyKeyReused);
         }
         if existing.state == DONE {
-            return Ok(Claim::Replay(StoredResponse {
+            return Ok(Claim::Replay(Answer {
                 status: existing.status_code.unwrap_or(500) as u16,
                 body: existing.response_body.unwrap_or_default(),
             }));
@@ -119,13 +124,14 @@ pub async fn claim(db: &Db, request: &KeyedRequest, lease: Duration) -> ServiceR
 pub async fn complete<C: ConnectionTrait>(
     txn: &C,
     lease: &Lease,
-    response: &StoredResponse,
+    response: &Answer,
+    now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let done = keys::Entity::update_many()
         .col_expr(Column::State, Expr::value(DONE))
         .col_expr(Column::StatusCode, Expr::value(response.status as i32))
         .col_expr(Column::ResponseBody, Expr::value(response.body.clone()))
-        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Scope.eq(&lease.scope))
         .filter(Column::Key.eq(&lease.key))
         .filter(Column::Lease.eq(lease.token))

@@ -6,20 +6,20 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
-use std::str::FromStr;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait};
+use serde::Serialize;
 use std::sync::LazyLock;
 use uuid::Uuid;
 
-use super::{Ctx, ServiceError, ServiceResult};
-use crate::domain::{
-    Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role,
-};
+use super::{pipeline, Ctx, Done, Operation, ServiceError, ServiceResult};
+use crate::domain::access;
+use crate::domain::identity::OrganizationFields;
+use crate::domain::{Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role};
 use crate::store::entities::{credentials, organizations};
 use crate::store::{self, Db};
 
 /// A registered organisation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organization {
     pub id: Uuid,
     pub kind: OrgKind,
@@ -38,16 +38,68 @@ pub struct ClientCredentials {
     pub client_secret: String,
 }
 
-/// Registers an organisation and its credentials. `regions` are the issuing
-/// regions known to the programme.
-pub async fn register_organization<C: ConnectionTrait>(
+/// A registration request, as received: every field is checked by
+/// [`NewOrganization::parse`].
+#[derive(Debug, Clone, Default)]
+pub struct RegisterOrganization {
+    pub kind: String,
+    pub name: String,
+    pub region: String,
+    pub credit_code: Option<String>,
+    pub company_type: Option<String>,
+    pub actual_controller: Option<String>,
+}
+
+/// A new organisation and its credentials (the secret in clear, once).
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub organization: Organization,
+    pub credentials: ClientCredentials,
+}
+
+impl Operation for RegisterOrganization {
+    type Output = Registered;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Registered>> {
+        let new = NewOrganization::parse(OrganizationFields {
+            kind: &self.kind,
+            name: &self.name,
+            region: &self.region,
+            credit_code: self.credit_code.as_deref(),
+            company_type: self.company_type.as_deref(),
+            actual_controller: self.actual_controller.as_deref(),
+        })?;
+        let (organization, credentials) = register(txn, ctx, new).await?;
+        // The audit trail records the organisation, never its secret.
+        let audited = serde_json::json!({
+            "organization": &organization,
+            "client_id": &credentials.client_id,
+        });
+        let event = pipeline::entry(
+            &organization.region,
+            "organization.register",
+            "organization",
+            organization.id.to_string(),
+            &audited,
+        )?;
+        Ok(Done {
+            value: Registered {
+                organization,
+                credentials,
+            },
+            events: vec![event],
+        })
+    }
+}
+
+/// Registers an organisation of an issuing region and its credentials.
+async fn register<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
     new: NewOrganization,
-    regions: &[Region],
 ) -> ServiceResult<(Organization, ClientCredentials)> {
-    ctx.actor.may_register(new.kind, &new.region)?;
-    if !regions.contains(&new.region) {
+    access::may_register(&ctx.actor, new.kind, &new.region)?;
+    if ctx.rules.get(&new.region).is_none() {
         return Err(DomainError::field("region", format!("unknown region {}", new.region)).into());
     }
     let org = Organization {
@@ -62,11 +114,11 @@ pub async fn register_organization<C: ConnectionTrait>(
     };
     let row = organizations::ActiveModel {
         id: Set(org.id),
-        kind: Set(org.kind.as_str().into()),
+        kind: Set(org.kind),
         name: Set(org.name.clone()),
-        region: Set(org.region.as_str().into()),
+        region: Set(org.region.clone()),
         credit_code: Set(org.credit_code.clone()),
-        company_type: Set(org.company_type.map(|t| t.as_str().into())),
+        company_type: Set(org.company_type),
         actual_controller: Set(org.actual_controller.clone()),
         created_at: Set(org.created_at),
     };
@@ -96,14 +148,26 @@ pub async fn register_organization<C: ConnectionTrait>(
     Ok((org, credentials))
 }
 
+/// The organisation behind an id, if it is of `kind`.
+pub async fn organization_of_kind<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    kind: OrgKind,
+) -> ServiceResult<Option<organizations::Model>> {
+    Ok(organizations::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|o| o.kind == kind))
+}
+
 /// Reads an organisation the actor may see.
 pub async fn find_organization(db: &Db, actor: &Actor, id: Uuid) -> ServiceResult<Organization> {
     let model = organizations::Entity::find_by_id(id)
         .one(db.reader())
         .await?
         .ok_or(DomainError::NotFound)?;
-    let org = to_organization(model)?;
-    if actor.may_see_organization(org.id, &org.region) {
+    let org = to_organization(model);
+    if access::may_see_organization(actor, org.id, &org.region) {
         Ok(org)
     } else {
         Err(DomainError::NotFound.into())
@@ -141,17 +205,10 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
     let credential = found
         .filter(|_| matches)
         .ok_or(ServiceError::Unauthorized)?;
-    let role = Role::from_str(&credential.role)
-        .map_err(|_| ServiceError::Internal(format!("stored role {}", credential.role)))?;
-    let region = credential
-        .region
-        .as_deref()
-        .map(Region::parse)
-        .transpose()?;
     Ok(Actor {
         sub: credential.subject,
-        role,
-        region,
+        role: credential.role,
+        region: credential.region,
     })
 }
 
@@ -176,8 +233,8 @@ async fn issue_credentials<C: ConnectionTrait>(
         client_id: Set(client_id.clone()),
         secret_hash: Set(secret_hash),
         subject: Set(subject),
-        role: Set(role.as_str().into()),
-        region: Set(region.map(|r| r.as_str().into())),
+        role: Set(role),
+        region: Set(region.cloned()),
         organization_id: Set(organization_id),
         created_at: Set(at),
     };
@@ -204,25 +261,17 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
-fn to_organization(model: organizations::Model) -> ServiceResult<Organization> {
-    let corrupt = |what: &str| {
-        ServiceError::Internal(format!("stored organisation {}: bad {what}", model.id))
-    };
-    Ok(Organization {
+fn to_organization(model: organizations::Model) -> Organization {
+    Organization {
         id: model.id,
-        kind: OrgKind::from_str(&model.kind).map_err(|_| corrupt("kind"))?,
-        name: model.name.clone(),
-        region: Region::parse(&model.region).map_err(|_| corrupt("region"))?,
-        credit_code: model.credit_code.clone(),
-        company_type: model
-            .company_type
-            .as_deref()
-            .map(CompanyType::from_str)
-            .transpose()
-            .map_err(|_| corrupt("company type"))?,
-        actual_controller: model.actual_controller.clone(),
+        kind: model.kind,
+        name: model.name,
+        region: model.region,
+        credit_code: model.credit_code,
+        company_type: model.company_type,
+        actual_controller: model.actual_controller,
         created_at: model.created_at,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,22 +1,35 @@
-//! Use cases: each state change is one transaction that also records its
-//! idempotency outcome.
+//! Use cases. Every state change is an [`Operation`] run by
+//! [`Service::execute`] or [`Service::execute_once`] (see [`pipeline`]):
+//! one transaction with its postings, running totals, audit events and
+//! idempotent answer. Reads take a connection and the caller.
 
+pub mod admissions;
+pub mod applications;
+pub mod budgets;
 pub mod claims;
 pub mod expiry;
 pub mod idempotency;
 pub mod identity;
-pub mod programme;
+pub mod movements;
+pub mod pipeline;
 pub mod redemptions;
 pub mod reports;
 pub mod vouchers;
 
-use sea_orm::DbErr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 
-use crate::domain::DomainError;
+use crate::domain::access::{self, Action, Scope};
+use crate::domain::{Actor, DomainError, Region};
+use crate::rules::Registry;
 use crate::store;
 
+pub use pipeline::{Answer, Call, Ctx, Done, Executed, Operation, Recorded, Service};
+
 /// Why a use case failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ServiceError {
     #[error(transparent)]
     Domain(#[from] DomainError),
@@ -36,8 +49,8 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
-    /// True for failures that say nothing about the request itself (so an
-    /// idempotent retry must be allowed to run again).
+    /// True for failures of the service itself, which say nothing about the
+    /// request (so they are not stored as its answer, and a retry acts).
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -99,25 +112,6 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// Builds a page from up to `limit + 1` rows fetched in id order.
-    pub fn from_rows(
-        mut rows: Vec<T>,
-        request: PageRequest,
-        id: impl Fn(&T) -> uuid::Uuid,
-    ) -> Self {
-        let more = rows.len() as u64 > request.limit;
-        rows.truncate(request.limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|r| id(r).to_string())
-        } else {
-            None
-        };
-        Page {
-            items: rows,
-            next_cursor,
-        }
-    }
-
     /// The same page with its items converted.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
@@ -127,38 +121,94 @@ impl<T> Page<T> {
     }
 }
 
-/// Who acts, when, and under which rules: what every state change is given.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    pub actor: crate::domain::Actor,
-    pub now: chrono::DateTime<chrono::Utc>,
-    pub rules: std::sync::Arc<crate::rules::Registry>,
-    /// This operation: its transfers and its audit event share the id.
-    pub operation: uuid::Uuid,
+/// A model with a UUID primary key, listed in id order.
+pub trait Listed {
+    fn list_id(&self) -> uuid::Uuid;
 }
 
-impl Ctx {
-    /// The stamp of the transfers this operation posts.
-    pub fn stamp(&self) -> crate::ledger::Stamp {
-        crate::ledger::Stamp {
-            at: self.now,
-            operation: self.operation,
+/// One page of `query` in the order of the id column `id`.
+pub async fn fetch_page<E, C>(
+    conn: &C,
+    query: Select<E>,
+    id: E::Column,
+    page: PageRequest,
+) -> ServiceResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Listed,
+    C: ConnectionTrait,
+{
+    let query = match page.after {
+        Some(after) => query.filter(id.gt(after)),
+        None => query,
+    };
+    let mut rows = query
+        .order_by_asc(id)
+        .limit(page.limit + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| r.list_id().to_string())
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows,
+        next_cursor,
+    })
+}
+
+/// The columns that say who has a stake in a row, for list scopes.
+pub struct StakeColumns<C> {
+    pub region: C,
+    pub company: Option<C>,
+    pub provider: Option<C>,
+    pub provider_region: Option<C>,
+}
+
+/// The rows of `columns`' table that `scope` shows.
+pub fn scope_condition<C: ColumnTrait>(scope: &Scope, columns: StakeColumns<C>) -> Condition {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let none = || Condition::all().add(ExprTrait::eq(Expr::val(1), Expr::val(0)));
+    match scope {
+        Scope::Company(id) => columns
+            .company
+            .map_or_else(none, |c| Condition::all().add(c.eq(*id))),
+        Scope::Provider(id) => columns
+            .provider
+            .map_or_else(none, |c| Condition::all().add(c.eq(*id))),
+        Scope::Region(region) => Condition::all().add(columns.region.eq(region.clone())),
+        Scope::RegionOrProviders(region) => {
+            let mut any = Condition::any().add(columns.region.eq(region.clone()));
+            if let Some(c) = columns.provider_region {
+                any = any.add(c.eq(region.clone()));
+            }
+            any
         }
     }
+}
 
-    /// The rules of an issuing region (404 for a region that is not one).
-    pub fn rules_for(
-        &self,
-        region: &crate::domain::Region,
-    ) -> Result<&dyn crate::rules::RegionRules, DomainError> {
-        self.rules.get(region).ok_or(DomainError::NotFound)
+/// The region an audit, export, verification or summary is about: a
+/// regulator's own (by default, and only), or the one an operator names,
+/// which must be an issuing region.
+pub fn audited_region(
+    rules: &Registry,
+    actor: &Actor,
+    asked: Option<&str>,
+) -> Result<Region, DomainError> {
+    access::permit(actor, Action::Audit)?;
+    let asked = asked.map(Region::parse).transpose()?;
+    let region = access::audited_region(actor, asked)?;
+    if rules.get(&region).is_none() {
+        return Err(DomainError::field(
+            "region",
+            format!("{region} is not an issuing region"),
+        ));
     }
-
-    /// The fiscal year now, in Asia/Shanghai.
-    pub fn fiscal_year(&self) -> i32 {
-        use chrono::Datelike;
-        crate::domain::clock::shanghai_date(self.now).year()
-    }
+    access::permit_in_region(actor, Action::Audit, &region)?;
+    Ok(region)
 }
 
 /// A text field that must be present, trimmed and at most `max` characters.

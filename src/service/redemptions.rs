@@ -2,56 +2,47 @@
 //! resolved exactly once — completed, cancelled or expired.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::programme::{add_to_budget, admitted_categories, lock_budget};
-use super::vouchers::{
-    lock_voucher, organization_of_kind, return_to_budget, voucher_accounts, Closing, ACTIVE,
-    EXPIRED,
+use super::admissions::admitted_categories;
+use super::budgets::lock_budget;
+use super::identity::organization_of_kind;
+use super::vouchers::{lock_voucher, return_to_budget, voucher_accounts, Closing};
+use super::{
+    fetch_page, required_text, scope_condition, Ctx, Done, Listed, Operation, Page, PageRequest,
+    Recorded, ServiceError, ServiceResult, StakeColumns,
 };
-use super::{required_text, Ctx, Page, PageRequest, ServiceError, ServiceResult};
+use crate::domain::access::{self, Action, Stake};
 use crate::domain::clock::shanghai_date;
 use crate::domain::programme::parse_category;
-use crate::domain::{Actor, DomainError, Money, OrgKind, Refusal, Region, Role};
-use crate::ledger::{self, AccountKind, AccountRef, Stamp, Transfer, TransferCode};
+use crate::domain::{
+    Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, VoucherState,
+};
+use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::common::Party;
 use crate::rules::{CrossRegionFacts, HoldFacts};
-use crate::store::entities::{budgets, organizations, redemptions, vouchers};
+use crate::store::entities::{organizations, redemptions, vouchers};
 use crate::store::is_unique_violation;
 
-pub const HELD: &str = "held";
-pub const COMPLETED: &str = "completed";
-pub const CANCELLED: &str = "cancelled";
-pub const EXPIRED_HOLD: &str = "expired";
-
 /// A redemption.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Redemption {
     pub id: Uuid,
     pub voucher_id: Uuid,
     /// The issuing region (who pays).
-    pub region: String,
+    pub region: Region,
     pub provider_id: Uuid,
-    pub provider_region: String,
+    pub provider_region: Region,
     pub contract_no: String,
-    #[schema(value_type = String, example = "200000.00")]
     pub contract_amount: Money,
-    #[schema(example = "testing")]
     pub service_category: String,
     /// The amount held.
-    #[schema(value_type = String, example = "100000.00")]
     pub amount: Money,
-    #[schema(value_type = String, example = "0.00")]
     pub completed_amount: Money,
-    /// `held`, `completed`, `cancelled` or `expired`.
-    pub status: String,
+    pub status: RedemptionStatus,
     pub claim_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
@@ -78,9 +69,37 @@ impl From<redemptions::Model> for Redemption {
     }
 }
 
-/// What a company asks to hold.
+impl Recorded for Redemption {
+    fn audit_region(&self) -> &Region {
+        &self.region
+    }
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Listed for redemptions::Model {
+    fn list_id(&self) -> Uuid {
+        self.id
+    }
+}
+
+fn stake(r: &redemptions::Model) -> Stake<'_> {
+    Stake::of(&r.region)
+        .company(r.company_id)
+        .provider(r.provider_id)
+        .provider_region(&r.provider_region)
+}
+
+/// Whether a redemption's provider is outside its issuing region.
+fn outside(r: &redemptions::Model) -> bool {
+    r.provider_region != r.region
+}
+
+/// A company holds an amount of its voucher against a contract with an
+/// admitted provider.
 #[derive(Debug, Clone)]
-pub struct HoldRequest {
+pub struct Hold {
     pub voucher_id: Uuid,
     pub provider_id: Uuid,
     pub contract_no: String,
@@ -89,85 +108,86 @@ pub struct HoldRequest {
     pub amount: Money,
 }
 
-/// Holds an amount of the company's voucher against a contract with an
-/// admitted provider.
-pub async fn hold<C: ConnectionTrait>(
-    txn: &C,
-    ctx: &Ctx,
-    req: HoldRequest,
-) -> ServiceResult<Redemption> {
-    let contract_no = required_text("contract_no", &req.contract_no, 64)?;
-    let category = parse_category("service_category", &req.service_category)?;
-    let v = lock_voucher(txn, req.voucher_id)
-        .await?
-        .filter(|v| v.holder_id == ctx.actor.sub)
-        .ok_or(DomainError::NotFound)?;
-    ensure_usable(&v, ctx.now)?;
-    let provider = organization_of_kind(txn, req.provider_id, OrgKind::Provider)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let region = Region::parse(&v.region)?;
-    let provider_region = Region::parse(&provider.region)?;
-    let rules = ctx.rules_for(&region)?;
-    let version = rules.version(v.year)?;
-    let company = organization_of_kind(txn, ctx.actor.sub, OrgKind::Company)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let cross_region = if rules.needs_cross_region_facts(&provider_region) {
-        Some(cross_region_facts(txn, &region, v.year).await?)
-    } else {
-        None
-    };
-    let facts = HoldFacts {
-        company: party(&company),
-        provider: party(&provider),
-        provider_region,
-        category: category.clone(),
-        admitted: admitted_categories(txn, &region, provider.id).await?,
-        contract_amount: req.contract_amount,
-        amount: req.amount,
-        cross_region,
-    };
-    rules.check_hold(version, &facts)?;
-    let row = redemptions::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        voucher_id: Set(v.id),
-        region: Set(v.region.clone()),
-        year: Set(v.year),
-        company_id: Set(ctx.actor.sub),
-        provider_id: Set(provider.id),
-        provider_region: Set(provider.region.clone()),
-        contract_no: Set(contract_no),
-        contract_amount: Set(req.contract_amount.fen()),
-        service_category: Set(category),
-        amount: Set(req.amount.fen()),
-        completed_amount: Set(0),
-        status: Set(HELD.into()),
-        claim_id: Set(None),
-        created_at: Set(ctx.now),
-        resolved_at: Set(None),
-    };
-    let redemption = match redemptions::Entity::insert(row)
-        .exec_with_returning(txn)
-        .await
-    {
-        Ok(r) => r,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(DomainError::refused(
-                Refusal::DuplicateContract,
-                "this provider already has a redemption for this contract number",
-            )
-            .into())
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let (available, held) = voucher_accounts(&v)?;
-    let transfer = Transfer::between(TransferCode::Hold, available, held, req.amount)
-        .voucher(v.id)
-        .redemption(redemption.id);
-    ledger::post(txn, &transfer, &ctx.stamp()).await?;
-    commit_outside(txn, &redemption, req.amount).await?;
-    Ok(redemption.into())
+impl Operation for Hold {
+    type Output = Redemption;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Redemption>> {
+        access::permit(&ctx.actor, Action::Hold)?;
+        let contract_no = required_text("contract_no", &self.contract_no, 64)?;
+        let category = parse_category("service_category", &self.service_category)?;
+        let v = lock_voucher(txn, self.voucher_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        access::authorize(
+            &ctx.actor,
+            Action::Hold,
+            &Stake::of(&v.region).company(v.holder_id),
+        )?;
+        ensure_usable(&v, ctx.now)?;
+        let provider = organization_of_kind(txn, self.provider_id, OrgKind::Provider)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let region = v.region.clone();
+        let rules = ctx.rules_for(&region)?;
+        let version = rules.version(v.year)?;
+        let company = organization_of_kind(txn, ctx.actor.sub, OrgKind::Company)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let cross_region = if rules.needs_cross_region_facts(&provider.region) {
+            Some(cross_region_facts(txn, &region, v.year).await?)
+        } else {
+            None
+        };
+        let facts = HoldFacts {
+            company: party(&company),
+            provider: party(&provider),
+            provider_region: provider.region.clone(),
+            category: category.clone(),
+            admitted: admitted_categories(txn, &region, provider.id).await?,
+            contract_amount: self.contract_amount,
+            amount: self.amount,
+            cross_region,
+        };
+        rules.check_hold(version, &facts)?;
+        let row = redemptions::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            voucher_id: Set(v.id),
+            region: Set(region),
+            year: Set(v.year),
+            company_id: Set(ctx.actor.sub),
+            provider_id: Set(provider.id),
+            provider_region: Set(provider.region.clone()),
+            contract_no: Set(contract_no),
+            contract_amount: Set(self.contract_amount.fen()),
+            service_category: Set(category),
+            amount: Set(self.amount.fen()),
+            completed_amount: Set(0),
+            status: Set(RedemptionStatus::Held),
+            claim_id: Set(None),
+            created_at: Set(ctx.now),
+            resolved_at: Set(None),
+        };
+        let redemption = match redemptions::Entity::insert(row)
+            .exec_with_returning(txn)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::refused(
+                    Refusal::DuplicateContract,
+                    "this provider already has a redemption for this contract number",
+                )
+                .into())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (available, held) = voucher_accounts(&v);
+        let transfer = Transfer::between(TransferCode::Hold, available, held, self.amount)
+            .voucher(v.id)
+            .redemption(redemption.id, outside(&redemption));
+        ctx.post(txn, transfer).await?;
+        Done::recorded(redemption.into(), "redemption.hold", "redemption")
+    }
 }
 
 fn party(org: &organizations::Model) -> Party {
@@ -178,9 +198,10 @@ fn party(org: &organizations::Model) -> Party {
 }
 
 /// The region-year's appropriation and what is held or completed at
-/// providers outside the region (a running total of the budget row, kept by
-/// [`hold`] and [`resolve`]). The budget row is locked first, so that
-/// cross-region holds of one region and year are checked one at a time.
+/// providers outside the region (a running total of the budget row, moved
+/// by the hold, release and expire transfers of such redemptions). The
+/// budget row is locked first, so that cross-region holds of one region and
+/// year are checked one at a time.
 async fn cross_region_facts<C: ConnectionTrait>(
     txn: &C,
     region: &Region,
@@ -200,13 +221,13 @@ async fn cross_region_facts<C: ConnectionTrait>(
 
 /// A voucher may take new holds: active and within its use deadline.
 fn ensure_usable(v: &vouchers::Model, now: DateTime<Utc>) -> Result<(), DomainError> {
-    if v.state == EXPIRED || shanghai_date(now) > v.use_until {
+    if v.state == VoucherState::Expired || shanghai_date(now) > v.use_until {
         return Err(DomainError::refused(
             Refusal::VoucherExpired,
             format!("the voucher could be used until {}", v.use_until),
         ));
     }
-    if v.state != ACTIVE {
+    if v.state != VoucherState::Active {
         return Err(DomainError::refused(
             Refusal::InvalidState,
             format!("the voucher is {}", v.state),
@@ -215,17 +236,20 @@ fn ensure_usable(v: &vouchers::Model, now: DateTime<Utc>) -> Result<(), DomainEr
     Ok(())
 }
 
-/// Locks a held redemption and its voucher (voucher first, always).
+/// Locks a held redemption the actor may resolve with `action`, and its
+/// voucher (voucher first, always).
 async fn lock_held<C: ConnectionTrait>(
     txn: &C,
+    actor: &Actor,
+    action: Action,
     id: Uuid,
-    may_act: impl Fn(&redemptions::Model) -> bool,
 ) -> ServiceResult<(redemptions::Model, vouchers::Model)> {
+    access::permit(actor, action)?;
     let found = redemptions::Entity::find_by_id(id)
         .one(txn)
         .await?
-        .filter(&may_act)
         .ok_or(DomainError::NotFound)?;
+    access::authorize(actor, action, &stake(&found))?;
     let v = lock_voucher(txn, found.voucher_id)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("redemption {id} without voucher")))?;
@@ -234,7 +258,7 @@ async fn lock_held<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    if r.status != HELD {
+    if r.status != RedemptionStatus::Held {
         return Err(DomainError::refused(
             Refusal::InvalidState,
             format!("the redemption is {}", r.status),
@@ -246,87 +270,87 @@ async fn lock_held<C: ConnectionTrait>(
 
 /// The provider confirms delivery of `amount` (default: all that is held);
 /// the rest returns to the voucher.
-pub async fn complete<C: ConnectionTrait>(
-    txn: &C,
-    ctx: &Ctx,
-    id: Uuid,
-    amount: Option<Money>,
-) -> ServiceResult<Redemption> {
-    let (r, v) = lock_held(txn, id, |r| r.provider_id == ctx.actor.sub).await?;
-    if shanghai_date(ctx.now) > v.claim_until {
-        return Err(DomainError::refused(
-            Refusal::ClaimDeadlinePassed,
-            format!("completions were possible until {}", v.claim_until),
-        )
-        .into());
+#[derive(Debug, Clone)]
+pub struct Complete {
+    pub id: Uuid,
+    pub amount: Option<Money>,
+}
+
+impl Operation for Complete {
+    type Output = Redemption;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Redemption>> {
+        let (r, v) = lock_held(txn, &ctx.actor, Action::Complete, self.id).await?;
+        if shanghai_date(ctx.now) > v.claim_until {
+            return Err(DomainError::refused(
+                Refusal::ClaimDeadlinePassed,
+                format!("completions were possible until {}", v.claim_until),
+            )
+            .into());
+        }
+        let held_amount = Money::from_fen(r.amount);
+        let amount = self.amount.unwrap_or(held_amount);
+        if amount > held_amount {
+            return Err(
+                DomainError::field("amount", format!("at most the {held_amount} held")).into(),
+            );
+        }
+        let payable = AccountRef::owned(&r.region, r.year, AccountKind::Payable, r.provider_id);
+        ledger::open_account(txn, &payable, ctx.now).await?;
+        let (_, held) = voucher_accounts(&v);
+        let transfer = Transfer::between(TransferCode::Complete, held, payable, amount)
+            .voucher(v.id)
+            .redemption(r.id, outside(&r));
+        ctx.post(txn, transfer).await?;
+        let rest = held_amount.checked_sub(amount).unwrap_or_default();
+        release(txn, ctx, &v, &r, rest).await?;
+        let redemption = resolve(txn, r.id, RedemptionStatus::Completed, amount, ctx.now).await?;
+        Done::recorded(redemption, "redemption.complete", "redemption")
     }
-    let held_amount = Money::from_fen(r.amount);
-    let amount = amount.unwrap_or(held_amount);
-    if amount > held_amount {
-        return Err(DomainError::field("amount", format!("at most the {held_amount} held")).into());
-    }
-    let region = Region::parse(&r.region)?;
-    let payable = AccountRef::owned(&region, r.year, AccountKind::Payable, r.provider_id);
-    ledger::open_account(txn, &payable, ctx.now).await?;
-    let (_, held) = voucher_accounts(&v)?;
-    let transfer = Transfer::between(TransferCode::Complete, held, payable, amount)
-        .voucher(v.id)
-        .redemption(r.id);
-    ledger::post(txn, &transfer, &ctx.stamp()).await?;
-    release(
-        txn,
-        &v,
-        r.id,
-        held_amount.checked_sub(amount).unwrap_or_default(),
-        &ctx.stamp(),
-    )
-    .await?;
-    vouchers::Entity::update_many()
-        .col_expr(
-            vouchers::Column::Redeemed,
-            Expr::col(vouchers::Column::Redeemed).add(amount.fen()),
-        )
-        .filter(vouchers::Column::Id.eq(v.id))
-        .exec(txn)
-        .await?;
-    resolve(txn, r.id, COMPLETED, amount, ctx.now).await
 }
 
 /// The company or the provider cancels a held redemption; the hold returns
 /// to the voucher.
-pub async fn cancel<C: ConnectionTrait>(txn: &C, ctx: &Ctx, id: Uuid) -> ServiceResult<Redemption> {
-    let actor = &ctx.actor;
-    let (r, v) = lock_held(txn, id, |r| {
-        (actor.role == Role::Company && r.company_id == actor.sub)
-            || (actor.role == Role::Provider && r.provider_id == actor.sub)
-    })
-    .await?;
-    release(txn, &v, r.id, Money::from_fen(r.amount), &ctx.stamp()).await?;
-    resolve(txn, r.id, CANCELLED, Money::ZERO, ctx.now).await
+#[derive(Debug, Clone)]
+pub struct CancelRedemption {
+    pub id: Uuid,
 }
 
-/// Returns `amount` from a voucher's hold to its available balance; when the
-/// voucher has expired or been revoked meanwhile, the money goes on to the
-/// budget the same way.
-pub async fn release<C: ConnectionTrait>(
+impl Operation for CancelRedemption {
+    type Output = Redemption;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Redemption>> {
+        let (r, v) = lock_held(txn, &ctx.actor, Action::CancelRedemption, self.id).await?;
+        release(txn, ctx, &v, &r, Money::from_fen(r.amount)).await?;
+        let redemption =
+            resolve(txn, r.id, RedemptionStatus::Cancelled, Money::ZERO, ctx.now).await?;
+        Done::recorded(redemption, "redemption.cancel", "redemption")
+    }
+}
+
+/// Returns `amount` of a redemption's hold to its voucher's available
+/// balance; when the voucher has expired or been revoked meanwhile, the
+/// money goes on to the budget the same way.
+async fn release<C: ConnectionTrait>(
     txn: &C,
+    ctx: &Ctx,
     v: &vouchers::Model,
-    redemption_id: Uuid,
+    r: &redemptions::Model,
     amount: Money,
-    stamp: &Stamp,
 ) -> ServiceResult<()> {
     if amount.is_zero() {
         return Ok(());
     }
-    let (available, held) = voucher_accounts(v)?;
+    let (available, held) = voucher_accounts(v);
     let transfer = Transfer::between(TransferCode::Release, held, available, amount)
         .voucher(v.id)
-        .redemption(redemption_id);
-    ledger::post(txn, &transfer, stamp).await?;
-    match v.state.as_str() {
-        ACTIVE => Ok(()),
-        EXPIRED => return_to_budget(txn, v, amount, Closing::Expire, stamp).await,
-        _ => return_to_budget(txn, v, amount, Closing::Revoke, stamp).await,
+        .redemption(r.id, outside(r));
+    ctx.post(txn, transfer).await?;
+    match Closing::of(v.state) {
+        None => Ok(()),
+        Some(closing) => {
+            return_to_budget(txn, ctx, v, AccountKind::Voucher, amount, closing, None).await
+        }
     }
 }
 
@@ -334,7 +358,7 @@ pub async fn release<C: ConnectionTrait>(
 pub async fn resolve<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
-    status: &str,
+    status: RedemptionStatus,
     completed: Money,
     now: DateTime<Utc>,
 ) -> ServiceResult<Redemption> {
@@ -346,7 +370,7 @@ pub async fn resolve<C: ConnectionTrait>(
         )
         .col_expr(redemptions::Column::ResolvedAt, Expr::value(now))
         .filter(redemptions::Column::Id.eq(id))
-        .filter(redemptions::Column::Status.eq(HELD))
+        .filter(redemptions::Column::Status.eq(RedemptionStatus::Held))
         .exec(txn)
         .await?;
     if done.rows_affected != 1 {
@@ -358,47 +382,34 @@ pub async fn resolve<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    // Outside the region, the hold's amount gives way to what was completed.
-    let released = Money::from_fen(row.amount)
-        .checked_sub(completed)
-        .ok_or_else(|| ServiceError::Internal("release overflow".into()))?;
-    commit_outside(txn, &row, -released).await?;
     Ok(row.into())
 }
 
-/// Moves the budget's running total of what is committed at providers
-/// outside the region by `delta`, for a redemption at such a provider.
-async fn commit_outside<C: ConnectionTrait>(
+/// Expires a held redemption past its voucher's claim deadline: the hold
+/// returns to the budget. Returns false when it was resolved meanwhile.
+pub async fn expire_hold<C: ConnectionTrait>(
     txn: &C,
+    ctx: &Ctx,
     r: &redemptions::Model,
-    delta: Money,
-) -> ServiceResult<()> {
-    if r.provider_region == r.region || delta.is_zero() {
-        return Ok(());
+) -> ServiceResult<bool> {
+    let Some(v) = lock_voucher(txn, r.voucher_id).await? else {
+        return Ok(false);
+    };
+    // Resolved meanwhile by a completion or a cancellation?
+    let still_held = redemptions::Entity::find_by_id(r.id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .is_some_and(|r| r.status == RedemptionStatus::Held);
+    if !still_held {
+        return Ok(false);
     }
-    let region = Region::parse(&r.region)?;
-    add_to_budget(
-        txn,
-        &region,
-        r.year,
-        budgets::Column::OutsideCommitted,
-        delta,
-    )
-    .await
-}
-
-/// Whether the actor may see a redemption: its company, its provider,
-/// regulators of the issuing region and of the provider's region.
-fn may_see(actor: &Actor, r: &redemptions::Model) -> bool {
-    match actor.role {
-        Role::Company => r.company_id == actor.sub,
-        Role::Provider => r.provider_id == actor.sub,
-        Role::Regulator => actor
-            .region
-            .as_ref()
-            .is_some_and(|g| g.as_str() == r.region || g.as_str() == r.provider_region),
-        Role::Admin => false,
-    }
+    let amount = Money::from_fen(r.amount);
+    let from = AccountKind::Hold;
+    let hold = Some((r.id, outside(r)));
+    return_to_budget(txn, ctx, &v, from, amount, Closing::Expire, hold).await?;
+    resolve(txn, r.id, RedemptionStatus::Expired, Money::ZERO, ctx.now).await?;
+    Ok(true)
 }
 
 /// One redemption the actor may see.
@@ -410,7 +421,7 @@ pub async fn find<C: ConnectionTrait>(
     redemptions::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .filter(|r| may_see(actor, r))
+        .filter(|r| access::may_see(actor, &stake(r)))
         .map(Redemption::from)
         .ok_or_else(|| DomainError::NotFound.into())
 }
@@ -421,22 +432,17 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     page: PageRequest,
 ) -> ServiceResult<Page<Redemption>> {
-    let scope = match (actor.role, &actor.region) {
-        (Role::Company, _) => Condition::all().add(redemptions::Column::CompanyId.eq(actor.sub)),
-        (Role::Provider, _) => Condition::all().add(redemptions::Column::ProviderId.eq(actor.sub)),
-        (Role::Regulator, Some(region)) => Condition::any()
-            .add(redemptions::Column::Region.eq(region.as_str()))
-            .add(redemptions::Column::ProviderRegion.eq(region.as_str())),
-        _ => return Err(DomainError::Forbidden("not allowed".into()).into()),
-    };
-    let mut query = redemptions::Entity::find().filter(scope);
-    if let Some(after) = page.after {
-        query = query.filter(redemptions::Column::Id.gt(after));
-    }
-    let rows = query
-        .order_by_asc(redemptions::Column::Id)
-        .limit(page.limit + 1)
-        .all(conn)
-        .await?;
-    Ok(Page::from_rows(rows, page, |r| r.id).map(Redemption::from))
+    use redemptions::Column as R;
+    let scope = access::scope(actor, Action::ListRedemptions)?;
+    let condition = scope_condition(
+        &scope,
+        StakeColumns {
+            region: R::Region,
+            company: Some(R::CompanyId),
+            provider: Some(R::ProviderId),
+            provider_region: Some(R::ProviderRegion),
+        },
+    );
+    let query = redemptions::Entity::find().filter(condition);
+    Ok(fetch_page(conn, query, R::Id, page).await?.map(Redemption::from))
 }

@@ -6,72 +6,57 @@ use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::ServiceResult;
-use crate::domain::{DomainError, Money, Region};
+use crate::domain::access::{self, Action};
+use crate::domain::{Actor, DomainError, Money, Region, Role};
 use crate::store::entities::{accounts, budgets, ledger_totals};
 
 /// The figures of product.md §8 for one region and fiscal year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    pub region: String,
+    pub region: Region,
     pub year: i32,
-    #[schema(value_type = String)]
     pub appropriated: Money,
     /// Face value of the vouchers issued.
-    #[schema(value_type = String)]
     pub issued: Money,
     /// Unissued budget: appropriated − issued + returned.
-    #[schema(value_type = String)]
     pub unissued: Money,
     /// Returned to the budget by expiry and revocation.
-    #[schema(value_type = String)]
     pub returned: Money,
     pub vouchers_issued: i64,
     /// Available on vouchers.
-    #[schema(value_type = String)]
     pub available: Money,
     /// Held for open redemptions.
-    #[schema(value_type = String)]
     pub held: Money,
     /// Completed redemptions.
-    #[schema(value_type = String)]
     pub redeemed: Money,
     /// Completed amounts in open or paid claims.
-    #[schema(value_type = String)]
     pub claimed: Money,
-    #[schema(value_type = String)]
     pub paid: Money,
     /// Completed, not yet paid.
-    #[schema(value_type = String)]
     pub payable: Money,
-    #[schema(value_type = String)]
     pub expired: Money,
-    #[schema(value_type = String)]
     pub revoked: Money,
     /// What the fund may still pay for this year's vouchers: available + held + payable.
-    #[schema(value_type = String)]
     pub outstanding: Money,
     pub companies_served: i64,
     pub providers_served: i64,
 }
 
 /// One cell of the cross-region matrix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cell {
-    pub issuer_region: String,
-    pub provider_region: String,
-    #[schema(value_type = String)]
+    pub issuer_region: Region,
+    pub provider_region: Region,
     pub completed: Money,
-    #[schema(value_type = String)]
     pub paid: Money,
     /// Completed redemptions.
     pub count: i64,
 }
 
 /// The cross-region matrix of a fiscal year.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CrossRegion {
     pub year: i32,
     pub cells: Vec<Cell>,
@@ -98,12 +83,12 @@ pub async fn summary<C: ConnectionTrait>(
     year: i32,
 ) -> ServiceResult<Summary> {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let budget = budgets::Entity::find_by_id((region.to_string(), year))
+    let budget = budgets::Entity::find_by_id((region.clone(), year))
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
     let totals: BTreeMap<String, ledger_totals::Model> = ledger_totals::Entity::find()
-        .filter(ledger_totals::Column::Region.eq(region.as_str()))
+        .filter(ledger_totals::Column::Region.eq(region.clone()))
         .filter(ledger_totals::Column::Year.eq(year))
         .all(conn)
         .await?
@@ -117,7 +102,7 @@ pub async fn summary<C: ConnectionTrait>(
             .unwrap_or((Money::ZERO, Money::ZERO))
     };
     let providers_served = accounts::Entity::find()
-        .filter(accounts::Column::Region.eq(region.as_str()))
+        .filter(accounts::Column::Region.eq(region.clone()))
         .filter(accounts::Column::Year.eq(year))
         .filter(accounts::Column::Kind.eq("payable"))
         .filter(accounts::Column::Credited.gt(0))
@@ -129,7 +114,7 @@ pub async fn summary<C: ConnectionTrait>(
         .and_then(|m| m.checked_add(payable.0))
         .ok_or_else(|| super::ServiceError::Internal("outstanding overflow".into()))?;
     Ok(Summary {
-        region: region.to_string(),
+        region: region.clone(),
         year,
         appropriated: Money::from_fen(budget.appropriated),
         issued: Money::from_fen(budget.issued),
@@ -151,14 +136,20 @@ pub async fn summary<C: ConnectionTrait>(
 }
 
 /// Completed and paid amounts by issuing region × provider region for
-/// `year`; with `only`, the cells where that region is issuer or provider.
+/// `year`: all cells for an operator, the cells where its region is issuer
+/// or provider for a regulator.
 pub async fn cross_region<C: ConnectionTrait>(
     conn: &C,
+    actor: &Actor,
     year: i32,
-    only: Option<&Region>,
 ) -> ServiceResult<CrossRegion> {
+    access::permit(actor, Action::ReadCrossRegion)?;
+    let only = match actor.role {
+        Role::Regulator => actor.region.as_ref(),
+        _ => None,
+    };
     let sum = |expr: &str| format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)");
-    let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
+    let mut cells: BTreeMap<(Region, Region), Cell> = BTreeMap::new();
     let money = rows(
         conn,
         format!(
@@ -172,7 +163,7 @@ pub async fn cross_region<C: ConnectionTrait>(
     )
     .await?;
     for row in money {
-        let key: (String, String) = (row.try_get("", "issuer")?, row.try_get("", "provider")?);
+        let key: (Region, Region) = (row.try_get("", "issuer")?, row.try_get("", "provider")?);
         cells.insert(
             key.clone(),
             Cell {
@@ -186,9 +177,7 @@ pub async fn cross_region<C: ConnectionTrait>(
     }
     let cells = cells
         .into_values()
-        .filter(|c| {
-            only.is_none_or(|r| c.issuer_region == r.as_str() || c.provider_region == r.as_str())
-        })
+        .filter(|c| only.is_none_or(|r| &c.issuer_region == r || &c.provider_region == r))
         .collect();
     Ok(CrossRegion { year, cells })
 }
@@ -196,7 +185,7 @@ pub async fn cross_region<C: ConnectionTrait>(
 /// The summary as CSV: a header line and one line of values.
 pub fn summary_csv(s: &Summary) -> String {
     let fields: [(&str, String); 19] = [
-        ("region", s.region.clone()),
+        ("region", s.region.to_string()),
         ("year", s.year.to_string()),
         ("appropriated", s.appropriated.to_string()),
         ("issued", s.issued.to_string()),

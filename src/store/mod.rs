@@ -1,6 +1,7 @@
 //! Persistence: the connection pools, the entities and their queries.
 
 pub mod entities;
+pub mod values;
 
 use std::time::Duration;
 

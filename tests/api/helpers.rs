@@ -26,6 +26,9 @@ pub struct TestApp {
     pub db: Db,
     pub database_url: String,
     pub admin: ClientCredentials,
+    /// The credentials behind every token issued, to renew them after the
+    /// clock moves (tokens live by the service's clock).
+    issued: std::sync::Mutex<std::collections::HashMap<String, ClientCredentials>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -108,7 +111,7 @@ impl TestApp {
             .expect("admin");
         let mut app = App::new(&config, db.clone(), SECRET.as_bytes()).expect("app");
         let clock = Arc::new(ManualClock::new("2026-03-02T02:00:00Z".parse().unwrap()));
-        app.clock = clock.clone();
+        app.service.clock = clock.clone();
         let client = Client::untracked(build_rocket(&config, app))
             .await
             .expect("rocket");
@@ -118,6 +121,7 @@ impl TestApp {
             db,
             database_url,
             admin,
+            issued: Default::default(),
             _dir: dir,
         }
     }
@@ -168,7 +172,19 @@ impl TestApp {
             })
             .await;
         assert_eq!(answer.status, Status::Ok, "{}", answer.text);
-        answer.body["access_token"].as_str().unwrap().to_owned()
+        let token = answer.body["access_token"].as_str().unwrap().to_owned();
+        self.issued
+            .lock()
+            .unwrap()
+            .insert(token.clone(), credentials.clone());
+        token
+    }
+
+    /// A new token for the credentials behind `token` (issued by [`Self::token`]).
+    pub async fn renew(&self, token: &str) -> String {
+        let credentials = self.issued.lock().unwrap().get(token).cloned();
+        let credentials = credentials.expect("a token issued by TestApp::token");
+        self.token(&credentials).await
     }
 
     pub async fn admin_token(&self) -> String {

@@ -5,6 +5,7 @@ use base64::Engine;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use rocket::http::ContentType;
 use serde_json::{json, Value};
+use voucher_ledger::domain::clock::Clock;
 
 use crate::helpers::{Req, TestApp, SECRET};
 
@@ -57,8 +58,8 @@ async fn wrong_credentials_are_refused() {
 }
 
 /// Claims of a token as the service would issue them, `exp` and `nbf` moved.
-fn claims(sub: &str, aud: &str, nbf_offset: i64, exp_offset: i64) -> Value {
-    let now = jsonwebtoken::get_current_timestamp() as i64;
+/// Times are relative to the service's clock (`now`, in seconds).
+fn claims(now: i64, sub: &str, aud: &str, nbf_offset: i64, exp_offset: i64) -> Value {
     json!({
         "iss": "voucher-ledger", "aud": aud, "sub": sub,
         "iat": now, "nbf": now + nbf_offset, "exp": now + exp_offset,
@@ -89,24 +90,25 @@ async fn forged_and_stale_tokens_are_refused() {
     let sub = admin_sub(&app).await;
     let (org, _) = app.regulator("SH").await;
     let path = format!("/api/v1/organizations/{org}");
+    let now = app.clock.now().timestamp();
 
     // A token signed by the service's key with the right claims works.
     let good = sign(
-        &claims(&sub, "voucher-ledger-api", 0, 600),
+        &claims(now, &sub, "voucher-ledger-api", 0, 600),
         SECRET.as_bytes(),
     );
     assert_eq!(app.get(&path, &good).await.status.code, 200);
 
     let wrong_key = sign(
-        &claims(&sub, "voucher-ledger-api", 0, 600),
+        &claims(now, &sub, "voucher-ledger-api", 0, 600),
         b"another-key-another-key-another-key-0000",
     );
     let header_none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims(&sub, "voucher-ledger-api", 0, 600).to_string());
+    let payload = URL_SAFE_NO_PAD.encode(claims(now, &sub, "voucher-ledger-api", 0, 600).to_string());
     let alg_none = format!("{header_none}.{payload}.");
     let tampered = {
         let parts: Vec<&str> = good.split('.').collect();
-        let mut forged = claims(&sub, "voucher-ledger-api", 0, 600);
+        let mut forged = claims(now, &sub, "voucher-ledger-api", 0, 600);
         forged["role"] = json!("regulator");
         forged["region"] = json!("ZJ");
         format!(
@@ -117,21 +119,21 @@ async fn forged_and_stale_tokens_are_refused() {
         )
     };
     let expired = sign(
-        &claims(&sub, "voucher-ledger-api", -7200, -3600),
+        &claims(now, &sub, "voucher-ledger-api", -7200, -3600),
         SECRET.as_bytes(),
     );
     let not_yet_valid = sign(
-        &claims(&sub, "voucher-ledger-api", 3600, 7200),
+        &claims(now, &sub, "voucher-ledger-api", 3600, 7200),
         SECRET.as_bytes(),
     );
-    let wrong_audience = sign(&claims(&sub, "someone-else", 0, 600), SECRET.as_bytes());
+    let wrong_audience = sign(&claims(now, &sub, "someone-else", 0, 600), SECRET.as_bytes());
     let wrong_issuer = {
-        let mut c = claims(&sub, "voucher-ledger-api", 0, 600);
+        let mut c = claims(now, &sub, "voucher-ledger-api", 0, 600);
         c["iss"] = json!("elsewhere");
         sign(&c, SECRET.as_bytes())
     };
     let no_exp = {
-        let mut c = claims(&sub, "voucher-ledger-api", 0, 600);
+        let mut c = claims(now, &sub, "voucher-ledger-api", 0, 600);
         c.as_object_mut().unwrap().remove("exp");
         sign(&c, SECRET.as_bytes())
     };

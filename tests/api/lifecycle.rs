@@ -323,7 +323,7 @@ async fn paid_out(w: &World, region: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejection_revocation_exhaustion_and_expiry() {
-    let w = World::new().await;
+    let mut w = World::new().await;
     let jx = &w.jx_regulator;
 
     // A rejected application issues nothing.
@@ -472,8 +472,9 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     assert_eq!(w.budget(jx, "JX").await["returned"], "50000.00");
 
     // Expiry: a Shanghai voucher with two holds open at the year's end.
-    let sh = &w.sh_regulator;
-    let v3 = w.voucher(&w.sh_company, sh, "SH", "30000.00").await;
+    let v3 = w
+        .voucher(&w.sh_company, &w.sh_regulator, "SH", "30000.00")
+        .await;
     let r6 = w
         .hold(&w.sh_company, &v3, &w.sh_lab, "X-6", "30000.00", "10000.00")
         .await;
@@ -485,7 +486,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
         r7.body["id"].as_str().unwrap().to_owned(),
     );
 
-    w.app.set_shanghai_time("2026-12-31T23:59:59");
+    w.travel_to("2026-12-31T23:59:59").await;
     let last_day = w
         .hold(&w.sh_company, &v3, &w.sh_lab, "X-8", "30000.00", "1.00")
         .await;
@@ -502,7 +503,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     )
     .await;
 
-    w.app.set_shanghai_time("2027-01-01T00:00:00");
+    w.travel_to("2027-01-01T00:00:00").await;
     w.hold(&w.sh_company, &v3, &w.sh_lab, "X-9", "30000.00", "1.00")
         .await
         .assert_problem(422, "voucher_expired");
@@ -514,7 +515,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     // return) and v3 expire.
     assert_eq!(run.body, json!({"vouchers_expired": 3, "holds_expired": 0}));
     w.assert_voucher(
-        sh,
+        &w.sh_regulator,
         &v3,
         "expired",
         ["0.00", "20000.00", "0.00", "10000.00", "0.00"],
@@ -531,7 +532,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     assert_eq!(done.status.code, 200, "{}", done.text);
     // What the completion released goes back to the budget: the voucher has expired.
     w.assert_voucher(
-        sh,
+        &w.sh_regulator,
         &v3,
         "expired",
         ["0.00", "10000.00", "9000.00", "11000.00", "0.00"],
@@ -545,7 +546,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
         json!({"vouchers_expired": 0, "holds_expired": 0})
     );
 
-    w.app.set_shanghai_time("2027-04-01T00:00:00");
+    w.travel_to("2027-04-01T00:00:00").await;
     w.post(
         &w.sh_lab.token,
         &format!("/api/v1/redemptions/{r7_id}/complete"),
@@ -570,7 +571,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
         run.text
     );
     w.assert_voucher(
-        sh,
+        &w.sh_regulator,
         &v3,
         "expired",
         ["0.00", "0.00", "9000.00", "21000.00", "0.00"],
@@ -580,7 +581,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
         .get(&w.sh_company.token, &format!("/api/v1/redemptions/{r7_id}"))
         .await;
     assert_eq!(r7_now.body["status"], "expired");
-    let budget = w.budget(sh, "SH").await;
+    let budget = w.budget(&w.sh_regulator, "SH").await;
     assert_eq!(
         [
             &budget["appropriated"],

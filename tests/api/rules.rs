@@ -349,7 +349,7 @@ async fn the_pilot_runs_one_way() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_policy_in_force_is_published() {
-    let w = World::new().await;
+    let mut w = World::new().await;
     let token = &w.jx_company.token;
     let sh = w.get(token, "/api/v1/regions/SH/policy").await;
     assert_eq!(sh.status.code, 200, "{}", sh.text);
@@ -384,9 +384,11 @@ async fn the_policy_in_force_is_published() {
         .await
         .assert_problem(404, "not_found");
     // The year follows the clock.
-    w.app.set_shanghai_time("2025-06-01T12:00:00");
+    w.travel_to("2025-06-01T12:00:00").await;
     assert_eq!(
-        w.get(token, "/api/v1/regions/SH/policy").await.body["enterprise_cap"],
+        w.get(&w.jx_company.token, "/api/v1/regions/SH/policy")
+            .await
+            .body["enterprise_cap"],
         "500000.00"
     );
 }

@@ -32,6 +32,25 @@ pub struct World {
 pub const BUDGET: &str = "1000000.00";
 
 impl World {
+    /// Moves the service's clock to a moment in Asia/Shanghai and renews
+    /// every token of the world (tokens live by that clock).
+    pub async fn travel_to(&mut self, local: &str) {
+        self.app.set_shanghai_time(local);
+        self.admin = self.app.renew(&self.admin).await;
+        for org in [
+            &mut self.sh_regulator,
+            &mut self.zj_regulator,
+            &mut self.jx_regulator,
+            &mut self.sh_company,
+            &mut self.jx_company,
+            &mut self.jx_company_2,
+            &mut self.sh_lab,
+            &mut self.jx_lab,
+        ] {
+            org.token = self.app.renew(&org.token).await;
+        }
+    }
+
     pub async fn new() -> World {
         let app = TestApp::spawn().await;
         let admin = app.admin_token().await;

@@ -2,11 +2,13 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Region;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "admissions")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub region: String,
+    pub region: Region,
     #[sea_orm(primary_key, auto_increment = false)]
     pub provider_id: Uuid,
     pub categories: String,

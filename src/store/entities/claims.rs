@@ -2,16 +2,18 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{ClaimStatus, Region};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "claims")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub region: String,
+    pub region: Region,
     pub provider_id: Uuid,
     pub invoice_no: String,
     pub amount: i64,
-    pub status: String,
+    pub status: ClaimStatus,
     pub reason: Option<String>,
     pub bank_reference: Option<String>,
     pub created_at: DateTimeUtc,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Region, Role};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "credentials")]
 pub struct Model {
@@ -9,8 +11,8 @@ pub struct Model {
     pub client_id: String,
     pub secret_hash: String,
     pub subject: Uuid,
-    pub role: String,
-    pub region: Option<String>,
+    pub role: Role,
+    pub region: Option<Region>,
     pub organization_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }

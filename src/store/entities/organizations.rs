@@ -2,16 +2,18 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{CompanyType, OrgKind, Region};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
-    pub region: String,
+    pub region: Region,
     pub credit_code: Option<String>,
-    pub company_type: Option<String>,
+    pub company_type: Option<CompanyType>,
     pub actual_controller: Option<String>,
     pub created_at: DateTimeUtc,
 }

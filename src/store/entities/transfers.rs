@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Region;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "transfers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub code: String,
-    pub region: String,
+    pub region: Region,
     pub year: i32,
     pub voucher_id: Option<Uuid>,
     pub redemption_id: Option<Uuid>,

@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Region, VoucherState};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "vouchers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub serial: String,
-    pub region: String,
+    pub region: Region,
     pub year: i32,
     pub holder_id: Uuid,
     pub application_id: Uuid,
@@ -16,7 +18,7 @@ pub struct Model {
     pub redeemed: i64,
     pub expired: i64,
     pub revoked: i64,
-    pub state: String,
+    pub state: VoucherState,
     pub use_until: Date,
     pub claim_until: Date,
     pub issued_at: DateTimeUtc,

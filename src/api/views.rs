@@ -1,0 +1,308 @@
+//! What the API answers: its own response types, each built from a service
+//! type field by field, with the OpenAPI schema the service types do not
+//! carry. Amounts are decimal strings (`"1234.50"`), regions their codes,
+//! states their snake_case names.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::Money;
+use crate::service::{
+    admissions, applications, budgets, claims, expiry, redemptions, reports, vouchers,
+};
+
+/// Declares a response type and its conversion from a service type with the
+/// same fields (each converted with `Into`), named `$schema` in the OpenAPI.
+macro_rules! view {
+    (
+        $(#[$meta:meta])*
+        $name:ident as $schema:ident from $source:ty {
+            $($(#[$field_meta:meta])* $field:ident: $ty:ty),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, ToSchema)]
+        #[schema(as = $schema)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)+
+        }
+
+        impl From<$source> for $name {
+            fn from(source: $source) -> Self {
+                $name { $($field: source.$field.into(),)+ }
+            }
+        }
+    };
+}
+
+view! {
+    /// A company's application for a voucher.
+    ApplicationView as Application from applications::Application {
+        id: Uuid,
+        company_id: Uuid,
+        #[schema(example = "JX")]
+        region: String,
+        year: i32,
+        #[schema(value_type = String, example = "100000.00")]
+        amount: Money,
+        purpose: String,
+        /// `submitted`, `approved` or `rejected`.
+        status: String,
+        reason: Option<String>,
+        voucher_id: Option<Uuid>,
+        created_at: DateTime<Utc>,
+        decided_at: Option<DateTime<Utc>>,
+    }
+}
+
+view! {
+    /// A voucher with its balances. `face_value = available + held +
+    /// redeemed + expired + revoked`.
+    VoucherView as Voucher from vouchers::Voucher {
+        id: Uuid,
+        #[schema(example = "JX-2026-000042")]
+        serial: String,
+        region: String,
+        year: i32,
+        holder_id: Uuid,
+        /// `active`, `exhausted`, `expired` or `revoked`.
+        status: String,
+        #[schema(value_type = String, example = "100000.00")]
+        face_value: Money,
+        #[schema(value_type = String)]
+        available: Money,
+        #[schema(value_type = String)]
+        held: Money,
+        #[schema(value_type = String)]
+        redeemed: Money,
+        #[schema(value_type = String)]
+        expired: Money,
+        #[schema(value_type = String)]
+        revoked: Money,
+        /// Last day for new holds (Asia/Shanghai).
+        use_until: NaiveDate,
+        /// Last day for completions and claims (Asia/Shanghai).
+        claim_until: NaiveDate,
+        issued_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// A redemption: an amount of a voucher held against a service contract.
+    RedemptionView as Redemption from redemptions::Redemption {
+        id: Uuid,
+        voucher_id: Uuid,
+        /// The issuing region (who pays).
+        region: String,
+        provider_id: Uuid,
+        provider_region: String,
+        #[schema(example = "SHT-2026-0117")]
+        contract_no: String,
+        #[schema(value_type = String, example = "200000.00")]
+        contract_amount: Money,
+        #[schema(example = "testing")]
+        service_category: String,
+        /// The amount held.
+        #[schema(value_type = String, example = "100000.00")]
+        amount: Money,
+        #[schema(value_type = String, example = "0.00")]
+        completed_amount: Money,
+        /// `held`, `completed`, `cancelled` or `expired`.
+        status: String,
+        claim_id: Option<Uuid>,
+        created_at: DateTime<Utc>,
+        resolved_at: Option<DateTime<Utc>>,
+    }
+}
+
+view! {
+    /// A settlement claim.
+    ClaimView as Claim from claims::Claim {
+        id: Uuid,
+        /// The issuing region that pays.
+        region: String,
+        provider_id: Uuid,
+        invoice_no: String,
+        #[schema(value_type = String, example = "100000.00")]
+        amount: Money,
+        /// `submitted`, `approved`, `rejected` or `paid`.
+        status: String,
+        redemption_ids: Vec<Uuid>,
+        reason: Option<String>,
+        bank_reference: Option<String>,
+        created_at: DateTime<Utc>,
+        decided_at: Option<DateTime<Utc>>,
+        paid_at: Option<DateTime<Utc>>,
+    }
+}
+
+view! {
+    /// A region's budget for a fiscal year. `unissued` is what may still be
+    /// issued: `appropriated − issued + returned`.
+    BudgetView as Budget from budgets::Budget {
+        region: String,
+        year: i32,
+        #[schema(value_type = String, example = "1000000.00")]
+        appropriated: Money,
+        /// Face value of every voucher issued.
+        #[schema(value_type = String, example = "250000.00")]
+        issued: Money,
+        /// Unused money returned by expired and revoked vouchers.
+        #[schema(value_type = String, example = "0.00")]
+        returned: Money,
+        #[schema(value_type = String, example = "750000.00")]
+        unissued: Money,
+    }
+}
+
+view! {
+    /// A provider's admission to a region's programme.
+    AdmissionView as Admission from admissions::Admission {
+        region: String,
+        provider_id: Uuid,
+        provider_region: String,
+        #[schema(example = json!(["testing", "rnd"]))]
+        categories: Vec<String>,
+        admitted_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// What an expiry run did.
+    ExpiryReportView as ExpiryReport from expiry::ExpiryReport {
+        vouchers_expired: u64,
+        holds_expired: u64,
+    }
+}
+
+view! {
+    /// The figures of a region and fiscal year.
+    SummaryView as Summary from reports::Summary {
+        region: String,
+        year: i32,
+        #[schema(value_type = String)]
+        appropriated: Money,
+        /// Face value of the vouchers issued.
+        #[schema(value_type = String)]
+        issued: Money,
+        /// Unissued budget: appropriated − issued + returned.
+        #[schema(value_type = String)]
+        unissued: Money,
+        /// Returned to the budget by expiry and revocation.
+        #[schema(value_type = String)]
+        returned: Money,
+        vouchers_issued: i64,
+        /// Available on vouchers.
+        #[schema(value_type = String)]
+        available: Money,
+        /// Held for open redemptions.
+        #[schema(value_type = String)]
+        held: Money,
+        /// Completed redemptions.
+        #[schema(value_type = String)]
+        redeemed: Money,
+        /// Completed amounts in open or paid claims.
+        #[schema(value_type = String)]
+        claimed: Money,
+        #[schema(value_type = String)]
+        paid: Money,
+        /// Completed, not yet paid.
+        #[schema(value_type = String)]
+        payable: Money,
+        #[schema(value_type = String)]
+        expired: Money,
+        #[schema(value_type = String)]
+        revoked: Money,
+        /// What the fund may still pay for this year's vouchers: available + held + payable.
+        #[schema(value_type = String)]
+        outstanding: Money,
+        companies_served: i64,
+        providers_served: i64,
+    }
+}
+
+view! {
+    /// One cell of the cross-region matrix.
+    CellView as Cell from reports::Cell {
+        issuer_region: String,
+        provider_region: String,
+        #[schema(value_type = String)]
+        completed: Money,
+        #[schema(value_type = String)]
+        paid: Money,
+        /// Completed redemptions.
+        count: i64,
+    }
+}
+
+/// The cross-region matrix of a fiscal year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = CrossRegion)]
+pub struct CrossRegionView {
+    pub year: i32,
+    pub cells: Vec<CellView>,
+}
+
+impl From<reports::CrossRegion> for CrossRegionView {
+    fn from(m: reports::CrossRegion) -> Self {
+        CrossRegionView {
+            year: m.year,
+            cells: m.cells.into_iter().map(CellView::from).collect(),
+        }
+    }
+}
+
+/// An admission, and whether it is new.
+impl From<admissions::Admitted> for AdmissionView {
+    fn from(a: admissions::Admitted) -> Self {
+        a.admission.into()
+    }
+}
+
+view! {
+    /// Who acted.
+    EventActorView as EventActor from crate::audit::EventActor {
+        sub: String,
+        role: String,
+        region: Option<String>,
+    }
+}
+
+view! {
+    /// An audit event.
+    EventView as Event from crate::audit::Event {
+        seq: i64,
+        id: Uuid,
+        region: String,
+        occurred_at: DateTime<Utc>,
+        actor: EventActorView,
+        action: String,
+        entity_type: String,
+        entity_id: String,
+        request_id: Option<String>,
+        idempotency_key: Option<String>,
+        /// What changed: the entity after the change, and the transfers posted
+        /// (`transfers: [{id, code, year, legs: [{account_id, amount_fen}]}]`).
+        #[schema(value_type = Object)]
+        payload: serde_json::Value,
+        prev_hash: String,
+        hash: String,
+    }
+}
+
+view! {
+    /// The outcome of a verification of a region's audit chain.
+    VerificationView as Verification from crate::audit::Verification {
+        region: String,
+        ok: bool,
+        events_checked: u64,
+        head_seq: i64,
+        head_hash: String,
+        /// The first sequence number at which something is wrong.
+        first_bad_seq: Option<i64>,
+        /// What is wrong, for people (at most 20 lines).
+        problems: Vec<String>,
+    }
+}

@@ -1,0 +1,128 @@
+//! Providers admitted to a region's programme, per service category.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::budgets::programme_region;
+use super::identity::organization_of_kind;
+use super::{Ctx, Done, Operation, Recorded, ServiceResult};
+use crate::domain::programme::{join_categories, parse_category, split_categories};
+use crate::domain::{DomainError, OrgKind, Region};
+use crate::store::entities::admissions;
+
+/// A provider's admission to a region's programme.
+#[derive(Debug, Clone, Serialize)]
+pub struct Admission {
+    pub region: Region,
+    pub provider_id: Uuid,
+    pub provider_region: Region,
+    pub categories: Vec<String>,
+    pub admitted_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Recorded for Admission {
+    fn audit_region(&self) -> &Region {
+        &self.region
+    }
+    fn audit_id(&self) -> String {
+        self.provider_id.to_string()
+    }
+}
+
+/// An admission and whether it is new (admitting again replaces the
+/// categories).
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    pub admission: Admission,
+    pub new: bool,
+}
+
+/// Admits a provider (of this region or, where the policy allows, of
+/// another) to a region's programme for some categories.
+#[derive(Debug, Clone)]
+pub struct Admit {
+    pub region: Region,
+    pub provider_id: Uuid,
+    pub categories: Vec<String>,
+}
+
+impl Operation for Admit {
+    type Output = Admitted;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Admitted>> {
+        let region = programme_region(ctx, &ctx.actor, &self.region)?;
+        if self.categories.is_empty() {
+            return Err(DomainError::field("categories", "admit for at least one category").into());
+        }
+        let mut parsed = Vec::new();
+        for (i, c) in self.categories.iter().enumerate() {
+            let c = parse_category(&format!("categories[{i}]"), c)?;
+            if !parsed.contains(&c) {
+                parsed.push(c);
+            }
+        }
+        let provider = organization_of_kind(txn, self.provider_id, OrgKind::Provider)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let rules = ctx.rules_for(&region)?;
+        let version = rules.version(ctx.fiscal_year())?;
+        rules.check_admission(version, &provider.region, &parsed)?;
+        let existing = admissions::Entity::find_by_id((region.clone(), provider.id))
+            .one(txn)
+            .await?;
+        let stored = join_categories(&parsed);
+        let admitted_at = match &existing {
+            Some(row) => {
+                admissions::Entity::update_many()
+                    .col_expr(admissions::Column::Categories, Expr::value(stored))
+                    .col_expr(admissions::Column::UpdatedAt, Expr::value(ctx.now))
+                    .filter(admissions::Column::Region.eq(region.clone()))
+                    .filter(admissions::Column::ProviderId.eq(provider.id))
+                    .exec(txn)
+                    .await?;
+                row.admitted_at
+            }
+            None => {
+                admissions::Entity::insert(admissions::ActiveModel {
+                    region: Set(region.clone()),
+                    provider_id: Set(provider.id),
+                    categories: Set(stored),
+                    admitted_at: Set(ctx.now),
+                    updated_at: Set(ctx.now),
+                })
+                .exec_without_returning(txn)
+                .await?;
+                ctx.now
+            }
+        };
+        let admission = Admission {
+            region,
+            provider_id: provider.id,
+            provider_region: provider.region,
+            categories: parsed,
+            admitted_at,
+        };
+        let done = Done::recorded(admission, "provider.admit", "admission")?;
+        Ok(Done {
+            value: Admitted {
+                admission: done.value,
+                new: existing.is_none(),
+            },
+            events: done.events,
+        })
+    }
+}
+
+/// The categories a provider is admitted for in `region` (none if not admitted).
+pub async fn admitted_categories<C: ConnectionTrait>(
+    conn: &C,
+    region: &Region,
+    provider_id: Uuid,
+) -> ServiceResult<Option<Vec<String>>> {
+    Ok(admissions::Entity::find_by_id((region.clone(), provider_id))
+        .one(conn)
+        .await?
+        .map(|a| split_categories(&a.categories)))
+}

@@ -1,0 +1,362 @@
+//! Applications for vouchers: submitted by a company, approved (a voucher is
+//! issued from the region's budget) or rejected by the region's regulator.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::budgets::lock_budget;
+use super::vouchers::{self, Voucher};
+use super::{
+    fetch_page, required_text, scope_condition, Ctx, Done, Listed, Operation, Page, PageRequest,
+    Recorded, ServiceError, ServiceResult, StakeColumns,
+};
+use crate::domain::access::{self, Action, Stake};
+use crate::domain::programme::parse_year;
+use crate::domain::{
+    Actor, ApplicationStatus, DomainError, Money, OrgKind, Refusal, Region, VoucherState,
+};
+use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
+use crate::rules::IssuanceFacts;
+use crate::store::entities::{applications, budgets, organizations, vouchers as voucher_rows};
+
+/// A company's application for a voucher.
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub region: Region,
+    pub year: i32,
+    pub amount: Money,
+    pub purpose: String,
+    pub status: ApplicationStatus,
+    pub reason: Option<String>,
+    pub voucher_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<applications::Model> for Application {
+    fn from(a: applications::Model) -> Self {
+        Application {
+            id: a.id,
+            company_id: a.company_id,
+            region: a.region,
+            year: a.year,
+            amount: Money::from_fen(a.amount),
+            purpose: a.purpose,
+            status: a.status,
+            reason: a.reason,
+            voucher_id: a.voucher_id,
+            created_at: a.created_at,
+            decided_at: a.decided_at,
+        }
+    }
+}
+
+impl Recorded for Application {
+    fn audit_region(&self) -> &Region {
+        &self.region
+    }
+    fn audit_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Listed for applications::Model {
+    fn list_id(&self) -> Uuid {
+        self.id
+    }
+}
+
+fn stake(a: &applications::Model) -> Stake<'_> {
+    Stake::of(&a.region).company(a.company_id)
+}
+
+/// A company applies for a voucher of a region's programme.
+#[derive(Debug, Clone)]
+pub struct SubmitApplication {
+    /// The region code as sent.
+    pub region: String,
+    pub year: i32,
+    pub amount: Money,
+    pub purpose: String,
+}
+
+impl Operation for SubmitApplication {
+    type Output = Application;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Application>> {
+        access::permit(&ctx.actor, Action::Apply)?;
+        let region = Region::parse(&self.region)?;
+        let year = parse_year(self.year)?;
+        let purpose = required_text("purpose", &self.purpose, 2000)?;
+        let this_year = ctx.fiscal_year();
+        if year < this_year || year > this_year + 1 {
+            return Err(DomainError::field(
+                "year",
+                "applications are for this fiscal year or the next",
+            )
+            .into());
+        }
+        let rules = ctx.rules_for(&region).map_err(|_| {
+            DomainError::field("region", format!("{region} is not an issuing region"))
+        })?;
+        let company_region = ctx.actor.region.as_ref().ok_or(DomainError::NotFound)?;
+        rules.check_application(rules.version(year)?, company_region)?;
+        let row = applications::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            company_id: Set(ctx.actor.sub),
+            region: Set(region),
+            year: Set(year),
+            amount: Set(self.amount.fen()),
+            purpose: Set(purpose),
+            status: Set(ApplicationStatus::Submitted),
+            reason: Set(None),
+            voucher_id: Set(None),
+            created_at: Set(ctx.now),
+            decided_at: Set(None),
+        };
+        let model = applications::Entity::insert(row)
+            .exec_with_returning(txn)
+            .await?;
+        Done::recorded(model.into(), "application.submit", "application")
+    }
+}
+
+/// Locks a submitted application the actor may decide.
+async fn lock_submitted<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<applications::Model> {
+    access::permit(actor, Action::DecideApplication)?;
+    let app = applications::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    access::authorize(actor, Action::DecideApplication, &stake(&app))?;
+    if app.status != ApplicationStatus::Submitted {
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the application is already {}", app.status),
+        )
+        .into());
+    }
+    Ok(app)
+}
+
+/// The region's regulator approves an application: a voucher of `amount`
+/// (default: the amount requested) is issued from the unissued budget.
+#[derive(Debug, Clone)]
+pub struct ApproveApplication {
+    pub id: Uuid,
+    pub amount: Option<Money>,
+}
+
+impl Operation for ApproveApplication {
+    type Output = Voucher;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Voucher>> {
+        let app = lock_submitted(txn, &ctx.actor, self.id).await?;
+        let requested = Money::from_fen(app.amount);
+        let amount = self.amount.unwrap_or(requested);
+        if amount > requested {
+            return Err(
+                DomainError::field("amount", format!("at most the {requested} requested")).into(),
+            );
+        }
+        let region = app.region.clone();
+        let budget = lock_budget(txn, &region, app.year).await?.ok_or_else(|| {
+            DomainError::refused(
+                Refusal::BudgetExceeded,
+                format!("no budget appropriated for {region} {}", app.year),
+            )
+        })?;
+        // With the budget row locked, issuance in this region and year is
+        // serial, so what was issued before cannot change under the cap check.
+        let rules = ctx.rules_for(&region)?;
+        let version = rules.version(app.year)?;
+        let company = organizations::Entity::find_by_id(app.company_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Internal(format!("application {} without company", app.id))
+            })?;
+        let company_type = company.company_type.ok_or_else(|| {
+            ServiceError::Internal(format!("company {} without type", company.id))
+        })?;
+        let facts = IssuanceFacts {
+            company_type,
+            already_issued: issued_to_controller(txn, &region, app.year, &company).await?,
+            amount,
+        };
+        rules.check_issuance(version, &facts)?;
+        let voucher_id = Uuid::now_v7();
+        let available = AccountRef::owned(&region, app.year, AccountKind::Voucher, voucher_id);
+        let held = AccountRef::owned(&region, app.year, AccountKind::Hold, voucher_id);
+        ledger::open_account(txn, &available, ctx.now).await?;
+        ledger::open_account(txn, &held, ctx.now).await?;
+        let from = AccountRef::of(&region, app.year, AccountKind::Budget);
+        ctx.post(
+            txn,
+            Transfer::between(TransferCode::Issue, from, available, amount).voucher(voucher_id),
+        )
+        .await?;
+        // A company served for the first time this year counts once.
+        let earlier = voucher_rows::Entity::find()
+            .filter(voucher_rows::Column::HolderId.eq(app.company_id))
+            .filter(voucher_rows::Column::Region.eq(region.clone()))
+            .filter(voucher_rows::Column::Year.eq(app.year))
+            .count(txn)
+            .await?;
+        let seq = budget.voucher_seq + 1;
+        budgets::Entity::update_many()
+            .col_expr(budgets::Column::VoucherSeq, Expr::value(seq))
+            .col_expr(
+                budgets::Column::CompaniesServed,
+                Expr::col(budgets::Column::CompaniesServed).add(i64::from(earlier == 0)),
+            )
+            .filter(budgets::Column::Region.eq(region.clone()))
+            .filter(budgets::Column::Year.eq(app.year))
+            .exec(txn)
+            .await?;
+        let deadlines = version.deadlines(app.year);
+        let voucher = voucher_rows::Entity::insert(voucher_rows::ActiveModel {
+            id: Set(voucher_id),
+            serial: Set(format!("{region}-{}-{seq:06}", app.year)),
+            region: Set(region.clone()),
+            year: Set(app.year),
+            holder_id: Set(app.company_id),
+            application_id: Set(app.id),
+            face_value: Set(amount.fen()),
+            redeemed: Set(0),
+            expired: Set(0),
+            revoked: Set(0),
+            state: Set(VoucherState::Active),
+            use_until: Set(deadlines.use_until),
+            claim_until: Set(deadlines.claim_until),
+            issued_at: Set(ctx.now),
+            revoked_reason: Set(None),
+        })
+        .exec_with_returning(txn)
+        .await?;
+        applications::Entity::update_many()
+            .col_expr(
+                applications::Column::Status,
+                Expr::value(ApplicationStatus::Approved),
+            )
+            .col_expr(applications::Column::VoucherId, Expr::value(voucher_id))
+            .col_expr(applications::Column::DecidedAt, Expr::value(ctx.now))
+            .filter(applications::Column::Id.eq(app.id))
+            .exec(txn)
+            .await?;
+        let voucher = vouchers::with_balances(txn, vec![voucher]).await?.remove(0);
+        Done::recorded(voucher, "application.approve", "voucher")
+    }
+}
+
+/// What was issued in `region` and `year` to the company and to every company
+/// with the same actual controller, net of revocations.
+async fn issued_to_controller<C: ConnectionTrait>(
+    txn: &C,
+    region: &Region,
+    year: i32,
+    company: &organizations::Model,
+) -> ServiceResult<Money> {
+    let mut holders = vec![company.id];
+    if let Some(controller) = company.actual_controller.as_deref() {
+        let related = organizations::Entity::find()
+            .select_only()
+            .column(organizations::Column::Id)
+            .filter(organizations::Column::Kind.eq(OrgKind::Company))
+            .filter(organizations::Column::ActualController.eq(controller))
+            .into_tuple::<Uuid>()
+            .all(txn)
+            .await?;
+        holders.extend(related);
+    }
+    let issued = voucher_rows::Entity::find()
+        .filter(voucher_rows::Column::Region.eq(region.clone()))
+        .filter(voucher_rows::Column::Year.eq(year))
+        .filter(voucher_rows::Column::HolderId.is_in(holders))
+        .all(txn)
+        .await?;
+    let mut total = Money::ZERO;
+    for v in issued {
+        let net = Money::from_fen(v.face_value).checked_sub(Money::from_fen(v.revoked));
+        total = net
+            .and_then(|net| total.checked_add(net))
+            .ok_or_else(|| ServiceError::Internal("issued total overflow".into()))?;
+    }
+    Ok(total)
+}
+
+/// The region's regulator rejects an application with a reason.
+#[derive(Debug, Clone)]
+pub struct RejectApplication {
+    pub id: Uuid,
+    pub reason: String,
+}
+
+impl Operation for RejectApplication {
+    type Output = Application;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Application>> {
+        let reason = required_text("reason", &self.reason, 1000)?;
+        let app = lock_submitted(txn, &ctx.actor, self.id).await?;
+        applications::Entity::update_many()
+            .col_expr(
+                applications::Column::Status,
+                Expr::value(ApplicationStatus::Rejected),
+            )
+            .col_expr(applications::Column::Reason, Expr::value(reason))
+            .col_expr(applications::Column::DecidedAt, Expr::value(ctx.now))
+            .filter(applications::Column::Id.eq(app.id))
+            .exec(txn)
+            .await?;
+        let application = find(txn, &ctx.actor, self.id).await?;
+        Done::recorded(application, "application.reject", "application")
+    }
+}
+
+/// One application the actor may see.
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<Application> {
+    applications::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|a| access::may_see(actor, &stake(a)))
+        .map(Application::from)
+        .ok_or_else(|| DomainError::NotFound.into())
+}
+
+/// The applications the actor may see, oldest first.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    page: PageRequest,
+) -> ServiceResult<Page<Application>> {
+    use applications::Column as A;
+    let scope = access::scope(actor, Action::ListApplications)?;
+    let condition = scope_condition(
+        &scope,
+        StakeColumns {
+            region: A::Region,
+            company: Some(A::CompanyId),
+            provider: None,
+            provider_region: None,
+        },
+    );
+    let query = applications::Entity::find().filter(condition);
+    Ok(fetch_page(conn, query, A::Id, page).await?.map(Application::from))
+}

@@ -1,0 +1,85 @@
+//! Money movements, written once: posting a transfer of a given code also
+//! moves every figure kept beside the ledger that derives from it — the
+//! budget's counters, the voucher's columns and the region's cross-region
+//! total. The invariant checker proves they agree with the postings.
+//!
+//! | code        | budget row                                   | voucher row     |
+//! |-------------|----------------------------------------------|-----------------|
+//! | appropriate | appropriated +                               |                 |
+//! | issue       | issued +                                     |                 |
+//! | hold        | outside_committed + (provider outside)       |                 |
+//! | release     | outside_committed − (provider outside)       |                 |
+//! | complete    |                                              | redeemed +      |
+//! | expire      | returned +, expired +, outside_committed − (a hold at a provider outside) | expired + |
+//! | revoke      | returned +, revoked +                        | revoked +       |
+//! | pay         |                                              |                 |
+//!
+//! The budget row is updated before the balances move (issuance locks the
+//! budget row before the budget account; so does everything else).
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::{ServiceError, ServiceResult};
+use crate::ledger::{self, Posted, Stamp, Transfer, TransferCode};
+use crate::store::entities::{budgets, vouchers};
+
+/// Posts `transfer` with every figure derived from it.
+pub async fn post<C: ConnectionTrait>(
+    txn: &C,
+    transfer: &Transfer,
+    stamp: &Stamp,
+) -> ServiceResult<Posted> {
+    let amount = transfer.amount().fen();
+    let outside = transfer.at_outside_provider;
+    use budgets::Column as B;
+    let budget: &[(B, i64)] = match transfer.code {
+        TransferCode::Appropriate => &[(B::Appropriated, amount)],
+        TransferCode::Issue => &[(B::Issued, amount)],
+        TransferCode::Hold if outside => &[(B::OutsideCommitted, amount)],
+        TransferCode::Release if outside => &[(B::OutsideCommitted, -amount)],
+        TransferCode::Expire if outside => &[
+            (B::Returned, amount),
+            (B::Expired, amount),
+            (B::OutsideCommitted, -amount),
+        ],
+        TransferCode::Expire => &[(B::Returned, amount), (B::Expired, amount)],
+        TransferCode::Revoke => &[(B::Returned, amount), (B::Revoked, amount)],
+        _ => &[],
+    };
+    if !budget.is_empty() {
+        let mut update = budgets::Entity::update_many()
+            .filter(B::Region.eq(transfer.region.clone()))
+            .filter(B::Year.eq(transfer.year));
+        for (column, delta) in budget {
+            update = update.col_expr(*column, Expr::col(*column).add(*delta));
+        }
+        if update.exec(txn).await?.rows_affected != 1 {
+            return Err(ServiceError::Internal(format!(
+                "no budget {} {} for a {} transfer",
+                transfer.region,
+                transfer.year,
+                transfer.code.as_str()
+            )));
+        }
+    }
+    let posted = ledger::post(txn, transfer, stamp).await?;
+    use vouchers::Column as V;
+    let voucher = match transfer.code {
+        TransferCode::Complete => Some(V::Redeemed),
+        TransferCode::Expire => Some(V::Expired),
+        TransferCode::Revoke => Some(V::Revoked),
+        _ => None,
+    };
+    if let Some(column) = voucher {
+        let id = transfer.voucher_id.ok_or_else(|| {
+            ServiceError::Internal(format!("a {} transfer without a voucher", transfer.code.as_str()))
+        })?;
+        vouchers::Entity::update_many()
+            .col_expr(column, Expr::col(column).add(amount))
+            .filter(V::Id.eq(id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(posted)
+}
