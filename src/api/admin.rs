@@ -43,6 +43,11 @@ pub async fn run_expiry(
         as_of: req.body.as_of,
     };
     req.once
-        .run(app, op, |_| Status::Ok, |r: &ExpiryReport| ExpiryReportView::from(*r))
+        .run(
+            app,
+            op,
+            |_| Status::Ok,
+            |r: &ExpiryReport| ExpiryReportView::from(*r),
+        )
         .await
 }

@@ -104,7 +104,12 @@ pub async fn approve(
         amount: req.body.amount.map(|a| a.0),
     };
     req.once
-        .run(app, op, |_| Status::Created, |v| VoucherView::from(v.clone()))
+        .run(
+            app,
+            op,
+            |_| Status::Created,
+            |v| VoucherView::from(v.clone()),
+        )
         .await
 }
 
@@ -158,11 +163,7 @@ pub async fn list(
     responses((status = 200, body = ApplicationView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/applications/<id>")]
-pub async fn read(
-    app: &State<App>,
-    caller: Caller,
-    id: &str,
-) -> ApiResult<Json<ApplicationView>> {
+pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<ApplicationView>> {
     let application = applications::find(app.service.db.reader(), &caller.0, path_id(id)?).await?;
     Ok(Json(application.into()))
 }

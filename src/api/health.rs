@@ -28,7 +28,8 @@ pub struct Health {
 )]
 #[get("/health")]
 pub async fn health(app: &State<App>) -> ApiResult<Json<Health>> {
-    app.service.db
+    app.service
+        .db
         .ping()
         .await
         .map_err(|e| ApiError::from(ServiceError::Unavailable(e.to_string())))?;

@@ -121,9 +121,9 @@ impl Once {
                     status: status(value).code,
                     body,
                 },
-                Err(e) => problem(
-                    ApiError::internal().with_cause(format!("serialising an answer: {e}")),
-                ),
+                Err(e) => {
+                    problem(ApiError::internal().with_cause(format!("serialising an answer: {e}")))
+                }
             },
             Err(e) => problem(ApiError::from(e.clone())),
         };

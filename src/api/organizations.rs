@@ -96,10 +96,7 @@ impl From<Organization> for OrganizationView {
     )
 )]
 #[post("/api/v1/organizations", data = "<req>")]
-pub async fn create(
-    app: &State<App>,
-    req: Idempotent<NewOrganizationRequest>,
-) -> ApiResult<Reply> {
+pub async fn create(app: &State<App>, req: Idempotent<NewOrganizationRequest>) -> ApiResult<Reply> {
     let r = req.body;
     let op = RegisterOrganization {
         kind: r.kind,

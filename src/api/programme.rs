@@ -67,7 +67,12 @@ pub async fn appropriate(
         amount: req.body.amount.0,
     };
     req.once
-        .run(app, op, |_| Status::Created, |b: &Budget| BudgetView::from(b.clone()))
+        .run(
+            app,
+            op,
+            |_| Status::Created,
+            |b: &Budget| BudgetView::from(b.clone()),
+        )
         .await
 }
 
@@ -123,7 +128,9 @@ pub async fn admit(
     };
     let status = |a: &Admitted| if a.new { Status::Created } else { Status::Ok };
     req.once
-        .run(app, op, status, |a: &Admitted| AdmissionView::from(a.clone()))
+        .run(app, op, status, |a: &Admitted| {
+            AdmissionView::from(a.clone())
+        })
         .await
 }
 

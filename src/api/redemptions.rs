@@ -122,11 +122,7 @@ pub async fn complete(
     )
 )]
 #[post("/api/v1/redemptions/<id>/cancel", data = "<req>")]
-pub async fn cancel(
-    app: &State<App>,
-    id: &str,
-    req: Idempotent<EmptyRequest>,
-) -> ApiResult<Reply> {
+pub async fn cancel(app: &State<App>, id: &str, req: Idempotent<EmptyRequest>) -> ApiResult<Reply> {
     let op = CancelRedemption { id: path_id(id)? };
     req.once.run(app, op, |_| Status::Ok, view).await
 }

@@ -59,7 +59,12 @@ pub async fn summary(
     let region = audited_region(&app.service.rules, &caller.0, region)?;
     let year = self::year(year, app.service.ctx(caller.0).fiscal_year())?;
     let summary = reports::summary(app.service.db.reader(), &region, year).await?;
-    render(format, &summary, |s| SummaryView::from(s.clone()), reports::summary_csv)
+    render(
+        format,
+        &summary,
+        |s| SummaryView::from(s.clone()),
+        reports::summary_csv,
+    )
 }
 
 /// Completed and paid amounts by issuing region × provider region. A
@@ -82,5 +87,10 @@ pub async fn cross_region(
 ) -> ApiResult<(ContentType, String)> {
     let year = self::year(year, app.service.ctx(caller.0.clone()).fiscal_year())?;
     let matrix = reports::cross_region(app.service.db.reader(), &caller.0, year).await?;
-    render(format, &matrix, |m| CrossRegionView::from(m.clone()), reports::cross_region_csv)
+    render(
+        format,
+        &matrix,
+        |m| CrossRegionView::from(m.clone()),
+        reports::cross_region_csv,
+    )
 }

@@ -45,8 +45,7 @@ pub async fn issue_token(
 ) -> ApiResult<Json<TokenResponse>> {
     let request = body.value;
     let actor =
-        identity::authenticate(&app.service.db, &request.client_id, &request.client_secret)
-            .await?;
+        identity::authenticate(&app.service.db, &request.client_id, &request.client_secret).await?;
     let (access_token, expires_in) = app.keys.issue(&actor, app.service.clock.now())?;
     Ok(Json(TokenResponse {
         access_token,

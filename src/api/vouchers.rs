@@ -70,6 +70,11 @@ pub async fn revoke(
         reason: req.body.reason,
     };
     req.once
-        .run(app, op, |_| Status::Ok, |v: &Voucher| VoucherView::from(v.clone()))
+        .run(
+            app,
+            op,
+            |_| Status::Ok,
+            |v: &Voucher| VoucherView::from(v.clone()),
+        )
         .await
 }

@@ -172,10 +172,7 @@ async fn seed(count: u64, batch: u64) -> Result<()> {
             provider_id: lab.sub,
             categories: vec!["testing".into()],
         };
-        service
-            .execute(as_regulator(), admit)
-            .await
-            .map_err(err)?;
+        service.execute(as_regulator(), admit).await.map_err(err)?;
     }
     let mut done = 0;
     while done < count {

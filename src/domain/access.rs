@@ -171,7 +171,8 @@ pub fn may_see(actor: &Actor, stake: &Stake<'_>) -> bool {
         Role::Company => stake.company == Some(actor.sub),
         Role::Provider => stake.provider == Some(actor.sub),
         Role::Regulator => {
-            actor.regulates(stake.region) || stake.provider_region.is_some_and(|r| actor.regulates(r))
+            actor.regulates(stake.region)
+                || stake.provider_region.is_some_and(|r| actor.regulates(r))
         }
         Role::Admin | Role::System => false,
     }
@@ -219,13 +220,9 @@ pub fn scope(actor: &Actor, action: Action) -> Result<Scope, DomainError> {
     Ok(match actor.role {
         Role::Company => Scope::Company(actor.sub),
         Role::Provider => Scope::Provider(actor.sub),
-        Role::Regulator if action == Action::ListRedemptions => {
-            Scope::RegionOrProviders(region()?)
-        }
+        Role::Regulator if action == Action::ListRedemptions => Scope::RegionOrProviders(region()?),
         Role::Regulator => Scope::Region(region()?),
-        Role::Admin | Role::System => {
-            return Err(DomainError::Forbidden(action.refusal().into()))
-        }
+        Role::Admin | Role::System => return Err(DomainError::Forbidden(action.refusal().into())),
     })
 }
 

@@ -438,12 +438,18 @@ pub async fn add_to_totals<'a, C: ConnectionTrait>(
         .exec_without_returning(conn)
         .await?;
         totals_table::Entity::update_many()
-            .col_expr(Column::Balance, Expr::col(Column::Balance).add(delta.balance))
+            .col_expr(
+                Column::Balance,
+                Expr::col(Column::Balance).add(delta.balance),
+            )
             .col_expr(
                 Column::Credited,
                 Expr::col(Column::Credited).add(delta.credited),
             )
-            .col_expr(Column::Debited, Expr::col(Column::Debited).add(delta.debited))
+            .col_expr(
+                Column::Debited,
+                Expr::col(Column::Debited).add(delta.debited),
+            )
             .filter(Column::Region.eq(region))
             .filter(Column::Year.eq(year))
             .filter(Column::Kind.eq(kind))

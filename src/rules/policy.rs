@@ -10,8 +10,8 @@ use figment::Figment;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::programme::{Deadlines, CATEGORIES};
 use super::RulesModule;
+use crate::domain::programme::{Deadlines, CATEGORIES};
 use crate::domain::{Money, Region};
 
 /// A problem in a policy file, naming the file and the key.

@@ -1,7 +1,9 @@
 //! Providers admitted to a region's programme, per service category.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -121,8 +123,10 @@ pub async fn admitted_categories<C: ConnectionTrait>(
     region: &Region,
     provider_id: Uuid,
 ) -> ServiceResult<Option<Vec<String>>> {
-    Ok(admissions::Entity::find_by_id((region.clone(), provider_id))
-        .one(conn)
-        .await?
-        .map(|a| split_categories(&a.categories)))
+    Ok(
+        admissions::Entity::find_by_id((region.clone(), provider_id))
+            .one(conn)
+            .await?
+            .map(|a| split_categories(&a.categories)),
+    )
 }

@@ -358,5 +358,7 @@ pub async fn list<C: ConnectionTrait>(
         },
     );
     let query = applications::Entity::find().filter(condition);
-    Ok(fetch_page(conn, query, A::Id, page).await?.map(Application::from))
+    Ok(fetch_page(conn, query, A::Id, page)
+        .await?
+        .map(Application::from))
 }

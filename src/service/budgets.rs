@@ -108,7 +108,11 @@ pub async fn read<C: ConnectionTrait>(
     read_row(conn, &region, year).await
 }
 
-async fn read_row<C: ConnectionTrait>(conn: &C, region: &Region, year: i32) -> ServiceResult<Budget> {
+async fn read_row<C: ConnectionTrait>(
+    conn: &C,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<Budget> {
     let row = budgets::Entity::find_by_id((region.clone(), year))
         .one(conn)
         .await?

@@ -399,7 +399,11 @@ async fn count_claimed<C: ConnectionTrait>(
     sign: i64,
 ) -> ServiceResult<()> {
     for (year, amount) in per_year(rows)? {
-        let delta = if sign < 0 { -amount.fen() } else { amount.fen() };
+        let delta = if sign < 0 {
+            -amount.fen()
+        } else {
+            amount.fen()
+        };
         budgets::Entity::update_many()
             .col_expr(
                 budgets::Column::Claimed,

@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::{pipeline, Ctx, Done, Operation, ServiceError, ServiceResult};
 use crate::domain::access;
 use crate::domain::identity::OrganizationFields;
-use crate::domain::{Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role};
+use crate::domain::{
+    Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role,
+};
 use crate::store::entities::{credentials, organizations};
 use crate::store::{self, Db};
 

@@ -73,7 +73,10 @@ pub async fn post<C: ConnectionTrait>(
     };
     if let Some(column) = voucher {
         let id = transfer.voucher_id.ok_or_else(|| {
-            ServiceError::Internal(format!("a {} transfer without a voucher", transfer.code.as_str()))
+            ServiceError::Internal(format!(
+                "a {} transfer without a voucher",
+                transfer.code.as_str()
+            ))
         })?;
         vouchers::Entity::update_many()
             .col_expr(column, Expr::col(column).add(amount))

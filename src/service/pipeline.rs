@@ -27,7 +27,7 @@ use crate::audit::{self, Entry, Origin};
 use crate::domain::clock::{shanghai_date, Clock};
 use crate::domain::{Actor, DomainError, Region, Role};
 use crate::ledger::{self, Posted, Transfer};
-use crate::rules::{Registry, RegionRules};
+use crate::rules::{RegionRules, Registry};
 use crate::store::Db;
 
 pub use idempotency::Answer;
@@ -152,8 +152,18 @@ impl<T> Done<T> {
 impl<T: Recorded> Done<T> {
     /// `value`, recorded in its region's audit trail as `action` on an
     /// `entity_type` with itself as the payload.
-    pub fn recorded(value: T, action: &'static str, entity_type: &'static str) -> ServiceResult<Self> {
-        let entry = entry(value.audit_region(), action, entity_type, value.audit_id(), &value)?;
+    pub fn recorded(
+        value: T,
+        action: &'static str,
+        entity_type: &'static str,
+    ) -> ServiceResult<Self> {
+        let entry = entry(
+            value.audit_region(),
+            action,
+            entity_type,
+            value.audit_id(),
+            &value,
+        )?;
         Ok(Done {
             value,
             events: vec![entry],
@@ -242,12 +252,13 @@ impl Service {
         op: O,
         render: impl Render<O::Output>,
     ) -> ServiceResult<Executed<O::Output>> {
-        let lease = match idempotency::claim(&self.db, &key, self.idempotency_lease, self.clock.now())
-            .await?
-        {
-            Claim::Replay(answer) => return Ok(Executed::Replayed(answer)),
-            Claim::Fresh(lease) => lease,
-        };
+        let lease =
+            match idempotency::claim(&self.db, &key, self.idempotency_lease, self.clock.now())
+                .await?
+            {
+                Claim::Replay(answer) => return Ok(Executed::Replayed(answer)),
+                Claim::Fresh(lease) => lease,
+            };
         let origin = origin(&call, Some(&key));
         let outcome = self.act_once(call, &origin, &lease, op, &render).await;
         if let Err(e) = &outcome {

@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -444,5 +447,7 @@ pub async fn list<C: ConnectionTrait>(
         },
     );
     let query = redemptions::Entity::find().filter(condition);
-    Ok(fetch_page(conn, query, R::Id, page).await?.map(Redemption::from))
+    Ok(fetch_page(conn, query, R::Id, page)
+        .await?
+        .map(Redemption::from))
 }

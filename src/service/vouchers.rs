@@ -141,7 +141,13 @@ pub async fn list<C: ConnectionTrait>(
             provider_region: None,
         },
     );
-    let rows = fetch_page(conn, vouchers::Entity::find().filter(condition), V::Id, page).await?;
+    let rows = fetch_page(
+        conn,
+        vouchers::Entity::find().filter(condition),
+        V::Id,
+        page,
+    )
+    .await?;
     Ok(Page {
         items: with_balances(conn, rows.items).await?,
         next_cursor: rows.next_cursor,

@@ -266,6 +266,13 @@ async fn http_contract_matches_the_recorded_answers() {
 
     // Past the deadlines: the expiry run, twice.
     w.app.set_shanghai_time("2027-04-01T00:00:00");
+    // Tokens live by the service's clock: renew those used from here on.
+    let (admin, sh, jx, company) = (
+        &w.app.renew(admin).await,
+        &w.app.renew(sh).await,
+        &w.app.renew(jx).await,
+        &w.app.renew(company).await,
+    );
     r.post(admin, "/api/v1/admin/expiry-runs", &json!({})).await;
     r.post(admin, "/api/v1/admin/expiry-runs", &json!({})).await;
     r.get(company, &format!("/api/v1/vouchers/{v1}")).await;

@@ -104,7 +104,8 @@ async fn forged_and_stale_tokens_are_refused() {
         b"another-key-another-key-another-key-0000",
     );
     let header_none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims(now, &sub, "voucher-ledger-api", 0, 600).to_string());
+    let payload =
+        URL_SAFE_NO_PAD.encode(claims(now, &sub, "voucher-ledger-api", 0, 600).to_string());
     let alg_none = format!("{header_none}.{payload}.");
     let tampered = {
         let parts: Vec<&str> = good.split('.').collect();
@@ -126,7 +127,10 @@ async fn forged_and_stale_tokens_are_refused() {
         &claims(now, &sub, "voucher-ledger-api", 3600, 7200),
         SECRET.as_bytes(),
     );
-    let wrong_audience = sign(&claims(now, &sub, "someone-else", 0, 600), SECRET.as_bytes());
+    let wrong_audience = sign(
+        &claims(now, &sub, "someone-else", 0, 600),
+        SECRET.as_bytes(),
+    );
     let wrong_issuer = {
         let mut c = claims(now, &sub, "voucher-ledger-api", 0, 600);
         c["iss"] = json!("elsewhere");
