@@ -57,7 +57,7 @@ impl Format {
                 let fields: [&str; 15] = [
                     &e.seq.to_string(),
                     &e.id.to_string(),
-                    &e.region,
+                    e.region.as_str(),
                     &occurred,
                     &e.actor.sub,
                     &e.actor.role,

@@ -54,7 +54,7 @@ pub struct Entry {
 pub struct Event {
     pub seq: i64,
     pub id: Uuid,
-    pub region: String,
+    pub region: Region,
     pub occurred_at: DateTime<Utc>,
     pub actor: EventActor,
     pub action: String,
@@ -86,7 +86,7 @@ impl TryFrom<audit_events::Model> for Event {
         Ok(Event {
             seq: e.seq,
             id: e.id,
-            region: e.region.to_string(),
+            region: e.region,
             occurred_at: e.occurred_at,
             actor: EventActor {
                 sub: e.actor_sub,

@@ -24,7 +24,7 @@ use crate::store::entities::{accounts, audit_events, audit_heads, postings, tran
 /// The outcome of a verification.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
-    pub region: String,
+    pub region: Region,
     pub ok: bool,
     pub events_checked: u64,
     pub head_seq: i64,
@@ -266,7 +266,7 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Ver
     }
 
     Ok(Verification {
-        region: region.to_string(),
+        region: region.clone(),
         ok: found.first_bad.is_none(),
         events_checked: checked,
         head_seq,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::ServiceResult;
 use crate::domain::access::{self, Action};
 use crate::domain::{Actor, DomainError, Money, Region, Role};
+use crate::ledger::AccountKind;
 use crate::store::entities::{accounts, budgets, ledger_totals};
 
 /// The figures of product.md §8 for one region and fiscal year.
@@ -95,20 +96,24 @@ pub async fn summary<C: ConnectionTrait>(
         .into_iter()
         .map(|t| (t.kind.clone(), t))
         .collect();
-    let kind = |k: &str| {
+    let kind = |k: AccountKind| {
         totals
-            .get(k)
+            .get(k.as_str())
             .map(|t| (Money::from_fen(t.balance), Money::from_fen(t.credited)))
             .unwrap_or((Money::ZERO, Money::ZERO))
     };
     let providers_served = accounts::Entity::find()
         .filter(accounts::Column::Region.eq(region.clone()))
         .filter(accounts::Column::Year.eq(year))
-        .filter(accounts::Column::Kind.eq("payable"))
+        .filter(accounts::Column::Kind.eq(AccountKind::Payable.as_str()))
         .filter(accounts::Column::Credited.gt(0))
         .count(conn)
         .await? as i64;
-    let (available, held, payable) = (kind("voucher").0, kind("hold").0, kind("payable"));
+    let (available, held, payable) = (
+        kind(AccountKind::Voucher).0,
+        kind(AccountKind::Hold).0,
+        kind(AccountKind::Payable),
+    );
     let outstanding = available
         .checked_add(held)
         .and_then(|m| m.checked_add(payable.0))
@@ -118,14 +123,14 @@ pub async fn summary<C: ConnectionTrait>(
         year,
         appropriated: Money::from_fen(budget.appropriated),
         issued: Money::from_fen(budget.issued),
-        unissued: kind("budget").0,
+        unissued: kind(AccountKind::Budget).0,
         returned: Money::from_fen(budget.returned),
         vouchers_issued: budget.voucher_seq,
         available,
         held,
         redeemed: payable.1,
         claimed: Money::from_fen(budget.claimed),
-        paid: kind("paid").0,
+        paid: kind(AccountKind::Paid).0,
         payable: payable.0,
         expired: Money::from_fen(budget.expired),
         revoked: Money::from_fen(budget.revoked),

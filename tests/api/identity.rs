@@ -141,6 +141,12 @@ async fn forged_and_stale_tokens_are_refused() {
         c.as_object_mut().unwrap().remove("exp");
         sign(&c, SECRET.as_bytes())
     };
+    // The service's own role for scheduled jobs is never carried by a token.
+    let system = {
+        let mut c = claims(now, &sub, "voucher-ledger-api", 0, 600);
+        c["role"] = json!("system");
+        sign(&c, SECRET.as_bytes())
+    };
     for (name, token) in [
         ("wrong key", wrong_key),
         ("alg none", alg_none),
@@ -150,6 +156,7 @@ async fn forged_and_stale_tokens_are_refused() {
         ("wrong audience", wrong_audience),
         ("wrong issuer", wrong_issuer),
         ("no exp", no_exp),
+        ("system role", system),
         ("garbage", "not.a.token".into()),
     ] {
         let answer = app.get(&path, &token).await;
@@ -201,4 +208,22 @@ async fn create_admin_prints_working_credentials_once() {
             .code,
         200
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_expire_by_the_service_clock() {
+    let app = TestApp::spawn().await;
+    let (org, token) = app.regulator("SH").await;
+    let path = format!("/api/v1/organizations/{org}");
+    assert_eq!(app.get(&path, &token).await.status.code, 200);
+    // Within the lifetime (3600 s) and the leeway, the token still works.
+    app.clock.advance(chrono::Duration::seconds(3600));
+    assert_eq!(app.get(&path, &token).await.status.code, 200);
+    app.clock.advance(chrono::Duration::seconds(3600));
+    app.get(&path, &token)
+        .await
+        .assert_problem(401, "unauthorized");
+    // A token issued now works again.
+    let fresh = app.renew(&token).await;
+    assert_eq!(app.get(&path, &fresh).await.status.code, 200);
 }

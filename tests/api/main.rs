@@ -11,6 +11,7 @@ mod identity;
 mod invariants;
 mod lifecycle;
 mod organizations;
+mod pipeline;
 mod races;
 mod refusals;
 mod reports;
