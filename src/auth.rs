@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use std::marker::PhantomData;
 
-use crate::domain::access::{self, Action};
+pub use crate::domain::access::can;
+use crate::domain::access::{self, Act};
 use crate::domain::{Actor, Region, Role};
 use crate::error::ApiError;
 use crate::App;
@@ -149,11 +150,6 @@ impl<'r> FromRequest<'r> for Caller {
     }
 }
 
-/// The action a [`May`] guard asks permission for.
-pub trait Act: Send + Sync + 'static {
-    const ACTION: Action;
-}
-
 /// A caller whose role may do `A` (403 otherwise, before anything else of
 /// the request is looked at). Records are checked by the use case itself.
 #[derive(Debug, Clone)]
@@ -176,41 +172,4 @@ impl<'r, A: Act> FromRequest<'r> for May<A> {
             Outcome::Forward(f) => Outcome::Forward(f),
         }
     }
-}
-
-/// The actions route guards ask for: `May<can::Hold>` and so on.
-pub mod can {
-    use super::Act;
-    use crate::domain::access::Action;
-
-    macro_rules! acts {
-        ($($name:ident),+ $(,)?) => {$(
-            #[doc = concat!("[`Action::", stringify!($name), "`].")]
-            #[derive(Debug, Clone, Copy)]
-            pub struct $name;
-            impl Act for $name {
-                const ACTION: Action = Action::$name;
-            }
-        )+};
-    }
-
-    acts!(
-        RegisterOrganization,
-        ManageProgramme,
-        Apply,
-        DecideApplication,
-        ListApplications,
-        ListVouchers,
-        RevokeVoucher,
-        Hold,
-        Complete,
-        CancelRedemption,
-        ListRedemptions,
-        SubmitClaim,
-        DecideClaim,
-        ListClaims,
-        RunExpiry,
-        Audit,
-        ReadCrossRegion,
-    );
 }

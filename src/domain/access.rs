@@ -14,9 +14,36 @@ use uuid::Uuid;
 
 use super::{Actor, DomainError, OrgKind, Region, Role};
 
-/// Something a caller asks to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+/// Declares [`Action`] and, for each action, a marker type in [`can`] that
+/// names it as a type (route guards are generic over it).
+macro_rules! actions {
+    ($($(#[$doc:meta])* $name:ident,)+) => {
+        /// Something a caller asks to do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[$doc])* $name,)+
+        }
+
+        /// The actions as types: `can::Hold` names [`Action::Hold`].
+        pub mod can {
+            $(
+                #[doc = concat!("[`Action::", stringify!($name), "`](super::Action::", stringify!($name), ").")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl super::Act for $name {
+                    const ACTION: super::Action = super::Action::$name;
+                }
+            )+
+        }
+    };
+}
+
+/// A type that names an action.
+pub trait Act: Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+actions! {
     /// Register an organisation (operators: any; regulators: their region's
     /// companies and providers).
     RegisterOrganization,

@@ -11,12 +11,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::budgets::lock_budget;
+use super::visible::Owned;
 use super::vouchers::{self, Voucher};
 use super::{
-    fetch_page, required_text, scope_condition, Ctx, Done, Listed, Operation, Page, PageRequest,
-    Recorded, ServiceError, ServiceResult, StakeColumns,
+    required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult,
 };
-use crate::domain::access::{self, Action, Stake};
+use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
 use crate::domain::{
     Actor, ApplicationStatus, DomainError, Money, OrgKind, Refusal, Region, VoucherState,
@@ -57,25 +57,6 @@ impl From<applications::Model> for Application {
             decided_at: a.decided_at,
         }
     }
-}
-
-impl Recorded for Application {
-    fn audit_region(&self) -> &Region {
-        &self.region
-    }
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-}
-
-impl Listed for applications::Model {
-    fn list_id(&self) -> Uuid {
-        self.id
-    }
-}
-
-fn stake(a: &applications::Model) -> Stake<'_> {
-    Stake::of(&a.region).company(a.company_id)
 }
 
 /// A company applies for a voucher of a region's programme.
@@ -141,7 +122,11 @@ async fn lock_submitted<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    access::authorize(actor, Action::DecideApplication, &stake(&app))?;
+    access::authorize(
+        actor,
+        Action::DecideApplication,
+        &applications::Entity::stake(&app),
+    )?;
     if app.status != ApplicationStatus::Submitted {
         return Err(DomainError::refused(
             Refusal::InvalidState,
@@ -332,12 +317,8 @@ pub async fn find<C: ConnectionTrait>(
     actor: &Actor,
     id: Uuid,
 ) -> ServiceResult<Application> {
-    applications::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .filter(|a| access::may_see(actor, &stake(a)))
-        .map(Application::from)
-        .ok_or_else(|| DomainError::NotFound.into())
+    let row = visible::find::<applications::Entity, _>(conn, actor, id).await?;
+    Ok(row.into())
 }
 
 /// The applications the actor may see, oldest first.
@@ -346,19 +327,6 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     page: PageRequest,
 ) -> ServiceResult<Page<Application>> {
-    use applications::Column as A;
-    let scope = access::scope(actor, Action::ListApplications)?;
-    let condition = scope_condition(
-        &scope,
-        StakeColumns {
-            region: A::Region,
-            company: Some(A::CompanyId),
-            provider: None,
-            provider_region: None,
-        },
-    );
-    let query = applications::Entity::find().filter(condition);
-    Ok(fetch_page(conn, query, A::Id, page)
-        .await?
-        .map(Application::from))
+    let rows = visible::list::<applications::Entity, _>(conn, actor, page).await?;
+    Ok(rows.map(Application::from))
 }

@@ -13,11 +13,11 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::visible::Owned;
 use super::{
-    fetch_page, required_text, scope_condition, Ctx, Done, Listed, Operation, Page, PageRequest,
-    Recorded, ServiceError, ServiceResult, StakeColumns,
+    required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult,
 };
-use crate::domain::access::{self, Action, Stake};
+use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
 use crate::domain::{Actor, ClaimStatus, DomainError, Money, RedemptionStatus, Refusal, Region};
 use crate::ledger::{AccountKind, AccountRef, Transfer, TransferCode};
@@ -40,25 +40,6 @@ pub struct Claim {
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
-}
-
-impl Recorded for Claim {
-    fn audit_region(&self) -> &Region {
-        &self.region
-    }
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-}
-
-impl Listed for claims::Model {
-    fn list_id(&self) -> Uuid {
-        self.id
-    }
-}
-
-fn stake(c: &claims::Model) -> Stake<'_> {
-    Stake::of(&c.region).provider(c.provider_id)
 }
 
 /// A provider claims settlement of completed redemptions of one issuing
@@ -217,7 +198,11 @@ async fn lock_claim<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    access::authorize(&ctx.actor, Action::DecideClaim, &stake(&claim))?;
+    access::authorize(
+        &ctx.actor,
+        Action::DecideClaim,
+        &claims::Entity::stake(&claim),
+    )?;
     if !states.contains(&claim.status) {
         return Err(DomainError::refused(
             Refusal::InvalidState,
@@ -452,11 +437,7 @@ async fn with_redemptions<C: ConnectionTrait>(
 
 /// One claim the actor may see.
 pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> ServiceResult<Claim> {
-    let row = claims::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .filter(|c| access::may_see(actor, &stake(c)))
-        .ok_or(DomainError::NotFound)?;
+    let row = visible::find::<claims::Entity, _>(conn, actor, id).await?;
     Ok(with_redemptions(conn, vec![row]).await?.remove(0))
 }
 
@@ -466,18 +447,7 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     page: PageRequest,
 ) -> ServiceResult<Page<Claim>> {
-    use claims::Column as C;
-    let scope = access::scope(actor, Action::ListClaims)?;
-    let condition = scope_condition(
-        &scope,
-        StakeColumns {
-            region: C::Region,
-            company: None,
-            provider: Some(C::ProviderId),
-            provider_region: None,
-        },
-    );
-    let rows = fetch_page(conn, claims::Entity::find().filter(condition), C::Id, page).await?;
+    let rows = visible::list::<claims::Entity, _>(conn, actor, page).await?;
     Ok(Page {
         items: with_redemptions(conn, rows.items).await?,
         next_cursor: rows.next_cursor,

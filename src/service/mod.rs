@@ -14,14 +14,12 @@ pub mod movements;
 pub mod pipeline;
 pub mod redemptions;
 pub mod reports;
+pub mod visible;
 pub mod vouchers;
 
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
-};
+use sea_orm::DbErr;
 
-use crate::domain::access::{self, Action, Scope};
+use crate::domain::access::{self, Action};
 use crate::domain::{Actor, DomainError, Region};
 use crate::rules::Registry;
 use crate::store;
@@ -121,74 +119,26 @@ impl<T> Page<T> {
     }
 }
 
-/// A model with a UUID primary key, listed in id order.
-pub trait Listed {
-    fn list_id(&self) -> uuid::Uuid;
-}
-
-/// One page of `query` in the order of the id column `id`.
-pub async fn fetch_page<E, C>(
-    conn: &C,
-    query: Select<E>,
-    id: E::Column,
-    page: PageRequest,
-) -> ServiceResult<Page<E::Model>>
-where
-    E: EntityTrait,
-    E::Model: Listed,
-    C: ConnectionTrait,
-{
-    let query = match page.after {
-        Some(after) => query.filter(id.gt(after)),
-        None => query,
-    };
-    let mut rows = query
-        .order_by_asc(id)
-        .limit(page.limit + 1)
-        .all(conn)
-        .await?;
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| r.list_id().to_string())
-    } else {
-        None
-    };
-    Ok(Page {
-        items: rows,
-        next_cursor,
-    })
-}
-
-/// The columns that say who has a stake in a row, for list scopes.
-pub struct StakeColumns<C> {
-    pub region: C,
-    pub company: Option<C>,
-    pub provider: Option<C>,
-    pub provider_region: Option<C>,
-}
-
-/// The rows of `columns`' table that `scope` shows.
-pub fn scope_condition<C: ColumnTrait>(scope: &Scope, columns: StakeColumns<C>) -> Condition {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let none = || Condition::all().add(ExprTrait::eq(Expr::val(1), Expr::val(0)));
-    match scope {
-        Scope::Company(id) => columns
-            .company
-            .map_or_else(none, |c| Condition::all().add(c.eq(*id))),
-        Scope::Provider(id) => columns
-            .provider
-            .map_or_else(none, |c| Condition::all().add(c.eq(*id))),
-        Scope::Region(region) => Condition::all().add(columns.region.eq(region.clone())),
-        Scope::RegionOrProviders(region) => {
-            let mut any = Condition::any().add(columns.region.eq(region.clone()));
-            if let Some(c) = columns.provider_region {
-                any = any.add(c.eq(region.clone()));
+/// An entity recorded in the audit trail of its `region`, under its `id`.
+macro_rules! recorded_by_id {
+    ($($ty:ty),+) => {$(
+        impl Recorded for $ty {
+            fn audit_region(&self) -> &Region {
+                &self.region
             }
-            any
+            fn audit_id(&self) -> String {
+                self.id.to_string()
+            }
         }
-    }
+    )+};
 }
+
+recorded_by_id!(
+    applications::Application,
+    vouchers::Voucher,
+    redemptions::Redemption,
+    claims::Claim
+);
 
 /// The region an audit, export, verification or summary is about: a
 /// regulator's own (by default, and only), or the one an operator names,

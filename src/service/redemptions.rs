@@ -13,10 +13,10 @@ use uuid::Uuid;
 use super::admissions::admitted_categories;
 use super::budgets::lock_budget;
 use super::identity::organization_of_kind;
+use super::visible::Owned;
 use super::vouchers::{lock_voucher, return_to_budget, voucher_accounts, Closing};
 use super::{
-    fetch_page, required_text, scope_condition, Ctx, Done, Listed, Operation, Page, PageRequest,
-    Recorded, ServiceError, ServiceResult, StakeColumns,
+    required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult,
 };
 use crate::domain::access::{self, Action, Stake};
 use crate::domain::clock::shanghai_date;
@@ -70,28 +70,6 @@ impl From<redemptions::Model> for Redemption {
             resolved_at: r.resolved_at,
         }
     }
-}
-
-impl Recorded for Redemption {
-    fn audit_region(&self) -> &Region {
-        &self.region
-    }
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-}
-
-impl Listed for redemptions::Model {
-    fn list_id(&self) -> Uuid {
-        self.id
-    }
-}
-
-fn stake(r: &redemptions::Model) -> Stake<'_> {
-    Stake::of(&r.region)
-        .company(r.company_id)
-        .provider(r.provider_id)
-        .provider_region(&r.provider_region)
 }
 
 /// Whether a redemption's provider is outside its issuing region.
@@ -252,7 +230,7 @@ async fn lock_held<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    access::authorize(actor, action, &stake(&found))?;
+    access::authorize(actor, action, &redemptions::Entity::stake(&found))?;
     let v = lock_voucher(txn, found.voucher_id)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("redemption {id} without voucher")))?;
@@ -421,12 +399,8 @@ pub async fn find<C: ConnectionTrait>(
     actor: &Actor,
     id: Uuid,
 ) -> ServiceResult<Redemption> {
-    redemptions::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .filter(|r| access::may_see(actor, &stake(r)))
-        .map(Redemption::from)
-        .ok_or_else(|| DomainError::NotFound.into())
+    let row = visible::find::<redemptions::Entity, _>(conn, actor, id).await?;
+    Ok(row.into())
 }
 
 /// The redemptions the actor may see, oldest first.
@@ -435,19 +409,6 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     page: PageRequest,
 ) -> ServiceResult<Page<Redemption>> {
-    use redemptions::Column as R;
-    let scope = access::scope(actor, Action::ListRedemptions)?;
-    let condition = scope_condition(
-        &scope,
-        StakeColumns {
-            region: R::Region,
-            company: Some(R::CompanyId),
-            provider: Some(R::ProviderId),
-            provider_region: Some(R::ProviderRegion),
-        },
-    );
-    let query = redemptions::Entity::find().filter(condition);
-    Ok(fetch_page(conn, query, R::Id, page)
-        .await?
-        .map(Redemption::from))
+    let rows = visible::list::<redemptions::Entity, _>(conn, actor, page).await?;
+    Ok(rows.map(Redemption::from))
 }

@@ -9,11 +9,9 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{
-    fetch_page, required_text, scope_condition, Ctx, Done, Listed, Operation, Page, PageRequest,
-    Recorded, ServiceResult, StakeColumns,
-};
-use crate::domain::access::{self, Action, Stake};
+use super::visible::Owned;
+use super::{required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
+use crate::domain::access::{self, Action};
 use crate::domain::{Actor, DomainError, Money, Refusal, Region, VoucherState};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::store::entities::vouchers;
@@ -40,25 +38,6 @@ pub struct Voucher {
     /// Last day for completions and claims (Asia/Shanghai).
     pub claim_until: NaiveDate,
     pub issued_at: DateTime<Utc>,
-}
-
-impl Recorded for Voucher {
-    fn audit_region(&self) -> &Region {
-        &self.region
-    }
-    fn audit_id(&self) -> String {
-        self.id.to_string()
-    }
-}
-
-impl Listed for vouchers::Model {
-    fn list_id(&self) -> Uuid {
-        self.id
-    }
-}
-
-fn stake(v: &vouchers::Model) -> Stake<'_> {
-    Stake::of(&v.region).company(v.holder_id)
 }
 
 /// The two accounts of a voucher: available and held.
@@ -116,11 +95,7 @@ pub async fn with_balances<C: ConnectionTrait>(
 
 /// One voucher the actor may see.
 pub async fn find<C: ConnectionTrait>(conn: &C, actor: &Actor, id: Uuid) -> ServiceResult<Voucher> {
-    let row = vouchers::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .filter(|v| access::may_see(actor, &stake(v)))
-        .ok_or(DomainError::NotFound)?;
+    let row = visible::find::<vouchers::Entity, _>(conn, actor, id).await?;
     Ok(with_balances(conn, vec![row]).await?.remove(0))
 }
 
@@ -130,24 +105,7 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     page: PageRequest,
 ) -> ServiceResult<Page<Voucher>> {
-    use vouchers::Column as V;
-    let scope = access::scope(actor, Action::ListVouchers)?;
-    let condition = scope_condition(
-        &scope,
-        StakeColumns {
-            region: V::Region,
-            company: Some(V::HolderId),
-            provider: None,
-            provider_region: None,
-        },
-    );
-    let rows = fetch_page(
-        conn,
-        vouchers::Entity::find().filter(condition),
-        V::Id,
-        page,
-    )
-    .await?;
+    let rows = visible::list::<vouchers::Entity, _>(conn, actor, page).await?;
     Ok(Page {
         items: with_balances(conn, rows.items).await?,
         next_cursor: rows.next_cursor,
@@ -265,7 +223,11 @@ impl Operation for RevokeVoucher {
         let v = lock_voucher(txn, self.id)
             .await?
             .ok_or(DomainError::NotFound)?;
-        access::authorize(&ctx.actor, Action::RevokeVoucher, &stake(&v))?;
+        access::authorize(
+            &ctx.actor,
+            Action::RevokeVoucher,
+            &vouchers::Entity::stake(&v),
+        )?;
         if v.state != VoucherState::Active {
             return Err(DomainError::refused(
                 Refusal::InvalidState,
