@@ -9,6 +9,7 @@ mod m20261128_000003_audit;
 mod m20261128_000004_immutable;
 mod m20261128_000005_outside_committed;
 mod m20261128_000006_report_totals;
+mod m20261129_000007_identity_keys;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_immutable::Migration),
             Box::new(m20261128_000005_outside_committed::Migration),
             Box::new(m20261128_000006_report_totals::Migration),
+            Box::new(m20261129_000007_identity_keys::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use super::views::{EventView, VerificationView};
 use crate::audit::export::{next_lines, Format};
 use crate::audit::{self, Event, EventFilter};
 use crate::auth::Caller;
+use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
 use crate::service::{audited_region, ServiceError};
 use crate::App;
@@ -23,6 +24,13 @@ pub struct EventList {
     pub items: Vec<EventView>,
     /// Pass as `?cursor=` for the next page; null on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// A text filter: checked like any text people type (422 otherwise).
+fn filter_text(field: &str, text: Option<&str>) -> Result<Option<String>, ApiError> {
+    text.map(|t| text::clean_optional(field, t, 200).map_err(ApiError::from))
+        .transpose()
+        .map(|t| t.filter(|t| !t.is_empty()))
 }
 
 fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
@@ -78,9 +86,9 @@ pub async fn events(
         region,
         from: time("from", from)?,
         to: time("to", to)?,
-        entity_id: entity_id.map(str::to_owned),
-        actor: actor.map(str::to_owned),
-        action: action.map(str::to_owned),
+        entity_id: filter_text("entity_id", entity_id)?,
+        actor: filter_text("actor", actor)?,
+        action: filter_text("action", action)?,
         after_seq,
     };
     let rows = audit::events(app.service.db.reader(), &filter, limit + 1)

@@ -133,7 +133,8 @@ pub fn recorded_transfers(posted: &[Posted], region: &Region) -> Value {
 
 /// Appends an event to its region's chain, in the caller's transaction,
 /// recording the transfers of its region among `posted` (what the operation
-/// posted).
+/// posted). The event occurs at `at`, or at its predecessor's time if that
+/// is later (clocks of several instances differ a little).
 pub async fn append<C: ConnectionTrait>(
     txn: &C,
     operation: Uuid,
@@ -155,6 +156,7 @@ pub async fn append<C: ConnectionTrait>(
         region: Set(region.clone()),
         seq: Set(0),
         hash: Set(GENESIS.into()),
+        occurred_at: Set(None),
     })
     .on_conflict(
         OnConflict::column(audit_heads::Column::Region)
@@ -169,6 +171,8 @@ pub async fn append<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("audit head {region}")))?;
     let seq = head.seq + 1;
+    // Under the head lock: an event is never earlier than the one before it.
+    let at = head.occurred_at.map_or(at, |last| at.max(last));
     let id = Uuid::now_v7();
     let (id_text, operation_text, occurred) =
         (id.to_string(), operation.to_string(), timestamp(at));
@@ -219,6 +223,10 @@ pub async fn append<C: ConnectionTrait>(
         .col_expr(
             audit_heads::Column::Hash,
             sea_orm::sea_query::Expr::value(hash),
+        )
+        .col_expr(
+            audit_heads::Column::OccurredAt,
+            sea_orm::sea_query::Expr::value(at),
         )
         .filter(audit_heads::Column::Region.eq(region.clone()))
         .exec(txn)

@@ -80,6 +80,14 @@ impl DomainError {
         }])
     }
 
+    /// The message of a one-field validation error (else the error's text).
+    pub fn field_message(&self) -> String {
+        match self {
+            DomainError::Validation(fields) if fields.len() == 1 => fields[0].message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// A refusal with a message for people.
     pub fn refused(refusal: Refusal, detail: impl Into<String>) -> Self {
         DomainError::Refused(refusal, detail.into())

@@ -162,10 +162,13 @@ impl NewOrganization {
         if kind.is_none() {
             problem("kind", "must be one of company, provider, regulator");
         }
-        let name = fields.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            problem("name", "must be 1 to 200 characters");
-        }
+        let name = match super::text::clean("name", fields.name, 200) {
+            Ok(name) => name,
+            Err(e) => {
+                problem("name", &e.field_message());
+                String::new()
+            }
+        };
         let region = Region::parse(fields.region).ok();
         if region.is_none() {
             problem("region", "must be a region code such as SH, ZJ or JX");
@@ -188,17 +191,24 @@ impl NewOrganization {
             }
             (_, None) => None,
         };
-        let needs_code = matches!(kind, Some(OrgKind::Company | OrgKind::Provider));
+        // A start-up team (创业团队) may not be registered yet: no code.
+        let needs_code = matches!(kind, Some(OrgKind::Provider))
+            || (kind == Some(OrgKind::Company) && company_type != Some(CompanyType::Team));
         if needs_code && fields.credit_code.is_none() {
-            problem("credit_code", "is required for companies and providers");
+            problem("credit_code", "is required for enterprises and providers");
         }
-        let actual_controller = fields
-            .actual_controller
-            .map(str::trim)
-            .filter(|c| !c.is_empty());
-        if actual_controller.is_some_and(|c| c.chars().count() > 200) {
-            problem("actual_controller", "must be at most 200 characters");
-        }
+        let actual_controller = match super::text::clean_optional(
+            "actual_controller",
+            fields.actual_controller.unwrap_or(""),
+            200,
+        ) {
+            Ok(c) if c.is_empty() => None,
+            Ok(c) => Some(c),
+            Err(e) => {
+                problem("actual_controller", &e.field_message());
+                None
+            }
+        };
         if actual_controller.is_some() && kind == Some(OrgKind::Regulator) {
             problem(
                 "actual_controller",
@@ -215,11 +225,11 @@ impl NewOrganization {
             .map_err(|e| DomainError::InvalidCreditCode(e.to_string()))?;
         Ok(NewOrganization {
             kind: kind.expect("checked above"),
-            name: name.to_owned(),
+            name,
             region: region.expect("checked above"),
             credit_code,
             company_type,
-            actual_controller: actual_controller.map(str::to_owned),
+            actual_controller,
         })
     }
 }

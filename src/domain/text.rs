@@ -1,4 +1,9 @@
-//! Enums spelled as text on the wire and in the database.
+//! Text: enums spelled as text on the wire and in the database, checks of
+//! text people type, and comparison keys of identity text.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::DomainError;
 
 /// Declares `as_str`, `FromStr`, `Display` and serde for an enum whose
 /// variants each have one spelling.
@@ -50,4 +55,105 @@ macro_rules! text_enum {
 pub struct UnknownText {
     pub what: &'static str,
     pub text: String,
+}
+
+/// Whether a character may not appear in text people typed: control
+/// characters (a line break only where `multiline`), zero-width characters
+/// and bidirectional controls, which hide or reorder what a reader sees.
+fn forbidden(c: char, multiline: bool) -> bool {
+    if c.is_control() {
+        return !(multiline && c == '\n');
+    }
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// Checks a one-line text field: trimmed, 1 to `max` characters, nothing
+/// [`forbidden`]. Returns the trimmed text.
+pub fn clean(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
+    check(field, value, max, false)
+}
+
+/// The same for free text that may span lines (purposes, reasons).
+pub fn clean_multiline(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
+    check(field, value, max, true)
+}
+
+/// Checks a query parameter or other optional text: at most `max`
+/// characters, nothing [`forbidden`]; empty is allowed.
+pub fn clean_optional(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
+    if value.trim().is_empty() {
+        return Ok(String::new());
+    }
+    clean(field, value, max)
+}
+
+fn check(field: &str, value: &str, max: usize, multiline: bool) -> Result<String, DomainError> {
+    if value.chars().any(|c| forbidden(c, multiline)) {
+        return Err(DomainError::field(
+            field,
+            "must not contain control, zero-width or bidirectional-control characters",
+        ));
+    }
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(DomainError::field(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// The comparison key of identity text (names of controllers, contract and
+/// invoice numbers): Unicode NFKC, trimmed, inner whitespace collapsed to
+/// one space, lower-cased. Two spellings of one thing have one key.
+pub fn key(value: &str) -> String {
+    let folded: String = value.nfkc().flat_map(char::to_lowercase).collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_name_share_a_key() {
+        assert_eq!(key("Zhang San"), key("zhang  SAN "));
+        assert_eq!(key("ＺＨＡＮＧ　San"), "zhang san");
+        assert_eq!(key("DUP-abc"), key("dup-ABC"));
+        assert_ne!(key("张三"), key("张四"));
+    }
+
+    #[test]
+    fn hidden_characters_are_refused() {
+        for bad in [
+            "a\0b",
+            "dup\u{200B}",
+            "\u{202E}evil",
+            "tab\there",
+            "a\u{FEFF}",
+        ] {
+            assert!(clean("f", bad, 64).is_err(), "{bad:?}");
+        }
+        assert!(clean("f", "line\nbreak", 64).is_err());
+        assert_eq!(
+            clean_multiline("f", " line\nbreak ", 64).unwrap(),
+            "line\nbreak"
+        );
+        assert_eq!(clean("f", " 嘉兴光子科技 ", 64).unwrap(), "嘉兴光子科技");
+        assert!(clean("f", "   ", 64).is_err());
+        assert!(clean("f", &"x".repeat(65), 64).is_err());
+        assert_eq!(clean_optional("f", "", 64).unwrap(), "");
+    }
 }

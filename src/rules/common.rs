@@ -1,6 +1,7 @@
 //! The checks every region applies, as pure functions of the facts a use case
 //! gathers. Region modules call them and add their own.
 
+use crate::domain::text::key;
 use crate::domain::{CompanyType, DomainError, Money, Refusal, Region};
 
 use super::policy::PolicyVersion;
@@ -95,10 +96,11 @@ pub fn within_annual_cap(
 }
 
 /// Refuses a redemption between related parties: the same actual controller
-/// or the same unified social credit code.
+/// or the same unified social credit code, compared by their keys (one
+/// spelling is as good as another).
 pub fn not_related(company: &Party, provider: &Party) -> Result<(), DomainError> {
     let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
-        (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+        (Some(a), Some(b)) => key(a) == key(b),
         _ => false,
     };
     if same(&company.credit_code, &provider.credit_code)

@@ -13,11 +13,10 @@ use uuid::Uuid;
 use super::budgets::lock_budget;
 use super::visible::Owned;
 use super::vouchers::{self, Voucher};
-use super::{
-    required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult,
-};
+use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
+use crate::domain::text;
 use crate::domain::{
     Actor, ApplicationStatus, DomainError, Money, OrgKind, Refusal, Region, VoucherState,
 };
@@ -76,7 +75,7 @@ impl Operation for SubmitApplication {
         access::permit(&ctx.actor, Action::Apply)?;
         let region = Region::parse(&self.region)?;
         let year = parse_year(self.year)?;
-        let purpose = required_text("purpose", &self.purpose, 2000)?;
+        let purpose = text::clean_multiline("purpose", &self.purpose, 2000)?;
         let this_year = ctx.fiscal_year();
         if year < this_year || year > this_year + 1 {
             return Err(DomainError::field(
@@ -256,12 +255,12 @@ async fn issued_to_controller<C: ConnectionTrait>(
     company: &organizations::Model,
 ) -> ServiceResult<Money> {
     let mut holders = vec![company.id];
-    if let Some(controller) = company.actual_controller.as_deref() {
+    if let Some(controller) = company.controller_key.as_deref() {
         let related = organizations::Entity::find()
             .select_only()
             .column(organizations::Column::Id)
             .filter(organizations::Column::Kind.eq(OrgKind::Company))
-            .filter(organizations::Column::ActualController.eq(controller))
+            .filter(organizations::Column::ControllerKey.eq(controller))
             .into_tuple::<Uuid>()
             .all(txn)
             .await?;
@@ -294,7 +293,7 @@ impl Operation for RejectApplication {
     type Output = Application;
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Application>> {
-        let reason = required_text("reason", &self.reason, 1000)?;
+        let reason = text::clean_multiline("reason", &self.reason, 1000)?;
         let app = lock_submitted(txn, &ctx.actor, self.id).await?;
         applications::Entity::update_many()
             .col_expr(

@@ -14,11 +14,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::visible::Owned;
-use super::{
-    required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult,
-};
+use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
+use crate::domain::text;
 use crate::domain::{Actor, ClaimStatus, DomainError, Money, RedemptionStatus, Refusal, Region};
 use crate::ledger::{AccountKind, AccountRef, Transfer, TransferCode};
 use crate::store::entities::{budgets, claim_redemptions, claims, redemptions, vouchers};
@@ -66,7 +65,7 @@ async fn submit<C: ConnectionTrait>(
     redemption_ids: &[Uuid],
     invoice_no: &str,
 ) -> ServiceResult<Claim> {
-    let invoice_no = required_text("invoice_no", invoice_no, 64)?;
+    let invoice_no = text::clean("invoice_no", invoice_no, 64)?;
     if redemption_ids.is_empty() || redemption_ids.len() > 500 {
         return Err(DomainError::field("redemption_ids", "claim 1 to 500 redemptions").into());
     }
@@ -137,6 +136,7 @@ async fn submit<C: ConnectionTrait>(
         id: Set(id),
         region: Set(region),
         provider_id: Set(ctx.actor.sub),
+        invoice_key: Set(text::key(&invoice_no)),
         invoice_no: Set(invoice_no),
         amount: Set(amount.fen()),
         status: Set(ClaimStatus::Submitted),
@@ -275,7 +275,7 @@ async fn reject<C: ConnectionTrait>(
     id: Uuid,
     reason: &str,
 ) -> ServiceResult<Claim> {
-    let reason = required_text("reason", reason, 1000)?;
+    let reason = text::clean_multiline("reason", reason, 1000)?;
     let claim = lock_claim(
         txn,
         ctx,
@@ -332,7 +332,7 @@ async fn pay<C: ConnectionTrait>(
     id: Uuid,
     bank_reference: &str,
 ) -> ServiceResult<Claim> {
-    let bank_reference = required_text("bank_reference", bank_reference, 128)?;
+    let bank_reference = text::clean("bank_reference", bank_reference, 128)?;
     let claim = lock_claim(txn, ctx, id, &[ClaimStatus::Approved]).await?;
     let region = claim.region.clone();
     let rows = redemptions::Entity::find()

@@ -12,8 +12,8 @@ use std::sync::LazyLock;
 use uuid::Uuid;
 
 use super::{pipeline, Ctx, Done, Operation, ServiceError, ServiceResult};
-use crate::domain::access;
 use crate::domain::identity::OrganizationFields;
+use crate::domain::{access, text};
 use crate::domain::{
     Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role,
 };
@@ -122,6 +122,7 @@ async fn register<C: ConnectionTrait>(
         credit_code: Set(org.credit_code.clone()),
         company_type: Set(org.company_type),
         actual_controller: Set(org.actual_controller.clone()),
+        controller_key: Set(org.actual_controller.as_deref().map(text::key)),
         created_at: Set(org.created_at),
     };
     let inserted = organizations::Entity::insert(row)

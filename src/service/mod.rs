@@ -160,15 +160,3 @@ pub fn audited_region(
     access::permit_in_region(actor, Action::Audit, &region)?;
     Ok(region)
 }
-
-/// A text field that must be present, trimmed and at most `max` characters.
-pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(DomainError::field(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(value.to_owned())
-}

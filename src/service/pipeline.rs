@@ -225,7 +225,8 @@ impl Service {
         match op.run(&txn, &ctx).await {
             Ok(done) => {
                 let value = done.value;
-                if let Err(e) = record(&txn, &ctx, &origin, done.events).await {
+                if let Err(e) = record(&txn, &ctx, &origin, done.events, self.clock.as_ref()).await
+                {
                     let _ = txn.rollback().await;
                     return Err(e);
                 }
@@ -285,7 +286,7 @@ impl Service {
             Ok(done) => {
                 let answer = render(Ok(&done.value));
                 let recorded = async {
-                    record(&txn, &ctx, origin, done.events).await?;
+                    record(&txn, &ctx, origin, done.events, self.clock.as_ref()).await?;
                     idempotency::complete(&txn, lease, &answer, ctx.now).await
                 };
                 return match recorded.await {
@@ -334,7 +335,9 @@ impl Batch<'_> {
     pub async fn run<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
         let ctx = self.service.ctx(call.actor.clone());
         let done = op.run(self.txn, &ctx).await?;
-        record(self.txn, &ctx, &origin(&call, None), done.events).await?;
+        let origin = origin(&call, None);
+        let clock = self.service.clock.as_ref();
+        record(self.txn, &ctx, &origin, done.events, clock).await?;
         Ok(done.value)
     }
 }
@@ -374,11 +377,15 @@ async fn record(
     ctx: &Ctx,
     origin: &Origin,
     events: Vec<Entry>,
+    clock: &dyn Clock,
 ) -> ServiceResult<()> {
     let posted = ctx.take_posted();
     ledger::add_to_totals(txn, &posted).await?;
+    // The events' time is taken now, at the end of the operation, right
+    // before the region's chain head is locked.
+    let at = clock.now().max(ctx.now);
     for entry in events {
-        audit::append(txn, ctx.operation, ctx.now, origin, entry, &posted).await?;
+        audit::append(txn, ctx.operation, at, origin, entry, &posted).await?;
     }
     Ok(())
 }

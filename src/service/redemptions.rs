@@ -15,12 +15,11 @@ use super::budgets::lock_budget;
 use super::identity::organization_of_kind;
 use super::visible::Owned;
 use super::vouchers::{lock_voucher, return_to_budget, voucher_accounts, Closing};
-use super::{
-    required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult,
-};
+use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action, Stake};
 use crate::domain::clock::shanghai_date;
 use crate::domain::programme::parse_category;
+use crate::domain::text;
 use crate::domain::{
     Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, VoucherState,
 };
@@ -94,7 +93,7 @@ impl Operation for Hold {
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Redemption>> {
         access::permit(&ctx.actor, Action::Hold)?;
-        let contract_no = required_text("contract_no", &self.contract_no, 64)?;
+        let contract_no = text::clean("contract_no", &self.contract_no, 64)?;
         let category = parse_category("service_category", &self.service_category)?;
         let v = lock_voucher(txn, self.voucher_id)
             .await?
@@ -138,6 +137,7 @@ impl Operation for Hold {
             company_id: Set(ctx.actor.sub),
             provider_id: Set(provider.id),
             provider_region: Set(provider.region.clone()),
+            contract_key: Set(Some(text::key(&contract_no))),
             contract_no: Set(contract_no),
             contract_amount: Set(self.contract_amount.fen()),
             service_category: Set(category),

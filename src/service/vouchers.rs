@@ -10,8 +10,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::visible::Owned;
-use super::{required_text, visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
+use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
 use crate::domain::access::{self, Action};
+use crate::domain::text;
 use crate::domain::{Actor, DomainError, Money, Refusal, Region, VoucherState};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::store::entities::vouchers;
@@ -219,7 +220,7 @@ impl Operation for RevokeVoucher {
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Voucher>> {
         access::permit(&ctx.actor, Action::RevokeVoucher)?;
-        let reason = required_text("reason", &self.reason, 1000)?;
+        let reason = text::clean_multiline("reason", &self.reason, 1000)?;
         let v = lock_voucher(txn, self.id)
             .await?
             .ok_or(DomainError::NotFound)?;

@@ -5,6 +5,7 @@ mod audit;
 mod cli;
 mod contract;
 mod errors;
+mod hardening;
 mod helpers;
 mod idempotency;
 mod identity;

@@ -11,6 +11,8 @@ pub struct Model {
     pub region: Region,
     pub seq: i64,
     pub hash: String,
+    /// When its last event occurred: no later event is earlier.
+    pub occurred_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub region: Region,
     pub provider_id: Uuid,
     pub invoice_no: String,
+    /// The comparison key of the invoice number (`text::key`).
+    pub invoice_key: String,
     pub amount: i64,
     pub status: ClaimStatus,
     pub reason: Option<String>,

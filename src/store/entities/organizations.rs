@@ -15,6 +15,8 @@ pub struct Model {
     pub credit_code: Option<String>,
     pub company_type: Option<CompanyType>,
     pub actual_controller: Option<String>,
+    /// The comparison key of the actual controller (`text::key`).
+    pub controller_key: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

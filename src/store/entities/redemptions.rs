@@ -16,6 +16,8 @@ pub struct Model {
     pub provider_id: Uuid,
     pub provider_region: Region,
     pub contract_no: String,
+    /// The comparison key of the contract number (`text::key`).
+    pub contract_key: Option<String>,
     pub contract_amount: i64,
     pub service_category: String,
     pub amount: i64,

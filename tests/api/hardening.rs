@@ -1,0 +1,214 @@
+//! Hostile and careless input: spellings that try to pass as someone else,
+//! hidden characters, duplicate numbers in disguise, a rejected invoice
+//! used again, a start-up team without a credit code. Each refusal changes
+//! nothing.
+
+use serde_json::json;
+
+use crate::helpers::{company, provider};
+use crate::world::{Org, World};
+
+/// Registers a JX company with `controller` as the JX regulator.
+async fn jx_company(w: &World, controller: &str) -> Org {
+    let mut body = company("JX");
+    body["actual_controller"] = json!(controller);
+    let (id, token) = w.app.register(&w.jx_regulator.token, body).await;
+    Org { id, token }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_spelling_of_a_controller_shares_its_annual_cap() {
+    let w = World::new().await;
+    // Zhang San's company takes the JX enterprise cap (200,000.00).
+    w.voucher(&w.jx_company, &w.jx_regulator, "JX", "200000.00")
+        .await;
+    let disguised = jx_company(&w, " zhang  SAN ").await;
+    let application = w
+        .post(
+            &disguised.token,
+            "/api/v1/applications",
+            json!({"region": "JX", "year": 2026, "amount": "1.00", "purpose": "检测"}),
+        )
+        .await;
+    assert_eq!(application.status.code, 201, "{}", application.text);
+    let id = application.body["id"].as_str().unwrap();
+    let before = w.app.count("vouchers").await;
+    w.post(
+        &w.jx_regulator.token,
+        &format!("/api/v1/applications/{id}/approve"),
+        json!({}),
+    )
+    .await
+    .assert_problem(422, "annual_cap_exceeded");
+    assert_eq!(w.app.count("vouchers").await, before);
+    w.app.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn related_parties_are_found_under_any_spelling() {
+    let w = World::new().await;
+    let mut lab = provider("JX");
+    lab["actual_controller"] = json!("ＺＨＡＮＧ　San");
+    let (id, token) = w.app.register(&w.jx_regulator.token, lab).await;
+    let lab = Org { id, token };
+    w.admit("JX", &w.jx_regulator, lab.id, &["testing"]).await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    w.hold(&w.jx_company, &v, &lab, "R-1", "100.00", "50.00")
+        .await
+        .assert_problem(422, "related_party");
+    // Li Si's company is not related to it.
+    let other = w
+        .voucher(&w.jx_company_2, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let unrelated = w
+        .hold(&w.jx_company_2, &other, &lab, "R-1", "100.00", "50.00")
+        .await;
+    assert_eq!(unrelated.status.code, 201, "{}", unrelated.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hidden_characters_are_refused_and_change_nothing() {
+    let w = World::new().await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let (holds, orgs, applications) = (
+        w.app.count("redemptions").await,
+        w.app.count("organizations").await,
+        w.app.count("applications").await,
+    );
+    for (contract, why) in [
+        ("C-\u{0}1", "NUL"),
+        ("C-1\u{200B}", "zero-width space"),
+        ("\u{202E}1-C", "right-to-left override"),
+        ("C-\n1", "line break"),
+    ] {
+        let answer = w
+            .hold(&w.jx_company, &v, &w.jx_lab, contract, "100.00", "50.00")
+            .await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.body["errors"][0]["field"], "contract_no", "{why}");
+    }
+    let purpose = w
+        .post(
+            &w.jx_company.token,
+            "/api/v1/applications",
+            json!({"region": "JX", "year": 2026, "amount": "1.00", "purpose": "检测\u{0}"}),
+        )
+        .await;
+    purpose.assert_problem(422, "validation_failed");
+    assert_eq!(purpose.body["errors"][0]["field"], "purpose");
+    let mut named = company("JX");
+    named["name"] = json!("嘉兴\u{2066}光子");
+    let org = w
+        .post(&w.jx_regulator.token, "/api/v1/organizations", named)
+        .await;
+    org.assert_problem(422, "validation_failed");
+    assert_eq!(org.body["errors"][0]["field"], "name");
+    let filter = w
+        .get(
+            &w.jx_regulator.token,
+            "/api/v1/audit/events?region=JX&entity_id=%00",
+        )
+        .await;
+    filter.assert_problem(422, "validation_failed");
+    assert_eq!(filter.body["errors"][0]["field"], "entity_id");
+    assert_eq!(w.app.count("redemptions").await, holds);
+    assert_eq!(w.app.count("organizations").await, orgs);
+    assert_eq!(w.app.count("applications").await, applications);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_number_in_another_case_is_a_duplicate() {
+    let w = World::new().await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let first = w
+        .hold(&w.jx_company, &v, &w.jx_lab, "dup-ABC", "100.00", "50.00")
+        .await;
+    assert_eq!(first.status.code, 201, "{}", first.text);
+    for disguise in ["DUP-abc", " dup-abc ", "ｄｕｐ-ABC"] {
+        w.hold(&w.jx_company, &v, &w.jx_lab, disguise, "100.00", "50.00")
+            .await
+            .assert_problem(422, "duplicate_contract");
+    }
+    w.app.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_claims_invoice_may_be_claimed_again() {
+    let w = World::new().await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let mut completed = Vec::new();
+    for contract in ["K-1", "K-2"] {
+        let r = w
+            .hold(&w.jx_company, &v, &w.jx_lab, contract, "100.00", "50.00")
+            .await;
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        let done = w
+            .post(
+                &w.jx_lab.token,
+                &format!("/api/v1/redemptions/{id}/complete"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(done.status.code, 200, "{}", done.text);
+        completed.push(id);
+    }
+    let claim = |ids: &[String], invoice: &str| {
+        w.post(
+            &w.jx_lab.token,
+            "/api/v1/claims",
+            json!({"redemption_ids": ids, "invoice_no": invoice}),
+        )
+    };
+    let first = claim(&completed[..1], "INV-7").await;
+    assert_eq!(first.status.code, 201, "{}", first.text);
+    let id = first.body["id"].as_str().unwrap();
+    claim(&completed[1..], "inv-7")
+        .await
+        .assert_problem(422, "duplicate_invoice");
+    let rejected = w
+        .post(
+            &w.jx_regulator.token,
+            &format!("/api/v1/claims/{id}/reject"),
+            json!({"reason": "发票抬头错误"}),
+        )
+        .await;
+    assert_eq!(rejected.status.code, 200, "{}", rejected.text);
+    let again = claim(&completed, "INV-7").await;
+    assert_eq!(again.status.code, 201, "{}", again.text);
+    w.app.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_up_team_registers_without_a_credit_code() {
+    let w = World::new().await;
+    let mut team = company("JX");
+    team["company_type"] = json!("team");
+    team.as_object_mut().unwrap().remove("credit_code");
+    let answer = w
+        .post(&w.jx_regulator.token, "/api/v1/organizations", team.clone())
+        .await;
+    assert_eq!(answer.status.code, 201, "{}", answer.text);
+    assert_eq!(answer.body["credit_code"], json!(null));
+    // A second team without a code is another organisation.
+    let second = w
+        .post(&w.jx_regulator.token, "/api/v1/organizations", team)
+        .await;
+    assert_eq!(second.status.code, 201, "{}", second.text);
+    for body in [company("JX"), provider("JX")] {
+        let mut body = body;
+        body.as_object_mut().unwrap().remove("credit_code");
+        let refused = w
+            .post(&w.jx_regulator.token, "/api/v1/organizations", body)
+            .await;
+        refused.assert_problem(422, "validation_failed");
+        assert_eq!(refused.body["errors"][0]["field"], "credit_code");
+    }
+}
