@@ -104,6 +104,10 @@ impl JwtKeys {
         if (claims.exp as i64) < now - leeway || (claims.nbf as i64) > now + leeway {
             return Err(invalid());
         }
+        // No token lives longer than the service would have issued it for.
+        if claims.exp.saturating_sub(claims.iat) > self.ttl_secs + self.leeway_secs {
+            return Err(invalid());
+        }
         let role = Role::from_str(&claims.role).map_err(|_| invalid())?;
         if role == Role::System {
             return Err(invalid());

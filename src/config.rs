@@ -41,6 +41,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub db_pool_size: u32,
     pub db_busy_timeout_ms: u64,
+    pub db_acquire_timeout_ms: u64,
     pub sqlite_synchronous: String,
     #[serde(default)]
     pub jwt_secret: Option<String>,
@@ -152,6 +153,7 @@ impl Config {
             }),
             pool_size: s.db_pool_size,
             busy_timeout: Duration::from_millis(s.db_busy_timeout_ms),
+            acquire_timeout: Duration::from_millis(s.db_acquire_timeout_ms),
             sqlite_synchronous_full: s.sqlite_synchronous == "full",
         }
     }
@@ -220,6 +222,12 @@ impl Settings {
             return Err(ConfigError::new(
                 "db_busy_timeout_ms",
                 "must be between 100 and 600000",
+            ));
+        }
+        if !(100..=60_000).contains(&self.db_acquire_timeout_ms) {
+            return Err(ConfigError::new(
+                "db_acquire_timeout_ms",
+                "must be between 100 and 60000",
             ));
         }
         if !["full", "normal"].contains(&self.sqlite_synchronous.as_str()) {

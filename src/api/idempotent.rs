@@ -115,16 +115,26 @@ impl Once {
         O: Operation,
         V: Serialize,
     {
+        self.run_redacted(app, op, status, view, view).await
+    }
+
+    /// The same, but what is kept for a repeat is `kept` — the answer
+    /// without what may be shown only once (a client secret).
+    pub async fn run_redacted<O, V, K>(
+        self,
+        app: &App,
+        op: O,
+        status: fn(&O::Output) -> Status,
+        view: fn(&O::Output) -> V,
+        kept: fn(&O::Output) -> K,
+    ) -> Result<Reply, ApiError>
+    where
+        O: Operation,
+        V: Serialize,
+        K: Serialize,
+    {
         let render = move |result: Result<&O::Output, &ServiceError>| match result {
-            Ok(value) => match serde_json::to_string(&view(value)) {
-                Ok(body) => Answer {
-                    status: status(value).code,
-                    body,
-                },
-                Err(e) => {
-                    problem(ApiError::internal().with_cause(format!("serialising an answer: {e}")))
-                }
-            },
+            Ok(value) => answer(status(value), &kept(value)),
             Err(e) => problem(ApiError::from(e.clone())),
         };
         match app
@@ -132,11 +142,20 @@ impl Once {
             .execute_once(self.call, self.key, op, render)
             .await
         {
-            Ok(Executed::Ran { answer, .. }) | Ok(Executed::Replayed(answer)) => {
-                Ok(Reply::from(answer))
-            }
+            Ok(Executed::Ran { value, .. }) => Ok(answer(status(&value), &view(&value)).into()),
+            Ok(Executed::Replayed(answer)) => Ok(Reply::from(answer)),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+fn answer<V: Serialize>(status: Status, view: &V) -> Answer {
+    match serde_json::to_string(view) {
+        Ok(body) => Answer {
+            status: status.code,
+            body,
+        },
+        Err(e) => problem(ApiError::internal().with_cause(format!("serialising an answer: {e}"))),
     }
 }
 

@@ -60,7 +60,12 @@ pub struct OrganizationCreated {
     #[serde(flatten)]
     pub organization: OrganizationView,
     pub client_id: String,
-    pub client_secret: String,
+    /// The secret, in the first answer only. It is never stored but as an
+    /// Argon2id hash: a repeat of the request answers null and says so in
+    /// `note`.
+    pub client_secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl From<Organization> for OrganizationView {
@@ -109,10 +114,23 @@ pub async fn create(app: &State<App>, req: Idempotent<NewOrganizationRequest>) -
     let view = |r: &Registered| OrganizationCreated {
         organization: r.organization.clone().into(),
         client_id: r.credentials.client_id.clone(),
-        client_secret: r.credentials.client_secret.clone(),
+        client_secret: Some(r.credentials.client_secret.clone()),
+        note: None,
     };
-    req.once.run(app, op, |_| Status::Created, view).await
+    let kept = |r: &Registered| OrganizationCreated {
+        organization: r.organization.clone().into(),
+        client_id: r.credentials.client_id.clone(),
+        client_secret: None,
+        note: Some(SHOWN_ONCE.into()),
+    };
+    req.once
+        .run_redacted(app, op, |_| Status::Created, view, kept)
+        .await
 }
+
+/// What a repeat of a registration says instead of the secret.
+const SHOWN_ONCE: &str =
+    "the client secret is shown once, in the first answer; an operator can rotate a lost secret";
 
 /// Reads an organisation: operators, the organisation itself, and regulators
 /// of its region; anyone else gets 404.

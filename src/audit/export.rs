@@ -101,12 +101,20 @@ const COLUMNS: [&str; 15] = [
     "hash",
 ];
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
+/// A CSV text field, safe to open in a spreadsheet: a field that would
+/// start a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading
+/// `'` (OWASP), and the field is quoted when it holds a comma, a quote or a
+/// line break. Amounts are written as numbers, not through this.
 pub fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text
     }
 }
 
@@ -138,5 +146,12 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for formula in ["+1", "-1+2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(
+                csv_field(formula).trim_start_matches('"').starts_with('\''),
+                "{formula:?}"
+            );
+        }
     }
 }

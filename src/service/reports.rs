@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, DbErr, Statement};
 use serde::Serialize;
 
 use super::ServiceResult;
+use crate::audit::export::csv_field;
 use crate::domain::access::{self, Action};
 use crate::domain::{Actor, DomainError, Money, Region, Role};
 use crate::ledger::AccountKind;
@@ -190,7 +191,7 @@ pub async fn cross_region<C: ConnectionTrait>(
 /// The summary as CSV: a header line and one line of values.
 pub fn summary_csv(s: &Summary) -> String {
     let fields: [(&str, String); 19] = [
-        ("region", s.region.to_string()),
+        ("region", csv_field(s.region.as_str())),
         ("year", s.year.to_string()),
         ("appropriated", s.appropriated.to_string()),
         ("issued", s.issued.to_string()),
@@ -221,7 +222,12 @@ pub fn cross_region_csv(m: &CrossRegion) -> String {
     for c in &m.cells {
         out.push_str(&format!(
             "{},{},{},{},{},{}\n",
-            m.year, c.issuer_region, c.provider_region, c.completed, c.paid, c.count
+            m.year,
+            csv_field(c.issuer_region.as_str()),
+            csv_field(c.provider_region.as_str()),
+            c.completed,
+            c.paid,
+            c.count
         ));
     }
     out

@@ -19,8 +19,12 @@ pub struct DbSettings {
     pub url: String,
     /// Connections for reads (SQLite) or for everything (PostgreSQL).
     pub pool_size: u32,
-    /// How long a writer waits for SQLite's lock, and a request for a connection.
+    /// How long a writer waits for SQLite's lock (and for SQLite's one
+    /// writer connection).
     pub busy_timeout: Duration,
+    /// How long a request waits for any other connection before it is
+    /// answered 503: short, so that an outage fails fast.
+    pub acquire_timeout: Duration,
     /// SQLite `synchronous=FULL` (durable) rather than `NORMAL`.
     pub sqlite_synchronous_full: bool,
 }
@@ -39,9 +43,17 @@ impl Db {
     /// Connects both pools; the SQLite file is created when missing.
     pub async fn connect(settings: &DbSettings) -> Result<Self, DbErr> {
         let is_sqlite = settings.url.starts_with("sqlite:");
-        let read = Database::connect(options(settings, settings.pool_size)).await?;
+        if let Some(path) = sqlite_path(&settings.url) {
+            create_private(path).map_err(|e| DbErr::Custom(format!("{path}: {e}")))?;
+        }
+        let read = Database::connect(options(
+            settings,
+            settings.pool_size,
+            settings.acquire_timeout,
+        ))
+        .await?;
         let write = if is_sqlite {
-            Database::connect(options(settings, 1)).await?
+            Database::connect(options(settings, 1, settings.busy_timeout)).await?
         } else {
             read.clone()
         };
@@ -93,7 +105,34 @@ impl Db {
     }
 }
 
-fn options(settings: &DbSettings, max_connections: u32) -> ConnectOptions {
+/// The file of a `sqlite://path?…` URL (none for in-memory databases).
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// Creates the database file readable and writable by its owner only
+/// (SQLite gives its WAL and shared-memory files the same mode).
+fn create_private(path: &str) -> std::io::Result<()> {
+    use std::fs::OpenOptions;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Pool options; `wait` bounds connecting and waiting for a connection.
+fn options(settings: &DbSettings, max_connections: u32, wait: Duration) -> ConnectOptions {
     let mut options = ConnectOptions::new(settings.url.clone());
     let busy = settings.busy_timeout;
     let synchronous = if settings.sqlite_synchronous_full {
@@ -104,8 +143,8 @@ fn options(settings: &DbSettings, max_connections: u32) -> ConnectOptions {
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(busy)
-        .acquire_timeout(busy)
+        .connect_timeout(wait)
+        .acquire_timeout(wait)
         .test_before_acquire(false)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {

@@ -5,7 +5,9 @@
 
 use serde_json::json;
 
-use crate::helpers::{company, provider};
+use voucher_ledger::store::{Db, DbSettings};
+
+use crate::helpers::{company, new_key, provider};
 use crate::world::{Org, World};
 
 /// Registers a JX company with `controller` as the JX regulator.
@@ -211,4 +213,95 @@ async fn a_start_up_team_registers_without_a_credit_code() {
         refused.assert_problem(422, "validation_failed");
         assert_eq!(refused.body["errors"][0]["field"], "credit_code");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_is_stored_but_as_a_hash() {
+    let w = World::new().await;
+    // A registration, and its repeat under the same key (the stored answer).
+    let key = new_key();
+    let body = provider("JX");
+    let first = w
+        .app
+        .post("/api/v1/organizations", &w.jx_regulator.token, &key, &body)
+        .await;
+    assert_eq!(first.status.code, 201, "{}", first.text);
+    let again = w
+        .app
+        .post("/api/v1/organizations", &w.jx_regulator.token, &key, &body)
+        .await;
+    assert_eq!(again.body["client_secret"], json!(null), "{}", again.text);
+    assert_eq!(again.body["client_id"], first.body["client_id"]);
+
+    let mut secrets = w.app.secrets();
+    secrets.push(first.body["client_secret"].as_str().unwrap().to_owned());
+    assert!(secrets.len() >= 10, "{secrets:?}");
+    let rows = w.app.every_row().await;
+    assert!(rows.iter().any(|(t, _)| t == "idempotency_keys"));
+    for secret in &secrets {
+        if let Some((table, _)) = rows.iter().find(|(_, row)| row.contains(secret.as_str())) {
+            panic!("a client secret is stored in clear in `{table}`");
+        }
+    }
+    let hashes = rows
+        .iter()
+        .filter(|(t, row)| t == "credentials" && row.contains("$argon2id$"))
+        .count();
+    assert_eq!(hashes, secrets.len(), "one Argon2id hash per credential");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.db");
+    let settings = DbSettings {
+        url: format!("sqlite://{}?mode=rwc", path.display()),
+        pool_size: 2,
+        busy_timeout: std::time::Duration::from_secs(5),
+        acquire_timeout: std::time::Duration::from_secs(1),
+        sqlite_synchronous_full: true,
+    };
+    let db = Db::connect(&settings).await.unwrap();
+    db.migrate().await.unwrap();
+    for file in ["private.db", "private.db-wal", "private.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
+    db.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exported_csv_cells_never_start_a_formula() {
+    let w = World::new().await;
+    let formula = "=HYPERLINK(\"http://evil.example/\",\"x\")";
+    let answer = w
+        .app
+        .post(
+            "/api/v1/regions/JX/budgets",
+            &w.jx_regulator.token,
+            formula,
+            &json!({"year": 2027, "amount": "1.00"}),
+        )
+        .await;
+    assert_eq!(answer.status.code, 201, "{}", answer.text);
+    let csv = w
+        .get(
+            &w.jx_regulator.token,
+            "/api/v1/audit/events/export?region=JX&format=csv",
+        )
+        .await
+        .text;
+    let line = csv
+        .lines()
+        .find(|l| l.contains("HYPERLINK"))
+        .expect("the event with that key");
+    assert!(line.contains("\"'=HYPERLINK("), "{line}");
+    assert!(
+        !line.contains(",=HYPERLINK") && !line.contains(",\"=HYPERLINK"),
+        "{line}"
+    );
 }

@@ -180,6 +180,60 @@ impl TestApp {
         token
     }
 
+    /// Every client secret this app has seen issued (the admin's and those
+    /// of the organisations registered through [`Self::register`]).
+    pub fn secrets(&self) -> Vec<String> {
+        let issued = self.issued.lock().unwrap();
+        let mut secrets: Vec<String> = issued.values().map(|c| c.client_secret.clone()).collect();
+        secrets.push(self.admin.client_secret.clone());
+        secrets.sort();
+        secrets.dedup();
+        secrets
+    }
+
+    /// Every row of every table, as text: `(table, row)`.
+    pub async fn every_row(&self) -> Vec<(String, String)> {
+        let backend = self.db.backend();
+        let reader = self.db.reader();
+        let query = |sql: String| reader.query_all_raw(Statement::from_string(backend, sql));
+        let postgres = backend == sea_orm::DbBackend::Postgres;
+        let tables: Vec<String> = query(if postgres {
+            "SELECT table_name AS name FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+                .into()
+        } else {
+            "SELECT name FROM sqlite_master WHERE type = 'table'".into()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect();
+        let mut rows = Vec::new();
+        for table in tables {
+            let sql = if postgres {
+                format!("SELECT CAST(t AS TEXT) AS row FROM \"{table}\" t")
+            } else {
+                let columns: Vec<String> =
+                    query(format!("SELECT name FROM pragma_table_info('{table}')"))
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|r| r.try_get::<String>("", "name").unwrap())
+                        .map(|c| format!("quote(\"{c}\")"))
+                        .collect();
+                format!(
+                    "SELECT {} AS row FROM \"{table}\"",
+                    columns.join(" || '|' || ")
+                )
+            };
+            for row in query(sql).await.unwrap() {
+                rows.push((table.clone(), row.try_get::<String>("", "row").unwrap()));
+            }
+        }
+        rows
+    }
+
     /// A new token for the credentials behind `token` (issued by [`Self::token`]).
     pub async fn renew(&self, token: &str) -> String {
         let credentials = self.issued.lock().unwrap().get(token).cloned();

@@ -141,6 +141,11 @@ async fn forged_and_stale_tokens_are_refused() {
         c.as_object_mut().unwrap().remove("exp");
         sign(&c, SECRET.as_bytes())
     };
+    // A token may not claim to live longer than the service issues them for.
+    let long_lived = sign(
+        &claims(now, &sub, "voucher-ledger-api", 0, 10 * 86_400),
+        SECRET.as_bytes(),
+    );
     // The service's own role for scheduled jobs is never carried by a token.
     let system = {
         let mut c = claims(now, &sub, "voucher-ledger-api", 0, 600);
@@ -157,6 +162,7 @@ async fn forged_and_stale_tokens_are_refused() {
         ("wrong issuer", wrong_issuer),
         ("no exp", no_exp),
         ("system role", system),
+        ("lives too long", long_lived),
         ("garbage", "not.a.token".into()),
     ] {
         let answer = app.get(&path, &token).await;
