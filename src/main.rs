@@ -149,7 +149,7 @@ fn issuing_region(config: &Config, region: &str) -> Result<Region, String> {
 async fn verify_audit(config: &Config, region: &str) -> Result<ExitCode, String> {
     let region = issuing_region(config, region)?;
     let db = connect(config).await?;
-    let verification = audit::verify(db.reader(), &region)
+    let verification = audit::verify(&db, &region)
         .await
         .map_err(|e| format!("verification failed to run: {e}"))?;
     println!(

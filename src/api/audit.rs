@@ -186,7 +186,7 @@ pub async fn verify(
     region: Option<&str>,
 ) -> ApiResult<Json<VerificationView>> {
     let region = audited_region(&app.service.rules, &caller.0, region)?;
-    let verification = audit::verify(app.service.db.reader(), &region)
+    let verification = audit::verify(&app.service.db, &region)
         .await
         .map_err(ServiceError::from)?;
     Ok(Json(verification.into()))

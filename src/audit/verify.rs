@@ -20,6 +20,7 @@ use super::canonical::{self, HashedFields, GENESIS};
 use super::timestamp;
 use crate::domain::Region;
 use crate::store::entities::{accounts, audit_events, audit_heads, postings, transfers};
+use crate::store::Db;
 
 /// The outcome of a verification.
 #[derive(Debug, Clone, Serialize)]
@@ -81,8 +82,22 @@ fn digest(legs: impl Iterator<Item = (Uuid, i64)>) -> u64 {
     hasher.finish()
 }
 
-/// Verifies `region`'s chain and its agreement with the ledger.
-pub async fn verify<C: ConnectionTrait>(conn: &C, region: &Region) -> Result<Verification, DbErr> {
+/// Verifies `region`'s chain and its agreement with the ledger, in one
+/// read snapshot: what it reads is what was committed when it began, so
+/// money moving meanwhile raises no false alarm.
+pub async fn verify(db: &Db, region: &Region) -> Result<Verification, DbErr> {
+    let snapshot = db.begin_read().await?;
+    let verification = verify_in(&snapshot, region).await;
+    snapshot.rollback().await?;
+    verification
+}
+
+/// Verifies `region` with what `conn` sees (one snapshot, if it is a
+/// read transaction).
+pub async fn verify_in<C: ConnectionTrait>(
+    conn: &C,
+    region: &Region,
+) -> Result<Verification, DbErr> {
     let head = audit_heads::Entity::find_by_id(region.clone())
         .one(conn)
         .await?;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, IsolationLevel, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// How to reach the database.
@@ -86,6 +86,26 @@ impl Db {
                 ..Default::default()
             })
             .await
+    }
+
+    /// Starts a read-only transaction that sees one snapshot of the database
+    /// throughout: `REPEATABLE READ READ ONLY` on PostgreSQL; on SQLite (WAL)
+    /// a deferred transaction on a reader, whose snapshot is taken at its
+    /// first read.
+    pub async fn begin_read(&self) -> Result<DatabaseTransaction, DbErr> {
+        let options = if self.backend() == DbBackend::Postgres {
+            TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                access_mode: Some(AccessMode::ReadOnly),
+                ..Default::default()
+            }
+        } else {
+            TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Deferred),
+                ..Default::default()
+            }
+        };
+        self.read.begin_with_options(options).await
     }
 
     /// Checks that the database answers.

@@ -305,3 +305,66 @@ async fn exported_csv_cells_never_start_a_formula() {
         "{line}"
     );
 }
+
+/// A `POST` with a fresh key, from a task of its own.
+async fn post(
+    client: &rocket::local::asynchronous::Client,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> crate::helpers::Answer {
+    let key = new_key();
+    let req = crate::helpers::Req {
+        method: "POST",
+        path,
+        token: Some(token),
+        key: Some(&key),
+        body: Some(body.to_string()),
+        content_type: Some(rocket::http::ContentType::JSON),
+    };
+    crate::helpers::send(client, req).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn verification_while_money_moves_is_always_ok() {
+    let w = World::new().await;
+    let mut writers = Vec::new();
+    for n in 0..4 {
+        let v = w
+            .voucher(&w.jx_company, &w.jx_regulator, "JX", "10000.00")
+            .await;
+        let (client, token, lab) = (
+            w.app.client.clone(),
+            w.jx_company.token.clone(),
+            w.jx_lab.id,
+        );
+        let voucher = v["id"].as_str().unwrap().to_owned();
+        writers.push(tokio::spawn(async move {
+            for i in 0..12 {
+                let hold = json!({"voucher_id": voucher, "provider_id": lab,
+                    "contract_no": format!("W{n}-{i}"), "contract_amount": "200.00",
+                    "service_category": "testing", "amount": "100.00"});
+                let held = post(&client, &token, "/api/v1/redemptions", hold).await;
+                assert_eq!(held.status.code, 201, "{}", held.text);
+                let id = held.body["id"].as_str().unwrap();
+                let path = format!("/api/v1/redemptions/{id}/cancel");
+                let cancelled = post(&client, &token, &path, json!({})).await;
+                assert_eq!(cancelled.status.code, 200, "{}", cancelled.text);
+            }
+        }));
+    }
+    let mut runs = 0;
+    while writers.iter().any(|t| !t.is_finished()) || runs < 3 {
+        let verify = w
+            .get(&w.jx_regulator.token, "/api/v1/audit/verify?region=JX")
+            .await;
+        assert_eq!(verify.status.code, 200, "{}", verify.text);
+        assert_eq!(verify.body["ok"], true, "run {runs}: {}", verify.text);
+        runs += 1;
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert!(runs >= 3);
+    w.app.assert_invariants().await;
+}
