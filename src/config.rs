@@ -42,6 +42,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub db_busy_timeout_ms: u64,
     pub db_acquire_timeout_ms: u64,
+    pub login_failures_per_client_per_minute: u32,
+    pub login_failures_per_address_per_minute: u32,
     pub sqlite_synchronous: String,
     #[serde(default)]
     pub jwt_secret: Option<String>,
@@ -223,6 +225,20 @@ impl Settings {
                 "db_busy_timeout_ms",
                 "must be between 100 and 600000",
             ));
+        }
+        for (key, value) in [
+            (
+                "login_failures_per_client_per_minute",
+                self.login_failures_per_client_per_minute,
+            ),
+            (
+                "login_failures_per_address_per_minute",
+                self.login_failures_per_address_per_minute,
+            ),
+        ] {
+            if !(1..=10_000).contains(&value) {
+                return Err(ConfigError::new(key, "must be between 1 and 10000"));
+            }
         }
         if !(100..=60_000).contains(&self.db_acquire_timeout_ms) {
             return Err(ConfigError::new(

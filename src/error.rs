@@ -46,6 +46,9 @@ pub struct ApiError {
     pub errors: Vec<FieldProblem>,
     /// What went wrong inside, for the log only; never sent.
     pub cause: Option<String>,
+    /// Seconds after which a retry may succeed (`Retry-After`); 503 answers
+    /// say 5 unless told otherwise.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -57,6 +60,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -178,6 +182,19 @@ impl From<ServiceError> for ApiError {
                 "idempotency_in_progress",
                 "a request with this Idempotency-Key is still being processed",
             ),
+            ServiceError::Busy => ApiError {
+                detail: "the service is busy; retry shortly".into(),
+                retry_after: Some(1),
+                ..ApiError::unavailable()
+            },
+            ServiceError::TooManyAttempts { retry_after_secs } => ApiError {
+                retry_after: Some(retry_after_secs),
+                ..ApiError::new(
+                    Status::TooManyRequests,
+                    "too_many_requests",
+                    "too many failed logins; retry later",
+                )
+            },
             ServiceError::Unavailable(cause) => ApiError::unavailable().with_cause(cause),
             ServiceError::Internal(cause) => ApiError::internal().with_cause(cause),
         }
@@ -203,8 +220,14 @@ impl<'r> Responder<'r, 'static> for ApiError {
         if self.status == Status::Unauthorized {
             response.header(Header::new("WWW-Authenticate", "Bearer"));
         }
-        if self.status == Status::ServiceUnavailable {
-            response.header(Header::new("Retry-After", "5"));
+        match self.retry_after {
+            Some(secs) => {
+                response.header(Header::new("Retry-After", secs.to_string()));
+            }
+            None if self.status == Status::ServiceUnavailable => {
+                response.header(Header::new("Retry-After", "5"));
+            }
+            None => {}
         }
         response.ok()
     }

@@ -25,6 +25,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::JwtKeys;
 use crate::config::{Config, ConfigError};
 use crate::service::expiry::{ExpiryReport, RunExpiry};
+use crate::service::logins::LoginLimits;
 use crate::service::{Call, Service};
 
 /// What every request handler shares.
@@ -32,6 +33,8 @@ pub struct App {
     /// The use cases: database, rules, clock.
     pub service: Service,
     pub keys: JwtKeys,
+    /// Failed logins per client id and source address.
+    pub logins: LoginLimits,
     /// How long idempotency records are kept.
     pub idempotency_retention: chrono::Duration,
     /// How often the expiry job runs inside the server.
@@ -56,6 +59,10 @@ impl App {
         Ok(App {
             service: config.service(db),
             keys,
+            logins: LoginLimits::new(
+                s.login_failures_per_client_per_minute,
+                s.login_failures_per_address_per_minute,
+            ),
             idempotency_retention: chrono::Duration::hours(s.idempotency_retention_hours as i64),
             expiry_interval: std::time::Duration::from_secs(s.expiry_interval_secs),
         })

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::body::JsonBody;
+use std::net::SocketAddr;
+
+use crate::domain::text;
 use crate::error::ApiResult;
 use crate::service::identity;
 use crate::App;
@@ -36,16 +39,22 @@ pub struct TokenResponse {
         (status = 200, description = "A token", body = TokenResponse),
         (status = 401, description = "Wrong credentials", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed request", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: too many failed logins for this client id or address (see `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: busy hashing, or the database is down (see `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/token", data = "<body>")]
 pub async fn issue_token(
     app: &State<App>,
+    remote: Option<SocketAddr>,
     body: JsonBody<TokenRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let request = body.value;
-    let actor =
-        identity::authenticate(&app.service.db, &request.client_id, &request.client_secret).await?;
+    let client_id = text::clean("client_id", &request.client_id, 64)?;
+    let secret = text::clean("client_secret", &request.client_secret, 256)?;
+    let address = remote.map(|a| a.ip());
+    let logins = &app.logins;
+    let actor = identity::log_in(&app.service.db, logins, &client_id, &secret, address).await?;
     let (access_token, expires_in) = app.keys.issue(&actor, app.service.clock.now())?;
     Ok(Json(TokenResponse {
         access_token,

@@ -1,16 +1,16 @@
 //! Organisations, credentials and authentication.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Serialize;
-use std::sync::LazyLock;
 use uuid::Uuid;
 
+use super::logins::{self, LoginLimits};
+use super::secrets;
 use super::{pipeline, Ctx, Done, Operation, ServiceError, ServiceResult};
 use crate::domain::identity::OrganizationFields;
 use crate::domain::{access, text};
@@ -189,22 +189,40 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
     let found = credentials::Entity::find_by_id(client_id.to_owned())
         .one(db.reader())
         .await?;
-    let hash = found
-        .as_ref()
-        .map(|c| c.secret_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
+    verify(found, client_secret).await
+}
+
+/// Checks client credentials as [`authenticate`] does, within the login
+/// limits: an attempter over its limit is refused before any hashing, and a
+/// failure counts against the client id and the source address.
+pub async fn log_in(
+    db: &Db,
+    limits: &LoginLimits,
+    client_id: &str,
+    client_secret: &str,
+    address: Option<IpAddr>,
+) -> ServiceResult<Actor> {
+    limits.check(client_id, address)?;
+    let found = credentials::Entity::find_by_id(client_id.to_owned())
+        .one(db.reader())
+        .await?;
+    let result = verify(found, client_secret).await;
+    if let Err(ServiceError::Unauthorized) = result {
+        limits.failed(client_id, address);
+    }
+    result
+}
+
+/// Verifies `client_secret` against a credential (against a dummy hash when
+/// there is none, so that the time taken does not tell).
+async fn verify(found: Option<credentials::Model>, client_secret: &str) -> ServiceResult<Actor> {
+    let hash = found.as_ref().map(|c| c.secret_hash.clone());
     let secret = client_secret.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(secret.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+    let matches = logins::hash(move || {
+        let hash = hash.as_deref().unwrap_or(&DUMMY_HASH);
+        secrets::verify(&secret, hash)
     })
-    .await
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    .await?;
     let credential = found
         .filter(|_| matches)
         .ok_or(ServiceError::Unauthorized)?;
@@ -216,7 +234,7 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
 }
 
 /// A hash to verify against when the client id is unknown.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_secret("not a real secret"));
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| secrets::hash("not a real secret"));
 
 async fn issue_credentials<C: ConnectionTrait>(
     conn: &C,
@@ -229,9 +247,7 @@ async fn issue_credentials<C: ConnectionTrait>(
     let client_id = format!("vl_{}", random_hex(12));
     let client_secret = random_hex(32);
     let secret = client_secret.clone();
-    let secret_hash = tokio::task::spawn_blocking(move || hash_secret(&secret))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let secret_hash = logins::hash(move || secrets::hash(&secret)).await?;
     let row = credentials::ActiveModel {
         client_id: Set(client_id.clone()),
         secret_hash: Set(secret_hash),
@@ -250,14 +266,6 @@ async fn issue_credentials<C: ConnectionTrait>(
     })
 }
 
-fn hash_secret(secret: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(secret.as_bytes(), &salt)
-        .expect("Argon2id hashing with default parameters")
-        .to_string()
-}
-
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
@@ -274,23 +282,5 @@ fn to_organization(model: organizations::Model) -> Organization {
         company_type: model.company_type,
         actual_controller: model.actual_controller,
         created_at: model.created_at,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_stored_as_argon2id() {
-        let hash = hash_secret("s3cret");
-        assert!(hash.starts_with("$argon2id$"));
-        let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(Argon2::default()
-            .verify_password(b"s3cret", &parsed)
-            .is_ok());
-        assert!(Argon2::default()
-            .verify_password(b"other", &parsed)
-            .is_err());
     }
 }

@@ -10,10 +10,12 @@ pub mod claims;
 pub mod expiry;
 pub mod idempotency;
 pub mod identity;
+pub mod logins;
 pub mod movements;
 pub mod pipeline;
 pub mod redemptions;
 pub mod reports;
+pub mod secrets;
 pub mod visible;
 pub mod vouchers;
 
@@ -38,6 +40,12 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("a request with this idempotency key is in progress")]
     IdempotencyInProgress,
+    /// The service is too busy to take this now (hashing queue full).
+    #[error("busy")]
+    Busy,
+    /// Too many failed logins from this client id or address.
+    #[error("too many failed logins; retry in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// The database cannot be reached; the text is logged, never shown.
     #[error("database unavailable: {0}")]
     Unavailable(String),

@@ -368,3 +368,80 @@ async fn verification_while_money_moves_is_always_ok() {
     assert!(runs >= 3);
     w.app.assert_invariants().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_limited_per_client() {
+    let w = World::new().await;
+    let login = |secret: &str| {
+        w.app.send(crate::helpers::Req {
+            method: "POST",
+            path: "/api/v1/auth/token",
+            token: None,
+            key: None,
+            body: Some(
+                json!({"client_id": w.app.admin.client_id, "client_secret": secret}).to_string(),
+            ),
+            content_type: Some(rocket::http::ContentType::JSON),
+        })
+    };
+    // Ten failures a minute are allowed (config/default.toml); the eleventh
+    // is counted and then the client is refused, the right secret too.
+    for _ in 0..11 {
+        login("wrong").await.assert_problem(401, "unauthorized");
+    }
+    let refused = login(&w.app.admin.client_secret.clone()).await;
+    refused.assert_problem(429, "too_many_requests");
+    let wait: u64 = refused.header("Retry-After").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Other clients are not affected.
+    assert!(!w.app.renew(&w.jx_company.token).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_login_storm_keeps_memory_bounded_and_answers_every_request() {
+    use crate::process::Server;
+    // The per-address limit is raised so that the storm reaches the hashing.
+    let server = Server::start(&[("VL_LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE", "10000")]).await;
+    let server = std::sync::Arc::new(server);
+    let before = server.peak_rss_kib();
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(96));
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..192)
+        .map(|n| {
+            let (server, gate) = (server.clone(), gate.clone());
+            tokio::spawn(async move {
+                let _permit = gate.acquire().await.unwrap();
+                let body = json!({"client_id": format!("vl_storm{n}"), "client_secret": "bad"});
+                server
+                    .exchange(
+                        "POST",
+                        "/api/v1/auth/token",
+                        None,
+                        None,
+                        Some(&body.to_string()),
+                    )
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for task in tasks {
+        let (status, headers, _) = task.await.unwrap();
+        *statuses.entry(status).or_insert(0) += 1;
+        assert!(matches!(status, 401 | 429 | 503), "{status}: {headers}");
+        if status != 401 {
+            assert!(
+                headers.to_ascii_lowercase().contains("retry-after:"),
+                "{headers}"
+            );
+        }
+    }
+    let peak = server.peak_rss_kib();
+    eprintln!(
+        "login storm: {statuses:?} in {:?}; peak RSS {before} KiB before, {peak} KiB after",
+        started.elapsed()
+    );
+    assert!(peak <= 250 * 1024, "peak RSS {peak} KiB");
+    assert!(statuses.contains_key(&401), "some logins were checked");
+}

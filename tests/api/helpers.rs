@@ -364,7 +364,7 @@ pub fn provider(region: &str) -> Value {
     })
 }
 
-async fn fresh_postgres_database(base: &str) -> String {
+pub async fn fresh_postgres_database(base: &str) -> String {
     let admin = Database::connect(base)
         .await
         .expect("TEST_DATABASE_URL must reach PostgreSQL");

@@ -13,6 +13,7 @@ mod invariants;
 mod lifecycle;
 mod organizations;
 mod pipeline;
+mod process;
 mod races;
 mod refusals;
 mod reports;
