@@ -196,6 +196,11 @@ impl From<ServiceError> for ApiError {
                 )
             },
             ServiceError::Unavailable(cause) => ApiError::unavailable().with_cause(cause),
+            ServiceError::Contention(cause) => ApiError {
+                detail: "the ledger is busy; retry shortly".into(),
+                retry_after: Some(1),
+                ..ApiError::unavailable().with_cause(cause)
+            },
             ServiceError::Internal(cause) => ApiError::internal().with_cause(cause),
         }
     }

@@ -24,7 +24,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
 use crate::config::{Config, ConfigError};
-use crate::service::expiry::{ExpiryReport, RunExpiry};
+use crate::service::expiry::ExpiryReport;
 use crate::service::logins::LoginLimits;
 use crate::service::{Call, Service};
 
@@ -100,7 +100,8 @@ async fn expire(service: Service, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match service.execute(Call::system(), RunExpiry::default()).await {
+        let now = service.clock.now();
+        match service::expiry::run_to_end(&service, &Call::system(), now).await {
             Ok(r) if r == ExpiryReport::default() => {}
             Ok(r) => tracing::info!(
                 vouchers = r.vouchers_expired,

@@ -39,8 +39,29 @@ pub async fn run_expiry(
     _caller: May<can::RunExpiry>,
     req: Idempotent<ExpiryRunRequest>,
 ) -> ApiResult<Reply> {
+    let now = app.service.clock.now();
+    let as_of = req.body.as_of.unwrap_or(now);
+    // Chunk by chunk, each its own operation; the last chunk (what is left,
+    // usually nothing) is the request's own and carries what the others did.
+    // A future `as_of` is refused by that last chunk, under the key.
+    let mut carried = ExpiryReport::default();
+    if as_of <= now {
+        loop {
+            let chunk = RunExpiry {
+                as_of: Some(as_of),
+                carried,
+                ..Default::default()
+            };
+            carried = app.service.execute(req.once.call().clone(), chunk).await?;
+            if !carried.more {
+                break;
+            }
+        }
+    }
     let op = RunExpiry {
-        as_of: req.body.as_of,
+        as_of: Some(as_of),
+        carried,
+        ..Default::default()
     };
     req.once
         .run(

@@ -85,12 +85,13 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
         let once = Once {
             key: KeyedRequest {
                 scope: actor.sub.to_string(),
-                key: key.0,
+                key: key.0.clone(),
                 fingerprint: body.fingerprint,
             },
             call: Call {
                 actor,
                 request_id: Some(crate::telemetry::request_id(req).to_owned()),
+                idempotency_key: Some(key.0),
             },
         };
         data::Outcome::Success(Idempotent {
@@ -101,6 +102,11 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
 }
 
 impl Once {
+    /// Who calls, and through which request.
+    pub fn call(&self) -> &Call {
+        &self.call
+    }
+
     /// Runs `op` at most once for this key and answers with `status` and the
     /// JSON of `view` — or the problem document of its refusal; a repeat gets
     /// the same answer.

@@ -46,6 +46,10 @@ pub enum ServiceError {
     /// Too many failed logins from this client id or address.
     #[error("too many failed logins; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The database broke a deadlock or a serialization conflict by giving
+    /// this transaction up; the pipeline runs it again a few times.
+    #[error("contention: {0}")]
+    Contention(String),
     /// The database cannot be reached; the text is logged, never shown.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -60,7 +64,7 @@ impl ServiceError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ServiceError::Unavailable(_) | ServiceError::Internal(_)
+            ServiceError::Unavailable(_) | ServiceError::Internal(_) | ServiceError::Contention(_)
         )
     }
 }
@@ -69,6 +73,8 @@ impl From<DbErr> for ServiceError {
     fn from(err: DbErr) -> Self {
         if store::is_unavailable(&err) {
             ServiceError::Unavailable(err.to_string())
+        } else if store::is_retryable(&err) {
+            ServiceError::Contention(err.to_string())
         } else {
             ServiceError::Internal(err.to_string())
         }

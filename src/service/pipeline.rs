@@ -50,6 +50,9 @@ pub struct Call {
     pub actor: Actor,
     /// The request id the audit trail records, if the call came by HTTP.
     pub request_id: Option<String>,
+    /// The idempotency key of the request, which the audit trail records
+    /// (also for the operations a request runs besides its keyed one).
+    pub idempotency_key: Option<String>,
 }
 
 impl Call {
@@ -58,6 +61,7 @@ impl Call {
         Call {
             actor,
             request_id: None,
+            idempotency_key: None,
         }
     }
 
@@ -118,8 +122,13 @@ impl Ctx {
     }
 }
 
-/// A state change: what it does inside the operation's transaction.
-pub trait Operation: Send {
+/// How many times an operation runs before contention (a deadlock or a
+/// serialization conflict the database broke) is answered as busy.
+const ATTEMPTS: u32 = 4;
+
+/// A state change: what it does inside the operation's transaction. It is
+/// `Clone` so that the pipeline can run it again after contention.
+pub trait Operation: Send + Sync + Clone {
     /// What it answers.
     type Output: Send + Sync;
 
@@ -219,8 +228,21 @@ impl Service {
     /// Runs `op` once, in one transaction with its running totals and audit
     /// events.
     pub async fn execute<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
+        let mut attempt = 1;
+        loop {
+            match self.execute_one(&call, op.clone()).await {
+                Err(ServiceError::Contention(why)) if attempt < ATTEMPTS => {
+                    tracing::debug!(attempt, why, "running an operation again");
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn execute_one<O: Operation>(&self, call: &Call, op: O) -> ServiceResult<O::Output> {
         let ctx = self.ctx(call.actor.clone());
-        let origin = origin(&call, None);
+        let origin = origin(call);
         let txn = self.db.begin_write().await?;
         match op.run(&txn, &ctx).await {
             Ok(done) => {
@@ -260,8 +282,20 @@ impl Service {
                 Claim::Replay(answer) => return Ok(Executed::Replayed(answer)),
                 Claim::Fresh(lease) => lease,
             };
-        let origin = origin(&call, Some(&key));
-        let outcome = self.act_once(call, &origin, &lease, op, &render).await;
+        let origin = origin(&call);
+        let mut attempt = 1;
+        let outcome = loop {
+            match self
+                .act_once(call.clone(), &origin, &lease, op.clone(), &render)
+                .await
+            {
+                Err(ServiceError::Contention(why)) if attempt < ATTEMPTS => {
+                    tracing::debug!(attempt, why, "running an operation again");
+                    attempt += 1;
+                }
+                outcome => break outcome,
+            }
+        };
         if let Err(e) = &outcome {
             if e.is_transient() || matches!(e, ServiceError::IdempotencyInProgress) {
                 // Nothing was stored; let a retry act. A failure to release
@@ -335,7 +369,7 @@ impl Batch<'_> {
     pub async fn run<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
         let ctx = self.service.ctx(call.actor.clone());
         let done = op.run(self.txn, &ctx).await?;
-        let origin = origin(&call, None);
+        let origin = origin(&call);
         let clock = self.service.clock.as_ref();
         record(self.txn, &ctx, &origin, done.events, clock).await?;
         Ok(done.value)
@@ -391,7 +425,7 @@ async fn record(
 }
 
 /// The origin the audit trail records for a call.
-fn origin(call: &Call, key: Option<&KeyedRequest>) -> Origin {
+fn origin(call: &Call) -> Origin {
     let actor = &call.actor;
     Origin {
         actor_sub: if actor.role == Role::System {
@@ -402,6 +436,6 @@ fn origin(call: &Call, key: Option<&KeyedRequest>) -> Origin {
         actor_role: actor.role.as_str().into(),
         actor_region: actor.region.as_ref().map(Region::to_string),
         request_id: call.request_id.clone(),
-        idempotency_key: key.map(|k| k.key.clone()),
+        idempotency_key: call.idempotency_key.clone(),
     }
 }

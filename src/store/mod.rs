@@ -177,6 +177,22 @@ fn options(settings: &DbSettings, max_connections: u32, wait: Duration) -> Conne
     options
 }
 
+/// True when the database gave up a transaction to break a deadlock or a
+/// serialization conflict (PostgreSQL `40P01`, `40001`): run it again.
+pub fn is_retryable(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sea_orm::sqlx::Error::Database(db) => {
+                    matches!(db.code().as_deref(), Some("40P01" | "40001"))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// True when the error means the database cannot be reached (as opposed to a
 /// query that failed): such requests are answered with 503 and may be retried.
 pub fn is_unavailable(err: &DbErr) -> bool {

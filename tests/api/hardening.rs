@@ -445,3 +445,55 @@ async fn a_login_storm_keeps_memory_bounded_and_answers_every_request() {
     assert!(peak <= 250 * 1024, "peak RSS {peak} KiB");
     assert!(statuses.contains_key(&401), "some logins were checked");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn year_end_expiry_races_completions_without_deadlock_or_5xx() {
+    let mut w = World::new().await;
+    let mut holds = Vec::new();
+    for n in 0..6 {
+        let v = w
+            .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+            .await;
+        let held = w
+            .hold(
+                &w.jx_company,
+                &v,
+                &w.jx_lab,
+                &format!("YE-{n}"),
+                "200.00",
+                "100.00",
+            )
+            .await;
+        assert_eq!(held.status.code, 201, "{}", held.text);
+        holds.push(held.body["id"].as_str().unwrap().to_owned());
+    }
+    // Past the use deadline, before the claim deadline: vouchers expire
+    // while their holds are completed.
+    w.travel_to("2027-01-05T10:00:00").await;
+    let mut tasks = Vec::new();
+    for id in &holds {
+        let (client, token) = (w.app.client.clone(), w.jx_lab.token.clone());
+        let path = format!("/api/v1/redemptions/{id}/complete");
+        tasks.push(tokio::spawn(async move {
+            post(&client, &token, &path, json!({"amount": "60.00"})).await
+        }));
+    }
+    for _ in 0..2 {
+        let (client, token) = (w.app.client.clone(), w.admin.clone());
+        tasks.push(tokio::spawn(async move {
+            post(&client, &token, "/api/v1/admin/expiry-runs", json!({})).await
+        }));
+    }
+    let mut expired = 0;
+    for task in tasks {
+        let answer = task.await.unwrap();
+        assert_eq!(answer.status.code, 200, "{}", answer.text);
+        expired += answer.body["vouchers_expired"].as_u64().unwrap_or(0);
+    }
+    assert_eq!(expired, 6, "each voucher expires once");
+    w.app.assert_invariants().await;
+    let verify = w
+        .get(&w.jx_regulator.token, "/api/v1/audit/verify?region=JX")
+        .await;
+    assert_eq!(verify.body["ok"], true, "{}", verify.text);
+}

@@ -39,7 +39,8 @@ async fn the_expiry_job_runs_through_the_pipeline_as_the_system() {
         report,
         ExpiryReport {
             vouchers_expired: 1,
-            holds_expired: 1
+            holds_expired: 1,
+            more: false,
         }
     );
     let again = service
@@ -178,5 +179,37 @@ async fn a_keyed_call_acts_once_and_a_refusal_changes_nothing() {
         .execute_once(call(), key("k-2", "c"), hold(30_000), render)
         .await;
     assert!(matches!(reused, Err(ServiceError::IdempotencyKeyReused)));
+    w.app.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_expiry_job_runs_in_bounded_chunks() {
+    let mut w = World::new().await;
+    for _ in 0..5 {
+        w.voucher(&w.jx_company, &w.jx_regulator, "JX", "100.00")
+            .await;
+    }
+    w.travel_to("2027-01-05T10:00:00").await;
+    let service = &app(&w).service;
+    let mut chunks = Vec::new();
+    loop {
+        let chunk = RunExpiry {
+            chunk: 2,
+            ..Default::default()
+        };
+        let report = service.execute(Call::system(), chunk).await.unwrap();
+        chunks.push(report.vouchers_expired);
+        if !report.more {
+            break;
+        }
+    }
+    assert_eq!(chunks, [2, 2, 1]);
+    let events = w
+        .get(
+            &w.jx_regulator.token,
+            "/api/v1/audit/events?region=JX&action=expiry.run",
+        )
+        .await;
+    assert_eq!(events.body["items"].as_array().unwrap().len(), 3);
     w.app.assert_invariants().await;
 }
