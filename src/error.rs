@@ -49,6 +49,8 @@ pub struct ApiError {
     /// Seconds after which a retry may succeed (`Retry-After`); 503 answers
     /// say 5 unless told otherwise.
     pub retry_after: Option<u64>,
+    /// The methods a path allows (`Allow`, with 405).
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -61,6 +63,7 @@ impl ApiError {
             errors: Vec::new(),
             cause: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -225,6 +228,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
         if self.status == Status::Unauthorized {
             response.header(Header::new("WWW-Authenticate", "Bearer"));
         }
+        if let Some(allow) = self.allow {
+            response.header(Header::new("Allow", allow));
+        }
         match self.retry_after {
             Some(secs) => {
                 response.header(Header::new("Retry-After", secs.to_string()));
@@ -261,7 +267,17 @@ fn any_status(status: Status, req: &Request<'_>) -> ApiError {
         400 => ApiError::new(status, "validation_failed", "the request is malformed"),
         401 => ApiError::unauthorized("a valid bearer token is required"),
         403 => ApiError::forbidden("not allowed"),
-        404 => ApiError::new(status, "not_found", "no such resource or route"),
+        404 => match allowed_methods(req) {
+            Some(allow) => ApiError {
+                allow: Some(allow),
+                ..ApiError::new(
+                    Status::MethodNotAllowed,
+                    "method_not_allowed",
+                    format!("this path does not take {}", req.method()),
+                )
+            },
+            None => ApiError::new(status, "not_found", "no such resource or route"),
+        },
         413 => ApiError::new(
             status,
             "payload_too_large",
@@ -272,6 +288,63 @@ fn any_status(status: Status, req: &Request<'_>) -> ApiError {
         503 => ApiError::unavailable(),
         500..=599 => ApiError::internal(),
         _ => ApiError::new(status, "validation_failed", status.reason_lossy()),
+    }
+}
+
+/// When no route takes the request's method at its path but some route
+/// takes another: those methods, for `Allow` (`GET` implies `HEAD`).
+fn allowed_methods(req: &Request<'_>) -> Option<String> {
+    let path: Vec<&str> = req.uri().path().segments().collect();
+    let mut methods: Vec<&str> = req
+        .rocket()
+        .routes()
+        .filter(|route| route_matches(route.uri.path(), &path))
+        .map(|route| route.method.as_str())
+        .collect();
+    if methods.is_empty() || methods.contains(&req.method().as_str()) {
+        return None;
+    }
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    Some(methods.join(", "))
+}
+
+/// Whether a route's path template (`/api/v1/claims/<id>/pay`) matches the
+/// segments of a request path.
+fn route_matches(template: &str, path: &[&str]) -> bool {
+    let template: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+    let mut segments = path.iter();
+    for part in template {
+        if part.starts_with('<') && part.ends_with("..>") {
+            return true;
+        }
+        match segments.next() {
+            Some(segment) if part.starts_with('<') || part == *segment => {}
+            _ => return false,
+        }
+    }
+    segments.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_matches;
+
+    #[test]
+    fn paths_match_route_templates() {
+        let pay = "/api/v1/claims/<id>/pay";
+        assert!(route_matches(pay, &["api", "v1", "claims", "x", "pay"]));
+        assert!(!route_matches(pay, &["api", "v1", "claims", "x"]));
+        assert!(!route_matches(
+            pay,
+            &["api", "v1", "claims", "x", "pay", "y"]
+        ));
+        assert!(!route_matches(pay, &["api", "v1", "vouchers", "x", "pay"]));
+        assert!(route_matches("/docs/<_..>", &["docs", "a", "b"]));
+        assert!(route_matches("/health", &["health"]));
     }
 }
 

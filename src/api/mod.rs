@@ -40,7 +40,7 @@ macro_rules! api {
             ),
             paths($($handler),+),
             components(schemas(crate::error::Problem, crate::error::FieldProblem)),
-            modifiers(&BearerAuth),
+            modifiers(&BearerAuth, &EveryStatus),
             tags(
                 (name = "service", description = "Health and description"),
                 (name = "identity", description = "Tokens and organisations"),
@@ -107,5 +107,94 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Documents on every operation the statuses the service can answer it with
+/// beyond its own list: 401 and 403 where a token is needed, 400 and 409 where
+/// an `Idempotency-Key` is, 400, 413, 415 and 422 where a body is, 404 where
+/// the path names a resource, 422 where a query is taken, 503 everywhere.
+struct EveryStatus;
+
+impl Modify for EveryStatus {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let params = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| match p {
+                        RefOr::T(p) => Some((p.name.clone(), p.parameter_in.clone())),
+                        RefOr::Ref(_) => None,
+                    });
+                let params: Vec<(String, ParameterIn)> = params.collect();
+                let has = |place: ParameterIn| params.iter().any(|(_, p)| *p == place);
+                let keyed = params.iter().any(|(n, _)| n == "Idempotency-Key");
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = operation.request_body.is_some();
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                if secured {
+                    add("401", "`unauthorized`: no valid bearer token");
+                    add("403", "`forbidden`: this role or region may not do this");
+                }
+                if keyed || body {
+                    add(
+                        "400",
+                        "`idempotency_key_required`, or a malformed body (`validation_failed`)",
+                    );
+                }
+                if keyed {
+                    add(
+                        "409",
+                        "`idempotency_in_progress`: a request with this key is in flight",
+                    );
+                    add("422", "`idempotency_key_reused`, or `validation_failed`");
+                }
+                if body {
+                    add("413", "`payload_too_large`: the body is over 64 KiB");
+                    add("415", "`unsupported_media_type`: send application/json");
+                    add("422", "`validation_failed`: a field is invalid");
+                }
+                if has(ParameterIn::Path) {
+                    add(
+                        "404",
+                        "`not_found`: no such resource, or not one the caller may see",
+                    );
+                }
+                if has(ParameterIn::Query) {
+                    add("422", "`validation_failed`: a query parameter is invalid");
+                }
+                add("503", "`unavailable`: the database cannot be reached or the service is busy (see `Retry-After`)");
+            }
+        }
     }
 }

@@ -79,7 +79,7 @@ pub async fn appropriate(
 /// A region's budget for a fiscal year.
 #[utoipa::path(
     get, path = "/api/v1/regions/{region}/budgets/{year}", tag = "programme",
-    params(("region" = String, Path), ("year" = i32, Path)), security(("bearer" = [])),
+    params(("region" = String, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100)), security(("bearer" = [])),
     responses(
         (status = 200, body = BudgetView),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -170,7 +170,7 @@ pub struct PolicyView {
 /// The policy in force for a region: for the current fiscal year, or `?year=`.
 #[utoipa::path(
     get, path = "/api/v1/regions/{region}/policy", tag = "programme",
-    params(("region" = String, Path, example = "SH"), ("year" = Option<i32>, Query)), security(("bearer" = [])),
+    params(("region" = String, Path, example = "SH"), ("year" = Option<i32>, Query, minimum = 2000, maximum = 2100)), security(("bearer" = [])),
     responses(
         (status = 200, body = PolicyView),
         (status = 404, description = "Not an issuing region", body = crate::error::Problem, content_type = "application/problem+json"),

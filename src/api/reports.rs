@@ -40,7 +40,7 @@ fn year(text: Option<&str>, default: i32) -> Result<i32, ApiError> {
 /// A region's figures for a fiscal year (default: the current one).
 #[utoipa::path(
     get, path = "/api/v1/reports/summary", tag = "reports",
-    params(("region" = Option<String>, Query), ("year" = Option<i32>, Query), ("format" = Option<String>, Query, description = "json or csv")),
+    params(("region" = Option<String>, Query), ("year" = Option<i32>, Query, minimum = 2000, maximum = 2100), ("format" = Option<String>, Query, description = "json or csv")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = SummaryView),
@@ -71,7 +71,7 @@ pub async fn summary(
 /// regulator sees the cells where its region is issuer or provider.
 #[utoipa::path(
     get, path = "/api/v1/reports/cross-region", tag = "reports",
-    params(("year" = Option<i32>, Query), ("format" = Option<String>, Query, description = "json or csv")),
+    params(("year" = Option<i32>, Query, minimum = 2000, maximum = 2100), ("format" = Option<String>, Query, description = "json or csv")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = CrossRegionView),

@@ -497,3 +497,64 @@ async fn year_end_expiry_races_completions_without_deadlock_or_5xx() {
         .await;
     assert_eq!(verify.body["ok"], true, "{}", verify.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_method_on_a_known_path_is_405_with_allow() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let token = app.admin_token().await;
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/redemptions", "GET, HEAD, POST"),
+        ("PUT", "/health", "GET, HEAD"),
+        (
+            "GET",
+            "/api/v1/claims/0190d1c2-7d4e-7a57-9b3c-1b2a3c4d5e6f/pay",
+            "POST",
+        ),
+        ("PATCH", "/api/v1/organizations", "POST"),
+    ] {
+        let answer = app
+            .send(crate::helpers::Req {
+                method,
+                path,
+                token: Some(&token),
+                key: None,
+                body: None,
+                content_type: None,
+            })
+            .await;
+        answer.assert_problem(405, "method_not_allowed");
+        assert_eq!(answer.header("Allow"), Some(allow), "{method} {path}");
+    }
+    app.get("/api/v1/nothing-here", &token)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_documents_every_status_it_can_answer() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let spec = app.get("/openapi.json", &token).await.body;
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let what = format!("{method} {path}");
+            assert!(has("503"), "{what}: 503");
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(has("401") && has("403"), "{what}: 401/403");
+            }
+            let keyed = op["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["name"] == "Idempotency-Key"));
+            if keyed {
+                for status in ["400", "409", "413", "415", "422"] {
+                    assert!(has(status), "{what}: {status}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 33, "{checked} operations");
+}
