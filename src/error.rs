@@ -48,9 +48,9 @@ pub struct ApiError {
     pub cause: Option<String>,
     /// Seconds after which a retry may succeed (`Retry-After`); 503 answers
     /// say 5 unless told otherwise.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// The methods a path allows (`Allow`, with 405).
-    pub allow: Option<String>,
+    pub allow: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -191,7 +191,7 @@ impl From<ServiceError> for ApiError {
                 ..ApiError::unavailable()
             },
             ServiceError::TooManyAttempts { retry_after_secs } => ApiError {
-                retry_after: Some(retry_after_secs),
+                retry_after: Some(retry_after_secs.min(u32::MAX as u64) as u32),
                 ..ApiError::new(
                     Status::TooManyRequests,
                     "too_many_requests",
@@ -229,7 +229,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
             response.header(Header::new("WWW-Authenticate", "Bearer"));
         }
         if let Some(allow) = self.allow {
-            response.header(Header::new("Allow", allow));
+            response.header(Header::new("Allow", String::from(allow)));
         }
         match self.retry_after {
             Some(secs) => {
@@ -269,7 +269,7 @@ fn any_status(status: Status, req: &Request<'_>) -> ApiError {
         403 => ApiError::forbidden("not allowed"),
         404 => match allowed_methods(req) {
             Some(allow) => ApiError {
-                allow: Some(allow),
+                allow: Some(allow.into()),
                 ..ApiError::new(
                     Status::MethodNotAllowed,
                     "method_not_allowed",
@@ -329,6 +329,12 @@ fn route_matches(template: &str, path: &[&str]) -> bool {
     segments.next().is_none()
 }
 
+
+/// The catchers of the service: every status answers with a problem document.
+pub fn catchers() -> Vec<Catcher> {
+    rocket::catchers![any_status]
+}
+
 #[cfg(test)]
 mod tests {
     use super::route_matches;
@@ -346,9 +352,4 @@ mod tests {
         assert!(route_matches("/docs/<_..>", &["docs", "a", "b"]));
         assert!(route_matches("/health", &["health"]));
     }
-}
-
-/// The catchers of the service: every status answers with a problem document.
-pub fn catchers() -> Vec<Catcher> {
-    rocket::catchers![any_status]
 }

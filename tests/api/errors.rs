@@ -32,7 +32,9 @@ async fn unknown_routes_are_problems() {
             content_type: None,
         })
         .await;
-    answer.assert_problem(404, "not_found");
+    // A known path with a method it does not take (issue 9: 405 with Allow).
+    answer.assert_problem(405, "method_not_allowed");
+    assert_eq!(answer.header("Allow"), Some("GET, HEAD"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
