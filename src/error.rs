@@ -329,7 +329,6 @@ fn route_matches(template: &str, path: &[&str]) -> bool {
     segments.next().is_none()
 }
 
-
 /// The catchers of the service: every status answers with a problem document.
 pub fn catchers() -> Vec<Catcher> {
     rocket::catchers![any_status]
