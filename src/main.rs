@@ -7,7 +7,8 @@ use voucher_ledger::audit::export::{next_lines, Format};
 use voucher_ledger::audit::{self, EventFilter};
 use voucher_ledger::config::{Config, SecretOrigin};
 use voucher_ledger::domain::clock::{Clock, SystemClock};
-use voucher_ledger::domain::Region;
+use voucher_ledger::domain::{DomainError, Region};
+use voucher_ledger::service::Call;
 use voucher_ledger::store::Db;
 use voucher_ledger::{build_rocket, service, telemetry, App};
 
@@ -30,6 +31,12 @@ enum Command {
     Migrate,
     /// Create an operator credential and print it once as JSON.
     CreateAdmin,
+    /// Give a client a new secret and print it once as JSON; the old secret
+    /// stops working (to revoke a client, discard the new one).
+    RotateSecret {
+        #[arg(long)]
+        client_id: String,
+    },
     /// Verify a region's audit chain against the ledger; exit 0 only when it verifies.
     VerifyAudit {
         /// The issuing region (SH, ZJ, JX, …).
@@ -65,6 +72,9 @@ fn main() -> ExitCode {
             Command::Serve => serve(config).await.map(|_| ExitCode::SUCCESS),
             Command::Migrate => connect(&config).await.map(|_| ExitCode::SUCCESS),
             Command::CreateAdmin => create_admin(&config).await.map(|_| ExitCode::SUCCESS),
+            Command::RotateSecret { client_id } => rotate_secret(&config, client_id)
+                .await
+                .map(|_| ExitCode::SUCCESS),
             Command::VerifyAudit { region } => verify_audit(&config, &region).await,
             Command::ExportAudit { region, format } => export_audit(&config, &region, &format)
                 .await
@@ -129,6 +139,29 @@ async fn create_admin(config: &Config) -> Result<(), String> {
     let credentials = service::identity::create_admin(&db, SystemClock.now())
         .await
         .map_err(|e| format!("cannot create the admin: {e}"))?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "client_id": credentials.client_id,
+            "client_secret": credentials.client_secret,
+        })
+    );
+    Ok(())
+}
+
+async fn rotate_secret(config: &Config, client_id: String) -> Result<(), String> {
+    let db = connect(config).await?;
+    let service = config.service(db);
+    let credentials = service
+        .execute(
+            Call::system(),
+            service::identity::RotateSecret { client_id },
+        )
+        .await
+        .map_err(|e| match e {
+            service::ServiceError::Domain(DomainError::NotFound) => "no such client id".to_owned(),
+            e => format!("cannot rotate the secret: {e}"),
+        })?;
     println!(
         "{}",
         serde_json::json!({

@@ -68,6 +68,8 @@ actions! {
     ListClaims,
     /// Run the expiry job.
     RunExpiry,
+    /// Give a client a new secret (the old one stops working).
+    RotateSecret,
     /// Read, export and verify a region's audit trail, and its summary.
     Audit,
     /// Read the cross-region matrix.
@@ -90,7 +92,7 @@ impl Action {
             Action::CancelRedemption => &[Company, Provider],
             Action::ListRedemptions => &[Company, Provider, Regulator],
             Action::ListClaims => &[Provider, Regulator],
-            Action::RunExpiry => &[Admin, System],
+            Action::RunExpiry | Action::RotateSecret => &[Admin, System],
             Action::Audit | Action::ReadCrossRegion => &[Regulator, Admin],
         }
     }
@@ -105,7 +107,7 @@ impl Action {
             | Action::DecideClaim => "only regulators may do this",
             Action::Apply | Action::Hold => "only companies may do this",
             Action::Complete | Action::SubmitClaim => "only service providers may do this",
-            Action::RunExpiry => "only operators may do this",
+            Action::RunExpiry | Action::RotateSecret => "only operators may do this",
             Action::Audit => "only regulators and operators audit",
             Action::ReadCrossRegion => "only regulators and operators read reports",
             Action::ListApplications

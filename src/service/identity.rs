@@ -5,7 +5,9 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -149,6 +151,58 @@ async fn register<C: ConnectionTrait>(
     )
     .await?;
     Ok((org, credentials))
+}
+
+/// Gives a client a new secret: the old one stops working at once (tokens
+/// issued with it live out their lifetime). Recorded in the audit trail of
+/// the client's region, if it has one.
+#[derive(Debug, Clone)]
+pub struct RotateSecret {
+    pub client_id: String,
+}
+
+impl Operation for RotateSecret {
+    type Output = ClientCredentials;
+
+    async fn run(
+        self,
+        txn: &DatabaseTransaction,
+        ctx: &Ctx,
+    ) -> ServiceResult<Done<ClientCredentials>> {
+        access::permit(&ctx.actor, access::Action::RotateSecret)?;
+        let credential = credentials::Entity::find_by_id(self.client_id.clone())
+            .one(txn)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let client_secret = random_hex(32);
+        let secret = client_secret.clone();
+        let secret_hash = logins::hash(move || secrets::hash(&secret)).await?;
+        credentials::Entity::update_many()
+            .col_expr(
+                credentials::Column::SecretHash,
+                sea_orm::sea_query::Expr::value(secret_hash),
+            )
+            .filter(credentials::Column::ClientId.eq(&self.client_id))
+            .exec(txn)
+            .await?;
+        let events = match &credential.region {
+            Some(region) => vec![pipeline::entry(
+                region,
+                "credentials.rotate",
+                "organization",
+                credential.subject.to_string(),
+                &serde_json::json!({ "client_id": &self.client_id }),
+            )?],
+            None => Vec::new(),
+        };
+        Ok(Done {
+            value: ClientCredentials {
+                client_id: self.client_id,
+                client_secret,
+            },
+            events,
+        })
+    }
 }
 
 /// The organisation behind an id, if it is of `kind`.

@@ -233,3 +233,76 @@ async fn tokens_expire_by_the_service_clock() {
     let fresh = app.renew(&token).await;
     assert_eq!(app.get(&path, &fresh).await.status.code, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_rotates_a_lost_secret() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let answer = app
+        .post(
+            "/api/v1/organizations",
+            &admin,
+            &crate::helpers::new_key(),
+            &crate::helpers::provider("SH"),
+        )
+        .await;
+    let old = voucher_ledger::service::identity::ClientCredentials {
+        client_id: answer.body["client_id"].as_str().unwrap().into(),
+        client_secret: answer.body["client_secret"].as_str().unwrap().into(),
+    };
+    app.token(&old).await;
+    let rotate = |client_id: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_voucher-ledger"))
+            .args(["rotate-secret", "--client-id", client_id])
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("run rotate-secret")
+    };
+    let output = rotate(&old.client_id);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["client_id"], old.client_id.as_str());
+    let new = voucher_ledger::service::identity::ClientCredentials {
+        client_id: old.client_id.clone(),
+        client_secret: printed["client_secret"].as_str().unwrap().into(),
+    };
+    assert_ne!(new.client_secret, old.client_secret);
+    app.token(&new).await;
+    let refused = app
+        .send(Req {
+            method: "POST",
+            path: "/api/v1/auth/token",
+            token: None,
+            key: None,
+            body: Some(
+                json!({"client_id": old.client_id, "client_secret": old.client_secret}).to_string(),
+            ),
+            content_type: Some(ContentType::JSON),
+        })
+        .await;
+    refused.assert_problem(401, "unauthorized");
+    // The rotation is in the SH audit trail, without the secret.
+    let sh = app.regulator("SH").await.1;
+    let events = app
+        .get(
+            "/api/v1/audit/events?region=SH&action=credentials.rotate",
+            &sh,
+        )
+        .await;
+    assert_eq!(
+        events.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        events.text
+    );
+    assert!(!events.text.contains(&new.client_secret));
+    // An unknown client id is an error, not a new client.
+    let unknown = rotate("vl_nobody");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such client id"));
+}
