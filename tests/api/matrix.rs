@@ -1,0 +1,418 @@
+//! The authorization matrix: every endpoint × every role, with the caller's
+//! own record, another organisation's and another region's → the expected
+//! status, from one table. Bodies are chosen to fail *after* authorization
+//! where they can (a 422 or 409 means "allowed in, then refused"), so that
+//! the rows do not depend on each other. The table must name every
+//! operation of the OpenAPI description.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{credit_code, new_key, Req};
+use crate::world::World;
+
+/// The callers, in the order of each row's expectations.
+const CALLERS: [&str; 8] = [
+    "anonymous",
+    "operator",
+    "SH regulator (other region)",
+    "JX regulator (own region)",
+    "JX company (own)",
+    "JX company (other)",
+    "SH lab (own provider)",
+    "JX lab (other provider)",
+];
+
+struct Row {
+    method: &'static str,
+    /// The OpenAPI path template.
+    template: &'static str,
+    path: String,
+    body: Option<Value>,
+    expect: [u16; 8],
+}
+
+fn row(
+    method: &'static str,
+    template: &'static str,
+    path: impl Into<String>,
+    body: Option<Value>,
+    expect: [u16; 8],
+) -> Row {
+    Row {
+        method,
+        template,
+        path: path.into(),
+        body,
+        expect,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_meets_every_endpoint_as_the_table_says() {
+    let w = World::new().await;
+    let (jx, sh_lab) = (&w.jx_regulator, &w.sh_lab);
+    // A voucher of the JX company with a held redemption at the SH lab, a
+    // completed one in a paid claim, two applications waiting, and a
+    // voucher to revoke.
+    let v = w.voucher(&w.jx_company, jx, "JX", "10000.00").await;
+    let v_revoke = w.voucher(&w.jx_company, jx, "JX", "100.00").await;
+    let held = w
+        .hold(&w.jx_company, &v, sh_lab, "M-1", "1000.00", "500.00")
+        .await;
+    let r = held.body["id"].as_str().unwrap().to_owned();
+    let done = w
+        .hold(&w.jx_company, &v, sh_lab, "M-2", "1000.00", "500.00")
+        .await;
+    let r_done = done.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/redemptions/{r_done}/complete");
+    assert_eq!(
+        w.post(&sh_lab.token, &path, json!({})).await.status.code,
+        200
+    );
+    let claim = w
+        .post(
+            &sh_lab.token,
+            "/api/v1/claims",
+            json!({"redemption_ids": [r_done], "invoice_no": "M-INV-1"}),
+        )
+        .await;
+    let c = claim.body["id"].as_str().unwrap().to_owned();
+    for (action, body) in [
+        ("approve", json!({})),
+        ("pay", json!({"bank_reference": "B-1"})),
+    ] {
+        let path = format!("/api/v1/claims/{c}/{action}");
+        assert_eq!(w.post(&jx.token, &path, body).await.status.code, 200);
+    }
+    let mut applications = Vec::new();
+    for _ in 0..2 {
+        let a = w
+            .post(
+                &w.jx_company.token,
+                "/api/v1/applications",
+                json!({"region": "JX", "year": 2026, "amount": "1000.00", "purpose": "检测"}),
+            )
+            .await;
+        applications.push(a.body["id"].as_str().unwrap().to_owned());
+    }
+    let (a_pending, a_reject) = (&applications[0], &applications[1]);
+    let (vid, v_revoke) = (v["id"].as_str().unwrap(), v_revoke["id"].as_str().unwrap());
+    let company = w.jx_company.id;
+    let nobody = "0190d1c2-7d4e-7a57-9b3c-1b2a3c4d5e6f";
+
+    //                                       anon  op   SHr  JXr  co   co2  SHl  JXl
+    let rows = vec![
+        row(
+            "get",
+            "/health",
+            "/health",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "post",
+            "/api/v1/auth/token",
+            "/api/v1/auth/token",
+            Some(json!({"client_id": "vl_matrix", "client_secret": "wrong"})),
+            [401, 401, 401, 401, 401, 401, 401, 401],
+        ),
+        row(
+            "post",
+            "/api/v1/organizations",
+            "/api/v1/organizations",
+            Some(
+                json!({"kind": "company", "name": "矩阵测试", "region": "SH",
+                "credit_code": "FRESH", "company_type": "enterprise"}),
+            ),
+            [401, 201, 201, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/organizations/{id}",
+            format!("/api/v1/organizations/{company}"),
+            None,
+            [401, 200, 404, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/regions/{region}/budgets",
+            "/api/v1/regions/JX/budgets",
+            Some(json!({"year": 1999, "amount": "1.00"})),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/regions/{region}/budgets/{year}",
+            "/api/v1/regions/JX/budgets/2026",
+            None,
+            [401, 403, 403, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/regions/{region}/admissions",
+            "/api/v1/regions/JX/admissions",
+            Some(json!({"provider_id": sh_lab.id, "categories": []})),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/regions/{region}/policy",
+            "/api/v1/regions/JX/policy",
+            None,
+            [401, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "post",
+            "/api/v1/applications",
+            "/api/v1/applications",
+            Some(json!({"region": "JX", "year": 1999, "amount": "1.00", "purpose": "x"})),
+            [401, 403, 403, 403, 422, 422, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/applications/{id}/approve",
+            format!("/api/v1/applications/{a_pending}/approve"),
+            Some(json!({"amount": "99999999.00"})),
+            [401, 403, 404, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/applications/{id}/reject",
+            format!("/api/v1/applications/{a_reject}/reject"),
+            Some(json!({"reason": "矩阵"})),
+            [401, 403, 404, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/applications",
+            "/api/v1/applications",
+            None,
+            [401, 403, 200, 200, 200, 200, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/applications/{id}",
+            format!("/api/v1/applications/{a_pending}"),
+            None,
+            [401, 404, 404, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/vouchers",
+            "/api/v1/vouchers",
+            None,
+            [401, 403, 200, 200, 200, 200, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/vouchers/{id}",
+            format!("/api/v1/vouchers/{vid}"),
+            None,
+            [401, 404, 404, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/vouchers/{id}/revoke",
+            format!("/api/v1/vouchers/{v_revoke}/revoke"),
+            Some(json!({"reason": "矩阵"})),
+            [401, 403, 404, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/redemptions",
+            "/api/v1/redemptions",
+            Some(
+                json!({"voucher_id": vid, "provider_id": sh_lab.id, "contract_no": "M-9",
+                "contract_amount": "10.00", "service_category": "testing", "amount": "999999.00"}),
+            ),
+            [401, 403, 403, 403, 422, 404, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/redemptions/{id}/complete",
+            format!("/api/v1/redemptions/{r}/complete"),
+            Some(json!({"amount": "999999.00"})),
+            [401, 403, 403, 403, 403, 403, 422, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/redemptions/{id}/cancel",
+            format!("/api/v1/redemptions/{r_done}/cancel"),
+            Some(json!({})),
+            [401, 403, 403, 403, 409, 404, 409, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/redemptions",
+            "/api/v1/redemptions",
+            None,
+            [401, 403, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "get",
+            "/api/v1/redemptions/{id}",
+            format!("/api/v1/redemptions/{r}"),
+            None,
+            [401, 404, 200, 200, 200, 404, 200, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/claims",
+            "/api/v1/claims",
+            Some(json!({"redemption_ids": [], "invoice_no": "M-INV-2"})),
+            [401, 403, 403, 403, 403, 403, 422, 422],
+        ),
+        row(
+            "post",
+            "/api/v1/claims/{id}/approve",
+            format!("/api/v1/claims/{c}/approve"),
+            Some(json!({})),
+            [401, 403, 404, 409, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/claims/{id}/reject",
+            format!("/api/v1/claims/{c}/reject"),
+            Some(json!({"reason": "矩阵"})),
+            [401, 403, 404, 409, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/claims/{id}/pay",
+            format!("/api/v1/claims/{c}/pay"),
+            Some(json!({"bank_reference": "B-2"})),
+            [401, 403, 404, 409, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/claims",
+            "/api/v1/claims",
+            None,
+            [401, 403, 200, 200, 403, 403, 200, 200],
+        ),
+        row(
+            "get",
+            "/api/v1/claims/{id}",
+            format!("/api/v1/claims/{c}"),
+            None,
+            [401, 404, 404, 200, 404, 404, 200, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/admin/expiry-runs",
+            "/api/v1/admin/expiry-runs",
+            Some(json!({"as_of": "2100-01-01T00:00:00Z"})),
+            [401, 422, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/audit/events",
+            "/api/v1/audit/events?region=JX",
+            None,
+            [401, 200, 403, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/audit/events/export",
+            "/api/v1/audit/events/export?region=JX",
+            None,
+            [401, 200, 403, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/audit/verify",
+            "/api/v1/audit/verify?region=JX",
+            None,
+            [401, 200, 403, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/reports/summary",
+            "/api/v1/reports/summary?region=JX&year=2026",
+            None,
+            [401, 200, 403, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/reports/cross-region",
+            "/api/v1/reports/cross-region",
+            None,
+            [401, 200, 200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/organizations/{id}",
+            format!("/api/v1/organizations/{nobody}"),
+            None,
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
+    ];
+
+    let tokens = [
+        None,
+        Some(w.admin.as_str()),
+        Some(w.sh_regulator.token.as_str()),
+        Some(jx.token.as_str()),
+        Some(w.jx_company.token.as_str()),
+        Some(w.jx_company_2.token.as_str()),
+        Some(sh_lab.token.as_str()),
+        Some(w.jx_lab.token.as_str()),
+    ];
+    let mut wrong = Vec::new();
+    for row in &rows {
+        for (n, token) in tokens.iter().enumerate() {
+            let mut body = row.body.clone();
+            if let Some(b) = body.as_mut().filter(|b| b["credit_code"] == "FRESH") {
+                b["credit_code"] = json!(credit_code());
+            }
+            let key = new_key();
+            let answer = w
+                .app
+                .send(Req {
+                    method: &row.method.to_uppercase(),
+                    path: &row.path,
+                    token: *token,
+                    key: (row.method == "post").then_some(key.as_str()),
+                    body: body.map(|b| b.to_string()),
+                    content_type: row.body.as_ref().map(|_| rocket::http::ContentType::JSON),
+                })
+                .await;
+            if answer.status.code != row.expect[n] {
+                wrong.push(format!(
+                    "{} {} as {}: expected {}, got {} {}",
+                    row.method,
+                    row.path,
+                    CALLERS[n],
+                    row.expect[n],
+                    answer.status.code,
+                    answer.text
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+
+    // No operation of the published API is missing from the table.
+    let spec = w.get(&w.admin, "/openapi.json").await.body;
+    let covered: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_owned(), r.template.to_owned()))
+        .collect();
+    let mut missing = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if !covered.contains(&(method.clone(), path.clone())) {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "operations without a row: {missing:?}");
+    w.app.assert_invariants().await;
+}
