@@ -19,6 +19,7 @@ mod properties;
 mod races;
 mod refusals;
 mod reports;
+mod resilience;
 mod rules;
 mod service;
 mod world;

@@ -13,6 +13,7 @@ use crate::helpers::{fresh_postgres_database, SECRET};
 pub struct Server {
     pub child: Child,
     pub port: u16,
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -66,6 +67,7 @@ impl Server {
         let server = Server {
             child,
             port,
+            database_url: database_url.to_owned(),
             _dir: None,
         };
         let started = Instant::now();
@@ -150,5 +152,148 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// An answer as JSON.
+pub type Json = serde_json::Value;
+
+impl Server {
+    /// `POST` JSON with a fresh idempotency key; the status and the body.
+    pub async fn post(&self, path: &str, token: &str, body: &Json) -> (u16, Json) {
+        let key = crate::helpers::new_key();
+        self.post_keyed(path, token, &key, body).await
+    }
+
+    /// `POST` JSON with `key`.
+    pub async fn post_keyed(&self, path: &str, token: &str, key: &str, body: &Json) -> (u16, Json) {
+        match self
+            .exchange(
+                "POST",
+                path,
+                Some(token),
+                Some(key),
+                Some(&body.to_string()),
+            )
+            .await
+        {
+            Ok((status, _, text)) => (status, serde_json::from_str(&text).unwrap_or(Json::Null)),
+            Err(_) => (0, Json::Null),
+        }
+    }
+
+    /// `GET` as JSON.
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Json) {
+        match self.request("GET", path, Some(token), None).await {
+            Ok((status, text)) => (status, serde_json::from_str(&text).unwrap_or(Json::Null)),
+            Err(_) => (0, Json::Null),
+        }
+    }
+
+    /// A bearer token for client credentials.
+    pub async fn token(&self, credentials: &Json) -> String {
+        let body = serde_json::json!({
+            "client_id": credentials["client_id"], "client_secret": credentials["client_secret"],
+        });
+        let (status, _, text) = self
+            .exchange(
+                "POST",
+                "/api/v1/auth/token",
+                None,
+                None,
+                Some(&body.to_string()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{text}");
+        let answer: Json = serde_json::from_str(&text).unwrap();
+        answer["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A programme set up through a server process, in the fiscal year of the
+/// system clock (the process runs on it): an operator, the JX regulator, a
+/// company with one voucher, and an admitted lab.
+pub struct Programme {
+    pub regulator: String,
+    pub company: String,
+    pub lab_id: String,
+    pub voucher: String,
+}
+
+impl Programme {
+    pub async fn set_up(server: &Server, voucher_amount: &str) -> Programme {
+        use serde_json::json;
+        let output = Command::new(env!("CARGO_BIN_EXE_voucher-ledger"))
+            .arg("create-admin")
+            .env("DATABASE_URL", &server.database_url)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let admin: Json = serde_json::from_slice(&output.stdout).unwrap();
+        let admin_token = server.token(&admin).await;
+        let register = |token: String, body: Json| async move {
+            let (status, created) = server.post("/api/v1/organizations", &token, &body).await;
+            assert_eq!(status, 201, "{created}");
+            created
+        };
+        let regulator = register(
+            admin_token.clone(),
+            json!({"kind": "regulator", "name": "嘉兴市科技局", "region": "JX"}),
+        )
+        .await;
+        let regulator_token = server.token(&regulator).await;
+        let company = register(regulator_token.clone(), crate::helpers::company("JX")).await;
+        let lab = register(regulator_token.clone(), crate::helpers::provider("JX")).await;
+        let year = chrono::Datelike::year(&voucher_ledger::domain::clock::shanghai_date(
+            chrono::Utc::now(),
+        ));
+        let steps = [
+            (
+                "/api/v1/regions/JX/budgets".to_owned(),
+                json!({"year": year, "amount": "10000000.00"}),
+            ),
+            (
+                "/api/v1/regions/JX/admissions".to_owned(),
+                json!({"provider_id": lab["id"], "categories": ["testing"]}),
+            ),
+        ];
+        for (path, body) in steps {
+            let (status, answer) = server.post(&path, &regulator_token, &body).await;
+            assert!(status == 201 || status == 200, "{path}: {answer}");
+        }
+        let company_token = server.token(&company).await;
+        let (status, application) = server
+            .post(
+                "/api/v1/applications",
+                &company_token,
+                &json!({"region": "JX", "year": year, "amount": voucher_amount, "purpose": "检测"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{application}");
+        let path = format!(
+            "/api/v1/applications/{}/approve",
+            application["id"].as_str().unwrap()
+        );
+        let (status, voucher) = server.post(&path, &regulator_token, &json!({})).await;
+        assert_eq!(status, 201, "{voucher}");
+        Programme {
+            regulator: regulator_token,
+            lab_id: lab["id"].as_str().unwrap().to_owned(),
+            company: company_token,
+            voucher: voucher["id"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// The body of a hold of `amount` on the voucher at the lab.
+    pub fn hold(&self, contract: &str, amount: &str) -> Json {
+        serde_json::json!({"voucher_id": self.voucher, "provider_id": self.lab_id,
+            "contract_no": contract, "contract_amount": "100000.00",
+            "service_category": "testing", "amount": amount})
     }
 }

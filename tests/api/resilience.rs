@@ -1,0 +1,169 @@
+//! What only real processes show: a server killed mid-load loses nothing it
+//! acknowledged, and three instances on one database keep every guarantee.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use voucher_ledger::store::{Db, DbSettings};
+
+use crate::helpers::new_key;
+use crate::process::{database, Programme, Server};
+
+/// Every ledger invariant, checked straight on the database.
+async fn assert_invariants(url: &str) {
+    let db = Db::connect(&DbSettings {
+        url: url.to_owned(),
+        pool_size: 2,
+        busy_timeout: std::time::Duration::from_secs(5),
+        acquire_timeout: std::time::Duration::from_secs(5),
+        sqlite_synchronous_full: true,
+    })
+    .await
+    .unwrap();
+    let violations = voucher_ledger::ledger::check(db.reader()).await.unwrap();
+    assert!(violations.is_empty(), "invariants broken: {violations:#?}");
+    db.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_killed_mid_load_loses_nothing_it_acknowledged() {
+    let (url, _dir) = database().await;
+    let server = Arc::new(Server::on(&url, &[]).await);
+    let p = Arc::new(Programme::set_up(&server, "100000.00").await);
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let pid = server.child.id();
+    let workers: Vec<_> = (0..16)
+        .map(|worker| {
+            let (server, p, acknowledged, sent) = (
+                server.clone(),
+                p.clone(),
+                acknowledged.clone(),
+                sent.clone(),
+            );
+            tokio::spawn(async move {
+                for n in 0..25 {
+                    sent.fetch_add(1, Ordering::SeqCst);
+                    let hold = p.hold(&format!("K-{worker}-{n}"), "1.00");
+                    let (status, answer) =
+                        server.post("/api/v1/redemptions", &p.company, &hold).await;
+                    match status {
+                        201 => acknowledged
+                            .lock()
+                            .unwrap()
+                            .push(answer["id"].as_str().unwrap().to_owned()),
+                        0 => return, // the server is gone
+                        other => assert!(other < 500, "{other}: {answer}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    // Kill it (SIGKILL) in the middle of the load.
+    while acknowledged.lock().unwrap().len() < 60 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let sent = sent.load(Ordering::SeqCst);
+    eprintln!(
+        "killed after {} of {sent} holds were acknowledged",
+        acknowledged.len()
+    );
+    assert!(sent > acknowledged.len(), "killed before the end");
+
+    let again = Server::on(&url, &[]).await;
+    for id in &acknowledged {
+        let (status, redemption) = again
+            .get(&format!("/api/v1/redemptions/{id}"), &p.company)
+            .await;
+        assert_eq!(status, 200, "acknowledged {id} is lost: {redemption}");
+        assert_eq!(redemption["status"], "held");
+    }
+    let (_, verify) = again
+        .get("/api/v1/audit/verify?region=JX", &p.regulator)
+        .await;
+    assert_eq!(verify["ok"], true, "{verify}");
+    assert_invariants(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_on_one_database_keep_every_guarantee() {
+    let (url, _dir) = database().await;
+    let first = Server::on(&url, &[]).await;
+    let p = Arc::new(Programme::set_up(&first, "30.00").await);
+    let servers = Arc::new([
+        first,
+        Server::on(&url, &[]).await,
+        Server::on(&url, &[]).await,
+    ]);
+
+    // One key sent to every instance at once acts once.
+    let key = new_key();
+    let once = p.hold("ONCE", "1.00");
+    let tasks: Vec<_> = (0..9)
+        .map(|n| {
+            let (servers, p, key, body) = (servers.clone(), p.clone(), key.clone(), once.clone());
+            tokio::spawn(async move {
+                servers[n % 3]
+                    .post_keyed("/api/v1/redemptions", &p.company, &key, &body)
+                    .await
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for task in tasks {
+        let (status, answer) = task.await.unwrap();
+        match status {
+            201 => {
+                ids.insert(answer["id"].as_str().unwrap().to_owned());
+            }
+            409 => assert_eq!(answer["code"], "idempotency_in_progress", "{answer}"),
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    assert_eq!(ids.len(), 1, "one redemption for one key: {ids:?}");
+
+    // 60 holds of 1.00 race for the 29.00 left, spread over the instances.
+    let tasks: Vec<_> = (0..60)
+        .map(|n| {
+            let (servers, p) = (servers.clone(), p.clone());
+            tokio::spawn(async move {
+                servers[n % 3]
+                    .post(
+                        "/api/v1/redemptions",
+                        &p.company,
+                        &p.hold(&format!("R-{n}"), "1.00"),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut held = 0;
+    for task in tasks {
+        let (status, answer) = task.await.unwrap();
+        match status {
+            201 => held += 1,
+            422 => assert_eq!(answer["code"], "insufficient_balance", "{answer}"),
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    assert_eq!(held, 29, "exactly what the voucher held");
+    let (_, voucher) = servers[2]
+        .get(&format!("/api/v1/vouchers/{}", p.voucher), &p.company)
+        .await;
+    assert_eq!(voucher["available"], "0.00");
+    assert_eq!(voucher["held"], "30.00");
+    let (_, verify) = servers[1]
+        .get("/api/v1/audit/verify?region=JX", &p.regulator)
+        .await;
+    assert_eq!(verify["ok"], true, "{verify}");
+    assert_invariants(&url).await;
+}
