@@ -264,7 +264,20 @@ fn any_status(status: Status, req: &Request<'_>) -> ApiError {
         return err;
     }
     match status.code {
-        400 => ApiError::new(status, "validation_failed", "the request is malformed"),
+        // Rocket answers a method it does not know (QUERY, made-up ones)
+        // with a bare 400 before any route runs: on a known path, that is a
+        // method the path does not take.
+        400 => match path_methods(req) {
+            Some(allow) => ApiError {
+                allow: Some(allow.into()),
+                ..ApiError::new(
+                    Status::MethodNotAllowed,
+                    "method_not_allowed",
+                    "this path does not take that method",
+                )
+            },
+            None => ApiError::new(status, "validation_failed", "the request is malformed"),
+        },
         401 => ApiError::unauthorized("a valid bearer token is required"),
         403 => ApiError::forbidden("not allowed"),
         404 => match allowed_methods(req) {
@@ -292,8 +305,15 @@ fn any_status(status: Status, req: &Request<'_>) -> ApiError {
 }
 
 /// When no route takes the request's method at its path but some route
-/// takes another: those methods, for `Allow` (`GET` implies `HEAD`).
+/// takes another: those methods, for `Allow`.
 fn allowed_methods(req: &Request<'_>) -> Option<String> {
+    let methods = path_methods(req)?;
+    (!methods.split(", ").any(|m| m == req.method().as_str())).then_some(methods)
+}
+
+/// The methods the routes at the request's path take (`GET` implies
+/// `HEAD`), if any route is there.
+fn path_methods(req: &Request<'_>) -> Option<String> {
     let path: Vec<&str> = req.uri().path().segments().collect();
     let mut methods: Vec<&str> = req
         .rocket()
@@ -301,7 +321,7 @@ fn allowed_methods(req: &Request<'_>) -> Option<String> {
         .filter(|route| route_matches(route.uri.path(), &path))
         .map(|route| route.method.as_str())
         .collect();
-    if methods.is_empty() || methods.contains(&req.method().as_str()) {
+    if methods.is_empty() {
         return None;
     }
     if methods.contains(&"GET") {
