@@ -156,6 +156,19 @@ async fn three_instances_on_one_database_keep_every_guarantee() {
         }
     }
     assert_eq!(held, 29, "exactly what the voucher held");
+    // Whichever instance wrote them, event times never run backwards
+    // against their sequence.
+    let (_, events) = servers[0]
+        .get("/api/v1/audit/events?region=JX&limit=500", &p.regulator)
+        .await;
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| chrono::DateTime::parse_from_rfc3339(e["occurred_at"].as_str().unwrap()).unwrap())
+        .collect();
+    assert!(times.len() > 30, "{events}");
+    assert!(times.windows(2).all(|t| t[0] <= t[1]), "{times:?}");
     let (_, voucher) = servers[2]
         .get(&format!("/api/v1/vouchers/{}", p.voucher), &p.company)
         .await;
