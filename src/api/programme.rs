@@ -12,7 +12,8 @@ use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::{AdmissionView, BudgetView};
 use crate::auth::{can, Caller, May};
-use crate::domain::{Amount, DomainError, Money, Region};
+use crate::domain::programme::parse_year;
+use crate::domain::{Amount, Money, Region};
 use crate::error::{ApiError, ApiResult};
 use crate::rules::policy::SettlementCycle;
 use crate::service::admissions::{Admit, Admitted};
@@ -189,9 +190,7 @@ pub async fn policy(
     let rules = ctx.rules_for(&region)?;
     let year = match year {
         None => ctx.fiscal_year(),
-        Some(text) => text
-            .parse()
-            .map_err(|_| ApiError::from(DomainError::field("year", "must be a year")))?,
+        Some(text) => parse_year(text.parse().unwrap_or(i32::MIN))?,
     };
     let v = rules.version(year)?;
     let policy = rules.policy();

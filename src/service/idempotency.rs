@@ -2,10 +2,11 @@
 //! stored in the same transaction as its effect; later requests with the same
 //! key and body get that response again, without acting.
 //!
-//! A key is claimed by inserting its row with a random lease before the work
-//! starts. The work's transaction completes the row only if it still holds
-//! the lease, so a request whose lease was taken over (its server stalled or
-//! crashed past `lease` seconds) rolls back instead of acting twice.
+//! A key is claimed by inserting its row in the transaction of the work, so
+//! the claim, the effect and the stored answer commit together or not at all.
+//! A concurrent request with the same key waits on the row and then finds the
+//! stored answer. Rows left in progress by an earlier version (which claimed
+//! in a transaction of its own) are taken over once their lease has run out.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -57,9 +58,10 @@ pub enum Claim {
     Replay(Answer),
 }
 
-/// Claims `request`'s key, or finds what an earlier request with it did.
-pub async fn claim(
-    db: &Db,
+/// Claims `request`'s key in the transaction `txn`, or finds what an
+/// earlier request with it did.
+pub async fn claim<C: ConnectionTrait>(
+    txn: &C,
     request: &KeyedRequest,
     lease: Duration,
     now: DateTime<Utc>,
@@ -79,14 +81,14 @@ pub async fn claim(
         };
         let inserted = keys::Entity::insert(row)
             .on_conflict_do_nothing()
-            .exec_without_returning(db.writer())
+            .exec_without_returning(txn)
             .await?;
         // A conflict may come back as `Conflicted` or as zero rows inserted.
         if let TryInsertResult::Inserted(1) = inserted {
             return Ok(Claim::Fresh(lease_of(request, token)));
         }
         let Some(existing) = keys::Entity::find_by_id((request.scope.clone(), request.key.clone()))
-            .one(db.writer())
+            .one(txn)
             .await?
         else {
             continue; // released meanwhile: try to claim it again
@@ -110,7 +112,7 @@ pub async fn claim(
             .filter(key_of(request))
             .filter(Column::Lease.eq(existing.lease))
             .filter(Column::State.eq(IN_PROGRESS))
-            .exec(db.writer())
+            .exec(txn)
             .await?;
         if taken.rows_affected == 1 {
             return Ok(Claim::Fresh(lease_of(request, token)));
@@ -143,18 +145,6 @@ pub async fn complete<C: ConnectionTrait>(
     } else {
         Err(ServiceError::IdempotencyInProgress)
     }
-}
-
-/// Gives a key up after a transient failure, so that a retry acts.
-pub async fn release(db: &Db, lease: &Lease) -> ServiceResult<()> {
-    keys::Entity::delete_many()
-        .filter(Column::Scope.eq(&lease.scope))
-        .filter(Column::Key.eq(&lease.key))
-        .filter(Column::Lease.eq(lease.token))
-        .filter(Column::State.eq(IN_PROGRESS))
-        .exec(db.writer())
-        .await?;
-    Ok(())
 }
 
 /// Deletes the records of keys first used before `before`; returns how many.

@@ -4,9 +4,9 @@
 //! load generator.
 //!
 //! ```text
-//! caller ─▶ execute_once ─▶ claim key ─▶ BEGIN ─▶ Operation::run (rules, postings)
-//!                                                  ─▶ running totals ─▶ audit events
-//!                                                  ─▶ stored answer ─▶ COMMIT ─▶ answer
+//! caller ─▶ execute_once ─▶ BEGIN ─▶ claim key ─▶ SAVEPOINT ─▶ Operation::run (rules, postings)
+//!                                   ─▶ running totals ─▶ audit events ─▶ RELEASE
+//!                                   ─▶ stored answer ─▶ COMMIT ─▶ answer
 //! ```
 //!
 //! An operation changes the database only through its transaction and posts
@@ -17,11 +17,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::idempotency::{self, Claim, KeyedRequest, Lease};
+use super::idempotency::{self, Claim, KeyedRequest};
 use super::{movements, ServiceError, ServiceResult};
 use crate::audit::{self, Entry, Origin};
 use crate::domain::clock::{shanghai_date, Clock};
@@ -275,55 +275,59 @@ impl Service {
         op: O,
         render: impl Render<O::Output>,
     ) -> ServiceResult<Executed<O::Output>> {
-        let lease =
-            match idempotency::claim(&self.db, &key, self.idempotency_lease, self.clock.now())
-                .await?
-            {
-                Claim::Replay(answer) => return Ok(Executed::Replayed(answer)),
-                Claim::Fresh(lease) => lease,
-            };
         let origin = origin(&call);
         let mut attempt = 1;
-        let outcome = loop {
+        loop {
             match self
-                .act_once(call.clone(), &origin, &lease, op.clone(), &render)
+                .act_once(&call, &origin, &key, op.clone(), &render)
                 .await
             {
                 Err(ServiceError::Contention(why)) if attempt < ATTEMPTS => {
                     tracing::debug!(attempt, why, "running an operation again");
                     attempt += 1;
                 }
-                outcome => break outcome,
-            }
-        };
-        if let Err(e) = &outcome {
-            if e.is_transient() || matches!(e, ServiceError::IdempotencyInProgress) {
-                // Nothing was stored; let a retry act. A failure to release
-                // is healed by the lease timing out.
-                let _ = idempotency::release(&self.db, &lease).await;
+                outcome => return outcome,
             }
         }
-        outcome
     }
 
+    /// One transaction: the key is claimed in it (a concurrent request with
+    /// the same key waits for it, then replays), the operation runs in a
+    /// savepoint, and the answer is stored — the operation's, or its
+    /// refusal's after the savepoint is rolled back. A failure of the
+    /// service itself rolls everything back, the claim too, so a retry acts.
     async fn act_once<O: Operation>(
         &self,
-        call: Call,
+        call: &Call,
         origin: &Origin,
-        lease: &Lease,
+        key: &KeyedRequest,
         op: O,
         render: &impl Render<O::Output>,
     ) -> ServiceResult<Executed<O::Output>> {
-        let ctx = self.ctx(call.actor);
+        let ctx = self.ctx(call.actor.clone());
         let txn = self.db.begin_write().await?;
-        let err = match op.run(&txn, &ctx).await {
+        let claimed = idempotency::claim(&txn, key, self.idempotency_lease, ctx.now).await;
+        let lease = match claimed {
+            Ok(Claim::Fresh(lease)) => lease,
+            Ok(Claim::Replay(answer)) => {
+                txn.rollback().await?;
+                return Ok(Executed::Replayed(answer));
+            }
+            Err(e) => {
+                let _ = txn.rollback().await;
+                return Err(e);
+            }
+        };
+        let work = txn.begin().await?;
+        match op.run(&work, &ctx).await {
             Ok(done) => {
                 let answer = render(Ok(&done.value));
-                let recorded = async {
-                    record(&txn, &ctx, origin, done.events, self.clock.as_ref()).await?;
-                    idempotency::complete(&txn, lease, &answer, ctx.now).await
+                let finished = async {
+                    record(&work, &ctx, origin, done.events, self.clock.as_ref()).await?;
+                    work.commit().await?;
+                    idempotency::complete(&txn, &lease, &answer, ctx.now).await
                 };
-                return match recorded.await {
+                match finished.await {
                     Ok(()) => {
                         txn.commit().await?;
                         Ok(Executed::Ran {
@@ -335,22 +339,27 @@ impl Service {
                         let _ = txn.rollback().await;
                         Err(e)
                     }
-                };
+                }
             }
-            Err(err) => err,
-        };
-        // Undo whatever the work wrote; a refusal is then kept as the answer.
-        txn.rollback().await?;
-        if err.is_transient() {
-            return Err(err);
+            Err(err) if err.is_transient() => {
+                let _ = work.rollback().await;
+                let _ = txn.rollback().await;
+                Err(err)
+            }
+            Err(err) => {
+                // Undo whatever the work wrote; the refusal is the answer.
+                work.rollback().await?;
+                let kept = idempotency::complete(&txn, &lease, &render(Err(&err)), ctx.now).await;
+                match kept {
+                    Ok(()) => txn.commit().await?,
+                    Err(e) => {
+                        let _ = txn.rollback().await;
+                        return Err(e);
+                    }
+                }
+                Err(err)
+            }
         }
-        let txn = self.db.begin_write().await?;
-        if let Err(e) = idempotency::complete(&txn, lease, &render(Err(&err)), ctx.now).await {
-            let _ = txn.rollback().await;
-            return Err(e);
-        }
-        txn.commit().await?;
-        Err(err)
     }
 }
 

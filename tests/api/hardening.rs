@@ -558,3 +558,18 @@ async fn every_operation_documents_every_status_it_can_answer() {
     }
     assert!(checked >= 33, "{checked} operations");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_year_outside_the_programme_is_refused_not_printed() {
+    let w = World::new().await;
+    for year in ["43033", "1999", "-1", "x"] {
+        let answer = w
+            .get(
+                &w.jx_company.token,
+                &format!("/api/v1/regions/JX/policy?year={year}"),
+            )
+            .await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.body["errors"][0]["field"], "year", "{year}");
+    }
+}
