@@ -6,6 +6,9 @@
 //! and `verify` then time a running server's reports and audit verification
 //! through its HTTP API. Each prints one JSON line.
 
+mod hold;
+mod raw;
+
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
@@ -56,6 +59,28 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         requests: usize,
     },
+    /// Hold 1.00 of a new company's 64 vouchers from `clients` threads for
+    /// `seconds` through a running server (each with its own key); then the
+    /// raw baseline of the same transaction on `--database-url`.
+    Hold {
+        #[arg(long, default_value = "http://127.0.0.1:8000")]
+        url: String,
+        /// An operator's credentials (`voucher-ledger create-admin`).
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        client_secret: String,
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// The server's process id, to report its peak memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// The server's database, for the raw baseline (run after the load).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Time `GET /api/v1/audit/verify` on a running server.
     Verify {
         #[arg(long, default_value = "http://127.0.0.1:8000")]
@@ -81,6 +106,23 @@ fn main() {
             client_secret,
             requests,
         } => report(&url, &client_id, &client_secret, requests),
+        Command::Hold {
+            url,
+            client_id,
+            client_secret,
+            clients,
+            seconds,
+            server_pid,
+            database_url,
+        } => hold::run(hold::Hold {
+            url,
+            client_id,
+            client_secret,
+            clients: clients.max(1),
+            seconds: seconds.max(1),
+            server_pid,
+            database_url,
+        }),
         Command::Verify {
             url,
             client_id,
