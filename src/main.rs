@@ -139,13 +139,7 @@ async fn create_admin(config: &Config) -> Result<(), String> {
     let credentials = service::identity::create_admin(&db, SystemClock.now())
         .await
         .map_err(|e| format!("cannot create the admin: {e}"))?;
-    println!(
-        "{}",
-        serde_json::json!({
-            "client_id": credentials.client_id,
-            "client_secret": credentials.client_secret,
-        })
-    );
+    print_credentials(&credentials);
     Ok(())
 }
 
@@ -162,6 +156,12 @@ async fn rotate_secret(config: &Config, client_id: String) -> Result<(), String>
             service::ServiceError::Domain(DomainError::NotFound) => "no such client id".to_owned(),
             e => format!("cannot rotate the secret: {e}"),
         })?;
+    print_credentials(&credentials);
+    Ok(())
+}
+
+/// Prints client credentials once, as one JSON line.
+fn print_credentials(credentials: &service::identity::ClientCredentials) {
     println!(
         "{}",
         serde_json::json!({
@@ -169,7 +169,6 @@ async fn rotate_secret(config: &Config, client_id: String) -> Result<(), String>
             "client_secret": credentials.client_secret,
         })
     );
-    Ok(())
 }
 
 fn issuing_region(config: &Config, region: &str) -> Result<Region, String> {
