@@ -443,52 +443,39 @@ impl Normaliser {
             .join("\\n")
     }
 
-    /// Compact JSON with sorted keys and normalised strings.
+    /// Compact JSON with sorted keys (the audit trail's canonical encoding)
+    /// and normalised strings.
     fn json(&mut self, v: &Value) -> String {
-        let mut out = String::new();
-        self.write_json(None, v, &mut out);
-        out
+        voucher_ledger::audit::canonical::to_canonical(&self.normalise(None, v))
     }
 
-    fn write_json(&mut self, key: Option<&str>, v: &Value, out: &mut String) {
+    /// `v` with its strings normalised, visiting keys in sorted order (so
+    /// that ids are numbered as they appear in the output).
+    fn normalise(&mut self, key: Option<&str>, v: &Value) -> Value {
         match v {
             Value::Object(map) => {
                 let mut keys: Vec<&String> = map.keys().collect();
                 keys.sort();
-                out.push('{');
-                for (i, k) in keys.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&Value::String(k.clone()).to_string());
-                    out.push(':');
-                    self.write_json(Some(k), &map[k], out);
+                let mut out = serde_json::Map::new();
+                for k in keys {
+                    let value = self.normalise(Some(k), &map[k]);
+                    out.insert(k.clone(), value);
                 }
-                out.push('}');
+                Value::Object(out)
             }
             Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    self.write_json(key, item, out);
+                Value::Array(items.iter().map(|i| self.normalise(key, i)).collect())
+            }
+            Value::String(s) => Value::String(match key {
+                Some("access_token") => "<access_token>".to_owned(),
+                Some("client_secret") => "<client_secret>".to_owned(),
+                Some("request_id") => {
+                    self.known.insert(s.to_lowercase(), "<request_id>");
+                    "<request_id>".to_owned()
                 }
-                out.push(']');
-            }
-            Value::String(s) => {
-                let s = match key {
-                    Some("access_token") => "<access_token>".to_owned(),
-                    Some("client_secret") => "<client_secret>".to_owned(),
-                    Some("request_id") => {
-                        self.known.insert(s.to_lowercase(), "<request_id>");
-                        "<request_id>".to_owned()
-                    }
-                    _ => self.text(s),
-                };
-                out.push_str(&Value::String(s).to_string());
-            }
-            other => out.push_str(&other.to_string()),
+                _ => self.text(s),
+            }),
+            other => other.clone(),
         }
     }
 
