@@ -11,7 +11,7 @@ use super::reply::Reply;
 use super::views::ExpiryReportView;
 use crate::auth::{can, May};
 use crate::error::ApiResult;
-use crate::service::expiry::{ExpiryReport, RunExpiry};
+use crate::service::expiry::{self, ExpiryReport, RunExpiry};
 use crate::App;
 
 /// An expiry run; `as_of` (RFC 3339, not in the future) defaults to now.
@@ -44,20 +44,11 @@ pub async fn run_expiry(
     // Chunk by chunk, each its own operation; the last chunk (what is left,
     // usually nothing) is the request's own and carries what the others did.
     // A future `as_of` is refused by that last chunk, under the key.
-    let mut carried = ExpiryReport::default();
-    if as_of <= now {
-        loop {
-            let chunk = RunExpiry {
-                as_of: Some(as_of),
-                carried,
-                ..Default::default()
-            };
-            carried = app.service.execute(req.once.call().clone(), chunk).await?;
-            if !carried.more {
-                break;
-            }
-        }
-    }
+    let carried = if as_of <= now {
+        expiry::run_to_end(&app.service, req.once.call(), as_of).await?
+    } else {
+        ExpiryReport::default()
+    };
     let op = RunExpiry {
         as_of: Some(as_of),
         carried,

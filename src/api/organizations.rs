@@ -111,21 +111,28 @@ pub async fn create(app: &State<App>, req: Idempotent<NewOrganizationRequest>) -
         company_type: r.company_type,
         actual_controller: r.actual_controller,
     };
-    let view = |r: &Registered| OrganizationCreated {
+    req.once
+        .run_redacted(app, op, |_| Status::Created, created, kept)
+        .await
+}
+
+/// The first answer: with the secret.
+fn created(r: &Registered) -> OrganizationCreated {
+    OrganizationCreated {
         organization: r.organization.clone().into(),
         client_id: r.credentials.client_id.clone(),
         client_secret: Some(r.credentials.client_secret.clone()),
         note: None,
-    };
-    let kept = |r: &Registered| OrganizationCreated {
-        organization: r.organization.clone().into(),
-        client_id: r.credentials.client_id.clone(),
+    }
+}
+
+/// What a repeat gets: the same without the secret, and why.
+fn kept(r: &Registered) -> OrganizationCreated {
+    OrganizationCreated {
         client_secret: None,
         note: Some(SHOWN_ONCE.into()),
-    };
-    req.once
-        .run_redacted(app, op, |_| Status::Created, view, kept)
-        .await
+        ..created(r)
+    }
 }
 
 /// What a repeat of a registration says instead of the secret.

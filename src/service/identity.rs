@@ -176,7 +176,7 @@ impl Operation for RotateSecret {
             .ok_or(DomainError::NotFound)?;
         let client_secret = random_hex(32);
         let secret = client_secret.clone();
-        let secret_hash = logins::hash(move || secrets::hash(&secret)).await?;
+        let secret_hash = logins::on_hashing_thread(move || secrets::hash(&secret)).await?;
         credentials::Entity::update_many()
             .col_expr(
                 credentials::Column::SecretHash,
@@ -243,7 +243,23 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
     let found = credentials::Entity::find_by_id(client_id.to_owned())
         .one(db.reader())
         .await?;
-    verify(found, client_secret).await
+    // Unknown clients are checked against a dummy hash: the time taken does
+    // not tell which client ids exist.
+    let hash = found.as_ref().map(|c| c.secret_hash.clone());
+    let secret = client_secret.to_owned();
+    let matches = logins::on_hashing_thread(move || {
+        let hash = hash.as_deref().unwrap_or(&DUMMY_HASH);
+        secrets::verify(&secret, hash)
+    })
+    .await?;
+    let credential = found
+        .filter(|_| matches)
+        .ok_or(ServiceError::Unauthorized)?;
+    Ok(Actor {
+        sub: credential.subject,
+        role: credential.role,
+        region: credential.region,
+    })
 }
 
 /// Checks client credentials as [`authenticate`] does, within the login
@@ -257,34 +273,11 @@ pub async fn log_in(
     address: Option<IpAddr>,
 ) -> ServiceResult<Actor> {
     limits.check(client_id, address)?;
-    let found = credentials::Entity::find_by_id(client_id.to_owned())
-        .one(db.reader())
-        .await?;
-    let result = verify(found, client_secret).await;
+    let result = authenticate(db, client_id, client_secret).await;
     if let Err(ServiceError::Unauthorized) = result {
         limits.failed(client_id, address);
     }
     result
-}
-
-/// Verifies `client_secret` against a credential (against a dummy hash when
-/// there is none, so that the time taken does not tell).
-async fn verify(found: Option<credentials::Model>, client_secret: &str) -> ServiceResult<Actor> {
-    let hash = found.as_ref().map(|c| c.secret_hash.clone());
-    let secret = client_secret.to_owned();
-    let matches = logins::hash(move || {
-        let hash = hash.as_deref().unwrap_or(&DUMMY_HASH);
-        secrets::verify(&secret, hash)
-    })
-    .await?;
-    let credential = found
-        .filter(|_| matches)
-        .ok_or(ServiceError::Unauthorized)?;
-    Ok(Actor {
-        sub: credential.subject,
-        role: credential.role,
-        region: credential.region,
-    })
 }
 
 /// A hash to verify against when the client id is unknown.
@@ -301,7 +294,7 @@ async fn issue_credentials<C: ConnectionTrait>(
     let client_id = format!("vl_{}", random_hex(12));
     let client_secret = random_hex(32);
     let secret = client_secret.clone();
-    let secret_hash = logins::hash(move || secrets::hash(&secret)).await?;
+    let secret_hash = logins::on_hashing_thread(move || secrets::hash(&secret)).await?;
     let row = credentials::ActiveModel {
         client_id: Set(client_id.clone()),
         secret_hash: Set(secret_hash),

@@ -228,16 +228,7 @@ impl Service {
     /// Runs `op` once, in one transaction with its running totals and audit
     /// events.
     pub async fn execute<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
-        let mut attempt = 1;
-        loop {
-            match self.execute_one(&call, op.clone()).await {
-                Err(ServiceError::Contention(why)) if attempt < ATTEMPTS => {
-                    tracing::debug!(attempt, why, "running an operation again");
-                    attempt += 1;
-                }
-                result => return result,
-            }
-        }
+        retrying(|| self.execute_one(&call, op.clone())).await
     }
 
     async fn execute_one<O: Operation>(&self, call: &Call, op: O) -> ServiceResult<O::Output> {
@@ -275,20 +266,11 @@ impl Service {
         op: O,
         render: impl Render<O::Output>,
     ) -> ServiceResult<Executed<O::Output>> {
-        let origin = origin(&call);
-        let mut attempt = 1;
-        loop {
-            match self
-                .act_once(&call, &origin, &key, op.clone(), &render)
-                .await
-            {
-                Err(ServiceError::Contention(why)) if attempt < ATTEMPTS => {
-                    tracing::debug!(attempt, why, "running an operation again");
-                    attempt += 1;
-                }
-                outcome => return outcome,
-            }
-        }
+        let origin = Origin {
+            idempotency_key: Some(key.key.clone()),
+            ..origin(&call)
+        };
+        retrying(|| self.act_once(&call, &origin, &key, op.clone(), &render)).await
     }
 
     /// One transaction: the key is claimed in it (a concurrent request with
@@ -409,6 +391,23 @@ impl Service {
                 let _ = txn.rollback().await;
                 Err(e)
             }
+        }
+    }
+}
+
+/// Runs `attempt` again when the database gave it up to break a deadlock or
+/// a serialization conflict, up to [`ATTEMPTS`] times in all.
+async fn retrying<T, F: Future<Output = ServiceResult<T>>>(
+    mut attempt: impl FnMut() -> F,
+) -> ServiceResult<T> {
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(ServiceError::Contention(why)) if tries < ATTEMPTS => {
+                tracing::debug!(tries, why, "running an operation again");
+                tries += 1;
+            }
+            result => return result,
         }
     }
 }

@@ -8,20 +8,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use voucher_ledger::domain::clock::shanghai_date;
-use voucher_ledger::domain::CreditCode;
 
-use super::{agent, err, percentile, raw, token, Result};
+use super::{agent, code, err, percentile, raw, token, Result, Target};
 
 /// What a run is told.
+#[derive(clap::Args, Debug)]
 pub struct Hold {
-    pub url: String,
-    pub client_id: String,
-    pub client_secret: String,
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, default_value_t = 16)]
     pub clients: usize,
+    #[arg(long, default_value_t = 20)]
     pub seconds: u64,
-    /// The server's process, to read its peak memory.
+    /// The server's process id, to report its peak memory.
+    #[arg(long)]
     pub server_pid: Option<u32>,
-    /// The server's database, to run the raw baseline on.
+    /// The server's database, for the raw baseline (run after the load).
+    #[arg(long)]
     pub database_url: Option<String>,
 }
 
@@ -51,19 +54,12 @@ fn created(answer: (u16, Value), what: &str) -> Result<Value> {
     }
 }
 
-fn code(n: u128) -> String {
-    let digits = format!("{:09}", n % 1_000_000_000);
-    CreditCode::with_check_character(&format!("91330400{digits}"))
-        .expect("a code")
-        .to_string()
-}
-
 /// Sets up a JX company with 64 vouchers of 3,000.00 and an admitted lab;
 /// returns the company's token, the lab's id and the vouchers.
 fn set_up(agent: &ureq::Agent, h: &Hold) -> Result<(String, String, Vec<String>)> {
-    let url = &h.url;
-    let admin = token(agent, url, &h.client_id, &h.client_secret)?;
-    let n = uuid::Uuid::now_v7().as_u128();
+    let url = &h.target.url;
+    let admin = token(agent, url, &h.target.client_id, &h.target.client_secret)?;
+    let n = uuid::Uuid::now_v7().as_u128() as u64;
     let register = |token: &str, body: Value| -> Result<(Value, String)> {
         let org = created(
             post(agent, url, token, "/api/v1/organizations", &body)?,
@@ -149,7 +145,8 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
     Some((kib / 1024.0 * 10.0).round() / 10.0)
 }
 
-pub fn run(h: Hold) -> Result<()> {
+pub fn run(mut h: Hold) -> Result<()> {
+    (h.clients, h.seconds) = (h.clients.max(1), h.seconds.max(1));
     let agent = agent();
     let (company, lab, vouchers) = set_up(&agent, &h)?;
     let latencies = Arc::new(Mutex::new(Vec::new()));
@@ -159,7 +156,7 @@ pub fn run(h: Hold) -> Result<()> {
     let threads: Vec<_> = (0..h.clients)
         .map(|client| {
             let (agent, url, company, lab, vouchers) =
-                (agent.clone(), h.url.clone(), company.clone(), lab.clone(), vouchers.clone());
+                (agent.clone(), h.target.url.clone(), company.clone(), lab.clone(), vouchers.clone());
             let (latencies, errors) = (latencies.clone(), errors.clone());
             std::thread::spawn(move || {
                 let mut n = 0;

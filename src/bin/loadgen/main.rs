@@ -50,48 +50,34 @@ enum Command {
     },
     /// Time `GET /api/v1/reports/summary` and `/cross-region` on a running server.
     Report {
-        #[arg(long, default_value = "http://127.0.0.1:8000")]
-        url: String,
-        #[arg(long)]
-        client_id: String,
-        #[arg(long)]
-        client_secret: String,
+        #[command(flatten)]
+        target: Target,
         #[arg(long, default_value_t = 50)]
         requests: usize,
     },
     /// Hold 1.00 of a new company's 64 vouchers from `clients` threads for
     /// `seconds` through a running server (each with its own key); then the
     /// raw baseline of the same transaction on `--database-url`.
-    Hold {
-        #[arg(long, default_value = "http://127.0.0.1:8000")]
-        url: String,
-        /// An operator's credentials (`voucher-ledger create-admin`).
-        #[arg(long)]
-        client_id: String,
-        #[arg(long)]
-        client_secret: String,
-        #[arg(long, default_value_t = 16)]
-        clients: usize,
-        #[arg(long, default_value_t = 20)]
-        seconds: u64,
-        /// The server's process id, to report its peak memory.
-        #[arg(long)]
-        server_pid: Option<u32>,
-        /// The server's database, for the raw baseline (run after the load).
-        #[arg(long)]
-        database_url: Option<String>,
-    },
+    Hold(hold::Hold),
     /// Time `GET /api/v1/audit/verify` on a running server.
     Verify {
-        #[arg(long, default_value = "http://127.0.0.1:8000")]
-        url: String,
-        #[arg(long)]
-        client_id: String,
-        #[arg(long)]
-        client_secret: String,
+        #[command(flatten)]
+        target: Target,
         #[arg(long, default_value = "JX")]
         region: String,
     },
+}
+
+/// A running server and an operator's credentials (`voucher-ledger
+/// create-admin`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Target {
+    #[arg(long, default_value = "http://127.0.0.1:8000")]
+    pub url: String,
+    #[arg(long)]
+    pub client_id: String,
+    #[arg(long)]
+    pub client_secret: String,
 }
 
 fn main() {
@@ -100,35 +86,9 @@ fn main() {
         Command::Seed { vouchers, batch } => tokio::runtime::Runtime::new()
             .expect("a runtime")
             .block_on(seed(vouchers, batch.clamp(1, 100))),
-        Command::Report {
-            url,
-            client_id,
-            client_secret,
-            requests,
-        } => report(&url, &client_id, &client_secret, requests),
-        Command::Hold {
-            url,
-            client_id,
-            client_secret,
-            clients,
-            seconds,
-            server_pid,
-            database_url,
-        } => hold::run(hold::Hold {
-            url,
-            client_id,
-            client_secret,
-            clients: clients.max(1),
-            seconds: seconds.max(1),
-            server_pid,
-            database_url,
-        }),
-        Command::Verify {
-            url,
-            client_id,
-            client_secret,
-            region,
-        } => verify(&url, &client_id, &client_secret, &region),
+        Command::Report { target, requests } => report(&target, requests),
+        Command::Hold(hold) => hold::run(hold),
+        Command::Verify { target, region } => verify(&target, &region),
     };
     if let Err(e) = result {
         eprintln!("loadgen: {e}");
@@ -368,9 +328,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     (sorted[i] * 10.0).round() / 10.0
 }
 
-fn report(url: &str, id: &str, secret: &str, requests: usize) -> Result<()> {
-    let agent = agent();
-    let token = token(&agent, url, id, secret)?;
+fn report(target: &Target, requests: usize) -> Result<()> {
+    let (agent, url) = (agent(), target.url.as_str());
+    let token = token(&agent, url, &target.client_id, &target.client_secret)?;
     for (name, path) in [
         (
             "report-summary",
@@ -399,9 +359,9 @@ fn report(url: &str, id: &str, secret: &str, requests: usize) -> Result<()> {
     Ok(())
 }
 
-fn verify(url: &str, id: &str, secret: &str, region: &str) -> Result<()> {
-    let agent = agent();
-    let token = token(&agent, url, id, secret)?;
+fn verify(target: &Target, region: &str) -> Result<()> {
+    let (agent, url) = (agent(), target.url.as_str());
+    let token = token(&agent, url, &target.client_id, &target.client_secret)?;
     let (ms, body) = timed_get(
         &agent,
         url,
