@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::domain::clock::SystemClock;
 use crate::rules::Registry;
+use crate::service::group::Group;
 use crate::service::Service;
 use crate::store::{Db, DbSettings};
 
@@ -55,6 +56,8 @@ pub struct Settings {
     pub region_dirs: Vec<PathBuf>,
     pub idempotency_retention_hours: u64,
     pub idempotency_lease_secs: u64,
+    /// The most write operations committed together (1: each commits alone).
+    pub group_commit_max: usize,
     pub expiry_interval_secs: u64,
     pub log_format: String,
 }
@@ -133,6 +136,8 @@ impl Config {
 
     /// The use cases on `db`: this configuration's rules, the system clock.
     pub fn service(&self, db: Db) -> Service {
+        let group = (self.settings.group_commit_max > 1)
+            .then(|| Group::new(db.clone(), self.settings.group_commit_max));
         Service {
             db,
             rules: Arc::new(self.rules.clone()),
@@ -140,6 +145,8 @@ impl Config {
             idempotency_lease: chrono::Duration::seconds(
                 self.settings.idempotency_lease_secs as i64,
             ),
+            group,
+            orgs: Default::default(),
         }
     }
 
@@ -276,6 +283,12 @@ impl Settings {
             return Err(ConfigError::new(
                 "idempotency_retention_hours",
                 "keys are kept at least 24 hours",
+            ));
+        }
+        if !(1..=1000).contains(&self.group_commit_max) {
+            return Err(ConfigError::new(
+                "group_commit_max",
+                "must be between 1 and 1000",
             ));
         }
         if !(1..=3600).contains(&self.idempotency_lease_secs) {

@@ -119,7 +119,7 @@ impl Once {
     ) -> Result<Reply, ApiError>
     where
         O: Operation,
-        V: Serialize,
+        V: Serialize + 'static,
     {
         self.run_redacted(app, op, status, view, view).await
     }
@@ -137,7 +137,7 @@ impl Once {
     where
         O: Operation,
         V: Serialize,
-        K: Serialize,
+        K: Serialize + 'static,
     {
         let render = move |result: Result<&O::Output, &ServiceError>| match result {
             Ok(value) => answer(status(value), &kept(value)),

@@ -3,8 +3,10 @@
 //! and verified against the ledger (see [`verify`]).
 //!
 //! Appending locks the region's chain head row, so a region's events are
-//! numbered and chained in commit order. It is the last lock a transaction
-//! takes, held only for the append and the commit.
+//! numbered and chained in commit order. It is the last lock an operation
+//! takes. Within a transaction the head is then kept in memory ([`Heads`]):
+//! the operations of one group commit chain their events without reading it
+//! again, and the row is written once, right before the commit.
 
 pub mod canonical;
 pub mod export;
@@ -131,18 +133,33 @@ pub fn recorded_transfers(posted: &[Posted], region: &Region) -> Value {
     )
 }
 
+/// A region's chain head: the last event's sequence number, hash and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// The chain heads a transaction has locked and moved, by region.
+pub type Heads = std::collections::HashMap<Region, Head>;
+
 /// Appends an event to its region's chain, in the caller's transaction,
 /// recording the transfers of its region among `posted` (what the operation
-/// posted). The event occurs at `at`, or at its predecessor's time if that
-/// is later (clocks of several instances differ a little).
+/// posted). The head is taken from `heads` or else locked and read, and is
+/// moved in `heads`: [`write_heads`] stores it before the commit. The event
+/// occurs at `at`, or at its predecessor's time if that is later (clocks of
+/// several instances differ a little).
+#[allow(clippy::too_many_arguments)]
 pub async fn append<C: ConnectionTrait>(
     txn: &C,
+    heads: &mut Heads,
     operation: Uuid,
     at: DateTime<Utc>,
     origin: &Origin,
     entry: Entry,
     posted: &[Posted],
-) -> Result<Event, DbErr> {
+) -> Result<(), DbErr> {
     let region = entry.region.clone();
     let mut payload = entry.payload;
     let transfers = recorded_transfers(posted, &region);
@@ -152,24 +169,10 @@ pub async fn append<C: ConnectionTrait>(
         payload = json!({"entity": payload, "transfers": transfers});
     }
     let payload_text = canonical::to_canonical(&payload);
-    audit_heads::Entity::insert(audit_heads::ActiveModel {
-        region: Set(region.clone()),
-        seq: Set(0),
-        hash: Set(GENESIS.into()),
-        occurred_at: Set(None),
-    })
-    .on_conflict(
-        OnConflict::column(audit_heads::Column::Region)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    let head = audit_heads::Entity::find_by_id(region.clone())
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("audit head {region}")))?;
+    let head = match heads.get(&region) {
+        Some(head) => head.clone(),
+        None => lock_head(txn, &region).await?,
+    };
     let seq = head.seq + 1;
     // Under the head lock: an event is never earlier than the one before it.
     let at = head.occurred_at.map_or(at, |last| at.max(last));
@@ -209,29 +212,75 @@ pub async fn append<C: ConnectionTrait>(
         request_id: Set(origin.request_id.clone()),
         idempotency_key: Set(origin.idempotency_key.clone()),
         payload: Set(payload_text),
-        prev_hash: Set(head.hash.clone()),
+        prev_hash: Set(head.hash),
         hash: Set(hash.clone()),
     };
-    let model = audit_events::Entity::insert(row)
-        .exec_with_returning(txn)
+    audit_events::Entity::insert(row)
+        .exec_without_returning(txn)
         .await?;
-    audit_heads::Entity::update_many()
-        .col_expr(
-            audit_heads::Column::Seq,
-            sea_orm::sea_query::Expr::value(seq),
-        )
-        .col_expr(
-            audit_heads::Column::Hash,
-            sea_orm::sea_query::Expr::value(hash),
-        )
-        .col_expr(
-            audit_heads::Column::OccurredAt,
-            sea_orm::sea_query::Expr::value(at),
-        )
-        .filter(audit_heads::Column::Region.eq(region.clone()))
-        .exec(txn)
-        .await?;
-    Event::try_from(model)
+    heads.insert(
+        region,
+        Head {
+            seq,
+            hash,
+            occurred_at: Some(at),
+        },
+    );
+    Ok(())
+}
+
+/// Locks and reads the region's chain head, creating it at the genesis for
+/// the region's first event.
+async fn lock_head<C: ConnectionTrait>(txn: &C, region: &Region) -> Result<Head, DbErr> {
+    let locked = || {
+        audit_heads::Entity::find_by_id(region.clone())
+            .lock_exclusive()
+            .one(txn)
+    };
+    let row = match locked().await? {
+        Some(row) => row,
+        None => {
+            audit_heads::Entity::insert(audit_heads::ActiveModel {
+                region: Set(region.clone()),
+                seq: Set(0),
+                hash: Set(GENESIS.into()),
+                occurred_at: Set(None),
+            })
+            .on_conflict(
+                OnConflict::column(audit_heads::Column::Region)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+            locked()
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("audit head {region}")))?
+        }
+    };
+    Ok(Head {
+        seq: row.seq,
+        hash: row.hash,
+        occurred_at: row.occurred_at,
+    })
+}
+
+/// Stores the chain heads a transaction moved (their rows are locked by it).
+pub async fn write_heads<C: ConnectionTrait>(txn: &C, heads: &Heads) -> Result<(), DbErr> {
+    for (region, head) in heads {
+        use sea_orm::sea_query::Expr;
+        audit_heads::Entity::update_many()
+            .col_expr(audit_heads::Column::Seq, Expr::value(head.seq))
+            .col_expr(audit_heads::Column::Hash, Expr::value(head.hash.clone()))
+            .col_expr(
+                audit_heads::Column::OccurredAt,
+                Expr::value(head.occurred_at),
+            )
+            .filter(audit_heads::Column::Region.eq(region.clone()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Which events to read.

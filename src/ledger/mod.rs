@@ -10,7 +10,7 @@ pub mod invariants;
 
 use std::fmt;
 
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -265,41 +265,7 @@ pub async fn post<C: ConnectionTrait>(
     stamp: &Stamp,
 ) -> Result<Posted, LedgerError> {
     validate(transfer)?;
-    for (account, amount) in &transfer.legs {
-        let delta = amount.fen();
-        let mut update = accounts::Entity::update_many()
-            .col_expr(
-                accounts::Column::Balance,
-                Expr::col(accounts::Column::Balance).add(delta),
-            )
-            .filter(accounts::Column::Id.eq(account.id()));
-        update = if delta >= 0 {
-            update
-                .col_expr(
-                    accounts::Column::Credited,
-                    Expr::col(accounts::Column::Credited).add(delta),
-                )
-                .col_expr(
-                    accounts::Column::Credits,
-                    Expr::col(accounts::Column::Credits).add(1),
-                )
-        } else {
-            update.col_expr(
-                accounts::Column::Debited,
-                Expr::col(accounts::Column::Debited).add(-delta),
-            )
-        };
-        if !account.kind.may_go_negative() && delta < 0 {
-            update = update.filter(Expr::col(accounts::Column::Balance).gte(-delta));
-        }
-        if update.exec(conn).await?.rows_affected != 1 {
-            return Err(if account.kind.may_go_negative() || delta >= 0 {
-                LedgerError::Malformed(format!("no {} account {}", account.kind, account.id()))
-            } else {
-                LedgerError::Insufficient(account.kind)
-            });
-        }
-    }
+    move_balances(conn, transfer).await?;
     let id = Uuid::now_v7();
     transfers::Entity::insert(transfers::ActiveModel {
         id: Set(id),
@@ -338,6 +304,64 @@ pub async fn post<C: ConnectionTrait>(
             .map(|(a, m)| (a.kind, a.id(), m.fen()))
             .collect(),
     })
+}
+
+/// Moves the balances of a transfer's accounts in one statement: each by
+/// its leg, each leg that may not go negative guarded by the balance it
+/// needs. Fails, changing nothing, unless every account moved.
+async fn move_balances<C: ConnectionTrait>(
+    conn: &C,
+    transfer: &Transfer,
+) -> Result<(), LedgerError> {
+    use accounts::Column as A;
+    let legs: Vec<(Uuid, i64, AccountKind)> = transfer
+        .legs
+        .iter()
+        .map(|(account, amount)| (account.id(), amount.fen(), account.kind))
+        .collect();
+    // `column` plus the value `add` gives for each leg's account (if any).
+    let moved = |column: A, add: &dyn Fn(i64) -> Option<i64>| {
+        let mut case = CaseStatement::new();
+        for (id, delta, _) in &legs {
+            if let Some(value) = add(*delta) {
+                case = case.case(A::Id.eq(*id), Expr::col(column).add(value));
+            }
+        }
+        let expr: Expr = case.finally(Expr::col(column)).into();
+        expr
+    };
+    let mut update = accounts::Entity::update_many()
+        .col_expr(A::Balance, moved(A::Balance, &|d| Some(d)))
+        .col_expr(A::Credited, moved(A::Credited, &|d| (d > 0).then_some(d)))
+        .col_expr(A::Credits, moved(A::Credits, &|d| (d > 0).then_some(1)))
+        .col_expr(A::Debited, moved(A::Debited, &|d| (d < 0).then_some(-d)))
+        .filter(A::Id.is_in(legs.iter().map(|(id, _, _)| *id)));
+    for (id, delta, kind) in &legs {
+        if *delta < 0 && !kind.may_go_negative() {
+            update = update.filter(
+                sea_orm::Condition::any()
+                    .add(A::Id.ne(*id))
+                    .add(A::Balance.gte(-delta)),
+            );
+        }
+    }
+    if update.exec(conn).await?.rows_affected == legs.len() as u64 {
+        return Ok(());
+    }
+    // Nothing moved: say why.
+    let found = balances(conn, legs.iter().map(|(id, _, _)| *id)).await?;
+    for (id, delta, kind) in &legs {
+        match found.get(id) {
+            None => return Err(LedgerError::Malformed(format!("no {kind} account {id}"))),
+            Some(balance) if *delta < 0 && !kind.may_go_negative() && balance.fen() < -delta => {
+                return Err(LedgerError::Insufficient(*kind))
+            }
+            Some(_) => {}
+        }
+    }
+    Err(LedgerError::Malformed(
+        "a transfer moves an account twice".into(),
+    ))
 }
 
 fn validate(transfer: &Transfer) -> Result<(), LedgerError> {
@@ -391,15 +415,15 @@ pub struct TotalDelta {
     pub debited: i64,
 }
 
-/// Sums postings per region, year and account kind, in a fixed order (so
-/// that concurrent operations lock the total rows in the same order).
-pub fn totals<'a>(
-    posted: impl IntoIterator<Item = &'a Posted>,
-) -> std::collections::BTreeMap<(Region, i32, &'static str), TotalDelta> {
-    let mut sums = std::collections::BTreeMap::new();
+/// Running-total deltas per region, year and account kind, in a fixed order
+/// (so that concurrent transactions lock the total rows in the same order).
+pub type Totals = std::collections::BTreeMap<(Region, i32, &'static str), TotalDelta>;
+
+/// Adds postings to `totals`.
+pub fn add_up<'a>(totals: &mut Totals, posted: impl IntoIterator<Item = &'a Posted>) {
     for p in posted {
         for (kind, _, fen) in &p.legs {
-            let sum: &mut TotalDelta = sums
+            let sum = totals
                 .entry((p.region.clone(), p.year, kind.as_str()))
                 .or_default();
             sum.balance += fen;
@@ -410,52 +434,37 @@ pub fn totals<'a>(
             }
         }
     }
-    sums
 }
 
-/// Adds an operation's postings to the running totals per region, year and
-/// account kind (what reports read). Called once per operation, after its
-/// last posting and before its audit events.
-pub async fn add_to_totals<'a, C: ConnectionTrait>(
-    conn: &C,
-    posted: impl IntoIterator<Item = &'a Posted>,
-) -> Result<(), DbErr> {
-    use crate::store::entities::ledger_totals::{self as totals_table, Column};
-    for ((region, year, kind), delta) in totals(posted) {
-        totals_table::Entity::insert(totals_table::ActiveModel {
-            region: Set(region.clone()),
+/// Adds `totals` to the stored running totals (what reports read), in one
+/// statement: missing rows are inserted, existing ones add the deltas.
+pub async fn add_to_totals<C: ConnectionTrait>(conn: &C, totals: Totals) -> Result<(), DbErr> {
+    use crate::store::entities::ledger_totals::{self as totals_table, Column, Entity};
+    let rows: Vec<_> = totals
+        .into_iter()
+        .map(|((region, year, kind), delta)| totals_table::ActiveModel {
+            region: Set(region),
             year: Set(year),
             kind: Set(kind.into()),
-            balance: Set(0),
-            credited: Set(0),
-            debited: Set(0),
+            balance: Set(delta.balance),
+            credited: Set(delta.credited),
+            debited: Set(delta.debited),
         })
-        .on_conflict(
-            OnConflict::columns([Column::Region, Column::Year, Column::Kind])
-                .do_nothing()
-                .to_owned(),
-        )
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = OnConflict::columns([Column::Region, Column::Year, Column::Kind]);
+    for column in [Column::Balance, Column::Credited, Column::Debited] {
+        upsert.value(
+            column,
+            Expr::col((Entity, column)).add(Expr::col((Alias::new("excluded"), column))),
+        );
+    }
+    Entity::insert_many(rows)
+        .on_conflict(upsert)
         .exec_without_returning(conn)
         .await?;
-        totals_table::Entity::update_many()
-            .col_expr(
-                Column::Balance,
-                Expr::col(Column::Balance).add(delta.balance),
-            )
-            .col_expr(
-                Column::Credited,
-                Expr::col(Column::Credited).add(delta.credited),
-            )
-            .col_expr(
-                Column::Debited,
-                Expr::col(Column::Debited).add(delta.debited),
-            )
-            .filter(Column::Region.eq(region))
-            .filter(Column::Year.eq(year))
-            .filter(Column::Kind.eq(kind))
-            .exec(conn)
-            .await?;
-    }
     Ok(())
 }
 

@@ -65,7 +65,7 @@ impl Operation for Admit {
                 parsed.push(c);
             }
         }
-        let provider = organization_of_kind(txn, self.provider_id, OrgKind::Provider)
+        let provider = organization_of_kind(txn, ctx, self.provider_id, OrgKind::Provider)
             .await?
             .ok_or(DomainError::NotFound)?;
         let rules = ctx.rules_for(&region)?;

@@ -208,13 +208,48 @@ impl Operation for RotateSecret {
 /// The organisation behind an id, if it is of `kind`.
 pub async fn organization_of_kind<C: ConnectionTrait>(
     conn: &C,
+    ctx: &Ctx,
     id: Uuid,
     kind: OrgKind,
 ) -> ServiceResult<Option<organizations::Model>> {
-    Ok(organizations::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .filter(|o| o.kind == kind))
+    let cached = ctx.orgs.get(id);
+    let found = match cached {
+        Some(org) => Some(org),
+        None => {
+            let found = organizations::Entity::find_by_id(id).one(conn).await?;
+            if let Some(org) = &found {
+                ctx.orgs.keep(org);
+            }
+            found
+        }
+    };
+    Ok(found.filter(|o| o.kind == kind))
+}
+
+/// Organisations by id, kept in memory once read: what the rules read of
+/// them (kind, region, credit code, controller) never changes after
+/// registration, so every instance may keep its own copy. Bounded: emptied
+/// when full.
+#[derive(Debug, Default)]
+pub struct OrgCache {
+    orgs: std::sync::Mutex<std::collections::HashMap<Uuid, organizations::Model>>,
+}
+
+/// The most organisations an [`OrgCache`] keeps.
+const CACHED_ORGS: usize = 20_000;
+
+impl OrgCache {
+    fn get(&self, id: Uuid) -> Option<organizations::Model> {
+        self.orgs.lock().expect("org cache").get(&id).cloned()
+    }
+
+    fn keep(&self, org: &organizations::Model) {
+        let mut orgs = self.orgs.lock().expect("org cache");
+        if orgs.len() >= CACHED_ORGS {
+            orgs.clear();
+        }
+        orgs.insert(org.id, org.clone());
+    }
 }
 
 /// Reads an organisation the actor may see.

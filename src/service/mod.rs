@@ -8,6 +8,7 @@ pub mod applications;
 pub mod budgets;
 pub mod claims;
 pub mod expiry;
+pub mod group;
 pub mod idempotency;
 pub mod identity;
 pub mod logins;
@@ -16,6 +17,7 @@ pub mod pipeline;
 pub mod redemptions;
 pub mod reports;
 pub mod secrets;
+pub mod tail;
 pub mod visible;
 pub mod vouchers;
 

@@ -17,13 +17,16 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::group::{self, Acted, Group, Work};
 use super::idempotency::{self, Claim, KeyedRequest};
+use super::identity::OrgCache;
+use super::tail::Tail;
 use super::{movements, ServiceError, ServiceResult};
-use crate::audit::{self, Entry, Origin};
+use crate::audit::{self, Entry, Heads, Origin};
 use crate::domain::clock::{shanghai_date, Clock};
 use crate::domain::{Actor, DomainError, Region, Role};
 use crate::ledger::{self, Posted, Transfer};
@@ -42,6 +45,10 @@ pub struct Service {
     pub clock: Arc<dyn Clock>,
     /// How long a request may hold an idempotency key before a retry may act.
     pub idempotency_lease: chrono::Duration,
+    /// Group commit of write transactions (`None`: each commits alone).
+    pub group: Option<Arc<Group>>,
+    /// Organisations already read.
+    pub orgs: Arc<OrgCache>,
 }
 
 /// Who asks for an operation, and through which request.
@@ -78,17 +85,28 @@ pub struct Ctx {
     pub rules: Arc<Registry>,
     /// This operation: its transfers and its audit events share the id.
     pub operation: Uuid,
+    /// Organisations already read.
+    pub orgs: Arc<OrgCache>,
+    /// The chain heads the transaction holds already.
+    heads: Heads,
     posted: Mutex<Vec<Posted>>,
 }
 
 impl Ctx {
     /// A context for `actor` at `now`.
-    pub fn new(actor: Actor, now: DateTime<Utc>, rules: Arc<Registry>) -> Self {
+    pub fn new(
+        actor: Actor,
+        now: DateTime<Utc>,
+        rules: Arc<Registry>,
+        orgs: Arc<OrgCache>,
+    ) -> Self {
         Ctx {
             actor,
             now,
             rules,
             operation: Uuid::now_v7(),
+            orgs,
+            heads: Heads::new(),
             posted: Mutex::new(Vec::new()),
         }
     }
@@ -128,9 +146,9 @@ const ATTEMPTS: u32 = 4;
 
 /// A state change: what it does inside the operation's transaction. It is
 /// `Clone` so that the pipeline can run it again after contention.
-pub trait Operation: Send + Sync + Clone {
+pub trait Operation: Send + Sync + Clone + 'static {
     /// What it answers.
-    type Output: Send + Sync;
+    type Output: Send + Sync + 'static;
 
     /// Does the work: checks, rules, rows, postings (through [`Ctx::post`]).
     /// Returns the answer and the audit events that record it.
@@ -220,37 +238,37 @@ pub trait Render<T>: Fn(Result<&T, &ServiceError>) -> Answer + Send + Sync {}
 impl<T, F: Fn(Result<&T, &ServiceError>) -> Answer + Send + Sync> Render<T> for F {}
 
 impl Service {
+    /// A context for an operation by `actor` in a transaction that holds
+    /// `heads` already.
+    fn ctx_holding(&self, actor: Actor, heads: Heads) -> Ctx {
+        Ctx {
+            heads,
+            ..self.ctx(actor)
+        }
+    }
+
     /// A context for reads and checks by `actor` now.
     pub fn ctx(&self, actor: Actor) -> Ctx {
-        Ctx::new(actor, self.clock.now(), self.rules.clone())
+        Ctx::new(
+            actor,
+            self.clock.now(),
+            self.rules.clone(),
+            self.orgs.clone(),
+        )
     }
 
     /// Runs `op` once, in one transaction with its running totals and audit
     /// events.
     pub async fn execute<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
-        retrying(|| self.execute_one(&call, op.clone())).await
-    }
-
-    async fn execute_one<O: Operation>(&self, call: &Call, op: O) -> ServiceResult<O::Output> {
-        let ctx = self.ctx(call.actor.clone());
-        let origin = origin(call);
-        let txn = self.db.begin_write().await?;
-        match op.run(&txn, &ctx).await {
-            Ok(done) => {
-                let value = done.value;
-                if let Err(e) = record(&txn, &ctx, &origin, done.events, self.clock.as_ref()).await
-                {
-                    let _ = txn.rollback().await;
-                    return Err(e);
-                }
-                txn.commit().await?;
-                Ok(value)
-            }
-            Err(e) => {
-                txn.rollback().await?;
-                Err(e)
-            }
-        }
+        let origin = origin(&call);
+        retrying(|| {
+            let (service, call, origin, op) =
+                (self.clone(), call.clone(), origin.clone(), op.clone());
+            self.transact(Box::new(move |txn, heads| {
+                Box::pin(async move { act(&service, txn, heads, &call, &origin, op).await })
+            }))
+        })
+        .await
     }
 
     /// Runs `op` at most once per caller and key: a first call acts in one
@@ -264,84 +282,148 @@ impl Service {
         call: Call,
         key: KeyedRequest,
         op: O,
-        render: impl Render<O::Output>,
+        render: impl Render<O::Output> + Clone + 'static,
     ) -> ServiceResult<Executed<O::Output>> {
         let origin = Origin {
             idempotency_key: Some(key.key.clone()),
             ..origin(&call)
         };
-        retrying(|| self.act_once(&call, &origin, &key, op.clone(), &render)).await
+        retrying(|| {
+            let (service, call, origin, key, op, render) = (
+                self.clone(),
+                call.clone(),
+                origin.clone(),
+                key.clone(),
+                op.clone(),
+                render.clone(),
+            );
+            self.transact(Box::new(move |txn, heads| {
+                Box::pin(async move {
+                    let ctx = service.ctx_holding(call.actor.clone(), heads);
+                    act_once(&service, txn, &ctx, &origin, &key, op, &render).await
+                })
+            }))
+        })
+        .await
     }
 
-    /// One transaction: the key is claimed in it (a concurrent request with
-    /// the same key waits for it, then replays), the operation runs in a
-    /// savepoint, and the answer is stored — the operation's, or its
-    /// refusal's after the savepoint is rolled back. A failure of the
-    /// service itself rolls everything back, the claim too, so a retry acts.
-    async fn act_once<O: Operation>(
-        &self,
-        call: &Call,
-        origin: &Origin,
-        key: &KeyedRequest,
-        op: O,
-        render: &impl Render<O::Output>,
-    ) -> ServiceResult<Executed<O::Output>> {
-        let ctx = self.ctx(call.actor.clone());
-        let txn = self.db.begin_write().await?;
-        let claimed = idempotency::claim(&txn, key, self.idempotency_lease, ctx.now).await;
-        let lease = match claimed {
-            Ok(Claim::Fresh(lease)) => lease,
-            Ok(Claim::Replay(answer)) => {
-                txn.rollback().await?;
-                return Ok(Executed::Replayed(answer));
-            }
-            Err(e) => {
-                let _ = txn.rollback().await;
-                return Err(e);
-            }
-        };
-        let work = txn.begin().await?;
-        match op.run(&work, &ctx).await {
-            Ok(done) => {
-                let answer = render(Ok(&done.value));
-                let finished = async {
-                    record(&work, &ctx, origin, done.events, self.clock.as_ref()).await?;
-                    work.commit().await?;
-                    idempotency::complete(&txn, &lease, &answer, ctx.now).await
-                };
-                match finished.await {
-                    Ok(()) => {
-                        txn.commit().await?;
-                        Ok(Executed::Ran {
-                            value: done.value,
-                            answer,
-                        })
-                    }
-                    Err(e) => {
-                        let _ = txn.rollback().await;
-                        Err(e)
-                    }
-                }
-            }
-            Err(err) if err.is_transient() => {
-                let _ = work.rollback().await;
-                let _ = txn.rollback().await;
-                Err(err)
-            }
-            Err(err) => {
-                // Undo whatever the work wrote; the refusal is the answer.
-                work.rollback().await?;
-                let kept = idempotency::complete(&txn, &lease, &render(Err(&err)), ctx.now).await;
-                match kept {
-                    Ok(()) => txn.commit().await?,
-                    Err(e) => {
-                        let _ = txn.rollback().await;
-                        return Err(e);
-                    }
-                }
-                Err(err)
+    /// Runs `work` in a transaction: grouped with others when group commit
+    /// is on, alone otherwise.
+    async fn transact<T: Send + 'static>(&self, work: Work<T>) -> ServiceResult<T> {
+        match &self.group {
+            Some(group) => group.run(work).await,
+            None => group::run_alone(&self.db, work).await,
+        }
+    }
+}
+
+/// Runs `op` in `txn` with its running totals and audit events.
+async fn act<O: Operation>(
+    service: &Service,
+    txn: &DatabaseTransaction,
+    heads: Heads,
+    call: &Call,
+    origin: &Origin,
+    op: O,
+) -> Acted<O::Output> {
+    let ctx = service.ctx_holding(call.actor.clone(), heads);
+    let done = match op.run(txn, &ctx).await {
+        Ok(done) => done,
+        Err(e) => return Acted::dropped(Err(e)),
+    };
+    match record(txn, &ctx, origin, done.events, service.clock.as_ref()).await {
+        Ok(tail) => Acted {
+            result: Ok(done.value),
+            keep: true,
+            tail,
+            afterwards: None,
+        },
+        Err(e) => Acted::dropped(Err(e)),
+    }
+}
+
+/// In `txn`: the key is claimed (a concurrent request with the same key
+/// waits for it, then replays), the operation runs, and its answer is
+/// stored. A refusal rolls everything back and is then stored afresh as the
+/// key's answer. A failure of the service itself keeps nothing, the claim
+/// neither, so a retry acts.
+async fn act_once<O: Operation>(
+    service: &Service,
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
+    origin: &Origin,
+    key: &KeyedRequest,
+    op: O,
+    render: &impl Render<O::Output>,
+) -> Acted<Executed<O::Output>> {
+    let dropped = |e: ServiceError| Acted::dropped(Err(e));
+    let lease = match idempotency::claim(txn, key, service.idempotency_lease, ctx.now).await {
+        Ok(Claim::Fresh(lease)) => lease,
+        Ok(Claim::Replay(answer)) => return Acted::dropped(Ok(Executed::Replayed(answer))),
+        Err(e) => return dropped(e),
+    };
+    match op.run(txn, ctx).await {
+        Ok(done) => {
+            let answer = render(Ok(&done.value));
+            let finished = async {
+                let tail = record(txn, ctx, origin, done.events, service.clock.as_ref()).await?;
+                idempotency::complete(txn, &lease, &answer, ctx.now).await?;
+                Ok::<_, ServiceError>(tail)
+            };
+            match finished.await {
+                Ok(tail) => Acted {
+                    result: Ok(Executed::Ran {
+                        value: done.value,
+                        answer,
+                    }),
+                    keep: true,
+                    tail,
+                    afterwards: None,
+                },
+                Err(e) => dropped(e),
             }
         }
+        Err(err) if err.is_transient() => dropped(err),
+        Err(err) => {
+            // Undo whatever the work wrote (the claim too); then, afresh,
+            // keep the refusal as the key's answer.
+            let answer = render(Err(&err));
+            let (key, lease, now) = (key.clone(), service.idempotency_lease, ctx.now);
+            Acted {
+                result: Err(err.clone()),
+                keep: false,
+                tail: Tail::default(),
+                afterwards: Some(Box::new(move |txn, _| {
+                    Box::pin(async move { keep_refusal(txn, &key, lease, now, answer, err).await })
+                })),
+            }
+        }
+    }
+}
+
+/// Stores a refusal as the answer to `key` (unless a request with the key
+/// acted meanwhile, whose answer is then replayed).
+async fn keep_refusal<T>(
+    txn: &DatabaseTransaction,
+    key: &KeyedRequest,
+    lease: chrono::Duration,
+    now: DateTime<Utc>,
+    answer: Answer,
+    refusal: ServiceError,
+) -> Acted<Executed<T>> {
+    let kept = match idempotency::claim(txn, key, lease, now).await {
+        Ok(Claim::Fresh(lease)) => idempotency::complete(txn, &lease, &answer, now).await,
+        Ok(Claim::Replay(answer)) => return Acted::dropped(Ok(Executed::Replayed(answer))),
+        Err(e) => Err(e),
+    };
+    match kept {
+        Ok(()) => Acted {
+            result: Err(refusal),
+            keep: true,
+            tail: Tail::default(),
+            afterwards: None,
+        },
+        Err(e) => Acted::dropped(Err(e)),
     }
 }
 
@@ -353,16 +435,19 @@ impl Service {
 pub struct Batch<'t> {
     service: &'t Service,
     txn: &'t DatabaseTransaction,
+    tail: Mutex<Tail>,
 }
 
 impl Batch<'_> {
     /// Runs `op` in the batch's transaction.
     pub async fn run<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
-        let ctx = self.service.ctx(call.actor.clone());
+        let heads = self.tail.lock().expect("batch tail").heads.clone();
+        let ctx = self.service.ctx_holding(call.actor.clone(), heads);
         let done = op.run(self.txn, &ctx).await?;
         let origin = origin(&call);
         let clock = self.service.clock.as_ref();
-        record(self.txn, &ctx, &origin, done.events, clock).await?;
+        let tail = record(self.txn, &ctx, &origin, done.events, clock).await?;
+        self.tail.lock().expect("batch tail").absorb(tail);
         Ok(done.value)
     }
 }
@@ -380,10 +465,13 @@ impl Service {
         let batch = Batch {
             service: self,
             txn: &txn,
+            tail: Mutex::new(Tail::default()),
         };
         let result = work(&batch).await;
+        let tail = batch.tail.into_inner().expect("batch tail");
         match result {
             Ok(value) => {
+                tail.write(&txn).await?;
                 txn.commit().await?;
                 Ok(value)
             }
@@ -413,23 +501,26 @@ async fn retrying<T, F: Future<Output = ServiceResult<T>>>(
 }
 
 /// Adds what the operation posted to the running totals, then appends its
-/// audit events (the last lock it takes: the region's chain head).
+/// audit events (the last lock it takes: the region's chain head); what
+/// both moved is its tail, written before the transaction commits.
 async fn record(
     txn: &DatabaseTransaction,
     ctx: &Ctx,
     origin: &Origin,
     events: Vec<Entry>,
     clock: &dyn Clock,
-) -> ServiceResult<()> {
+) -> ServiceResult<Tail> {
     let posted = ctx.take_posted();
-    ledger::add_to_totals(txn, &posted).await?;
+    let mut tail = Tail::after(&ctx.heads);
+    ledger::add_up(&mut tail.totals, &posted);
     // The events' time is taken now, at the end of the operation, right
     // before the region's chain head is locked.
     let at = clock.now().max(ctx.now);
     for entry in events {
-        audit::append(txn, ctx.operation, at, origin, entry, &posted).await?;
+        let heads = &mut tail.heads;
+        audit::append(txn, heads, ctx.operation, at, origin, entry, &posted).await?;
     }
-    Ok(())
+    Ok(tail)
 }
 
 /// The origin the audit trail records for a call.

@@ -104,13 +104,13 @@ impl Operation for Hold {
             &Stake::of(&v.region).company(v.holder_id),
         )?;
         ensure_usable(&v, ctx.now)?;
-        let provider = organization_of_kind(txn, self.provider_id, OrgKind::Provider)
+        let provider = organization_of_kind(txn, ctx, self.provider_id, OrgKind::Provider)
             .await?
             .ok_or(DomainError::NotFound)?;
         let region = v.region.clone();
         let rules = ctx.rules_for(&region)?;
         let version = rules.version(v.year)?;
-        let company = organization_of_kind(txn, ctx.actor.sub, OrgKind::Company)
+        let company = organization_of_kind(txn, ctx, ctx.actor.sub, OrgKind::Company)
             .await?
             .ok_or(DomainError::NotFound)?;
         let cross_region = if rules.needs_cross_region_facts(&provider.region) {

@@ -8,7 +8,7 @@ use voucher_ledger::domain::{Actor, Money, Role};
 use voucher_ledger::service::expiry::{ExpiryReport, RunExpiry};
 use voucher_ledger::service::idempotency::KeyedRequest;
 use voucher_ledger::service::redemptions::Hold;
-use voucher_ledger::service::{Answer, Call, Executed, ServiceError};
+use voucher_ledger::service::{Answer, Call, Executed, ServiceError, ServiceResult};
 use voucher_ledger::App;
 
 use crate::world::World;
@@ -211,5 +211,107 @@ async fn the_expiry_job_runs_in_bounded_chunks() {
         )
         .await;
     assert_eq!(events.body["items"].as_array().unwrap().len(), 3);
+    w.app.assert_invariants().await;
+}
+
+/// Group commit: calls that arrive together run in one transaction, each in
+/// its own savepoint. On a current-thread runtime every call below is queued
+/// before the first batch starts, so they share one batch: the holds that
+/// pass are kept, a refused one (too much, or a contract number used twice)
+/// changes nothing but its kept answer, a repeat of a key in the same batch
+/// replays, and the chain and totals agree afterwards.
+#[tokio::test(flavor = "current_thread")]
+async fn calls_queued_together_commit_together_and_a_refusal_rolls_back_alone() {
+    let w = World::new().await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let service = &app(&w).service;
+    let group = service
+        .group
+        .as_ref()
+        .expect("group commit is on by default");
+    let company = Actor {
+        sub: w.jx_company.id,
+        role: Role::Company,
+        region: Some("JX".parse().unwrap()),
+    };
+    let hold = |contract: &str, fen: i64| Hold {
+        voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),
+        provider_id: w.jx_lab.id,
+        contract_no: contract.into(),
+        contract_amount: Money::from_fen(fen * 2),
+        service_category: "testing".into(),
+        amount: Money::from_fen(fen),
+    };
+    let keyed = |key: &str| KeyedRequest {
+        scope: company.sub.to_string(),
+        key: key.into(),
+        fingerprint: key.into(),
+    };
+    let render = |result: Result<
+        &voucher_ledger::service::redemptions::Redemption,
+        &ServiceError,
+    >| match result {
+        Ok(r) => Answer {
+            status: 201,
+            body: r.amount.to_string(),
+        },
+        Err(e) => Answer {
+            status: 422,
+            body: e.to_string(),
+        },
+    };
+    let (postings, events, batches) = (
+        w.app.count("postings").await,
+        w.app.count("audit_events").await,
+        group.batches(),
+    );
+    let call = || Call::by(company.clone());
+    let once = |key: &str, op: Hold| service.execute_once(call(), keyed(key), op, render);
+    let (a, too_much, b, twice, a_again) = tokio::join!(
+        once("g-a", hold("G-A", 10_000)),
+        once("g-big", hold("G-BIG", 500_000)),
+        once("g-b", hold("G-B", 20_000)),
+        once("g-twice", hold("g-a", 5_000)),
+        once("g-a", hold("G-A", 10_000)),
+    );
+    assert_eq!(group.batches(), batches + 1, "one batch for all five");
+    let ran = |r: ServiceResult<Executed<_>>| match r {
+        Ok(Executed::Ran { answer, .. }) => answer.body,
+        other => panic!("expected to run, got {other:?}"),
+    };
+    assert_eq!(ran(a), "100.00");
+    assert_eq!(ran(b), "200.00");
+    for (refused, code) in [
+        (too_much, "insufficient_balance"),
+        (twice, "duplicate_contract"),
+    ] {
+        let Err(ServiceError::Domain(e)) = refused else {
+            panic!("expected {code}, got {refused:?}");
+        };
+        assert!(e.to_string().starts_with(code), "{e}");
+    }
+    assert!(
+        matches!(&a_again, Ok(Executed::Replayed(answer)) if answer.body == "100.00"),
+        "{a_again:?}"
+    );
+    // Two holds: two transfers of two legs, two events.
+    assert_eq!(w.app.count("postings").await, postings + 4);
+    assert_eq!(w.app.count("audit_events").await, events + 2);
+    let voucher = w
+        .get(
+            &w.jx_company.token,
+            &format!("/api/v1/vouchers/{}", v["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(voucher.body["available"], "700.00", "{}", voucher.text);
+    // The refusals were kept as answers: their repeats replay them.
+    let replayed = once("g-big", hold("G-BIG", 500_000)).await.unwrap();
+    assert!(matches!(replayed, Executed::Replayed(a) if a.status == 422));
+    let verify = w
+        .get(&w.jx_regulator.token, "/api/v1/audit/verify?region=JX")
+        .await;
+    assert_eq!(verify.body["ok"], true, "{}", verify.text);
     w.app.assert_invariants().await;
 }
