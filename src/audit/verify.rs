@@ -4,22 +4,24 @@
 //! postings; the stored balances are compared with the postings. Any
 //! difference names the first bad sequence number.
 //!
-//! Events and postings are read in pages; what is kept in memory is a small
-//! digest per transfer and a sum per account, not the events themselves.
+//! Events, postings and accounts are streamed; what is kept in memory is a
+//! sum per account and a fingerprint of each side, not the events themselves.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use futures::StreamExt;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult, Statement, StreamTrait,
 };
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use super::canonical::{self, HashedFields, GENESIS};
 use super::timestamp;
 use crate::domain::Region;
-use crate::store::entities::{accounts, audit_events, audit_heads, postings, transfers};
+use crate::store::entities::audit_heads;
 use crate::store::Db;
 
 /// The outcome of a verification.
@@ -35,9 +37,6 @@ pub struct Verification {
     /// What is wrong, for people (at most 20 lines).
     pub problems: Vec<String>,
 }
-
-/// Rows are read in pages of this many.
-const PAGE: u64 = 5000;
 
 struct Findings {
     first_bad: Option<i64>,
@@ -92,9 +91,71 @@ pub async fn verify(db: &Db, region: &Region) -> Result<Verification, DbErr> {
     verification
 }
 
+/// An order-independent fingerprint of a set of transfers: the count and the
+/// wrapping sum of a SHA-256 digest of each transfer's id and legs. The
+/// events' transfers and the ledger's agree when their fingerprints do.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    transfers: u64,
+    sum: u128,
+}
+
+impl Fingerprint {
+    fn add(&mut self, transfer: Uuid, legs: impl Iterator<Item = (Uuid, i64)>) {
+        let mut hasher = Sha256::new();
+        hasher.update(transfer.as_bytes());
+        for (account, amount) in legs {
+            hasher.update(account.as_bytes());
+            hasher.update(amount.to_le_bytes());
+        }
+        let digest = hasher.finalize();
+        let mut low = [0u8; 16];
+        low.copy_from_slice(&digest[..16]);
+        self.transfers += 1;
+        self.sum = self.sum.wrapping_add(u128::from_le_bytes(low));
+    }
+}
+
+/// Streams the rows of `sql` (with `?` placeholders) and hands each to `row`.
+async fn each_row<C: StreamTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+    mut row: impl FnMut(QueryResult) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = if backend == DbBackend::Postgres {
+        let mut n = 0;
+        sql.split('?')
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part.to_owned()
+                } else {
+                    n += 1;
+                    format!("${n}{part}")
+                }
+            })
+            .collect()
+    } else {
+        sql.to_owned()
+    };
+    let rows = conn
+        .stream_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(next) = rows.next().await {
+        row(next?)?;
+    }
+    Ok(())
+}
+
 /// Verifies `region` with what `conn` sees (one snapshot, if it is a
-/// read transaction).
-pub async fn verify_in<C: ConnectionTrait>(
+/// read transaction). The events, the transfers with their postings and the
+/// accounts are each streamed once, in order, decoded without the ORM;
+/// what is kept is a sum per account and a fingerprint of each side. Only
+/// when the two sides differ are they read again to find the first bad event.
+pub async fn verify_in<C: ConnectionTrait + StreamTrait>(
     conn: &C,
     region: &Region,
 ) -> Result<Verification, DbErr> {
@@ -107,21 +168,18 @@ pub async fn verify_in<C: ConnectionTrait>(
         problems: Vec::new(),
     };
 
-    // The chain, and the transfers its events record: id → (seq, digest).
-    let mut recorded: HashMap<Uuid, (i64, u64)> = HashMap::new();
-    let mut operations: HashMap<Uuid, i64> = HashMap::new();
-    let mut last_touch: HashMap<Uuid, i64> = HashMap::new();
+    // The chain, and a fingerprint of the transfers its events record.
+    let mut recorded = Fingerprint::default();
+    let region_text = region.to_string();
     let (mut expected, mut prev, mut checked) = (1i64, GENESIS.to_owned(), 0u64);
-    loop {
-        let page = audit_events::Entity::find()
-            .filter(audit_events::Column::Region.eq(region.clone()))
-            .filter(audit_events::Column::Seq.gte(expected))
-            .order_by_asc(audit_events::Column::Seq)
-            .limit(PAGE)
-            .all(conn)
-            .await?;
-        let full = page.len() as u64 == PAGE;
-        for e in page {
+    each_row(
+        conn,
+        "SELECT seq, id, operation_id, occurred_at, actor_sub, actor_role, actor_region, \
+         action, entity_type, entity_id, request_id, idempotency_key, payload, prev_hash, hash \
+         FROM audit_events WHERE region = ? ORDER BY seq",
+        vec![region.to_string().into()],
+        |row| {
+            let e = StoredEvent::decode(&row)?;
             if e.seq != expected {
                 found.mark(
                     expected,
@@ -133,59 +191,25 @@ pub async fn verify_in<C: ConnectionTrait>(
                     format!("event {} does not follow its predecessor", e.seq),
                 );
             }
-            let (id, operation) = (e.id.to_string(), e.operation_id.to_string());
-            let region_text = e.region.to_string();
-            let hash = canonical::hash(&HashedFields {
-                region: &region_text,
-                seq: e.seq,
-                id: &id,
-                operation_id: &operation,
-                occurred_at: &timestamp(e.occurred_at),
-                actor_sub: &e.actor_sub,
-                actor_role: &e.actor_role,
-                actor_region: e.actor_region.as_deref(),
-                action: &e.action,
-                entity_type: &e.entity_type,
-                entity_id: &e.entity_id,
-                request_id: e.request_id.as_deref(),
-                idempotency_key: e.idempotency_key.as_deref(),
-                payload: &e.payload,
-                prev_hash: &e.prev_hash,
-            });
-            if hash != e.hash {
+            if e.recomputed_hash(&region_text) != e.hash {
                 found.mark(e.seq, format!("event {} does not match its hash", e.seq));
             }
-            operations.entry(e.operation_id).or_insert(e.seq);
-            let payload: RecordedPayload =
-                serde_json::from_str(&e.payload).unwrap_or(RecordedPayload {
-                    transfers: Vec::new(),
-                });
-            for t in payload.transfers {
+            for t in e.transfers() {
                 if t.legs.iter().map(|l| l.amount_fen).sum::<i64>() != 0 {
                     found.mark(
                         e.seq,
                         format!("event {} records an unbalanced transfer {}", e.seq, t.id),
                     );
                 }
-                for leg in &t.legs {
-                    last_touch.insert(leg.account_id, e.seq);
-                }
-                recorded.insert(
-                    t.id,
-                    (
-                        e.seq,
-                        digest(t.legs.iter().map(|l| (l.account_id, l.amount_fen))),
-                    ),
-                );
+                recorded.add(t.id, t.legs.iter().map(|l| (l.account_id, l.amount_fen)));
             }
             prev = e.hash;
             expected = e.seq + 1;
             checked += 1;
-        }
-        if !full {
-            break;
-        }
-    }
+            Ok(())
+        },
+    )
+    .await?;
     let last_seq = expected - 1;
     if head_seq > last_seq {
         found.mark(
@@ -199,79 +223,62 @@ pub async fn verify_in<C: ConnectionTrait>(
         );
     }
 
-    // The stored transfers and postings, page by page, against the events;
-    // and the sum of the postings of each account.
+    // The stored transfers and their postings, in one ordered stream; and
+    // the sum of the postings of each account.
+    let mut ledger = Fingerprint::default();
     let mut posted: HashMap<Uuid, i64> = HashMap::new();
-    let mut after: Option<Uuid> = None;
-    loop {
-        let mut query = transfers::Entity::find()
-            .select_only()
-            .column(transfers::Column::Id)
-            .column(transfers::Column::OperationId)
-            .filter(transfers::Column::Region.eq(region.clone()))
-            .order_by_asc(transfers::Column::Id)
-            .limit(PAGE);
-        if let Some(after) = after {
-            query = query.filter(transfers::Column::Id.gt(after));
-        }
-        let page: Vec<(Uuid, Option<Uuid>)> = query.into_tuple().all(conn).await?;
-        let Some(&(last, _)) = page.last() else {
-            break;
-        };
-        let legs = postings::Entity::find()
-            .filter(postings::Column::TransferId.is_in(page.iter().map(|(id, _)| *id)))
-            .order_by_asc(postings::Column::TransferId)
-            .order_by_asc(postings::Column::Leg)
-            .all(conn)
-            .await?;
-        let mut by_transfer: HashMap<Uuid, Vec<(Uuid, i64)>> = HashMap::new();
-        for p in legs {
-            *posted.entry(p.account_id).or_default() += p.amount;
-            by_transfer
-                .entry(p.transfer_id)
-                .or_default()
-                .push((p.account_id, p.amount));
-        }
-        for (transfer, operation) in &page {
-            let actual = digest(by_transfer.remove(transfer).unwrap_or_default().into_iter());
-            match recorded.remove(transfer) {
-                Some((seq, expected)) if expected != actual => {
-                    found.mark(
-                        seq,
-                        format!("the postings of transfer {transfer} differ from event {seq}"),
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    let seq = operation
-                        .and_then(|o| operations.get(&o).copied())
-                        .unwrap_or(head_seq.max(1));
-                    found.mark(seq, format!("transfer {transfer} is recorded by no event"));
+    let mut transfer: Option<(Uuid, Vec<(Uuid, i64)>)> = None;
+    each_row(
+        conn,
+        "SELECT t.id, p.account_id, p.amount FROM transfers t \
+         JOIN postings p ON p.transfer_id = t.id WHERE t.region = ? ORDER BY t.id, p.leg",
+        vec![region.to_string().into()],
+        |row| {
+            let (id, account, amount): (Uuid, Uuid, i64) = (
+                row.try_get_by_index(0)?,
+                row.try_get_by_index(1)?,
+                row.try_get_by_index(2)?,
+            );
+            *posted.entry(account).or_default() += amount;
+            match &mut transfer {
+                Some((current, legs)) if *current == id => legs.push((account, amount)),
+                _ => {
+                    if let Some((done, legs)) = transfer.replace((id, vec![(account, amount)])) {
+                        ledger.add(done, legs.into_iter());
+                    }
                 }
             }
-        }
-        after = Some(last);
+            Ok(())
+        },
+    )
+    .await?;
+    if let Some((done, legs)) = transfer {
+        ledger.add(done, legs.into_iter());
     }
-    for (transfer, (seq, _)) in recorded {
-        found.mark(
-            seq,
-            format!("transfer {transfer} of event {seq} is not in the ledger"),
-        );
+    if ledger != recorded {
+        locate_difference(conn, region, head_seq, &mut found).await?;
     }
 
-    // The stored balances against the postings (which were just checked
-    // against the events): a difference is named at the last event that
-    // moved the account.
-    let stored_accounts = accounts::Entity::find()
-        .select_only()
-        .column(accounts::Column::Id)
-        .column(accounts::Column::Balance)
-        .filter(accounts::Column::Region.eq(region.clone()))
-        .into_tuple::<(Uuid, i64)>()
-        .all(conn)
-        .await?;
-    for (account, balance) in stored_accounts {
-        if balance != posted.get(&account).copied().unwrap_or(0) {
+    // The stored balances against the postings (which agree with the
+    // events): a difference is named at the last event that moved the account.
+    let mut differing = Vec::new();
+    each_row(
+        conn,
+        "SELECT id, balance FROM accounts WHERE region = ?",
+        vec![region.to_string().into()],
+        |row| {
+            let (account, balance): (Uuid, i64) =
+                (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+            if balance != posted.get(&account).copied().unwrap_or(0) {
+                differing.push(account);
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    if !differing.is_empty() {
+        let last_touch = last_events_moving(conn, region, &differing).await?;
+        for account in differing {
             let seq = last_touch.get(&account).copied().unwrap_or(head_seq.max(1));
             found.mark(
                 seq,
@@ -289,4 +296,189 @@ pub async fn verify_in<C: ConnectionTrait>(
         first_bad_seq: found.first_bad,
         problems: found.problems,
     })
+}
+
+/// An event as stored, decoded from its row by position.
+struct StoredEvent {
+    seq: i64,
+    id: Uuid,
+    operation_id: Uuid,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    actor_sub: String,
+    actor_role: String,
+    actor_region: Option<String>,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    request_id: Option<String>,
+    idempotency_key: Option<String>,
+    payload: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl StoredEvent {
+    /// From a row of `seq, id, operation_id, occurred_at, actor_sub,
+    /// actor_role, actor_region, action, entity_type, entity_id, request_id,
+    /// idempotency_key, payload, prev_hash, hash`.
+    fn decode(row: &QueryResult) -> Result<Self, DbErr> {
+        Ok(StoredEvent {
+            seq: row.try_get_by_index(0)?,
+            id: row.try_get_by_index(1)?,
+            operation_id: row.try_get_by_index(2)?,
+            occurred_at: row.try_get_by_index(3)?,
+            actor_sub: row.try_get_by_index(4)?,
+            actor_role: row.try_get_by_index(5)?,
+            actor_region: row.try_get_by_index(6)?,
+            action: row.try_get_by_index(7)?,
+            entity_type: row.try_get_by_index(8)?,
+            entity_id: row.try_get_by_index(9)?,
+            request_id: row.try_get_by_index(10)?,
+            idempotency_key: row.try_get_by_index(11)?,
+            payload: row.try_get_by_index(12)?,
+            prev_hash: row.try_get_by_index(13)?,
+            hash: row.try_get_by_index(14)?,
+        })
+    }
+
+    /// The hash of the event in `region`, computed afresh.
+    fn recomputed_hash(&self, region: &str) -> String {
+        let (id, operation) = (self.id.to_string(), self.operation_id.to_string());
+        canonical::hash(&HashedFields {
+            region,
+            seq: self.seq,
+            id: &id,
+            operation_id: &operation,
+            occurred_at: &timestamp(self.occurred_at),
+            actor_sub: &self.actor_sub,
+            actor_role: &self.actor_role,
+            actor_region: self.actor_region.as_deref(),
+            action: &self.action,
+            entity_type: &self.entity_type,
+            entity_id: &self.entity_id,
+            request_id: self.request_id.as_deref(),
+            idempotency_key: self.idempotency_key.as_deref(),
+            payload: &self.payload,
+            prev_hash: &self.prev_hash,
+        })
+    }
+
+    /// The transfers the event records (none if its payload has none).
+    fn transfers(&self) -> Vec<RecordedTransfer> {
+        serde_json::from_str::<RecordedPayload>(&self.payload)
+            .map(|p| p.transfers)
+            .unwrap_or_default()
+    }
+}
+
+/// A stored transfer: its id, its operation and its legs (account, fen).
+type StoredTransfer = (Uuid, Option<Uuid>, Vec<(Uuid, i64)>);
+
+/// The slow path, when the events' transfers and the ledger's differ: which
+/// transfer of which event, read again side by side.
+async fn locate_difference<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+    head_seq: i64,
+    found: &mut Findings,
+) -> Result<(), DbErr> {
+    // id → (seq, digest) of every recorded transfer; operation → first seq.
+    let mut recorded: HashMap<Uuid, (i64, u64)> = HashMap::new();
+    let mut operations: HashMap<Uuid, i64> = HashMap::new();
+    each_row(
+        conn,
+        "SELECT seq, operation_id, payload FROM audit_events WHERE region = ? ORDER BY seq",
+        vec![region.to_string().into()],
+        |row| {
+            let (seq, operation, payload): (i64, Uuid, String) = (
+                row.try_get_by_index(0)?,
+                row.try_get_by_index(1)?,
+                row.try_get_by_index(2)?,
+            );
+            operations.entry(operation).or_insert(seq);
+            let transfers = serde_json::from_str::<RecordedPayload>(&payload)
+                .map(|p| p.transfers)
+                .unwrap_or_default();
+            for t in transfers {
+                let legs = t.legs.iter().map(|l| (l.account_id, l.amount_fen));
+                recorded.insert(t.id, (seq, digest(legs)));
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let mut stored: Vec<StoredTransfer> = Vec::new();
+    each_row(
+        conn,
+        "SELECT t.id, t.operation_id, p.account_id, p.amount FROM transfers t \
+         LEFT JOIN postings p ON p.transfer_id = t.id WHERE t.region = ? ORDER BY t.id, p.leg",
+        vec![region.to_string().into()],
+        |row| {
+            let (id, operation): (Uuid, Option<Uuid>) =
+                (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+            let leg: Option<(Uuid, i64)> = match row.try_get_by_index::<Option<Uuid>>(2)? {
+                Some(account) => Some((account, row.try_get_by_index(3)?)),
+                None => None,
+            };
+            match stored.last_mut() {
+                Some((current, _, legs)) if *current == id => legs.extend(leg),
+                _ => stored.push((id, operation, leg.into_iter().collect())),
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    for (transfer, operation, legs) in stored {
+        let actual = digest(legs.into_iter());
+        match recorded.remove(&transfer) {
+            Some((seq, expected)) if expected != actual => found.mark(
+                seq,
+                format!("the postings of transfer {transfer} differ from event {seq}"),
+            ),
+            Some(_) => {}
+            None => {
+                let seq = operation
+                    .and_then(|o| operations.get(&o).copied())
+                    .unwrap_or(head_seq.max(1));
+                found.mark(seq, format!("transfer {transfer} is recorded by no event"));
+            }
+        }
+    }
+    for (transfer, (seq, _)) in recorded {
+        found.mark(
+            seq,
+            format!("transfer {transfer} of event {seq} is not in the ledger"),
+        );
+    }
+    Ok(())
+}
+
+/// The last event that records a leg on each of `accounts`.
+async fn last_events_moving<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+    accounts: &[Uuid],
+) -> Result<HashMap<Uuid, i64>, DbErr> {
+    let wanted: std::collections::HashSet<Uuid> = accounts.iter().copied().collect();
+    let mut last = HashMap::new();
+    each_row(
+        conn,
+        "SELECT seq, payload FROM audit_events WHERE region = ? ORDER BY seq",
+        vec![region.to_string().into()],
+        |row| {
+            let (seq, payload): (i64, String) =
+                (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+            let transfers = serde_json::from_str::<RecordedPayload>(&payload)
+                .map(|p| p.transfers)
+                .unwrap_or_default();
+            for leg in transfers.iter().flat_map(|t| &t.legs) {
+                if wanted.contains(&leg.account_id) {
+                    last.insert(leg.account_id, seq);
+                }
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(last)
 }

@@ -2,12 +2,14 @@
 //!
 //! `seed` writes vouchers through the service layer itself (the same use
 //! cases and audit appends as the API, without HTTP, many per transaction)
-//! so that a ledger of a million postings takes minutes, not hours. `report`
-//! and `verify` then time a running server's reports and audit verification
-//! through its HTTP API. Each prints one JSON line.
+//! so that a ledger of a million postings takes minutes, not hours. The
+//! workloads of quality.md §1 (`hold`, `lifecycle`, `hot`, `issue`,
+//! `report`, `verify`) drive a running server through its HTTP API and then
+//! run their raw baseline on the same database; each prints one JSON line.
 
-mod hold;
+mod drive;
 mod raw;
+mod workloads;
 
 use std::time::{Duration, Instant};
 
@@ -47,24 +49,41 @@ enum Command {
         /// Voucher chains per transaction, all of one company (at most 100).
         #[arg(long, default_value_t = 100)]
         batch: u64,
+        /// More holds of 10.00 on each voucher, left held (at most 50): a
+        /// ledger of many events without as many vouchers.
+        #[arg(long, default_value_t = 0)]
+        holds: u64,
     },
-    /// Time `GET /api/v1/reports/summary` and `/cross-region` on a running server.
+    /// Time `GET /api/v1/reports/summary` and `/cross-region` on a running
+    /// server; the raw baseline sums the region's postings by hand.
     Report {
         #[command(flatten)]
         target: Target,
         #[arg(long, default_value_t = 50)]
         requests: usize,
+        #[arg(long)]
+        database_url: String,
     },
     /// Hold 1.00 of a new company's 64 vouchers from `clients` threads for
-    /// `seconds` through a running server (each with its own key); then the
-    /// raw baseline of the same transaction on `--database-url`.
-    Hold(hold::Hold),
-    /// Time `GET /api/v1/audit/verify` on a running server.
+    /// `seconds` (each request with its own key); then the raw baseline.
+    Hold(workloads::Run),
+    /// Hold, complete and claim per operation (three requests).
+    Lifecycle(workloads::Run),
+    /// Every client holds on one voucher; the balance and the audit chain
+    /// are checked afterwards.
+    Hot(workloads::Run),
+    /// Issue vouchers through the API (apply and approve), reporting the
+    /// rate per block so that growth is visible.
+    Issue(workloads::Issue),
+    /// Time `GET /api/v1/audit/verify` on a running server; the raw baseline
+    /// reads and hashes the region's events by hand.
     Verify {
         #[command(flatten)]
         target: Target,
         #[arg(long, default_value = "JX")]
         region: String,
+        #[arg(long)]
+        database_url: String,
     },
 }
 
@@ -83,12 +102,27 @@ pub struct Target {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Seed { vouchers, batch } => tokio::runtime::Runtime::new()
+        Command::Seed {
+            vouchers,
+            batch,
+            holds,
+        } => tokio::runtime::Runtime::new()
             .expect("a runtime")
-            .block_on(seed(vouchers, batch.clamp(1, 100))),
-        Command::Report { target, requests } => report(&target, requests),
-        Command::Hold(hold) => hold::run(hold),
-        Command::Verify { target, region } => verify(&target, &region),
+            .block_on(seed(vouchers, batch.clamp(1, 100), holds.min(50))),
+        Command::Report {
+            target,
+            requests,
+            database_url,
+        } => report(&target, requests, &database_url),
+        Command::Hold(run) => workloads::hold(run),
+        Command::Lifecycle(run) => workloads::lifecycle(run),
+        Command::Hot(run) => workloads::hot(run),
+        Command::Issue(issue) => workloads::issue(issue),
+        Command::Verify {
+            target,
+            region,
+            database_url,
+        } => verify(&target, &region, &database_url),
     };
     if let Err(e) = result {
         eprintln!("loadgen: {e}");
@@ -137,7 +171,7 @@ async fn register(
     })
 }
 
-async fn seed(count: u64, batch: u64) -> Result<()> {
+async fn seed(count: u64, batch: u64, holds: u64) -> Result<()> {
     let config = Config::load().map_err(err)?;
     let db = Db::connect(&config.db_settings()).await.map_err(err)?;
     db.migrate().await.map_err(err)?;
@@ -198,7 +232,7 @@ async fn seed(count: u64, batch: u64) -> Result<()> {
             .execute_batch(move |b| {
                 Box::pin(async move {
                     for (i, lab) in chains {
-                        seed_chain(b, &holder, &regulator, &lab, i % 10 == 0).await?;
+                        seed_chain(b, &holder, &regulator, &lab, i % 10 == 0, holds).await?;
                     }
                     Ok(())
                 })
@@ -235,13 +269,15 @@ async fn seed(count: u64, batch: u64) -> Result<()> {
 }
 
 /// One voucher of 1,000.00: applied for, issued, 400.00 held at `lab` and
-/// completed; with `claim`, also claimed, approved and paid.
+/// completed; with `claim`, also claimed, approved and paid; then `holds`
+/// more holds of 10.00 at `lab`, left held.
 async fn seed_chain(
     b: &voucher_ledger::service::pipeline::Batch<'_>,
     holder: &Actor,
     regulator: &Actor,
     lab: &Actor,
     claim: bool,
+    holds: u64,
 ) -> voucher_ledger::service::ServiceResult<()> {
     let apply = SubmitApplication {
         region: "JX".into(),
@@ -282,6 +318,17 @@ async fn seed_chain(
             bank_reference: "SEED".into(),
         };
         b.run(Call::by(regulator.clone()), pay).await?;
+    }
+    for _ in 0..holds {
+        let hold = Hold {
+            voucher_id: voucher.id,
+            provider_id: lab.sub,
+            contract_no: format!("SEED-{}", Uuid::now_v7().simple()),
+            contract_amount: Money::from_fen(2_000),
+            service_category: "testing".into(),
+            amount: Money::from_fen(1_000),
+        };
+        b.run(Call::by(holder.clone()), hold).await?;
     }
     Ok(())
 }
@@ -328,9 +375,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     (sorted[i] * 10.0).round() / 10.0
 }
 
-fn report(target: &Target, requests: usize) -> Result<()> {
+fn report(target: &Target, requests: usize, database_url: &str) -> Result<()> {
     let (agent, url) = (agent(), target.url.as_str());
     let token = token(&agent, url, &target.client_id, &target.client_secret)?;
+    let (raw_ms, postings) = raw::sum_postings(database_url)?;
     for (name, path) in [
         (
             "report-summary",
@@ -350,16 +398,19 @@ fn report(target: &Target, requests: usize) -> Result<()> {
         println!(
             "{}",
             json!({
-                "workload": name, "clients": 1, "operations": requests,
+                "workload": name, "backend": drive::backend(database_url), "clients": 1,
+                "operations": requests, "postings": postings,
                 "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
-                "max_ms": percentile(&times, 1.0), "sample": first,
+                "max_ms": percentile(&times, 1.0), "raw_sum_ms": raw_ms,
+                "ratio": (raw_ms / percentile(&times, 0.5) * 10.0).round() / 10.0,
+                "sample": first,
             })
         );
     }
     Ok(())
 }
 
-fn verify(target: &Target, region: &str) -> Result<()> {
+fn verify(target: &Target, region: &str, database_url: &str) -> Result<()> {
     let (agent, url) = (agent(), target.url.as_str());
     let token = token(&agent, url, &target.client_id, &target.client_secret)?;
     let (ms, body) = timed_get(
@@ -369,12 +420,20 @@ fn verify(target: &Target, region: &str) -> Result<()> {
         &token,
     )?;
     let events = body["events_checked"].as_f64().unwrap_or(0.0);
+    let rate = events / (ms / 1000.0);
+    let raw = raw::hash_events(database_url, region)?;
     println!(
         "{}",
         json!({
-            "workload": "verify", "region": region, "ok": body["ok"], "events_checked": events,
-            "seconds": (ms / 10.0).round() / 100.0, "events_per_s": (events / (ms / 1000.0)).round(),
+            "workload": "verify", "backend": drive::backend(database_url), "region": region,
+            "ok": body["ok"], "events_checked": events,
+            "seconds": (ms / 10.0).round() / 100.0, "events_per_s": rate.round(),
+            "raw_events_per_s": raw.round(), "ratio": (rate / raw * 100.0).round() / 100.0,
         })
     );
-    Ok(())
+    if body["ok"] == json!(true) {
+        Ok(())
+    } else {
+        Err(format!("the audit chain does not verify: {body}"))
+    }
 }
