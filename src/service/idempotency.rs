@@ -9,7 +9,7 @@
 //! in a transaction of its own) are taken over once their lease has run out.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
@@ -46,7 +46,16 @@ pub struct Answer {
 pub struct Lease {
     scope: String,
     key: String,
+    fingerprint: String,
     token: Uuid,
+}
+
+/// An answer to store under its lease's key when the transaction commits.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub lease: Lease,
+    pub answer: Answer,
+    pub at: DateTime<Utc>,
 }
 
 /// What to do with a request.
@@ -121,26 +130,42 @@ pub async fn claim<C: ConnectionTrait>(
     Err(ServiceError::IdempotencyInProgress)
 }
 
-/// Stores `response` for the lease's key, inside the transaction that acted.
-/// Fails (and the caller must roll back) when the lease was taken over.
-pub async fn complete<C: ConnectionTrait>(
-    txn: &C,
-    lease: &Lease,
-    response: &Answer,
-    now: DateTime<Utc>,
-) -> ServiceResult<()> {
-    let done = keys::Entity::update_many()
-        .col_expr(Column::State, Expr::value(DONE))
-        .col_expr(Column::StatusCode, Expr::value(response.status as i32))
-        .col_expr(Column::ResponseBody, Expr::value(response.body.clone()))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Scope.eq(&lease.scope))
-        .filter(Column::Key.eq(&lease.key))
-        .filter(Column::Lease.eq(lease.token))
-        .filter(Column::State.eq(IN_PROGRESS))
-        .exec(txn)
+/// Stores the answers of a transaction's keys, in one statement, inside the
+/// transaction that claimed them. Fails (and the caller must roll back) when
+/// a lease was taken over meanwhile.
+pub async fn complete_all<C: ConnectionTrait>(txn: &C, kept: Vec<Kept>) -> ServiceResult<()> {
+    if kept.is_empty() {
+        return Ok(());
+    }
+    let count = kept.len() as u64;
+    let rows = kept.into_iter().map(|k| keys::ActiveModel {
+        scope: Set(k.lease.scope),
+        key: Set(k.lease.key),
+        fingerprint: Set(k.lease.fingerprint),
+        lease: Set(k.lease.token),
+        state: Set(DONE.into()),
+        status_code: Set(Some(k.answer.status as i32)),
+        response_body: Set(Some(k.answer.body)),
+        created_at: Set(k.at),
+        updated_at: Set(k.at),
+    });
+    let mut done = OnConflict::columns([Column::Scope, Column::Key]);
+    done.update_columns([
+        Column::State,
+        Column::StatusCode,
+        Column::ResponseBody,
+        Column::UpdatedAt,
+    ])
+    .action_and_where(
+        Expr::col((keys::Entity, Column::Lease))
+            .eq(Expr::col((Alias::new("excluded"), Column::Lease)))
+            .and(Expr::col((keys::Entity, Column::State)).eq(IN_PROGRESS)),
+    );
+    let stored = keys::Entity::insert_many(rows)
+        .on_conflict(done)
+        .exec_without_returning(txn)
         .await?;
-    if done.rows_affected == 1 {
+    if stored == count {
         Ok(())
     } else {
         Err(ServiceError::IdempotencyInProgress)
@@ -160,6 +185,7 @@ fn lease_of(request: &KeyedRequest, token: Uuid) -> Lease {
     Lease {
         scope: request.scope.clone(),
         key: request.key.clone(),
+        fingerprint: request.fingerprint.clone(),
         token,
     }
 }

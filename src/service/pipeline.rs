@@ -22,7 +22,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::group::{self, Acted, Group, Work};
-use super::idempotency::{self, Claim, KeyedRequest};
+use super::idempotency::{self, Claim, Kept, KeyedRequest};
 use super::identity::OrgCache;
 use super::tail::Tail;
 use super::{movements, ServiceError, ServiceResult};
@@ -365,21 +365,23 @@ async fn act_once<O: Operation>(
     match op.run(txn, ctx).await {
         Ok(done) => {
             let answer = render(Ok(&done.value));
-            let finished = async {
-                let tail = record(txn, ctx, origin, done.events, service.clock.as_ref()).await?;
-                idempotency::complete(txn, &lease, &answer, ctx.now).await?;
-                Ok::<_, ServiceError>(tail)
-            };
-            match finished.await {
-                Ok(tail) => Acted {
-                    result: Ok(Executed::Ran {
-                        value: done.value,
-                        answer,
-                    }),
-                    keep: true,
-                    tail,
-                    afterwards: None,
-                },
+            match record(txn, ctx, origin, done.events, service.clock.as_ref()).await {
+                Ok(mut tail) => {
+                    tail.answers.push(Kept {
+                        lease,
+                        answer: answer.clone(),
+                        at: ctx.now,
+                    });
+                    Acted {
+                        result: Ok(Executed::Ran {
+                            value: done.value,
+                            answer,
+                        }),
+                        keep: true,
+                        tail,
+                        afterwards: None,
+                    }
+                }
                 Err(e) => dropped(e),
             }
         }
@@ -411,18 +413,21 @@ async fn keep_refusal<T>(
     answer: Answer,
     refusal: ServiceError,
 ) -> Acted<Executed<T>> {
-    let kept = match idempotency::claim(txn, key, lease, now).await {
-        Ok(Claim::Fresh(lease)) => idempotency::complete(txn, &lease, &answer, now).await,
-        Ok(Claim::Replay(answer)) => return Acted::dropped(Ok(Executed::Replayed(answer))),
-        Err(e) => Err(e),
-    };
-    match kept {
-        Ok(()) => Acted {
+    match idempotency::claim(txn, key, lease, now).await {
+        Ok(Claim::Fresh(lease)) => Acted {
             result: Err(refusal),
             keep: true,
-            tail: Tail::default(),
+            tail: Tail {
+                answers: vec![Kept {
+                    lease,
+                    answer,
+                    at: now,
+                }],
+                ..Tail::default()
+            },
             afterwards: None,
         },
+        Ok(Claim::Replay(answer)) => Acted::dropped(Ok(Executed::Replayed(answer))),
         Err(e) => Acted::dropped(Err(e)),
     }
 }

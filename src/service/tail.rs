@@ -1,10 +1,13 @@
 //! The hot rows every operation moves last — the running totals and the
-//! audit chain heads — kept in memory while a transaction runs and written
-//! once, right before it commits. In a group commit the operations of the
+//! audit chain heads — and the answers to its idempotency keys, kept in
+//! memory while a transaction runs and written once, right before it
+//! commits. In a group commit the operations of the
 //! batch add to one tail, so these rows are written once per batch.
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::ConnectionTrait;
 
+use super::idempotency::{self, Kept};
+use super::ServiceResult;
 use crate::audit::{self, Heads};
 use crate::ledger::{self, Totals};
 
@@ -14,6 +17,8 @@ use crate::ledger::{self, Totals};
 pub struct Tail {
     pub heads: Heads,
     pub totals: Totals,
+    /// The answers to store under the idempotency keys claimed.
+    pub answers: Vec<Kept>,
 }
 
 impl Tail {
@@ -21,13 +26,14 @@ impl Tail {
     pub fn after(heads: &Heads) -> Self {
         Tail {
             heads: heads.clone(),
-            totals: Totals::new(),
+            ..Tail::default()
         }
     }
 
     /// Takes in what a later operation of the transaction moved.
     pub fn absorb(&mut self, later: Tail) {
         self.heads.extend(later.heads);
+        self.answers.extend(later.answers);
         for (key, delta) in later.totals {
             let total = self.totals.entry(key).or_default();
             total.balance += delta.balance;
@@ -36,9 +42,10 @@ impl Tail {
         }
     }
 
-    /// Writes the totals, then the heads.
-    pub async fn write<C: ConnectionTrait>(self, txn: &C) -> Result<(), DbErr> {
+    /// Writes the totals, the heads, then the answers.
+    pub async fn write<C: ConnectionTrait>(self, txn: &C) -> ServiceResult<()> {
         ledger::add_to_totals(txn, self.totals).await?;
-        audit::write_heads(txn, &self.heads).await
+        audit::write_heads(txn, &self.heads).await?;
+        idempotency::complete_all(txn, self.answers).await
     }
 }

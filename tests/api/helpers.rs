@@ -102,6 +102,9 @@ impl TestApp {
             .merge(Serialized::global("database_url", &database_url))
             .merge(Serialized::global("jwt_secret", SECRET))
             .merge(Serialized::global("log_format", "text"))
+            // A loaded machine must not fail a test: the short default that
+            // makes an outage fail fast is tested with real processes.
+            .merge(Serialized::global("db_acquire_timeout_ms", 10_000))
             .merge(Serialized::global("region_dirs", region_dirs));
         let config = Config::from_figment(figment).expect("test configuration");
         let db = Db::connect(&config.db_settings()).await.expect("connect");
