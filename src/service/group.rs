@@ -165,7 +165,7 @@ impl Group {
             Ok(()) => txn.commit().await.map_err(ServiceError::from),
             Err(e) => {
                 let _ = txn.rollback().await;
-                Err(e.into())
+                Err(e)
             }
         };
         self.batches
