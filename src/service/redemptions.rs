@@ -10,15 +10,17 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::admissions::admitted_categories;
 use super::budgets::lock_budget;
 use super::identity::organization_of_kind;
 use super::visible::Owned;
-use super::vouchers::{lock_voucher, return_to_budget, voucher_accounts, Closing};
+use super::vouchers::{
+    lock_voucher, lock_voucher_and_admission, return_to_budget, voucher_accounts, Closing,
+    VoucherAndAdmission,
+};
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action, Stake};
 use crate::domain::clock::shanghai_date;
-use crate::domain::programme::parse_category;
+use crate::domain::programme::{parse_category, split_categories};
 use crate::domain::text;
 use crate::domain::{
     Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, VoucherState,
@@ -95,7 +97,10 @@ impl Operation for Hold {
         access::permit(&ctx.actor, Action::Hold)?;
         let contract_no = text::clean("contract_no", &self.contract_no, 64)?;
         let category = parse_category("service_category", &self.service_category)?;
-        let v = lock_voucher(txn, self.voucher_id)
+        let VoucherAndAdmission {
+            voucher: v,
+            admitted,
+        } = lock_voucher_and_admission(txn, self.voucher_id, self.provider_id)
             .await?
             .ok_or(DomainError::NotFound)?;
         access::authorize(
@@ -123,7 +128,7 @@ impl Operation for Hold {
             provider: party(&provider),
             provider_region: provider.region.clone(),
             category: category.clone(),
-            admitted: admitted_categories(txn, &region, provider.id).await?,
+            admitted: admitted.as_deref().map(split_categories),
             contract_amount: self.contract_amount,
             amount: self.amount,
             cross_region,

@@ -124,6 +124,44 @@ pub async fn lock_voucher<C: ConnectionTrait>(
         .await?)
 }
 
+/// A voucher row and the categories its region admits a provider for.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub struct VoucherAndAdmission {
+    #[sea_orm(nested)]
+    pub voucher: vouchers::Model,
+    /// The admission's stored categories; none if not admitted.
+    pub admitted: Option<String>,
+}
+
+/// Locks a voucher row as [`lock_voucher`] does, reading in the same
+/// statement whether its region admits `provider_id` (and for what).
+pub async fn lock_voucher_and_admission<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    provider_id: Uuid,
+) -> ServiceResult<Option<VoucherAndAdmission>> {
+    use crate::store::entities::admissions::{self, Column as A};
+    use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
+    let admitted = Query::select()
+        .column(A::Categories)
+        .from(admissions::Entity)
+        .and_where(
+            Expr::col((admissions::Entity, A::Region))
+                .equals((vouchers::Entity, vouchers::Column::Region)),
+        )
+        .and_where(Expr::col((admissions::Entity, A::ProviderId)).eq(provider_id))
+        .to_owned();
+    Ok(vouchers::Entity::find_by_id(id)
+        .expr_as(
+            Expr::SubQuery(None, Box::new(admitted.into_sub_query_statement())),
+            "admitted",
+        )
+        .lock_exclusive()
+        .into_model::<VoucherAndAdmission>()
+        .one(txn)
+        .await?)
+}
+
 /// How unused money leaves a voucher for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Closing {
