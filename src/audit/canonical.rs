@@ -81,54 +81,53 @@ pub struct HashedFields<'a> {
     pub prev_hash: &'a str,
 }
 
-/// A JSON string literal.
-fn string(text: &str) -> String {
-    Value::String(text.to_owned()).to_string()
+/// Appends `text` as a JSON string literal.
+fn push_string(out: &mut Vec<u8>, text: &str) {
+    serde_json::to_writer(&mut *out, text).expect("writing to memory");
 }
 
-fn optional(text: Option<&str>) -> String {
-    text.map(string).unwrap_or_else(|| "null".into())
+fn push_optional(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => push_string(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
 /// The canonical bytes of an event: the same as [`to_canonical`] of the
 /// event object, written directly (keys already in order) so that the
 /// stored payload text is used as it is, without parsing it again.
 pub fn encode(f: &HashedFields<'_>) -> String {
-    let actor = format!(
-        "{{\"region\":{},\"role\":{},\"sub\":{}}}",
-        optional(f.actor_region),
-        string(f.actor_role),
-        string(f.actor_sub)
-    );
-    let fields: [(&str, String); 14] = [
-        ("action", string(f.action)),
-        ("actor", actor),
-        ("entity_id", string(f.entity_id)),
-        ("entity_type", string(f.entity_type)),
-        ("id", string(f.id)),
-        ("idempotency_key", optional(f.idempotency_key)),
-        ("occurred_at", string(f.occurred_at)),
-        ("operation_id", string(f.operation_id)),
-        ("payload", f.payload.to_owned()),
-        ("prev_hash", string(f.prev_hash)),
-        ("region", string(f.region)),
-        ("request_id", optional(f.request_id)),
-        ("seq", f.seq.to_string()),
-        ("v", VERSION.to_string()),
-    ];
-    let mut out = String::with_capacity(f.payload.len() + 512);
-    out.push('{');
-    for (i, (key, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('"');
-        out.push_str(key);
-        out.push_str("\":");
-        out.push_str(value);
-    }
-    out.push('}');
-    out
+    let mut out = Vec::with_capacity(f.payload.len() + 512);
+    out.extend_from_slice(b"{\"action\":");
+    push_string(&mut out, f.action);
+    out.extend_from_slice(b",\"actor\":{\"region\":");
+    push_optional(&mut out, f.actor_region);
+    out.extend_from_slice(b",\"role\":");
+    push_string(&mut out, f.actor_role);
+    out.extend_from_slice(b",\"sub\":");
+    push_string(&mut out, f.actor_sub);
+    out.extend_from_slice(b"},\"entity_id\":");
+    push_string(&mut out, f.entity_id);
+    out.extend_from_slice(b",\"entity_type\":");
+    push_string(&mut out, f.entity_type);
+    out.extend_from_slice(b",\"id\":");
+    push_string(&mut out, f.id);
+    out.extend_from_slice(b",\"idempotency_key\":");
+    push_optional(&mut out, f.idempotency_key);
+    out.extend_from_slice(b",\"occurred_at\":");
+    push_string(&mut out, f.occurred_at);
+    out.extend_from_slice(b",\"operation_id\":");
+    push_string(&mut out, f.operation_id);
+    out.extend_from_slice(b",\"payload\":");
+    out.extend_from_slice(f.payload.as_bytes());
+    out.extend_from_slice(b",\"prev_hash\":");
+    push_string(&mut out, f.prev_hash);
+    out.extend_from_slice(b",\"region\":");
+    push_string(&mut out, f.region);
+    out.extend_from_slice(b",\"request_id\":");
+    push_optional(&mut out, f.request_id);
+    out.extend_from_slice(format!(",\"seq\":{},\"v\":{VERSION}}}", f.seq).as_bytes());
+    String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
 /// The hash of an event: hex SHA-256 of its canonical bytes.

@@ -116,14 +116,8 @@ impl Fingerprint {
     }
 }
 
-/// Streams the rows of `sql` (with `?` placeholders) and hands each to `row`.
-async fn each_row<C: StreamTrait>(
-    conn: &C,
-    sql: &str,
-    values: Vec<sea_orm::Value>,
-    mut row: impl FnMut(QueryResult) -> Result<(), DbErr>,
-) -> Result<(), DbErr> {
-    let backend = conn.get_database_backend();
+/// `sql` with `?` placeholders, numbered for PostgreSQL.
+fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     let sql = if backend == DbBackend::Postgres {
         let mut n = 0;
         sql.split('?')
@@ -140,14 +134,55 @@ async fn each_row<C: StreamTrait>(
     } else {
         sql.to_owned()
     };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Streams the rows of `sql` (with `?` placeholders) and hands each to `row`.
+async fn each_row<C: StreamTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+    mut row: impl FnMut(QueryResult) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
     let rows = conn
-        .stream_raw(Statement::from_sql_and_values(backend, sql, values))
+        .stream_raw(statement(conn.get_database_backend(), sql, values))
         .await?;
     let mut rows = std::pin::pin!(rows);
     while let Some(next) = rows.next().await {
         row(next?)?;
     }
     Ok(())
+}
+
+/// Events whose hashes and transfers are checked together, off the reader.
+const CHUNK: usize = 2048;
+
+/// What checking a chunk of events found: the fingerprint of the transfers
+/// they record, and what is wrong, by sequence number.
+#[derive(Default)]
+struct Checked {
+    recorded: Fingerprint,
+    problems: Vec<(i64, String)>,
+}
+
+/// Recomputes each event's hash and checks the transfers it records.
+fn check_chunk(region: &str, events: Vec<StoredEvent>) -> Checked {
+    let mut checked = Checked::default();
+    for e in events {
+        if e.recomputed_hash(region) != e.hash {
+            let problem = format!("event {} does not match its hash", e.seq);
+            checked.problems.push((e.seq, problem));
+        }
+        for t in e.transfers() {
+            if t.legs.iter().map(|l| l.amount_fen).sum::<i64>() != 0 {
+                let problem = format!("event {} records an unbalanced transfer {}", e.seq, t.id);
+                checked.problems.push((e.seq, problem));
+            }
+            let legs = t.legs.iter().map(|l| (l.account_id, l.amount_fen));
+            checked.recorded.add(t.id, legs);
+        }
+    }
+    checked
 }
 
 /// Verifies `region` with what `conn` sees (one snapshot, if it is a
@@ -168,48 +203,66 @@ pub async fn verify_in<C: ConnectionTrait + StreamTrait>(
         problems: Vec::new(),
     };
 
-    // The chain, and a fingerprint of the transfers its events record.
+    // The chain: its links are checked in order as the events stream by;
+    // their hashes and the transfers they record are checked in chunks on
+    // the blocking pool while the next chunk is read.
     let mut recorded = Fingerprint::default();
-    let region_text = region.to_string();
     let (mut expected, mut prev, mut checked) = (1i64, GENESIS.to_owned(), 0u64);
-    each_row(
-        conn,
-        "SELECT seq, id, operation_id, occurred_at, actor_sub, actor_role, actor_region, \
-         action, entity_type, entity_id, request_id, idempotency_key, payload, prev_hash, hash \
-         FROM audit_events WHERE region = ? ORDER BY seq",
-        vec![region.to_string().into()],
-        |row| {
-            let e = StoredEvent::decode(&row)?;
-            if e.seq != expected {
-                found.mark(
-                    expected,
-                    format!("events {expected} to {} are missing", e.seq - 1),
-                );
-            } else if e.prev_hash != prev {
-                found.mark(
-                    e.seq,
-                    format!("event {} does not follow its predecessor", e.seq),
-                );
+    let mut absorb = |done: Checked, found: &mut Findings| {
+        recorded.transfers += done.recorded.transfers;
+        recorded.sum = recorded.sum.wrapping_add(done.recorded.sum);
+        for (seq, problem) in done.problems {
+            found.mark(seq, problem);
+        }
+    };
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let rows = conn
+        .stream_raw(statement(
+            StreamTrait::get_database_backend(conn),
+            "SELECT seq, id, operation_id, occurred_at, actor_sub, actor_role, actor_region, \
+             action, entity_type, entity_id, request_id, idempotency_key, payload, prev_hash, \
+             hash FROM audit_events WHERE region = ? ORDER BY seq",
+            vec![region.to_string().into()],
+        ))
+        .await?;
+    // Boxed, so that dropping it below ends the stream and frees the
+    // snapshot's connection for the next query.
+    let mut rows = Box::pin(rows);
+    loop {
+        let next = rows.next().await.transpose()?;
+        let full = next.is_none() || chunk.len() == CHUNK;
+        if full && !chunk.is_empty() {
+            if in_flight.len() == 2 {
+                absorb(joined(in_flight.pop_front()).await?, &mut found);
             }
-            if e.recomputed_hash(&region_text) != e.hash {
-                found.mark(e.seq, format!("event {} does not match its hash", e.seq));
-            }
-            for t in e.transfers() {
-                if t.legs.iter().map(|l| l.amount_fen).sum::<i64>() != 0 {
-                    found.mark(
-                        e.seq,
-                        format!("event {} records an unbalanced transfer {}", e.seq, t.id),
-                    );
-                }
-                recorded.add(t.id, t.legs.iter().map(|l| (l.account_id, l.amount_fen)));
-            }
-            prev = e.hash;
-            expected = e.seq + 1;
-            checked += 1;
-            Ok(())
-        },
-    )
-    .await?;
+            let (region, events) = (region.to_string(), std::mem::take(&mut chunk));
+            in_flight.push_back(tokio::task::spawn_blocking(move || {
+                check_chunk(&region, events)
+            }));
+        }
+        let Some(row) = next else { break };
+        let e = StoredEvent::decode(&row)?;
+        if e.seq != expected {
+            found.mark(
+                expected,
+                format!("events {expected} to {} are missing", e.seq - 1),
+            );
+        } else if e.prev_hash != prev {
+            found.mark(
+                e.seq,
+                format!("event {} does not follow its predecessor", e.seq),
+            );
+        }
+        prev.clone_from(&e.hash);
+        expected = e.seq + 1;
+        checked += 1;
+        chunk.push(e);
+    }
+    drop(rows);
+    while let Some(task) = in_flight.pop_front() {
+        absorb(joined(Some(task)).await?, &mut found);
+    }
     let last_seq = expected - 1;
     if head_seq > last_seq {
         found.mark(
@@ -296,6 +349,16 @@ pub async fn verify_in<C: ConnectionTrait + StreamTrait>(
         first_bad_seq: found.first_bad,
         problems: found.problems,
     })
+}
+
+/// The result of a chunk's check.
+async fn joined(task: Option<tokio::task::JoinHandle<Checked>>) -> Result<Checked, DbErr> {
+    match task {
+        Some(task) => task
+            .await
+            .map_err(|e| DbErr::Custom(format!("checking events: {e}"))),
+        None => Ok(Checked::default()),
+    }
 }
 
 /// An event as stored, decoded from its row by position.
