@@ -71,6 +71,13 @@ struct RecordedLeg {
     amount_fen: i64,
 }
 
+/// The transfers a payload records (none if it records none).
+fn recorded_in(payload: &str) -> Vec<RecordedTransfer> {
+    serde_json::from_str::<RecordedPayload>(payload)
+        .map(|p| p.transfers)
+        .unwrap_or_default()
+}
+
 /// A digest of a transfer's legs, in leg order.
 fn digest(legs: impl Iterator<Item = (Uuid, i64)>) -> u64 {
     let mut hasher = DefaultHasher::new();
@@ -234,7 +241,9 @@ pub async fn verify_in<C: ConnectionTrait + StreamTrait>(
         let full = next.is_none() || chunk.len() == CHUNK;
         if full && !chunk.is_empty() {
             if in_flight.len() == 2 {
-                absorb(joined(in_flight.pop_front()).await?, &mut found);
+                if let Some(oldest) = in_flight.pop_front() {
+                    absorb(joined(oldest).await?, &mut found);
+                }
             }
             let (region, events) = (region.to_string(), std::mem::take(&mut chunk));
             in_flight.push_back(tokio::task::spawn_blocking(move || {
@@ -261,7 +270,7 @@ pub async fn verify_in<C: ConnectionTrait + StreamTrait>(
     }
     drop(rows);
     while let Some(task) = in_flight.pop_front() {
-        absorb(joined(Some(task)).await?, &mut found);
+        absorb(joined(task).await?, &mut found);
     }
     let last_seq = expected - 1;
     if head_seq > last_seq {
@@ -352,13 +361,9 @@ pub async fn verify_in<C: ConnectionTrait + StreamTrait>(
 }
 
 /// The result of a chunk's check.
-async fn joined(task: Option<tokio::task::JoinHandle<Checked>>) -> Result<Checked, DbErr> {
-    match task {
-        Some(task) => task
-            .await
-            .map_err(|e| DbErr::Custom(format!("checking events: {e}"))),
-        None => Ok(Checked::default()),
-    }
+async fn joined(task: tokio::task::JoinHandle<Checked>) -> Result<Checked, DbErr> {
+    task.await
+        .map_err(|e| DbErr::Custom(format!("checking events: {e}")))
 }
 
 /// An event as stored, decoded from its row by position.
@@ -428,9 +433,7 @@ impl StoredEvent {
 
     /// The transfers the event records (none if its payload has none).
     fn transfers(&self) -> Vec<RecordedTransfer> {
-        serde_json::from_str::<RecordedPayload>(&self.payload)
-            .map(|p| p.transfers)
-            .unwrap_or_default()
+        recorded_in(&self.payload)
     }
 }
 
@@ -459,9 +462,7 @@ async fn locate_difference<C: ConnectionTrait + StreamTrait>(
                 row.try_get_by_index(2)?,
             );
             operations.entry(operation).or_insert(seq);
-            let transfers = serde_json::from_str::<RecordedPayload>(&payload)
-                .map(|p| p.transfers)
-                .unwrap_or_default();
+            let transfers = recorded_in(&payload);
             for t in transfers {
                 let legs = t.legs.iter().map(|l| (l.account_id, l.amount_fen));
                 recorded.insert(t.id, (seq, digest(legs)));
@@ -531,9 +532,7 @@ async fn last_events_moving<C: ConnectionTrait + StreamTrait>(
         |row| {
             let (seq, payload): (i64, String) =
                 (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
-            let transfers = serde_json::from_str::<RecordedPayload>(&payload)
-                .map(|p| p.transfers)
-                .unwrap_or_default();
+            let transfers = recorded_in(&payload);
             for leg in transfers.iter().flat_map(|t| &t.legs) {
                 if wanted.contains(&leg.account_id) {
                     last.insert(leg.account_id, seq);

@@ -43,17 +43,19 @@ impl Run {
     }
 }
 
-/// 64 vouchers of 3,000.00 of one new company.
-fn vouchers(p: &Programme, company: &str) -> Result<Vec<String>> {
-    (0..64).map(|_| p.voucher(company, "3000.00")).collect()
+/// A programme, a new company's token and its 64 vouchers of 3,000.00.
+fn spread(run: &Run) -> Result<(Arc<Programme>, String, Vec<String>)> {
+    let p = Arc::new(Programme::set_up(&run.target)?);
+    let company = p.company()?;
+    let vouchers = (0..64)
+        .map(|_| p.voucher(&company, "3000.00"))
+        .collect::<Result<_>>()?;
+    Ok((p, company, vouchers))
 }
 
 /// Each operation holds 1.00 of one of 64 vouchers with its own key.
 pub fn hold(run: Run) -> Result<()> {
-    let p = Arc::new(Programme::set_up(&run.target)?);
-    let company = p.company()?;
-    let vouchers = vouchers(&p, &company)?;
-    let q = p.clone();
+    let (q, company, vouchers) = spread(&run)?;
     let measured = drive(run.clients.max(1), run.seconds.max(1), move |client, n| {
         let voucher = &vouchers[(client * 7 + n) % vouchers.len()];
         let body = q.hold(voucher, &format!("LG-{client}-{n}"));
@@ -68,10 +70,7 @@ pub fn hold(run: Run) -> Result<()> {
 /// Each operation holds 1.00, the lab completes it and claims it: three
 /// requests, three transactions.
 pub fn lifecycle(run: Run) -> Result<()> {
-    let p = Arc::new(Programme::set_up(&run.target)?);
-    let company = p.company()?;
-    let vouchers = vouchers(&p, &company)?;
-    let q = p.clone();
+    let (q, company, vouchers) = spread(&run)?;
     let measured = drive(run.clients.max(1), run.seconds.max(1), move |client, n| {
         let voucher = &vouchers[(client * 7 + n) % vouchers.len()];
         let body = q.hold(voucher, &format!("LC-{client}-{n}"));
