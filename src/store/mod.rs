@@ -37,6 +37,7 @@ pub struct DbSettings {
 pub struct Db {
     read: DatabaseConnection,
     write: DatabaseConnection,
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Db {
@@ -57,7 +58,12 @@ impl Db {
         } else {
             read.clone()
         };
-        Ok(Db { read, write })
+        let sqlite_file = sqlite_path(&settings.url).map(Into::into);
+        Ok(Db {
+            read,
+            write,
+            sqlite_file,
+        })
     }
 
     /// The pool for reads outside a transaction.
@@ -68,6 +74,11 @@ impl Db {
     /// The pool for single-statement writes outside a transaction.
     pub fn writer(&self) -> &DatabaseConnection {
         &self.write
+    }
+
+    /// The SQLite database's file (none for PostgreSQL or in memory).
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// Which backend this is.

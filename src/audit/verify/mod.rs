@@ -1,0 +1,370 @@
+//! Verification of a region's audit chain against itself and against the
+//! ledger: every event's hash is recomputed from its stored bytes and its
+//! predecessor; the transfers the events record are compared with the stored
+//! postings; the stored balances are compared with the postings. Any
+//! difference names the first bad sequence number.
+//!
+//! Events, postings and accounts are streamed; what is kept in memory is a
+//! sum per account and a fingerprint of each side, not the events themselves.
+
+mod chain;
+mod sqlite_file;
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use futures::StreamExt;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult, Statement, StreamTrait,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::Region;
+use crate::store::entities::audit_heads;
+use crate::store::Db;
+use chain::{
+    check_chunk, recorded_in, Checked, Findings, Pass, Scan, StoredEvent, ACCOUNTS_SQL,
+    EVENT_COLUMNS, POSTINGS_SQL,
+};
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub region: Region,
+    pub ok: bool,
+    pub events_checked: u64,
+    pub head_seq: i64,
+    pub head_hash: String,
+    /// The first sequence number at which something is wrong.
+    pub first_bad_seq: Option<i64>,
+    /// What is wrong, for people (at most 20 lines).
+    pub problems: Vec<String>,
+}
+
+/// A digest of a transfer's legs, in leg order.
+fn digest(legs: impl Iterator<Item = (Uuid, i64)>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for (account, amount) in legs {
+        account.hash(&mut hasher);
+        amount.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// Verifies `region`'s chain and its agreement with the ledger, in one
+/// read snapshot: what it reads is what was committed when it began, so
+/// money moving meanwhile raises no false alarm.
+///
+/// A SQLite file is read directly, on its own read-only connection in one
+/// transaction (one snapshot), on blocking threads; PostgreSQL (and an
+/// in-memory SQLite) through the ORM's stream. Only when something differs
+/// is the snapshot's data read again, in a later snapshot of the same
+/// committed rows, to say where.
+pub async fn verify(db: &Db, region: &Region) -> Result<Verification, DbErr> {
+    let scan = match db.sqlite_file() {
+        Some(file) => {
+            let (file, name) = (file.to_owned(), region.to_string());
+            tokio::task::spawn_blocking(move || sqlite_file::scan(&file, &name))
+                .await
+                .map_err(|e| DbErr::Custom(format!("verifying: {e}")))??
+        }
+        None => {
+            let snapshot = db.begin_read().await?;
+            let scan = scan_in(&snapshot, region).await;
+            snapshot.rollback().await?;
+            scan?
+        }
+    };
+    if scan.ledger == scan.recorded && scan.differing.is_empty() {
+        return Ok(verification(region, scan));
+    }
+    let snapshot = db.begin_read().await?;
+    let explained = explain(&snapshot, region, scan).await;
+    snapshot.rollback().await?;
+    explained
+}
+
+/// The verification a scan amounts to.
+fn verification(region: &Region, scan: Scan) -> Verification {
+    Verification {
+        region: region.clone(),
+        ok: scan.found.first_bad.is_none(),
+        events_checked: scan.events_checked,
+        head_seq: scan.head_seq,
+        head_hash: scan.head_hash,
+        first_bad_seq: scan.found.first_bad,
+        problems: scan.found.problems,
+    }
+}
+
+/// Names the events at which the ledger differs from what they record.
+async fn explain<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+    mut scan: Scan,
+) -> Result<Verification, DbErr> {
+    if scan.ledger != scan.recorded {
+        locate_difference(conn, region, scan.head_seq, &mut scan.found).await?;
+    }
+    // A stored balance that differs from the postings (which agree with the
+    // events) is named at the last event that moved the account.
+    let differing = std::mem::take(&mut scan.differing);
+    if !differing.is_empty() {
+        let last_touch = last_events_moving(conn, region, &differing).await?;
+        for account in differing {
+            let seq = last_touch
+                .get(&account)
+                .copied()
+                .unwrap_or(scan.head_seq.max(1));
+            scan.found.mark(
+                seq,
+                format!("the balance of account {account} differs from its events"),
+            );
+        }
+    }
+    Ok(verification(region, scan))
+}
+
+/// `sql` with `?` placeholders, numbered for PostgreSQL.
+fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = if backend == DbBackend::Postgres {
+        let mut n = 0;
+        sql.split('?')
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part.to_owned()
+                } else {
+                    n += 1;
+                    format!("${n}{part}")
+                }
+            })
+            .collect()
+    } else {
+        sql.to_owned()
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Streams the rows of `sql` (with `?` placeholders) and hands each to `row`.
+async fn each_row<C: StreamTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+    mut row: impl FnMut(QueryResult) -> Result<(), DbErr>,
+) -> Result<(), DbErr> {
+    let rows = conn
+        .stream_raw(statement(conn.get_database_backend(), sql, values))
+        .await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(next) = rows.next().await {
+        row(next?)?;
+    }
+    Ok(())
+}
+
+/// One pass over what `conn` sees (one snapshot, if it is a read
+/// transaction), through the ORM's stream: the events, the transfers with
+/// their postings and the accounts, each streamed once, in order, decoded
+/// without the ORM's models. Event hashes are checked in chunks on the
+/// blocking pool while the next chunk is read.
+async fn scan_in<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+) -> Result<Scan, DbErr> {
+    let head = audit_heads::Entity::find_by_id(region.clone())
+        .one(conn)
+        .await?;
+    let mut pass = Pass::new(head.map(|h| (h.seq, h.hash)));
+    let mut in_flight = std::collections::VecDeque::new();
+    let backend = StreamTrait::get_database_backend(conn);
+    let rows = conn
+        .stream_raw(statement(
+            backend,
+            &format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE region = ? ORDER BY seq"),
+            vec![region.to_string().into()],
+        ))
+        .await?;
+    // Boxed, so that dropping it below ends the stream and frees the
+    // snapshot's connection for the next query.
+    let mut rows = Box::pin(rows);
+    loop {
+        let next = rows.next().await.transpose()?;
+        let chunk = match &next {
+            Some(row) => pass.event(decode_event(row)?),
+            None => Some(pass.take_chunk()),
+        };
+        if let Some(events) = chunk.filter(|c| !c.is_empty()) {
+            if in_flight.len() == 2 {
+                if let Some(oldest) = in_flight.pop_front() {
+                    pass.checked(joined(oldest).await?);
+                }
+            }
+            let region = region.to_string();
+            in_flight.push_back(tokio::task::spawn_blocking(move || {
+                check_chunk(&region, events)
+            }));
+        }
+        if next.is_none() {
+            break;
+        }
+    }
+    drop(rows);
+    while let Some(task) = in_flight.pop_front() {
+        pass.checked(joined(task).await?);
+    }
+    pass.end_of_events();
+
+    let region_value = || vec![region.to_string().into()];
+    each_row(conn, POSTINGS_SQL, region_value(), |row| {
+        pass.posting(
+            row.try_get_by_index(0)?,
+            row.try_get_by_index(1)?,
+            row.try_get_by_index(2)?,
+        );
+        Ok(())
+    })
+    .await?;
+    each_row(conn, ACCOUNTS_SQL, region_value(), |row| {
+        pass.account(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        Ok(())
+    })
+    .await?;
+    Ok(pass.finish())
+}
+
+/// The result of a chunk's check.
+async fn joined(task: tokio::task::JoinHandle<Checked>) -> Result<Checked, DbErr> {
+    task.await
+        .map_err(|e| DbErr::Custom(format!("checking events: {e}")))
+}
+
+/// An event from a row of [`EVENT_COLUMNS`], by position.
+fn decode_event(row: &QueryResult) -> Result<StoredEvent, DbErr> {
+    Ok(StoredEvent {
+        seq: row.try_get_by_index(0)?,
+        id: row.try_get_by_index(1)?,
+        operation_id: row.try_get_by_index(2)?,
+        occurred_at: row.try_get_by_index(3)?,
+        actor_sub: row.try_get_by_index(4)?,
+        actor_role: row.try_get_by_index(5)?,
+        actor_region: row.try_get_by_index(6)?,
+        action: row.try_get_by_index(7)?,
+        entity_type: row.try_get_by_index(8)?,
+        entity_id: row.try_get_by_index(9)?,
+        request_id: row.try_get_by_index(10)?,
+        idempotency_key: row.try_get_by_index(11)?,
+        payload: row.try_get_by_index(12)?,
+        prev_hash: row.try_get_by_index(13)?,
+        hash: row.try_get_by_index(14)?,
+    })
+}
+
+/// A stored transfer: its id, its operation and its legs (account, fen).
+type StoredTransfer = (Uuid, Option<Uuid>, Vec<(Uuid, i64)>);
+
+/// The slow path, when the events' transfers and the ledger's differ: which
+/// transfer of which event, read again side by side.
+async fn locate_difference<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+    head_seq: i64,
+    found: &mut Findings,
+) -> Result<(), DbErr> {
+    // id → (seq, digest) of every recorded transfer; operation → first seq.
+    let mut recorded: HashMap<Uuid, (i64, u64)> = HashMap::new();
+    let mut operations: HashMap<Uuid, i64> = HashMap::new();
+    each_row(
+        conn,
+        "SELECT seq, operation_id, payload FROM audit_events WHERE region = ? ORDER BY seq",
+        vec![region.to_string().into()],
+        |row| {
+            let (seq, operation, payload): (i64, Uuid, String) = (
+                row.try_get_by_index(0)?,
+                row.try_get_by_index(1)?,
+                row.try_get_by_index(2)?,
+            );
+            operations.entry(operation).or_insert(seq);
+            let transfers = recorded_in(&payload);
+            for t in transfers {
+                let legs = t.legs.iter().map(|l| (l.account_id, l.amount_fen));
+                recorded.insert(t.id, (seq, digest(legs)));
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let mut stored: Vec<StoredTransfer> = Vec::new();
+    each_row(
+        conn,
+        "SELECT t.id, t.operation_id, p.account_id, p.amount FROM transfers t \
+         LEFT JOIN postings p ON p.transfer_id = t.id WHERE t.region = ? ORDER BY t.id, p.leg",
+        vec![region.to_string().into()],
+        |row| {
+            let (id, operation): (Uuid, Option<Uuid>) =
+                (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+            let leg: Option<(Uuid, i64)> = match row.try_get_by_index::<Option<Uuid>>(2)? {
+                Some(account) => Some((account, row.try_get_by_index(3)?)),
+                None => None,
+            };
+            match stored.last_mut() {
+                Some((current, _, legs)) if *current == id => legs.extend(leg),
+                _ => stored.push((id, operation, leg.into_iter().collect())),
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    for (transfer, operation, legs) in stored {
+        let actual = digest(legs.into_iter());
+        match recorded.remove(&transfer) {
+            Some((seq, expected)) if expected != actual => found.mark(
+                seq,
+                format!("the postings of transfer {transfer} differ from event {seq}"),
+            ),
+            Some(_) => {}
+            None => {
+                let seq = operation
+                    .and_then(|o| operations.get(&o).copied())
+                    .unwrap_or(head_seq.max(1));
+                found.mark(seq, format!("transfer {transfer} is recorded by no event"));
+            }
+        }
+    }
+    for (transfer, (seq, _)) in recorded {
+        found.mark(
+            seq,
+            format!("transfer {transfer} of event {seq} is not in the ledger"),
+        );
+    }
+    Ok(())
+}
+
+/// The last event that records a leg on each of `accounts`.
+async fn last_events_moving<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+    accounts: &[Uuid],
+) -> Result<HashMap<Uuid, i64>, DbErr> {
+    let wanted: std::collections::HashSet<Uuid> = accounts.iter().copied().collect();
+    let mut last = HashMap::new();
+    each_row(
+        conn,
+        "SELECT seq, payload FROM audit_events WHERE region = ? ORDER BY seq",
+        vec![region.to_string().into()],
+        |row| {
+            let (seq, payload): (i64, String) =
+                (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+            let transfers = recorded_in(&payload);
+            for leg in transfers.iter().flat_map(|t| &t.legs) {
+                if wanted.contains(&leg.account_id) {
+                    last.insert(leg.account_id, seq);
+                }
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(last)
+}
