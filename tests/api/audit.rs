@@ -204,6 +204,22 @@ async fn deleting_the_last_event_is_found() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_stripped_of_its_postings_is_found() {
+    let w = scenario().await;
+    w.app.allow_tampering().await;
+    let complete = seq_of(&w, "redemption.complete").await;
+    sql(
+        &w,
+        "DELETE FROM postings WHERE transfer_id IN \
+         (SELECT id FROM transfers WHERE code = 'complete' AND region = 'JX')",
+    )
+    .await;
+    let report = verify(&w).await;
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["first_bad_seq"], complete, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_read_filtered_and_exported() {
     let w = scenario().await;
     let jx = &w.jx_regulator.token;

@@ -1,7 +1,9 @@
 //! What every reader of a snapshot shares: the stored event and its check,
 //! the chain's links, the fingerprints of both sides and the sums per
 //! account. A reader (the ORM's stream, or SQLite's file read directly)
-//! feeds rows in; a [`Scan`] comes out.
+//! feeds the events to a [`Chain`] and the postings and balances to a
+//! [`Ledger`] (in any order, so the two may be read at once); a [`Scan`]
+//! comes out.
 
 use std::collections::HashMap;
 
@@ -21,9 +23,12 @@ pub const EVENT_COLUMNS: &str = "seq, id, operation_id, occurred_at, actor_sub, 
      actor_region, action, entity_type, entity_id, request_id, idempotency_key, payload, \
      prev_hash, hash";
 
-/// The stored transfers and their legs, in one ordered stream.
-pub const POSTINGS_SQL: &str = "SELECT t.id, p.account_id, p.amount FROM transfers t \
-     JOIN postings p ON p.transfer_id = t.id WHERE t.region = ? ORDER BY t.id, p.leg";
+/// The stored transfers.
+pub const TRANSFERS_SQL: &str = "SELECT count(*) FROM transfers WHERE region = ?";
+
+/// The stored legs, in no particular order.
+pub const POSTINGS_SQL: &str = "SELECT p.transfer_id, p.leg, p.account_id, p.amount \
+     FROM postings p JOIN transfers t ON t.id = p.transfer_id WHERE t.region = ?";
 
 /// The stored balances.
 pub const ACCOUNTS_SQL: &str = "SELECT id, balance FROM accounts WHERE region = ?";
@@ -73,33 +78,63 @@ pub fn recorded_in(payload: &str) -> Vec<RecordedTransfer> {
         .unwrap_or_default()
 }
 
-/// An order-independent fingerprint of a set of transfers: the count and the
-/// wrapping sum of a SHA-256 digest of each transfer's id and legs. The
-/// events' transfers and the ledger's agree when their fingerprints do.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// An order-independent fingerprint of a set of transfers: how many
+/// transfers and legs, and the wrapping sum of a keyed SHA-256 digest of each
+/// leg (transfer, position, account, amount). The events' transfers and the
+/// ledger's agree when their fingerprints do. The key is drawn afresh for
+/// each verification, so that no one can prepare legs whose digests cancel.
+#[derive(Debug, Clone)]
 pub struct Fingerprint {
+    key: Sha256,
     transfers: u64,
+    legs: u64,
     sum: u128,
 }
 
 impl Fingerprint {
-    pub fn add(&mut self, transfer: Uuid, legs: impl Iterator<Item = (Uuid, i64)>) {
-        let mut hasher = Sha256::new();
-        hasher.update(transfer.as_bytes());
-        for (account, amount) in legs {
-            hasher.update(account.as_bytes());
-            hasher.update(amount.to_le_bytes());
+    /// An empty fingerprint under a fresh key.
+    pub fn fresh() -> Self {
+        let key: [u8; 64] = std::array::from_fn(|_| rand::random());
+        Self::keyed(Sha256::new_with_prefix(key))
+    }
+
+    fn keyed(key: Sha256) -> Self {
+        Fingerprint {
+            key,
+            transfers: 0,
+            legs: 0,
+            sum: 0,
         }
+    }
+
+    /// An empty fingerprint under the same key.
+    pub fn empty_like(&self) -> Self {
+        Self::keyed(self.key.clone())
+    }
+
+    /// Adds one leg.
+    pub fn add_leg(&mut self, transfer: Uuid, leg: i64, account: Uuid, amount: i64) {
+        let mut hasher = self.key.clone();
+        hasher.update(transfer.as_bytes());
+        hasher.update(leg.to_le_bytes());
+        hasher.update(account.as_bytes());
+        hasher.update(amount.to_le_bytes());
         let digest = hasher.finalize();
         let mut low = [0u8; 16];
         low.copy_from_slice(&digest[..16]);
-        self.transfers += 1;
+        self.legs += 1;
         self.sum = self.sum.wrapping_add(u128::from_le_bytes(low));
     }
 
     fn merge(&mut self, other: Fingerprint) {
         self.transfers += other.transfers;
+        self.legs += other.legs;
         self.sum = self.sum.wrapping_add(other.sum);
+    }
+
+    /// True when both sides hold the same transfers and legs.
+    pub fn agrees_with(&self, other: &Fingerprint) -> bool {
+        (self.transfers, self.legs, self.sum) == (other.transfers, other.legs, other.sum)
     }
 }
 
@@ -148,13 +183,20 @@ impl StoredEvent {
 
 /// What checking a chunk of events found: the fingerprint of the transfers
 /// they record, and what is wrong, by sequence number.
-#[derive(Default)]
 pub struct Checked {
     recorded: Fingerprint,
     problems: Vec<(i64, String)>,
 }
 
 impl Checked {
+    /// Nothing checked yet, into a fingerprint like `like`.
+    pub fn empty_like(like: &Fingerprint) -> Self {
+        Checked {
+            recorded: like.empty_like(),
+            problems: Vec::new(),
+        }
+    }
+
     /// Adds what another chunk's check found.
     pub fn merge(&mut self, other: Checked) {
         self.recorded.merge(other.recorded);
@@ -162,9 +204,10 @@ impl Checked {
     }
 }
 
-/// Recomputes each event's hash and checks the transfers it records.
-pub fn check_chunk(region: &str, events: Vec<StoredEvent>) -> Checked {
-    let mut checked = Checked::default();
+/// Recomputes each event's hash and checks the transfers it records, adding
+/// them to a fingerprint like `like`.
+pub fn check_chunk(region: &str, like: &Fingerprint, events: Vec<StoredEvent>) -> Checked {
+    let mut checked = Checked::empty_like(like);
     for e in events {
         if e.recomputed_hash(region) != e.hash {
             let problem = format!("event {} does not match its hash", e.seq);
@@ -175,8 +218,12 @@ pub fn check_chunk(region: &str, events: Vec<StoredEvent>) -> Checked {
                 let problem = format!("event {} records an unbalanced transfer {}", e.seq, t.id);
                 checked.problems.push((e.seq, problem));
             }
-            let legs = t.legs.iter().map(|l| (l.account_id, l.amount_fen));
-            checked.recorded.add(t.id, legs);
+            checked.recorded.transfers += 1;
+            for (leg, l) in (0..).zip(&t.legs) {
+                checked
+                    .recorded
+                    .add_leg(t.id, leg, l.account_id, l.amount_fen);
+            }
         }
     }
     checked
@@ -188,45 +235,61 @@ pub struct Scan {
     pub head_hash: String,
     pub found: Findings,
     pub events_checked: u64,
-    /// The events' transfers and the ledger's.
-    pub recorded: Fingerprint,
-    pub ledger: Fingerprint,
+    /// True when the events' transfers are the ledger's.
+    pub ledger_agrees: bool,
     /// Accounts whose stored balance is not the sum of their postings.
     pub differing: Vec<Uuid>,
 }
 
-/// The pass, fed by a reader: the chain's links as events arrive in order,
-/// their hashes and transfers by chunks (checked wherever the reader likes),
-/// then the postings and the balances.
-pub struct Pass {
-    scan: Scan,
+impl Scan {
+    /// What the chain and the ledger sides found.
+    pub fn of(chain: Chain, ledger: Ledger) -> Scan {
+        let ledger_agrees = ledger.fingerprint.agrees_with(&chain.recorded);
+        Scan {
+            head_seq: chain.head_seq,
+            head_hash: chain.head_hash,
+            found: chain.found,
+            events_checked: chain.events_checked,
+            ledger_agrees,
+            differing: ledger.differing,
+        }
+    }
+}
+
+/// The events' side, fed by a reader in sequence order: the chain's links
+/// as events arrive, their hashes and transfers by chunks (checked wherever
+/// the reader likes).
+pub struct Chain {
+    head_seq: i64,
+    head_hash: String,
+    found: Findings,
+    events_checked: u64,
+    recorded: Fingerprint,
     expected: i64,
     prev: String,
     chunk: Vec<StoredEvent>,
-    posted: HashMap<Uuid, i64>,
-    transfer: Option<(Uuid, Vec<(Uuid, i64)>)>,
 }
 
-impl Pass {
-    /// A pass over a region whose head (if any) is `head`.
-    pub fn new(head: Option<(i64, String)>) -> Self {
+impl Chain {
+    /// The chain of a region whose head (if any) is `head`; `fingerprint`
+    /// is the empty fingerprint the ledger's side uses too.
+    pub fn new(head: Option<(i64, String)>, fingerprint: Fingerprint) -> Self {
         let (head_seq, head_hash) = head.unwrap_or((0, GENESIS.into()));
-        Pass {
-            scan: Scan {
-                head_seq,
-                head_hash,
-                found: Findings::default(),
-                events_checked: 0,
-                recorded: Fingerprint::default(),
-                ledger: Fingerprint::default(),
-                differing: Vec::new(),
-            },
+        Chain {
+            head_seq,
+            head_hash,
+            found: Findings::default(),
+            events_checked: 0,
+            recorded: fingerprint,
             expected: 1,
             prev: GENESIS.to_owned(),
             chunk: Vec::with_capacity(CHUNK),
-            posted: HashMap::new(),
-            transfer: None,
         }
+    }
+
+    /// The fingerprint chunks are checked into.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.recorded
     }
 
     /// Checks the event's link to its predecessor; answers a full chunk of
@@ -235,14 +298,14 @@ impl Pass {
         let expected = self.expected;
         if e.seq != expected {
             let problem = format!("events {expected} to {} are missing", e.seq - 1);
-            self.scan.found.mark(expected, problem);
+            self.found.mark(expected, problem);
         } else if e.prev_hash != self.prev {
             let problem = format!("event {} does not follow its predecessor", e.seq);
-            self.scan.found.mark(e.seq, problem);
+            self.found.mark(e.seq, problem);
         }
         self.prev.clone_from(&e.hash);
         self.expected = e.seq + 1;
-        self.scan.events_checked += 1;
+        self.events_checked += 1;
         self.chunk.push(e);
         (self.chunk.len() == CHUNK).then(|| self.take_chunk())
     }
@@ -254,53 +317,60 @@ impl Pass {
 
     /// Adds what a chunk's check found.
     pub fn checked(&mut self, done: Checked) {
-        self.scan.recorded.merge(done.recorded);
+        self.recorded.merge(done.recorded);
         for (seq, problem) in done.problems {
-            self.scan.found.mark(seq, problem);
+            self.found.mark(seq, problem);
         }
     }
 
     /// After the last event: the chain must end at the head.
-    pub fn end_of_events(&mut self) {
+    pub fn end(&mut self) {
         let last_seq = self.expected - 1;
-        let (head_seq, found) = (self.scan.head_seq, &mut self.scan.found);
+        let (head_seq, found) = (self.head_seq, &mut self.found);
         if head_seq > last_seq {
             let problem = format!("events {} to {head_seq} are missing", last_seq + 1);
             found.mark(last_seq + 1, problem);
-        } else if head_seq < last_seq || self.scan.head_hash != self.prev {
+        } else if head_seq < last_seq || self.head_hash != self.prev {
             let problem = "the chain head does not match the last event".into();
             found.mark(head_seq.max(1), problem);
         }
     }
+}
 
-    /// One leg of a stored transfer, in (transfer, leg) order.
-    pub fn posting(&mut self, id: Uuid, account: Uuid, amount: i64) {
-        *self.posted.entry(account).or_default() += amount;
-        match &mut self.transfer {
-            Some((current, legs)) if *current == id => legs.push((account, amount)),
-            _ => {
-                if let Some((done, legs)) = self.transfer.replace((id, vec![(account, amount)])) {
-                    self.scan.ledger.add(done, legs.into_iter());
-                }
-            }
+/// The ledger's side: the stored transfers, their legs in any order, then
+/// the stored balances against the sums of the legs.
+pub struct Ledger {
+    fingerprint: Fingerprint,
+    posted: HashMap<Uuid, i64>,
+    differing: Vec<Uuid>,
+}
+
+impl Ledger {
+    /// An empty side, fingerprinted like `like`.
+    pub fn new(like: &Fingerprint) -> Self {
+        Ledger {
+            fingerprint: like.empty_like(),
+            posted: HashMap::new(),
+            differing: Vec::new(),
         }
     }
 
-    /// One stored balance, after the last posting.
+    /// How many transfers are stored.
+    pub fn transfers(&mut self, count: i64) {
+        self.fingerprint.transfers = u64::try_from(count).unwrap_or(u64::MAX);
+    }
+
+    /// One stored leg.
+    pub fn posting(&mut self, transfer: Uuid, leg: i64, account: Uuid, amount: i64) {
+        let sum = self.posted.entry(account).or_default();
+        *sum = sum.wrapping_add(amount);
+        self.fingerprint.add_leg(transfer, leg, account, amount);
+    }
+
+    /// One stored balance, after the last leg.
     pub fn account(&mut self, id: Uuid, balance: i64) {
-        if let Some((done, legs)) = self.transfer.take() {
-            self.scan.ledger.add(done, legs.into_iter());
-        }
         if balance != self.posted.get(&id).copied().unwrap_or(0) {
-            self.scan.differing.push(id);
+            self.differing.push(id);
         }
-    }
-
-    /// What the pass found.
-    pub fn finish(mut self) -> Scan {
-        if let Some((done, legs)) = self.transfer.take() {
-            self.scan.ledger.add(done, legs.into_iter());
-        }
-        self.scan
     }
 }

@@ -15,7 +15,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use futures::StreamExt;
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult, Statement, StreamTrait,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryResult, Statement,
+    StreamTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -24,8 +25,8 @@ use crate::domain::Region;
 use crate::store::entities::audit_heads;
 use crate::store::Db;
 use chain::{
-    check_chunk, recorded_in, Checked, Findings, Pass, Scan, StoredEvent, ACCOUNTS_SQL,
-    EVENT_COLUMNS, POSTINGS_SQL,
+    check_chunk, recorded_in, Chain, Checked, Findings, Fingerprint, Ledger, Scan, StoredEvent,
+    ACCOUNTS_SQL, EVENT_COLUMNS, POSTINGS_SQL, TRANSFERS_SQL,
 };
 
 /// The outcome of a verification.
@@ -57,32 +58,90 @@ fn digest(legs: impl Iterator<Item = (Uuid, i64)>) -> u64 {
 /// money moving meanwhile raises no false alarm.
 ///
 /// A SQLite file is read directly, on its own read-only connection in one
-/// transaction (one snapshot), on blocking threads; PostgreSQL (and an
-/// in-memory SQLite) through the ORM's stream. Only when something differs
-/// is the snapshot's data read again, in a later snapshot of the same
-/// committed rows, to say where.
+/// transaction (one snapshot), on blocking threads. PostgreSQL is read
+/// through the ORM's stream on two connections that share one exported
+/// snapshot, the events on one and the ledger on the other, at once; an
+/// in-memory SQLite through the ORM, one side after the other. Only when
+/// the ledger differs from the events is it all read again, in a later
+/// snapshot of the same committed rows, to say where.
 pub async fn verify(db: &Db, region: &Region) -> Result<Verification, DbErr> {
+    let fingerprint = Fingerprint::fresh();
     let scan = match db.sqlite_file() {
         Some(file) => {
             let (file, name) = (file.to_owned(), region.to_string());
-            tokio::task::spawn_blocking(move || sqlite_file::scan(&file, &name))
+            tokio::task::spawn_blocking(move || sqlite_file::scan(&file, &name, fingerprint))
                 .await
                 .map_err(|e| DbErr::Custom(format!("verifying: {e}")))??
         }
+        None if db.backend() == DbBackend::Postgres => {
+            let snapshot = db.begin_read().await?;
+            let scan = scan_shared_snapshot(db, &snapshot, region, fingerprint).await;
+            snapshot.rollback().await?;
+            scan?
+        }
         None => {
             let snapshot = db.begin_read().await?;
-            let scan = scan_in(&snapshot, region).await;
+            let scan = scan_one_connection(&snapshot, region, fingerprint).await;
             snapshot.rollback().await?;
             scan?
         }
     };
-    if scan.ledger == scan.recorded && scan.differing.is_empty() {
+    if scan.ledger_agrees && scan.differing.is_empty() {
         return Ok(verification(region, scan));
     }
     let snapshot = db.begin_read().await?;
     let explained = explain(&snapshot, region, scan).await;
     snapshot.rollback().await?;
     explained
+}
+
+/// The chain, then the ledger, as `conn` sees them.
+async fn scan_one_connection<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+    fingerprint: Fingerprint,
+) -> Result<Scan, DbErr> {
+    let chain = read_chain(conn, region, fingerprint).await?;
+    let ledger = read_ledger(conn, region, chain.fingerprint()).await?;
+    Ok(Scan::of(chain, ledger))
+}
+
+/// The chain read in `snapshot` while the ledger is read at once on another
+/// connection that imports the same snapshot (PostgreSQL).
+async fn scan_shared_snapshot(
+    db: &Db,
+    snapshot: &DatabaseTransaction,
+    region: &Region,
+    fingerprint: Fingerprint,
+) -> Result<Scan, DbErr> {
+    let exported = snapshot
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_export_snapshot()",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("no snapshot exported".into()))?
+        .try_get_by_index::<String>(0)?;
+    if !exported.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(DbErr::Custom(format!(
+            "unexpected snapshot id {exported:?}"
+        )));
+    }
+    let other = db.begin_read().await?;
+    other
+        .execute_unprepared(&format!("SET TRANSACTION SNAPSHOT '{exported}'"))
+        .await?;
+    let (like, name) = (fingerprint.empty_like(), region.clone());
+    let ledger = tokio::spawn(async move {
+        let ledger = read_ledger(&other, &name, &like).await;
+        other.rollback().await?;
+        ledger
+    });
+    let chain = read_chain(snapshot, region, fingerprint).await;
+    let ledger = ledger
+        .await
+        .map_err(|e| DbErr::Custom(format!("reading the ledger: {e}")))?;
+    Ok(Scan::of(chain?, ledger?))
 }
 
 /// The verification a scan amounts to.
@@ -104,7 +163,7 @@ async fn explain<C: ConnectionTrait + StreamTrait>(
     region: &Region,
     mut scan: Scan,
 ) -> Result<Verification, DbErr> {
-    if scan.ledger != scan.recorded {
+    if !scan.ledger_agrees {
         locate_difference(conn, region, scan.head_seq, &mut scan.found).await?;
     }
     // A stored balance that differs from the postings (which agree with the
@@ -164,24 +223,22 @@ async fn each_row<C: StreamTrait>(
     Ok(())
 }
 
-/// One pass over what `conn` sees (one snapshot, if it is a read
-/// transaction), through the ORM's stream: the events, the transfers with
-/// their postings and the accounts, each streamed once, in order, decoded
-/// without the ORM's models. Event hashes are checked in chunks on the
-/// blocking pool while the next chunk is read.
-async fn scan_in<C: ConnectionTrait + StreamTrait>(
+/// The events of `region` as `conn` sees them, streamed once in order and
+/// decoded without the ORM's models; their hashes are checked in chunks on
+/// the blocking pool while the next chunk is read.
+async fn read_chain<C: ConnectionTrait + StreamTrait>(
     conn: &C,
     region: &Region,
-) -> Result<Scan, DbErr> {
+    fingerprint: Fingerprint,
+) -> Result<Chain, DbErr> {
     let head = audit_heads::Entity::find_by_id(region.clone())
         .one(conn)
         .await?;
-    let mut pass = Pass::new(head.map(|h| (h.seq, h.hash)));
+    let mut chain = Chain::new(head.map(|h| (h.seq, h.hash)), fingerprint);
     let mut in_flight = std::collections::VecDeque::new();
-    let backend = StreamTrait::get_database_backend(conn);
     let rows = conn
         .stream_raw(statement(
-            backend,
+            StreamTrait::get_database_backend(conn),
             &format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE region = ? ORDER BY seq"),
             vec![region.to_string().into()],
         ))
@@ -192,18 +249,18 @@ async fn scan_in<C: ConnectionTrait + StreamTrait>(
     loop {
         let next = rows.next().await.transpose()?;
         let chunk = match &next {
-            Some(row) => pass.event(decode_event(row)?),
-            None => Some(pass.take_chunk()),
+            Some(row) => chain.event(decode_event(row)?),
+            None => Some(chain.take_chunk()),
         };
         if let Some(events) = chunk.filter(|c| !c.is_empty()) {
             if in_flight.len() == 2 {
                 if let Some(oldest) = in_flight.pop_front() {
-                    pass.checked(joined(oldest).await?);
+                    chain.checked(joined(oldest).await?);
                 }
             }
-            let region = region.to_string();
+            let (region, like) = (region.to_string(), chain.fingerprint().empty_like());
             in_flight.push_back(tokio::task::spawn_blocking(move || {
-                check_chunk(&region, events)
+                check_chunk(&region, &like, events)
             }));
         }
         if next.is_none() {
@@ -212,26 +269,43 @@ async fn scan_in<C: ConnectionTrait + StreamTrait>(
     }
     drop(rows);
     while let Some(task) = in_flight.pop_front() {
-        pass.checked(joined(task).await?);
+        chain.checked(joined(task).await?);
     }
-    pass.end_of_events();
+    chain.end();
+    Ok(chain)
+}
 
+/// The ledger of `region` as `conn` sees it: its transfers counted, its
+/// legs and balances streamed once each.
+async fn read_ledger<C: ConnectionTrait + StreamTrait>(
+    conn: &C,
+    region: &Region,
+    like: &Fingerprint,
+) -> Result<Ledger, DbErr> {
+    let mut ledger = Ledger::new(like);
     let region_value = || vec![region.to_string().into()];
+    each_row(conn, TRANSFERS_SQL, region_value(), |row| {
+        ledger.transfers(row.try_get_by_index(0)?);
+        Ok(())
+    })
+    .await?;
     each_row(conn, POSTINGS_SQL, region_value(), |row| {
-        pass.posting(
+        let leg: i16 = row.try_get_by_index(1)?;
+        ledger.posting(
             row.try_get_by_index(0)?,
-            row.try_get_by_index(1)?,
+            leg.into(),
             row.try_get_by_index(2)?,
+            row.try_get_by_index(3)?,
         );
         Ok(())
     })
     .await?;
     each_row(conn, ACCOUNTS_SQL, region_value(), |row| {
-        pass.account(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        ledger.account(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
         Ok(())
     })
     .await?;
-    Ok(pass.finish())
+    Ok(ledger)
 }
 
 /// The result of a chunk's check.

@@ -15,7 +15,8 @@ use sea_orm::DbErr;
 use uuid::Uuid;
 
 use super::chain::{
-    check_chunk, Checked, Pass, Scan, StoredEvent, ACCOUNTS_SQL, EVENT_COLUMNS, POSTINGS_SQL,
+    check_chunk, Chain, Checked, Fingerprint, Ledger, Scan, StoredEvent, ACCOUNTS_SQL,
+    EVENT_COLUMNS, POSTINGS_SQL, TRANSFERS_SQL,
 };
 
 fn failed(e: impl std::fmt::Display) -> DbErr {
@@ -23,7 +24,7 @@ fn failed(e: impl std::fmt::Display) -> DbErr {
 }
 
 /// One pass over `region` in the SQLite database at `file`.
-pub fn scan(file: &Path, region: &str) -> Result<Scan, DbErr> {
+pub fn scan(file: &Path, region: &str, fingerprint: Fingerprint) -> Result<Scan, DbErr> {
     let conn = Connection::open_with_flags(
         file,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -32,12 +33,13 @@ pub fn scan(file: &Path, region: &str) -> Result<Scan, DbErr> {
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(failed)?;
     conn.execute_batch("BEGIN DEFERRED").map_err(failed)?;
-    let scan = scan_in(&conn, region);
+    let scan = scan_in(&conn, region, fingerprint);
     conn.execute_batch("ROLLBACK").map_err(failed)?;
     scan
 }
 
-fn scan_in(conn: &Connection, region: &str) -> Result<Scan, DbErr> {
+fn scan_in(conn: &Connection, region: &str, fingerprint: Fingerprint) -> Result<Scan, DbErr> {
+    let sqlite = |sql: &str| sql.replace('?', "?1");
     let head = conn
         .query_row(
             "SELECT seq, hash FROM audit_heads WHERE region = ?1",
@@ -46,18 +48,20 @@ fn scan_in(conn: &Connection, region: &str) -> Result<Scan, DbErr> {
         )
         .optional()
         .map_err(failed)?;
-    let mut pass = Pass::new(head);
+    let mut chain = Chain::new(head, fingerprint);
+    let mut ledger = Ledger::new(chain.fingerprint());
     let hashers = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|threads| -> Result<(), DbErr> {
         // Chunks go round to the hashers, two waiting at most for each.
         let (mut queues, mut results) = (Vec::new(), Vec::new());
         for _ in 0..hashers {
             let (queue, chunks) = sync_channel::<Vec<StoredEvent>>(2);
+            let like = chain.fingerprint().empty_like();
             queues.push(queue);
             results.push(threads.spawn(move || {
-                let mut all = Checked::default();
+                let mut all = Checked::empty_like(&like);
                 for chunk in chunks {
-                    all.merge(check_chunk(region, chunk));
+                    all.merge(check_chunk(region, &like, chunk));
                 }
                 all
             }));
@@ -77,36 +81,39 @@ fn scan_in(conn: &Connection, region: &str) -> Result<Scan, DbErr> {
             Ok(())
         };
         while let Some(row) = rows.next().map_err(failed)? {
-            if let Some(chunk) = pass.event(decode_event(row)?) {
+            if let Some(chunk) = chain.event(decode_event(row)?) {
                 send(chunk)?;
             }
         }
-        send(pass.take_chunk())?;
+        send(chain.take_chunk())?;
         drop(queues);
-        // The postings and balances are read while the last chunks hash.
-        let sqlite = |sql: &str| sql.replace('?', "?1");
+        // The ledger is read while the last chunks hash.
+        let count = conn
+            .query_row(&sqlite(TRANSFERS_SQL), [region], |row| row.get(0))
+            .map_err(failed)?;
+        ledger.transfers(count);
         let mut postings = conn.prepare(&sqlite(POSTINGS_SQL)).map_err(failed)?;
         let mut rows = postings.query([region]).map_err(failed)?;
         while let Some(row) = rows.next().map_err(failed)? {
-            let amount = row.get(2).map_err(failed)?;
-            pass.posting(uuid(row, 0)?, uuid(row, 1)?, amount);
+            let (leg, amount) = (row.get(1).map_err(failed)?, row.get(3).map_err(failed)?);
+            ledger.posting(uuid(row, 0)?, leg, uuid(row, 2)?, amount);
         }
         let mut accounts = conn.prepare(&sqlite(ACCOUNTS_SQL)).map_err(failed)?;
         let mut rows = accounts.query([region]).map_err(failed)?;
         while let Some(row) = rows.next().map_err(failed)? {
             let balance = row.get(1).map_err(failed)?;
-            pass.account(uuid(row, 0)?, balance);
+            ledger.account(uuid(row, 0)?, balance);
         }
         for result in results {
             let checked = result
                 .join()
                 .map_err(|_| failed("a hashing thread failed"))?;
-            pass.checked(checked);
+            chain.checked(checked);
         }
         Ok(())
     })?;
-    pass.end_of_events();
-    Ok(pass.finish())
+    chain.end();
+    Ok(Scan::of(chain, ledger))
 }
 
 /// A UUID as the ORM's driver stores it (16 bytes; text accepted too).
