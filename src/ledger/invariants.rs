@@ -96,6 +96,15 @@ const RULES: &[(&str, &str)] = &[
                AND r.year = b.year AND r.status = 'completed' AND r.claim_id IS NOT NULL), 0)",
     ),
     (
+        "what each company was issued per region and year equals its vouchers less revocations",
+        "SELECT COALESCE(v.region, t.region) || '-' || CAST(COALESCE(v.year, t.year) AS TEXT) AS subject \
+         FROM (SELECT holder_id, region, year, SUM(face_value - revoked) AS issued FROM vouchers \
+               GROUP BY holder_id, region, year) v \
+         FULL OUTER JOIN issued_totals t ON t.holder_id = v.holder_id AND t.region = v.region \
+              AND t.year = v.year \
+         WHERE v.region IS NULL OR t.region IS NULL OR v.issued <> t.issued",
+    ),
+    (
         "a paid claim's amount was paid out, and nothing else was",
         "SELECT r.region AS subject FROM (SELECT region, SUM(amount) AS paid FROM claims \
          WHERE status = 'paid' GROUP BY region) r \

@@ -11,6 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::budgets::lock_budget;
+use super::movements;
 use super::visible::Owned;
 use super::vouchers::{self, Voucher};
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
@@ -22,7 +23,9 @@ use crate::domain::{
 };
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::IssuanceFacts;
-use crate::store::entities::{applications, budgets, organizations, vouchers as voucher_rows};
+use crate::store::entities::{
+    applications, budgets, issued_totals, organizations, vouchers as voucher_rows,
+};
 
 /// A company's application for a voucher.
 #[derive(Debug, Clone, Serialize)]
@@ -235,6 +238,7 @@ impl Operation for ApproveApplication {
         })
         .exec_with_returning(txn)
         .await?;
+        movements::count_issued(txn, &region, app.year, app.company_id, amount.fen()).await?;
         applications::Entity::update_many()
             .col_expr(
                 applications::Column::Status,
@@ -270,22 +274,19 @@ async fn issued_to_controller<C: ConnectionTrait>(
             .await?;
         holders.extend(related);
     }
-    // Summed in the database: one row back, however many vouchers.
-    let issued: Option<i64> = voucher_rows::Entity::find()
+    // One running total per company: the cost does not grow with vouchers.
+    let issued: Option<i64> = issued_totals::Entity::find()
         .select_only()
         .column_as(
             Expr::from(Func::cast_as(
-                Func::sum(
-                    Expr::col(voucher_rows::Column::FaceValue)
-                        .sub(Expr::col(voucher_rows::Column::Revoked)),
-                ),
+                Func::sum(Expr::col(issued_totals::Column::Issued)),
                 Alias::new("BIGINT"),
             )),
             "issued",
         )
-        .filter(voucher_rows::Column::HolderId.is_in(holders))
-        .filter(voucher_rows::Column::Region.eq(region.clone()))
-        .filter(voucher_rows::Column::Year.eq(year))
+        .filter(issued_totals::Column::HolderId.is_in(holders))
+        .filter(issued_totals::Column::Region.eq(region.clone()))
+        .filter(issued_totals::Column::Year.eq(year))
         .into_tuple::<Option<i64>>()
         .one(txn)
         .await?

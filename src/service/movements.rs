@@ -14,15 +14,22 @@
 //! | revoke      | returned +, revoked +                        | revoked +       |
 //! | pay         |                                              |                 |
 //!
+//! Beside them, what each company was issued per region and year
+//! (`issued_totals`, read by the annual cap check): the approval adds the
+//! voucher's face value ([`count_issued`]); a revocation takes back what
+//! it returns.
+//!
 //! The budget row is updated before the balances move (issuance locks the
 //! budget row before the budget account; so does everything else).
 
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
 
 use super::{ServiceError, ServiceResult};
+use crate::domain::Region;
 use crate::ledger::{self, Posted, Stamp, Transfer, TransferCode};
-use crate::store::entities::{budgets, vouchers};
+use crate::store::entities::{budgets, issued_totals, vouchers};
 
 /// Posts `transfer` with every figure derived from it.
 pub async fn post<C: ConnectionTrait>(
@@ -83,6 +90,64 @@ pub async fn post<C: ConnectionTrait>(
             .filter(V::Id.eq(id))
             .exec(txn)
             .await?;
+        if transfer.code == TransferCode::Revoke {
+            uncount_revoked(txn, transfer, id, amount).await?;
+        }
     }
     Ok(posted)
+}
+
+/// Adds `amount` fen to what `holder` was issued in `region` and `year`.
+pub async fn count_issued<C: ConnectionTrait>(
+    txn: &C,
+    region: &Region,
+    year: i32,
+    holder: Uuid,
+    amount: i64,
+) -> ServiceResult<()> {
+    use issued_totals::Column as I;
+    let row = issued_totals::ActiveModel {
+        holder_id: Set(holder),
+        region: Set(region.clone()),
+        year: Set(year),
+        issued: Set(amount),
+    };
+    let mut upsert = OnConflict::columns([I::HolderId, I::Region, I::Year]);
+    upsert.value(
+        I::Issued,
+        Expr::col((issued_totals::Entity, I::Issued)).add(amount),
+    );
+    issued_totals::Entity::insert(row)
+        .on_conflict(upsert)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Takes a revoked amount of `voucher` back from what its holder was issued.
+async fn uncount_revoked<C: ConnectionTrait>(
+    txn: &C,
+    transfer: &Transfer,
+    voucher: Uuid,
+    amount: i64,
+) -> ServiceResult<()> {
+    use issued_totals::Column as I;
+    let holder = Query::select()
+        .column(vouchers::Column::HolderId)
+        .from(vouchers::Entity)
+        .and_where(vouchers::Column::Id.eq(voucher))
+        .to_owned();
+    let updated = issued_totals::Entity::update_many()
+        .col_expr(I::Issued, Expr::col(I::Issued).sub(amount))
+        .filter(I::HolderId.in_subquery(holder))
+        .filter(I::Region.eq(transfer.region.clone()))
+        .filter(I::Year.eq(transfer.year))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ServiceError::Internal(format!(
+            "no issued total for the holder of voucher {voucher}"
+        )));
+    }
+    Ok(())
 }

@@ -62,6 +62,18 @@ async fn tampering_is_found() {
     .await;
     assert!(broken_rules(&w).await.is_empty());
 
+    // What a company was issued, edited: the annual cap would be checked
+    // against a wrong figure.
+    sql(&w, "UPDATE issued_totals SET issued = issued + 1").await;
+    assert!(
+        broken_rules(&w).await.contains(
+            &"what each company was issued per region and year equals its vouchers less revocations"
+        ),
+        "issued total"
+    );
+    sql(&w, "UPDATE issued_totals SET issued = issued - 1").await;
+    assert!(broken_rules(&w).await.is_empty());
+
     // A posting's amount edited: its transfer no longer balances.
     sql(
         &w,
