@@ -73,6 +73,8 @@ pub struct Group {
     batches: std::sync::atomic::AtomicU64,
     /// Wakes the writer thread, where there is one (SQLite).
     writer: Option<tokio::sync::mpsc::UnboundedSender<()>>,
+    /// Each batch passes it; [`Group::pause`] closes it.
+    gate: tokio::sync::RwLock<()>,
 }
 
 #[derive(Default)]
@@ -92,6 +94,7 @@ impl Group {
             state: Mutex::new(Queue::default()),
             batches: Default::default(),
             writer: sqlite.then_some(kick),
+            gate: tokio::sync::RwLock::new(()),
         });
         if sqlite {
             spawn_writer(Arc::downgrade(&group), kicks);
@@ -102,6 +105,18 @@ impl Group {
     /// How many batches have been written (committed or not).
     pub fn batches(&self) -> u64 {
         self.batches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Holds every batch back until the guard is dropped; calls queue
+    /// meanwhile and then share the next batch (so a test can put several
+    /// calls in one batch without depending on timing).
+    pub async fn pause(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.gate.write().await
+    }
+
+    /// How many calls wait for a batch.
+    pub fn queued(&self) -> usize {
+        self.state.lock().expect("group queue").jobs.len()
     }
 
     /// Runs `work` in the next batch and answers once it has committed.
@@ -141,6 +156,7 @@ impl Group {
     /// Runs batches until the queue is empty.
     async fn drain(self: Arc<Self>) {
         loop {
+            let _open = self.gate.read().await;
             let jobs: Vec<Job> = {
                 let mut queue = self.state.lock().expect("group queue");
                 if queue.jobs.is_empty() {

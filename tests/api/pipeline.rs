@@ -215,8 +215,8 @@ async fn the_expiry_job_runs_in_bounded_chunks() {
 }
 
 /// Group commit: calls that arrive together run in one transaction, each in
-/// its own savepoint. On a current-thread runtime every call below is queued
-/// before the first batch starts, so they share one batch: the holds that
+/// its own savepoint. The group is paused until all five calls below are
+/// queued, so they share one batch: the holds that
 /// pass are kept, a refused one (too much, or a contract number used twice)
 /// changes nothing but its kept answer, a repeat of a key in the same batch
 /// is told the first is in flight, and the chain and totals agree afterwards.
@@ -269,12 +269,20 @@ async fn calls_queued_together_commit_together_and_a_refusal_rolls_back_alone() 
     );
     let call = || Call::by(company.clone());
     let once = |key: &str, op: Hold| service.execute_once(call(), keyed(key), op, render);
-    let (a, too_much, b, twice, a_again) = tokio::join!(
+    let paused = group.pause().await;
+    let release = async move {
+        while group.queued() < 5 {
+            tokio::task::yield_now().await;
+        }
+        drop(paused);
+    };
+    let (a, too_much, b, twice, a_again, ()) = tokio::join!(
         once("g-a", hold("G-A", 10_000)),
         once("g-big", hold("G-BIG", 500_000)),
         once("g-b", hold("G-B", 20_000)),
         once("g-twice", hold("g-a", 5_000)),
         once("g-a", hold("G-A", 10_000)),
+        release,
     );
     assert_eq!(group.batches(), batches + 1, "one batch for all five");
     let ran = |r: ServiceResult<Executed<_>>| match r {
