@@ -10,6 +10,7 @@ pub mod common;
 pub mod health;
 pub mod idempotent;
 pub mod organizations;
+pub mod people;
 pub mod programme;
 pub mod redemptions;
 pub mod reply;
@@ -62,6 +63,9 @@ api![
     tokens::issue_token,
     organizations::create,
     organizations::read,
+    people::create,
+    people::list,
+    people::disable,
     programme::appropriate,
     programme::read_budget,
     programme::admit,

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod logins;
 pub mod movements;
+pub mod people;
 pub mod pipeline;
 pub mod redemptions;
 pub mod reports;

@@ -273,6 +273,18 @@ impl TestApp {
         .await
     }
 
+    /// The first column of the first row of `sql`, as text.
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        let row = self
+            .db
+            .reader()
+            .query_one_raw(Statement::from_string(self.db.backend(), sql.to_owned()))
+            .await
+            .unwrap()
+            .expect("a row");
+        row.try_get_by_index::<String>(0).unwrap()
+    }
+
     /// Counts the rows of `table`.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

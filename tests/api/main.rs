@@ -13,6 +13,7 @@ mod invariants;
 mod lifecycle;
 mod matrix;
 mod organizations;
+mod people;
 mod pipeline;
 mod process;
 mod properties;

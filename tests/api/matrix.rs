@@ -102,6 +102,15 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
     let company = w.jx_company.id;
     let nobody = "0190d1c2-7d4e-7a57-9b3c-1b2a3c4d5e6f";
 
+    let person = w
+        .post(
+            &w.admin,
+            &format!("/api/v1/organizations/{company}/users"),
+            json!({"login": "matrix.person", "display_name": "矩阵", "password": "correct horse battery"}),
+        )
+        .await;
+    let person = person.body["id"].as_str().expect("a person").to_owned();
+
     //                                       anon  op   SHr  JXr  co   co2  SHl  JXl
     let rows = vec![
         row(
@@ -133,6 +142,27 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             "/api/v1/organizations/{id}",
             format!("/api/v1/organizations/{company}"),
             None,
+            [401, 200, 404, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/organizations/{id}/users",
+            format!("/api/v1/organizations/{company}/users"),
+            Some(json!({"login": "matrix.other", "display_name": "矩阵", "password": "short"})),
+            [401, 422, 404, 422, 422, 404, 404, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/organizations/{id}/users",
+            format!("/api/v1/organizations/{company}/users"),
+            None,
+            [401, 200, 404, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/organizations/{id}/users/{user_id}/disable",
+            format!("/api/v1/organizations/{company}/users/{person}/disable"),
+            Some(json!({})),
             [401, 200, 404, 200, 200, 404, 404, 404],
         ),
         row(

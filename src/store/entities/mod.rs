@@ -16,4 +16,5 @@ pub mod organizations;
 pub mod postings;
 pub mod redemptions;
 pub mod transfers;
+pub mod users;
 pub mod vouchers;

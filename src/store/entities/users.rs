@@ -1,0 +1,25 @@
+//! A person of an organisation who signs in to the portal.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub login: String,
+    /// The login's normalised key (unique).
+    pub login_key: String,
+    pub display_name: String,
+    /// Argon2id, PHC string.
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: DateTimeUtc,
+    pub disabled_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
