@@ -162,8 +162,9 @@ impl Operation for CreateUser {
     }
 }
 
-/// Disables a person: they can no longer sign in, and their sessions end
-/// with this transaction. Disabling a disabled person changes nothing.
+/// Disables a person: they can no longer sign in (the portal's sessions,
+/// when they come, must end in the same transaction). Disabling a disabled
+/// person changes nothing.
 #[derive(Debug, Clone)]
 pub struct DisableUser {
     pub organization_id: Uuid,
