@@ -29,8 +29,13 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Create an operator credential and print it once as JSON.
-    CreateAdmin,
+    /// Create an operator credential and print it once as JSON; with
+    /// `--login`, also an operator's person for the portal, whose one-time
+    /// password is printed with it.
+    CreateAdmin {
+        #[arg(long)]
+        login: Option<String>,
+    },
     /// Give a client a new secret and print it once as JSON; the old secret
     /// stops working (to revoke a client, discard the new one).
     RotateSecret {
@@ -71,7 +76,9 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await.map(|_| ExitCode::SUCCESS),
             Command::Migrate => connect(&config).await.map(|_| ExitCode::SUCCESS),
-            Command::CreateAdmin => create_admin(&config).await.map(|_| ExitCode::SUCCESS),
+            Command::CreateAdmin { login } => create_admin(&config, login)
+                .await
+                .map(|_| ExitCode::SUCCESS),
             Command::RotateSecret { client_id } => rotate_secret(&config, client_id)
                 .await
                 .map(|_| ExitCode::SUCCESS),
@@ -134,12 +141,32 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("server error: {e}"))
 }
 
-async fn create_admin(config: &Config) -> Result<(), String> {
+async fn create_admin(config: &Config, login: Option<String>) -> Result<(), String> {
     let db = connect(config).await?;
+    // The person first: a taken login creates nothing.
+    let person = match login {
+        Some(login) => Some(
+            service::people::create_operator(&db, &login, SystemClock.now())
+                .await
+                .map_err(|e| format!("cannot create the operator's person: {e}"))?,
+        ),
+        None => None,
+    };
     let credentials = service::identity::create_admin(&db, SystemClock.now())
         .await
         .map_err(|e| format!("cannot create the admin: {e}"))?;
-    print_credentials(&credentials);
+    match person {
+        None => print_credentials(&credentials),
+        Some((user, password)) => println!(
+            "{}",
+            serde_json::json!({
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+                "login": user.login,
+                "password": password,
+            })
+        ),
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
-//! People: the users of an organisation who sign in to the portal. Logins
-//! are unique by their normalised key; passwords are kept as Argon2id
-//! hashes only.
+//! People: the users of an organisation who sign in to the portal, and the
+//! operators' people (no organisation). Logins are unique by their
+//! normalised key; passwords are kept as Argon2id hashes only.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -35,7 +35,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Users::Table)
                     .col(pk_uuid(Users::Id))
-                    .col(uuid(Users::OrganizationId))
+                    .col(uuid_null(Users::OrganizationId))
                     .col(string_len(Users::Login, 64))
                     .col(string_len_uniq(Users::LoginKey, 64))
                     .col(string_len(Users::DisplayName, 200))

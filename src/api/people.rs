@@ -38,7 +38,8 @@ pub struct UserView {
     pub id: Uuid,
     pub login: String,
     pub display_name: String,
-    pub organization_id: Uuid,
+    /// Null for an operator's person.
+    pub organization_id: Option<Uuid>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
 }

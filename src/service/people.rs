@@ -28,7 +28,8 @@ pub struct User {
     pub id: Uuid,
     pub login: String,
     pub display_name: String,
-    pub organization_id: Uuid,
+    /// None for an operator's person.
+    pub organization_id: Option<Uuid>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -124,13 +125,13 @@ impl Operation for CreateUser {
             id: Uuid::now_v7(),
             login,
             display_name,
-            organization_id: org.id,
+            organization_id: Some(org.id),
             disabled: false,
             created_at: ctx.now,
         };
         let inserted = users::Entity::insert(users::ActiveModel {
             id: Set(user.id),
-            organization_id: Set(org.id),
+            organization_id: Set(Some(org.id)),
             login: Set(user.login.clone()),
             login_key: Set(text::key(&user.login)),
             display_name: Set(user.display_name.clone()),
@@ -208,6 +209,45 @@ impl Operation for DisableUser {
             value: user,
             events: vec![event],
         })
+    }
+}
+
+/// An operator's person (`create-admin --login`), with a random password
+/// returned once, in clear.
+pub async fn create_operator(
+    db: &Db,
+    login: &str,
+    at: DateTime<Utc>,
+) -> ServiceResult<(User, String)> {
+    let login = parse_login(login)?;
+    let password = secrets::random_password();
+    let user = User {
+        id: Uuid::now_v7(),
+        display_name: login.clone(),
+        login,
+        organization_id: None,
+        disabled: false,
+        created_at: at,
+    };
+    let inserted = users::Entity::insert(users::ActiveModel {
+        id: Set(user.id),
+        organization_id: Set(None),
+        login: Set(user.login.clone()),
+        login_key: Set(text::key(&user.login)),
+        display_name: Set(user.display_name.clone()),
+        password_hash: Set(hash_password(&password).await?),
+        disabled: Set(false),
+        created_at: Set(at),
+        disabled_at: Set(None),
+    })
+    .exec_without_returning(db.writer())
+    .await;
+    match inserted {
+        Ok(_) => Ok((user, password)),
+        Err(err) if store::is_unique_violation(&err) => {
+            Err(DomainError::Conflict(format!("the login {} is taken", user.login)).into())
+        }
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -52,6 +52,17 @@ pub fn hash(secret: &str) -> String {
     .to_string()
 }
 
+/// A random password of 20 characters from an alphabet without look-alikes
+/// (about 112 bits), for a person to change at first sign-in.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
 /// Whether `secret` matches the Argon2 hash `phc` (false for anything that
 /// is not a well-formed Argon2 hash). The comparison is constant-time.
 pub fn verify(secret: &str, phc: &str) -> bool {

@@ -1,4 +1,4 @@
-//! A person of an organisation who signs in to the portal.
+//! A person who signs in to the portal: of an organisation, or an operator.
 
 use sea_orm::entity::prelude::*;
 
@@ -7,7 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub organization_id: Uuid,
+    /// None for an operator's person.
+    pub organization_id: Option<Uuid>,
     pub login: String,
     /// The login's normalised key (unique).
     pub login_key: String,
