@@ -17,6 +17,7 @@ use super::reply::Reply;
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::service::people::{self, CreateUser, DisableUser, User};
+use crate::service::ServiceError;
 use crate::App;
 
 /// A new person of an organisation.
@@ -95,6 +96,7 @@ pub async fn create(
         .once
         .fingerprinted(&["users", id, &r.login, &r.display_name]);
     people::check_manager(&app.service.db, &once.call().actor, organization_id).await?;
+    people::check_person(&r.login, &r.display_name).map_err(ServiceError::from)?;
     let password_hash = people::hash_password(&r.password).await?;
     let op = CreateUser {
         organization_id,

@@ -62,6 +62,14 @@ pub async fn hash_password(password: &str) -> ServiceResult<String> {
     logins::on_hashing_thread(move || secrets::hash(&password)).await
 }
 
+/// A new person's login and display name, checked (so that a caller can
+/// refuse bad fields before paying for a password hash).
+pub fn check_person(login: &str, display_name: &str) -> Result<(String, String), DomainError> {
+    let login = parse_login(login)?;
+    let display_name = text::clean("display_name", display_name, 200)?;
+    Ok((login, display_name))
+}
+
 /// A login: 3 to 64 characters, none of them blank or forbidden.
 fn parse_login(login: &str) -> Result<String, DomainError> {
     let login = text::clean("login", login, 64)?;
@@ -119,8 +127,7 @@ impl Operation for CreateUser {
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<User>> {
         let org = managed_organization(txn, &ctx.actor, self.organization_id).await?;
-        let login = parse_login(&self.login)?;
-        let display_name = text::clean("display_name", &self.display_name, 200)?;
+        let (login, display_name) = check_person(&self.login, &self.display_name)?;
         let user = User {
             id: Uuid::now_v7(),
             login,
@@ -129,26 +136,7 @@ impl Operation for CreateUser {
             disabled: false,
             created_at: ctx.now,
         };
-        let inserted = users::Entity::insert(users::ActiveModel {
-            id: Set(user.id),
-            organization_id: Set(Some(org.id)),
-            login: Set(user.login.clone()),
-            login_key: Set(text::key(&user.login)),
-            display_name: Set(user.display_name.clone()),
-            password_hash: Set(self.password_hash),
-            disabled: Set(false),
-            created_at: Set(ctx.now),
-            disabled_at: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await;
-        if let Err(err) = inserted {
-            return Err(if store::is_unique_violation(&err) {
-                DomainError::Conflict(format!("the login {} is taken", user.login)).into()
-            } else {
-                err.into()
-            });
-        }
+        insert(txn, &user, self.password_hash).await?;
         let event = pipeline::entry(
             &org.region,
             "user.create",
@@ -229,21 +217,31 @@ pub async fn create_operator(
         disabled: false,
         created_at: at,
     };
+    insert(db.writer(), &user, hash_password(&password).await?).await?;
+    Ok((user, password))
+}
+
+/// Stores a new person; a login already taken (by its key) is a conflict.
+async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    user: &User,
+    password_hash: String,
+) -> ServiceResult<()> {
     let inserted = users::Entity::insert(users::ActiveModel {
         id: Set(user.id),
-        organization_id: Set(None),
+        organization_id: Set(user.organization_id),
         login: Set(user.login.clone()),
         login_key: Set(text::key(&user.login)),
         display_name: Set(user.display_name.clone()),
-        password_hash: Set(hash_password(&password).await?),
-        disabled: Set(false),
-        created_at: Set(at),
+        password_hash: Set(password_hash),
+        disabled: Set(user.disabled),
+        created_at: Set(user.created_at),
         disabled_at: Set(None),
     })
-    .exec_without_returning(db.writer())
+    .exec_without_returning(conn)
     .await;
     match inserted {
-        Ok(_) => Ok((user, password)),
+        Ok(_) => Ok(()),
         Err(err) if store::is_unique_violation(&err) => {
             Err(DomainError::Conflict(format!("the login {} is taken", user.login)).into())
         }

@@ -44,7 +44,8 @@ impl Db {
     /// Connects both pools; the SQLite file is created when missing.
     pub async fn connect(settings: &DbSettings) -> Result<Self, DbErr> {
         let is_sqlite = settings.url.starts_with("sqlite:");
-        if let Some(path) = sqlite_path(&settings.url) {
+        let sqlite_file = sqlite_path(&settings.url);
+        if let Some(path) = sqlite_file {
             create_private(path).map_err(|e| DbErr::Custom(format!("{path}: {e}")))?;
         }
         let read = Database::connect(options(
@@ -58,11 +59,10 @@ impl Db {
         } else {
             read.clone()
         };
-        let sqlite_file = sqlite_path(&settings.url).map(Into::into);
         Ok(Db {
             read,
             write,
-            sqlite_file,
+            sqlite_file: sqlite_file.map(Into::into),
         })
     }
 
