@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::{self, Responder};
-use rocket::{Catcher, Request, Response};
+use rocket::{Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -252,8 +252,9 @@ pub fn problem_json() -> ContentType {
 /// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-#[rocket::catch(default)]
-fn any_status(status: Status, req: &Request<'_>) -> ApiError {
+/// The problem document that answers a failed request when no handler
+/// gave one (the API's catcher).
+pub fn caught(status: Status, req: &Request<'_>) -> ApiError {
     let stashed = req
         .local_cache(|| StashedError(Mutex::new(None)))
         .0
@@ -347,11 +348,6 @@ fn route_matches(template: &str, path: &[&str]) -> bool {
         }
     }
     segments.next().is_none()
-}
-
-/// The catchers of the service: every status answers with a problem document.
-pub fn catchers() -> Vec<Catcher> {
-    rocket::catchers![any_status]
 }
 
 #[cfg(test)]

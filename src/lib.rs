@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod ledger;
+pub mod portal;
 pub mod rules;
 pub mod service;
 pub mod store;
@@ -79,7 +80,8 @@ pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
             "/",
             SwaggerUi::new("/docs/<_..>").url("/openapi.json", api::ApiDoc::openapi()),
         )
-        .register("/", error::catchers())
+        .register("/", portal::catchers())
+        .mount("/", portal::routes())
         .attach(telemetry::RequestLog)
         .attach(AdHoc::on_liftoff("maintenance", |rocket| {
             Box::pin(async move {

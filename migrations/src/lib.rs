@@ -13,6 +13,7 @@ mod m20261129_000007_identity_keys;
 mod m20261129_000008_holder_index;
 mod m20261129_000009_issued_totals;
 mod m20261129_000010_users;
+mod m20261129_000011_sessions;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_holder_index::Migration),
             Box::new(m20261129_000009_issued_totals::Migration),
             Box::new(m20261129_000010_users::Migration),
+            Box::new(m20261129_000011_sessions::Migration),
         ]
     }
 }

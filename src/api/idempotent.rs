@@ -92,6 +92,7 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
                 actor,
                 request_id: Some(crate::telemetry::request_id(req).to_owned()),
                 idempotency_key: Some(key.0),
+                person: None,
             },
         };
         data::Outcome::Success(Idempotent {

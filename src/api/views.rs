@@ -264,9 +264,14 @@ impl From<admissions::Admitted> for AdmissionView {
 view! {
     /// Who acted.
     EventActorView as EventActor from crate::audit::EventActor {
+        /// The organisation (an API client), the operator credential, or the
+        /// person (a user id) when `via` is `portal`.
         sub: String,
         role: String,
         region: Option<String>,
+        /// `portal` when a person acted through the portal; absent otherwise.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     }
 }
 

@@ -5,7 +5,7 @@
 //! escapes them, integers in decimal (the ledger has no floats):
 //!
 //! ```text
-//! {"action":…,"actor":{"region":…,"role":…,"sub":…},"entity_id":…,"entity_type":…,
+//! {"action":…,"actor":{"region":…,"role":…,"sub":…[,"via":…]},"entity_id":…,"entity_type":…,
 //!  "id":…,"idempotency_key":…,"occurred_at":"2026-03-02T02:00:00.000000Z",
 //!  "operation_id":…,"payload":{…},"prev_hash":…,"region":…,"request_id":…,"seq":…,"v":1}
 //! ```
@@ -72,6 +72,8 @@ pub struct HashedFields<'a> {
     pub actor_sub: &'a str,
     pub actor_role: &'a str,
     pub actor_region: Option<&'a str>,
+    /// The channel a person acted through; absent (not null) for none.
+    pub actor_via: Option<&'a str>,
     pub action: &'a str,
     pub entity_type: &'a str,
     pub entity_id: &'a str,
@@ -106,6 +108,10 @@ pub fn encode(f: &HashedFields<'_>) -> String {
     push_string(&mut out, f.actor_role);
     out.extend_from_slice(b",\"sub\":");
     push_string(&mut out, f.actor_sub);
+    if let Some(via) = f.actor_via {
+        out.extend_from_slice(b",\"via\":");
+        push_string(&mut out, via);
+    }
     out.extend_from_slice(b"},\"entity_id\":");
     push_string(&mut out, f.entity_id);
     out.extend_from_slice(b",\"entity_type\":");
@@ -161,6 +167,7 @@ mod tests {
             actor_sub: "s",
             actor_role: "company",
             actor_region: Some("JX"),
+            actor_via: None,
             action: "redemption.hold",
             entity_type: "redemption",
             entity_id: "r",

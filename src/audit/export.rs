@@ -54,7 +54,7 @@ impl Format {
             Format::Csv => {
                 let occurred = super::timestamp(e.occurred_at);
                 let payload = super::canonical::to_canonical(&e.payload);
-                let fields: [&str; 15] = [
+                let fields: [&str; 16] = [
                     &e.seq.to_string(),
                     &e.id.to_string(),
                     e.region.as_str(),
@@ -70,6 +70,7 @@ impl Format {
                     &payload,
                     &e.prev_hash,
                     &e.hash,
+                    e.actor.via.as_deref().unwrap_or(""),
                 ];
                 let mut line = fields
                     .iter()
@@ -83,7 +84,7 @@ impl Format {
     }
 }
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 16] = [
     "seq",
     "id",
     "region",
@@ -99,6 +100,8 @@ const COLUMNS: [&str; 15] = [
     "payload",
     "prev_hash",
     "hash",
+    // Added after the first release: new columns go at the end.
+    "actor_via",
 ];
 
 /// A CSV text field, safe to open in a spreadsheet: a field that would

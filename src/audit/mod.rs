@@ -35,6 +35,8 @@ pub struct Origin {
     pub actor_sub: String,
     pub actor_role: String,
     pub actor_region: Option<String>,
+    /// The channel a person acted through (`portal`), none for API clients.
+    pub actor_via: Option<String>,
     pub request_id: Option<String>,
     pub idempotency_key: Option<String>,
 }
@@ -77,6 +79,10 @@ pub struct EventActor {
     pub sub: String,
     pub role: String,
     pub region: Option<String>,
+    /// `portal` when a person acted through the portal (`sub` is then the
+    /// person's user id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 impl TryFrom<audit_events::Model> for Event {
@@ -94,6 +100,7 @@ impl TryFrom<audit_events::Model> for Event {
                 sub: e.actor_sub,
                 role: e.actor_role,
                 region: e.actor_region,
+                via: e.actor_via,
             },
             action: e.action,
             entity_type: e.entity_type,
@@ -189,6 +196,7 @@ pub async fn append<C: ConnectionTrait>(
         actor_sub: &origin.actor_sub,
         actor_role: &origin.actor_role,
         actor_region: origin.actor_region.as_deref(),
+        actor_via: origin.actor_via.as_deref(),
         action: entry.action,
         entity_type: entry.entity_type,
         entity_id: &entry.entity_id,
@@ -206,6 +214,7 @@ pub async fn append<C: ConnectionTrait>(
         actor_sub: Set(origin.actor_sub.clone()),
         actor_role: Set(origin.actor_role.clone()),
         actor_region: Set(origin.actor_region.clone()),
+        actor_via: Set(origin.actor_via.clone()),
         action: Set(entry.action.into()),
         entity_type: Set(entry.entity_type.into()),
         entity_id: Set(entry.entity_id),

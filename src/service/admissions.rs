@@ -130,3 +130,54 @@ pub async fn admitted_categories<C: ConnectionTrait>(
             .map(|a| split_categories(&a.categories)),
     )
 }
+
+/// A provider in a programme's directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub provider_id: Uuid,
+    pub name: String,
+    pub provider_region: Region,
+    pub categories: Vec<String>,
+}
+
+/// The providers admitted to `region`'s programme — those of other regions
+/// too (the cross-region pilot) — for `category` and of `provider_region`
+/// when given, by name. Any signed-in organisation may read a programme's
+/// directory: companies choose providers from it.
+pub async fn directory<C: ConnectionTrait>(
+    conn: &C,
+    region: &Region,
+    category: Option<&str>,
+    provider_region: Option<&Region>,
+) -> ServiceResult<Vec<Listed>> {
+    use crate::store::entities::organizations;
+    let admitted = admissions::Entity::find()
+        .filter(admissions::Column::Region.eq(region.clone()))
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = admitted.iter().map(|a| a.provider_id).collect();
+    let mut orgs = organizations::Entity::find()
+        .filter(organizations::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    orgs.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut listed = Vec::new();
+    for org in orgs {
+        let Some(admission) = admitted.iter().find(|a| a.provider_id == org.id) else {
+            continue;
+        };
+        let categories = split_categories(&admission.categories);
+        if category.is_some_and(|c| !categories.iter().any(|k| k == c))
+            || provider_region.is_some_and(|r| *r != org.region)
+        {
+            continue;
+        }
+        listed.push(Listed {
+            provider_id: org.id,
+            name: org.name,
+            provider_region: org.region,
+            categories,
+        });
+    }
+    Ok(listed)
+}

@@ -256,6 +256,47 @@ impl Operation for ApproveApplication {
 
 /// What was issued in `region` and `year` to the company and to every company
 /// with the same actual controller, net of revocations.
+/// A company's annual cap in a region's programme and how much of it is
+/// used (issued to companies of its actual controller, net of revocations).
+#[derive(Debug, Clone)]
+pub struct CapRoom {
+    pub cap: Money,
+    pub used: Money,
+    /// What may still be issued (zero when the cap is used up).
+    pub left: Money,
+    /// The policy version that sets the cap.
+    pub effective_from: chrono::NaiveDate,
+}
+
+/// The cap room of the company `actor` in `region`'s programme for `year`.
+pub async fn cap_room<C: ConnectionTrait>(
+    conn: &C,
+    rules: &crate::rules::Registry,
+    actor: &Actor,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<CapRoom> {
+    access::permit(actor, Action::Apply)?;
+    let rules = rules.get(region).ok_or(DomainError::NotFound)?;
+    let version = rules.version(year)?;
+    let company = organizations::Entity::find_by_id(actor.sub)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let company_type = company.company_type.ok_or(DomainError::NotFound)?;
+    let cap = crate::rules::common::annual_cap(version, company_type);
+    let used = issued_to_controller(conn, region, year, &company).await?;
+    Ok(CapRoom {
+        cap,
+        used,
+        left: cap
+            .checked_sub(used)
+            .filter(|m| !m.is_negative())
+            .unwrap_or(Money::ZERO),
+        effective_from: version.effective_from,
+    })
+}
+
 async fn issued_to_controller<C: ConnectionTrait>(
     txn: &C,
     region: &Region,

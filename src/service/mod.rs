@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod redemptions;
 pub mod reports;
 pub mod secrets;
+pub mod sessions;
 pub mod tail;
 pub mod visible;
 pub mod vouchers;

@@ -151,9 +151,9 @@ impl Operation for CreateUser {
     }
 }
 
-/// Disables a person: they can no longer sign in (the portal's sessions,
-/// when they come, must end in the same transaction). Disabling a disabled
-/// person changes nothing.
+/// Disables a person: they can no longer sign in, and their portal
+/// sessions end in the same transaction. Disabling a disabled person
+/// changes nothing.
 #[derive(Debug, Clone)]
 pub struct DisableUser {
     pub organization_id: Uuid,
@@ -182,6 +182,7 @@ impl Operation for DisableUser {
             .filter(users::Column::Id.eq(user.id))
             .exec(txn)
             .await?;
+        super::sessions::end_all(txn, user.id).await?;
         let user = User {
             disabled: true,
             ..user.into()

@@ -60,6 +60,9 @@ pub struct Call {
     /// The idempotency key of the request, which the audit trail records
     /// (also for the operations a request runs besides its keyed one).
     pub idempotency_key: Option<String>,
+    /// The person who acts for the actor's organisation through the portal
+    /// (the audit trail names them, `via: portal`).
+    pub person: Option<Uuid>,
 }
 
 impl Call {
@@ -69,6 +72,7 @@ impl Call {
             actor,
             request_id: None,
             idempotency_key: None,
+            person: None,
         }
     }
 
@@ -532,13 +536,14 @@ async fn record(
 fn origin(call: &Call) -> Origin {
     let actor = &call.actor;
     Origin {
-        actor_sub: if actor.role == Role::System {
-            Role::System.as_str().into()
-        } else {
-            actor.sub.to_string()
+        actor_sub: match call.person {
+            Some(person) => person.to_string(),
+            None if actor.role == Role::System => Role::System.as_str().into(),
+            None => actor.sub.to_string(),
         },
         actor_role: actor.role.as_str().into(),
         actor_region: actor.region.as_ref().map(Region::to_string),
+        actor_via: call.person.map(|_| "portal".to_owned()),
         request_id: call.request_id.clone(),
         idempotency_key: call.idempotency_key.clone(),
     }

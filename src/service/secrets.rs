@@ -63,6 +63,14 @@ pub fn random_password() -> String {
         .collect()
 }
 
+/// 32 random bytes, hex: a session id or a CSRF token.
+pub fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// Whether `secret` matches the Argon2 hash `phc` (false for anything that
 /// is not a well-formed Argon2 hash). The comparison is constant-time.
 pub fn verify(secret: &str, phc: &str) -> bool {

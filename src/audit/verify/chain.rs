@@ -21,7 +21,7 @@ pub const CHUNK: usize = 2048;
 /// field order.
 pub const EVENT_COLUMNS: &str = "seq, id, operation_id, occurred_at, actor_sub, actor_role, \
      actor_region, action, entity_type, entity_id, request_id, idempotency_key, payload, \
-     prev_hash, hash";
+     prev_hash, hash, actor_via";
 
 /// The stored transfers.
 pub const TRANSFERS_SQL: &str = "SELECT count(*) FROM transfers WHERE region = ?";
@@ -147,6 +147,7 @@ pub struct StoredEvent {
     pub actor_sub: String,
     pub actor_role: String,
     pub actor_region: Option<String>,
+    pub actor_via: Option<String>,
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,
@@ -170,6 +171,7 @@ impl StoredEvent {
             actor_sub: &self.actor_sub,
             actor_role: &self.actor_role,
             actor_region: self.actor_region.as_deref(),
+            actor_via: self.actor_via.as_deref(),
             action: &self.action,
             entity_type: &self.entity_type,
             entity_id: &self.entity_id,

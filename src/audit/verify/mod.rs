@@ -324,6 +324,7 @@ fn decode_event(row: &QueryResult) -> Result<StoredEvent, DbErr> {
         actor_sub: row.try_get_by_index(4)?,
         actor_role: row.try_get_by_index(5)?,
         actor_region: row.try_get_by_index(6)?,
+        actor_via: row.try_get_by_index(15)?,
         action: row.try_get_by_index(7)?,
         entity_type: row.try_get_by_index(8)?,
         entity_id: row.try_get_by_index(9)?,

@@ -160,6 +160,7 @@ fn decode_event(row: &Row<'_>) -> Result<StoredEvent, DbErr> {
         actor_sub: text(4)?,
         actor_role: text(5)?,
         actor_region: optional(6)?,
+        actor_via: optional(15)?,
         action: text(7)?,
         entity_type: text(8)?,
         entity_id: text(9)?,

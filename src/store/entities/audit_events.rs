@@ -17,6 +17,8 @@ pub struct Model {
     pub actor_sub: String,
     pub actor_role: String,
     pub actor_region: Option<String>,
+    /// The channel a person acted through (`portal`); none for API clients.
+    pub actor_via: Option<String>,
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,

@@ -1,0 +1,109 @@
+//! What every form shares: its idempotency key (one per rendering, so that a
+//! double submit acts once), the CSRF check, amounts as people type them,
+//! and the refusal kept next to its field.
+
+use rocket::http::Status;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::explain::{self, Numbers};
+use super::frame::{PageError, Signed};
+use crate::domain::{DomainError, Money};
+use crate::service::idempotency::KeyedRequest;
+use crate::service::{Answer, Executed, Operation, Service, ServiceError};
+
+/// A fresh idempotency key for a form being rendered.
+pub fn new_key() -> String {
+    Uuid::now_v7().to_string()
+}
+
+/// A refusal in words and the field it concerns.
+#[derive(Debug, Clone, Default)]
+pub struct Problem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Problem {
+    /// The message if it concerns `field` (for the template).
+    pub fn on(&self, field: &str) -> Option<&str> {
+        (self.field == field).then_some(self.message.as_str())
+    }
+}
+
+/// The message of an optional problem on `field` (for templates).
+pub fn problem_on<'a>(problem: &'a Option<Problem>, field: &str) -> Option<&'a str> {
+    problem.as_ref().and_then(|p| p.on(field))
+}
+
+/// An amount as typed: `40000`, `40000.5`, `40,000.00` or `¥40,000.00`
+/// (separators and the sign dropped), else the amount-format problem on
+/// `field`.
+pub fn amount(signed: &Signed, field: &'static str, typed: &str) -> Result<Money, Problem> {
+    let cleaned: String = typed
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+        .collect();
+    Money::parse_positive(&cleaned).map_err(|_| Problem {
+        field,
+        message: signed.lang.t("refusal.amount_format").to_owned(),
+    })
+}
+
+/// What a form's operation did.
+pub enum Acted<T> {
+    /// It ran now.
+    Done(T),
+    /// The same form had been sent before: it acted (or was refused) then.
+    Again,
+    /// A rule refused it: the words, next to the field.
+    Refused(Problem),
+}
+
+/// Runs a form's operation at most once per rendering of the form (its
+/// `idem` key): the CSRF token is checked first, and nothing acts without it.
+/// `fields` are what the form sent (their hash tells a changed resubmit
+/// from a double click).
+pub async fn act<O: Operation>(
+    service: &Service,
+    signed: &Signed,
+    csrf: Option<&str>,
+    idem: Option<&str>,
+    fields: &[&str],
+    op: O,
+    numbers: Option<&Numbers>,
+) -> Result<Acted<O::Output>, PageError> {
+    signed.check_csrf(csrf)?;
+    let lang = signed.lang;
+    let key = idem
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        .ok_or_else(|| PageError::new(lang, Status::BadRequest, "error.400"))?;
+    let mut hash = Sha256::new();
+    for field in fields {
+        hash.update(field.as_bytes());
+        hash.update([0]);
+    }
+    let keyed = KeyedRequest {
+        scope: format!("portal:{}", signed.person.user_id),
+        key: key.to_owned(),
+        fingerprint: hex::encode(hash.finalize()),
+    };
+    let render = |result: Result<&O::Output, &ServiceError>| Answer {
+        status: if result.is_ok() { 200 } else { 422 },
+        body: String::new(),
+    };
+    let call = signed.person.call(Some(key.to_owned()));
+    match service.execute_once(call, keyed, op, render).await {
+        Ok(Executed::Ran { value, .. }) => Ok(Acted::Done(value)),
+        Ok(Executed::Replayed(_)) | Err(ServiceError::IdempotencyInProgress) => Ok(Acted::Again),
+        Err(ServiceError::Domain(
+            err @ (DomainError::Refused(..) | DomainError::Validation(_)),
+        )) => Ok(Acted::Refused(Problem {
+            field: explain::field_of(&err),
+            message: explain::domain(lang, &err, numbers),
+        })),
+        Err(e) => Err(PageError::from_service(lang, e)),
+    }
+}

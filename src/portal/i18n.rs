@@ -1,0 +1,332 @@
+//! The portal's two languages: Simplified Chinese (the default) and
+//! English. Every text a page shows is a key in [`TEXTS`] with both
+//! spellings; amounts are written `¥1,234.50` and dates `2026-12-31`
+//! (Asia/Shanghai) in both.
+
+use chrono::NaiveDate;
+
+use crate::domain::Money;
+
+/// A language of the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The code kept in the language cookie and used in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language a cookie value names.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "zh-CN" | "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first of zh / en an `Accept-Language` header prefers (by q, then
+    /// order); Chinese when it names neither.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "zh" || tag.starts_with("zh-") {
+                Lang::Zh
+            } else if tag == "en" || tag.starts_with("en-") {
+                Lang::En
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Zh, |(_, lang)| lang)
+    }
+
+    /// The other language (for the switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// The text of `key` in this language (the key itself if it has none,
+    /// which a unit test rules out for every key the templates use).
+    pub fn t(self, key: &str) -> &'static str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => match self {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => "⟨missing text⟩",
+        }
+    }
+}
+
+/// `¥1,234.50`.
+pub fn yuan(amount: Money) -> String {
+    let fen = amount.fen();
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let whole = (fen / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}¥{grouped}.{:02}", fen % 100)
+}
+
+/// `2026-12-31`.
+pub fn date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Key, Chinese, English.
+pub static TEXTS: &[(&str, &str, &str)] = &[
+    ("brand", "长三角科技创新券", "YRD Innovation Vouchers"),
+    ("skip", "跳到正文", "Skip to content"),
+    ("switch_language", "English", "中文"),
+    ("signed_in_as", "已登录：", "Signed in as "),
+    ("logout", "退出登录", "Sign out"),
+    ("home", "首页", "Home"),
+    ("login.title", "登录", "Sign in"),
+    ("login.login", "登录名", "Login"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    ("login.intro", "企业、服务机构和监管部门的工作人员请用本单位分配的账号登录。", "Staff of companies, service providers and regulators sign in with the account their organisation gave them."),
+    ("login.wrong", "登录名或密码不正确。", "The login or password is not right."),
+    ("login.locked", "连续 5 次密码错误，该账号已锁定 15 分钟，请于以下时间后再试：", "Five wrong passwords in a row: this login is locked for 15 minutes. Try again after "),
+    ("login.disabled", "该账号已被停用，请联系本单位管理员。", "This account has been disabled. Ask your organisation's administrator."),
+    ("login.ended", "会话已结束（已退出、超时或账号被停用），请重新登录。", "Your session has ended (signed out, timed out or the account was disabled). Please sign in again."),
+    ("login.logged_out", "您已退出登录。", "You have signed out."),
+    ("login.busy", "系统繁忙，请稍后再试。", "The service is busy. Please try again in a moment."),
+    ("login.required", "请填写登录名和密码。", "Enter your login and password."),
+    ("error.title", "无法完成", "Something is not right"),
+    ("error.404", "找不到该页面或记录。它可能不存在，或不属于您的单位。", "There is no such page or record, or it does not belong to your organisation."),
+    ("error.403", "您的角色无权访问此页面。", "Your role may not open this page."),
+    ("error.503", "服务暂时不可用，请稍后再试。您的操作未被执行。", "The service is unavailable for a moment. Nothing was done; please try again."),
+    ("error.400", "请求无效，未做任何更改。", "The request is not valid. Nothing was changed."),
+    ("error.csrf", "表单已过期或来源不明（安全校验失败），未做任何更改。请返回并重新提交。", "The form has expired or did not come from this site (security check failed). Nothing was changed. Go back and submit it again."),
+    ("error.back_home", "返回首页", "Back to the home page"),
+    ("error.500", "出现了意外错误，未做任何更改。", "Something unexpected went wrong. Nothing was changed."),
+    ("done.already", "该表单已提交过，操作只执行了一次。", "This form had been sent already; it acted once."),
+    ("done.applied", "申请已提交，等待监管部门审核。", "Your application has been submitted for the regulator's decision."),
+    ("done.held", "已冻结创新券额度。", "The amount is now held on the voucher."),
+    ("done.cancelled", "已取消冻结，额度已退回创新券。", "The hold is cancelled; the amount is back on the voucher."),
+    ("done.completed", "已确认服务完成。", "Delivery confirmed."),
+    ("done.claimed", "结算申请已提交。", "The settlement claim has been submitted."),
+    ("role.company", "企业", "Company"),
+    ("role.provider", "服务机构", "Service provider"),
+    ("role.regulator", "监管部门", "Regulator"),
+    ("role.admin", "运维管理员", "Operator"),
+    ("nav.vouchers", "我的创新券", "My vouchers"),
+    ("nav.apply", "申请创新券", "Apply for a voucher"),
+    ("nav.providers", "查找服务机构", "Find providers"),
+    ("nav.history", "使用记录", "Redemption history"),
+    ("nav.held", "待确认服务", "Held redemptions"),
+    ("nav.unclaimed", "待结算", "Ready to claim"),
+    ("nav.claims", "结算与付款", "Claims and payments"),
+    ("region.SH", "上海", "Shanghai"),
+    ("region.ZJ", "浙江", "Zhejiang"),
+    ("region.JX", "嘉兴", "Jiaxing"),
+    ("col.serial", "券号", "Serial"),
+    ("col.region", "发券地区", "Issuing region"),
+    ("col.year", "年度", "Year"),
+    ("col.face_value", "面额", "Face value"),
+    ("col.available", "可用", "Available"),
+    ("col.held", "已冻结", "Held"),
+    ("col.redeemed", "已使用", "Redeemed"),
+    ("col.use_until", "使用截止", "Use by"),
+    ("col.claim_until", "结算截止", "Claim by"),
+    ("col.days_left", "剩余天数", "Days left"),
+    ("col.status", "状态", "Status"),
+    ("col.actions", "操作", "Actions"),
+    ("col.provider", "服务机构", "Provider"),
+    ("col.provider_region", "机构所在地", "Provider region"),
+    ("col.categories", "服务类别", "Categories"),
+    ("col.contract", "合同", "Contract"),
+    ("col.amount", "金额", "Amount"),
+    ("col.completed", "已完成", "Completed"),
+    ("col.created", "时间", "Date"),
+    ("col.invoice", "发票号", "Invoice"),
+    ("col.bank_reference", "银行流水号", "Bank reference"),
+    ("col.reason", "原因", "Reason"),
+    ("col.purpose", "用途", "Purpose"),
+    ("col.voucher", "创新券", "Voucher"),
+    ("col.category", "服务类别", "Category"),
+    ("col.total", "合计", "Total"),
+    ("col.count", "笔数", "Redemptions"),
+    ("status.active", "有效", "active"),
+    ("status.exhausted", "已用完", "used up"),
+    ("status.expired", "已过期", "expired"),
+    ("status.revoked", "已撤销", "revoked"),
+    ("status.held", "已冻结", "held"),
+    ("status.completed", "已完成", "completed"),
+    ("status.cancelled", "已取消", "cancelled"),
+    ("status.submitted", "已提交", "submitted"),
+    ("status.approved", "已批准", "approved"),
+    ("status.rejected", "已驳回", "rejected"),
+    ("status.paid", "已付款", "paid"),
+    ("company.title", "我的创新券", "My vouchers"),
+    ("company.none", "暂无创新券。可先申请。", "No vouchers yet. Start by applying for one."),
+    ("company.warning", "即将到期", "ends soon"),
+    ("company.applications", "我的申请", "My applications"),
+    ("company.no_applications", "暂无申请。", "No applications yet."),
+    ("company.hold_link", "使用", "Use"),
+    ("company.providers_link", "找机构", "Providers"),
+    ("apply.title", "申请创新券", "Apply for a voucher"),
+    ("apply.region", "发券地区", "Issuing region"),
+    ("apply.year", "年度", "Fiscal year"),
+    ("apply.amount", "申请金额（元）", "Amount (yuan)"),
+    ("apply.purpose", "用途说明", "What it is for"),
+    ("apply.submit", "提交申请", "Submit application"),
+    ("apply.cap", "年度上限", "Annual cap"),
+    ("apply.used", "本年度已发放（同一实际控制人）", "Issued this year (same actual controller)"),
+    ("apply.left", "剩余可申请", "Left to apply for"),
+    ("apply.policy", "政策版本", "Policy version"),
+    ("apply.caps_title", "各地区额度", "Caps by region"),
+    ("providers.title", "查找服务机构", "Find service providers"),
+    ("providers.voucher", "使用的创新券", "Voucher to use"),
+    ("providers.category", "服务类别", "Category"),
+    ("providers.region", "机构所在地", "Provider region"),
+    ("providers.any", "全部", "Any"),
+    ("providers.search", "查询", "Search"),
+    ("providers.none", "没有符合条件的服务机构。", "No admitted provider matches."),
+    ("providers.cross", "跨区域", "cross-region"),
+    ("providers.intro", "以下为该券发券地区认定的服务机构，包括其认定的外地机构（长三角跨区域试点）。", "Providers admitted by the voucher's issuing region, including those of other regions it admitted (the Yangtze River Delta pilot)."),
+    ("hold.title", "使用创新券", "Use a voucher"),
+    ("hold.provider", "服务机构", "Provider"),
+    ("hold.category", "服务类别", "Category"),
+    ("hold.contract_no", "合同编号", "Contract number"),
+    ("hold.contract_amount", "合同金额（元）", "Contract amount (yuan)"),
+    ("hold.amount", "本次使用金额（元）", "Amount to use (yuan)"),
+    ("hold.submit", "冻结额度", "Hold the amount"),
+    ("hold.check", "计算上限", "Work out the limit"),
+    ("hold.share", "创新券最多可支付合同金额的", "A voucher pays at most this share of a contract: "),
+    ("hold.most", "本合同最多可用", "Most this contract allows"),
+    ("hold.available", "本券可用余额", "Available on this voucher"),
+    ("history.title", "使用记录", "Redemption history"),
+    ("history.none", "暂无使用记录。", "No redemptions yet."),
+    ("history.cancel", "取消冻结", "Cancel hold"),
+    ("provider.title", "待确认服务", "Held redemptions"),
+    ("provider.none", "暂无待确认的服务。", "Nothing held at you right now."),
+    ("provider.complete", "确认完成", "Confirm delivery"),
+    ("provider.complete_amount", "完成金额（留空为全部）", "Amount delivered (empty: all)"),
+    ("provider.cancel", "取消", "Cancel"),
+    ("unclaimed.title", "待结算", "Ready to claim"),
+    ("unclaimed.none", "暂无待结算的已完成服务。", "No completed redemptions waiting for a claim."),
+    ("unclaimed.claim", "提交结算申请", "Submit claim"),
+    ("unclaimed.invoice", "发票号", "Invoice number"),
+    ("unclaimed.group", "发券地区", "Issuing region"),
+    ("claims.title", "结算与付款", "Claims and payments"),
+    ("claims.none", "暂无结算申请。", "No claims yet."),
+    ("staff.title", "工作台", "Workspace"),
+    ("staff.intro", "监管与运维的页面（审核队列、预算、审计）将在下一版门户中提供；现可通过 API 完成，见 /docs。", "Regulator and operator pages (queues, budgets, audit) come with the next portal release; until then use the API, see /docs."),
+    ("refusal.field", "请检查此项", "Please check this"),
+    ("refusal.amount_format", "金额格式不正确：请填写数字，最多两位小数，例如 1234.50。", "The amount is not in the right format: use digits with up to two decimals, like 1234.50."),
+    ("refusal.insufficient_balance", "超过本券可用余额", "More than the voucher has available"),
+    ("refusal.share_exceeded", "超过合同金额 {share} 的上限（{policy}）：本合同最多可用 {most}", "Above the {share} of the contract a voucher may pay ({policy}): this contract allows at most {most}"),
+    ("refusal.annual_cap_exceeded", "超过年度上限 {cap}（{policy}）：本年度已发放 {used}，最多还可申请 {most}", "Above the annual cap of {cap} ({policy}): {used} was issued this year, so at most {most} can still be applied for"),
+    ("refusal.voucher_expired", "该券已过使用期限。", "The voucher's use period is over."),
+    ("refusal.provider_not_admitted", "该服务机构未被本券发券地区认定。", "This provider is not admitted by the voucher's issuing region."),
+    ("refusal.category_not_eligible", "该服务类别不在本券或该机构的认定范围内。", "This category is not funded, or the provider is not admitted for it."),
+    ("refusal.related_party", "企业与服务机构为关联方（统一社会信用代码或实际控制人相同），不能使用创新券。", "The company and the provider are related parties (same credit code or actual controller); a voucher cannot pay."),
+    ("refusal.duplicate_contract", "该合同编号已用于本券。", "This contract number was already used with this voucher."),
+    ("refusal.duplicate_invoice", "该发票号已提交过。", "This invoice number was already submitted."),
+    ("refusal.budget_exceeded", "发券地区的年度预算不足。", "The issuing region's budget for the year is too small."),
+    ("refusal.cross_region_budget_exceeded", "超过发券地区跨区域使用的预算上限。", "Above the issuing region's budget for spending at other regions' providers."),
+    ("refusal.claim_deadline_passed", "已过结算截止日期。", "The claim deadline has passed."),
+    ("refusal.invalid_state", "该记录的状态已改变，无法执行此操作。", "The record's state has changed; this cannot be done now."),
+    ("refusal.other", "无法执行：", "This cannot be done: "),
+    ("policy.version", "{region} {year} 版", "{region} policy of {from}"),
+    ("days", "天", "days"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_with_two_decimals() {
+        assert_eq!(yuan(Money::from_fen(123_450)), "¥1,234.50");
+        assert_eq!(yuan(Money::from_fen(4_000_000_001)), "¥40,000,000.01");
+        assert_eq!(yuan(Money::from_fen(5)), "¥0.05");
+        assert_eq!(yuan(Money::from_fen(-100_000)), "-¥1,000.00");
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_of_the_two() {
+        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_accept_language("fr, en;q=0.5"), Lang::En);
+        assert_eq!(Lang::from_accept_language("de"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let mut keys: Vec<_> = TEXTS.iter().map(|(k, _, _)| *k).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len());
+    }
+
+    /// Every text key the templates and the portal's code use has a text.
+    #[test]
+    fn every_key_used_has_both_languages() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/portal");
+        let mut sources = Vec::new();
+        for entry in std::fs::read_dir(dir.join("templates")).unwrap() {
+            sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                sources.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
+        let mut used = 0;
+        for source in &sources {
+            for (i, _) in source.match_indices(".t(\"") {
+                let rest = &source[i + 4..];
+                let key = &rest[..rest.find('"').unwrap()];
+                if key.contains('{') || key.is_empty() {
+                    continue;
+                }
+                used += 1;
+                assert!(
+                    TEXTS.iter().any(|(k, _, _)| *k == key),
+                    "no text for {key:?}"
+                );
+            }
+        }
+        assert!(used > 50, "the scan found the templates' keys ({used})");
+    }
+}

@@ -1,0 +1,246 @@
+//! Signing in and out, the language switch, and the way in for regulators
+//! and operators until their console exists.
+
+use askama::Template;
+use rocket::form::{Form, FromForm};
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::response::Redirect;
+use rocket::{get, post, Either, State};
+
+use super::frame::{
+    forget_session, home_of, same, session_cookie, Frame, Html, PageError, Signed, Tls, Visitor,
+    LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
+use super::i18n::Lang;
+use crate::domain::{text, Role};
+use crate::service::secrets;
+use crate::service::sessions::{self, Refused};
+use crate::App;
+
+/// The sign-in page.
+#[derive(Template)]
+#[template(path = "login.html", config = "src/portal/askama.toml")]
+pub struct LoginPage {
+    pub f: Frame,
+    /// The login as typed (kept after a refusal).
+    pub login: String,
+    /// What went wrong or what happened, in words.
+    pub message: Option<String>,
+    /// Whether `message` is a refusal (shown as an error).
+    pub is_error: bool,
+    pub login_csrf: String,
+}
+
+/// `/`: the role's home, or the sign-in page.
+#[get("/")]
+pub fn root(visitor: Visitor) -> Redirect {
+    match visitor.person {
+        Some(p) => Redirect::to(home_of(p.actor.role)),
+        None => Redirect::to("/login"),
+    }
+}
+
+/// The sign-in form (a signed-in person goes home).
+#[get("/login?<ended>&<out>")]
+pub fn show(
+    visitor: Visitor,
+    jar: &CookieJar<'_>,
+    tls: Tls,
+    ended: Option<u8>,
+    out: Option<u8>,
+) -> Either<Redirect, Result<Html, PageError>> {
+    if let Some(p) = &visitor.person {
+        return Either::Left(Redirect::to(home_of(p.actor.role)));
+    }
+    if ended.is_some() {
+        forget_session(jar);
+    }
+    let message = if out.is_some() {
+        Some(visitor.lang.t("login.logged_out").to_owned())
+    } else if ended.is_some() {
+        Some(visitor.lang.t("login.ended").to_owned())
+    } else {
+        None
+    };
+    Either::Right(login_page(
+        &visitor,
+        jar,
+        tls.0,
+        String::new(),
+        message,
+        false,
+        Status::Ok,
+    ))
+}
+
+/// Renders the sign-in page with a fresh CSRF token in its cookie.
+fn login_page(
+    visitor: &Visitor,
+    jar: &CookieJar<'_>,
+    tls: bool,
+    login: String,
+    message: Option<String>,
+    is_error: bool,
+    status: Status,
+) -> Result<Html, PageError> {
+    let token = secrets::random_token();
+    jar.add(
+        Cookie::build((LOGIN_CSRF_COOKIE, token.clone()))
+            .path("/login")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(tls),
+    );
+    let page = LoginPage {
+        f: Frame::new(visitor.lang, None, "login.title", &visitor.here),
+        login,
+        message,
+        is_error,
+        login_csrf: token,
+    };
+    Html::with_status(status, &page)
+}
+
+/// The sign-in form's fields.
+#[derive(Debug, FromForm)]
+pub struct Credentials {
+    pub login: Option<String>,
+    pub password: Option<String>,
+    pub csrf: Option<String>,
+}
+
+/// Signs in: a session cookie and the role's home, or the form again with
+/// what went wrong (the login kept, the password not).
+#[post("/login", data = "<form>")]
+pub async fn submit(
+    app: &State<App>,
+    visitor: Visitor,
+    jar: &CookieJar<'_>,
+    tls: Tls,
+    remote: Option<std::net::SocketAddr>,
+    form: Form<Credentials>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    let lang = visitor.lang;
+    let address = remote.map(|a| a.ip());
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
+    let csrf_ok = matches!((&expected, &form.csrf), (Some(e), Some(t)) if same(e, t));
+    if !csrf_ok {
+        return Err(PageError::new(lang, Status::Forbidden, "error.csrf"));
+    }
+    let login = form.login.clone().unwrap_or_default().trim().to_owned();
+    let password = form.password.clone().unwrap_or_default();
+    let again = |key: &str, status: Status| {
+        login_page(
+            &visitor,
+            jar,
+            tls.0,
+            login.clone(),
+            Some(lang.t(key).to_owned()),
+            true,
+            status,
+        )
+        .map(Either::Right)
+    };
+    if login.is_empty() || password.is_empty() {
+        return again("login.required", Status::UnprocessableEntity);
+    }
+    let key = format!("portal:{}", text::key(&login));
+    if app.logins.check(&key, address).is_err() {
+        return again("login.busy", Status::TooManyRequests);
+    }
+    let started = match sessions::sign_in(&app.service, &login, &password).await {
+        Ok(started) => started,
+        Err(crate::service::ServiceError::Busy) => {
+            return again("login.busy", Status::ServiceUnavailable)
+        }
+        Err(e) => return Err(PageError::from_service(lang, e)),
+    };
+    match started {
+        Ok(started) => {
+            jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"));
+            jar.add(session_cookie(tls.0, started.session_id));
+            Ok(Either::Left(Redirect::to(home_of(
+                started.person.actor.role,
+            ))))
+        }
+        Err(Refused::WrongCredentials) => {
+            app.logins.failed(&key, address);
+            again("login.wrong", Status::Unauthorized)
+        }
+        Err(Refused::Locked { until }) => {
+            app.logins.failed(&key, address);
+            let until = until.with_timezone(&crate::domain::clock::china_standard_time());
+            let message = format!("{}{}", lang.t("login.locked"), until.format("%H:%M"));
+            login_page(
+                &visitor,
+                jar,
+                tls.0,
+                login.clone(),
+                Some(message),
+                true,
+                Status::TooManyRequests,
+            )
+            .map(Either::Right)
+        }
+        Err(Refused::Disabled) => again("login.disabled", Status::Forbidden),
+    }
+}
+
+/// The sign-out form's field.
+#[derive(Debug, FromForm)]
+pub struct CsrfOnly {
+    pub csrf: Option<String>,
+}
+
+/// Signs out: the session ends at once, on every instance.
+#[post("/logout", data = "<form>")]
+pub async fn logout(
+    app: &State<App>,
+    signed: Signed,
+    jar: &CookieJar<'_>,
+    form: Form<CsrfOnly>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(form.csrf.as_deref())?;
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        sessions::sign_out(&app.service, cookie.value())
+            .await
+            .map_err(|e| PageError::from_service(signed.lang, e))?;
+    }
+    forget_session(jar);
+    Ok(Redirect::to("/login?out=1"))
+}
+
+/// Switches the language (remembered for a year) and goes back.
+#[get("/language?<to>&<back>")]
+pub fn language(jar: &CookieJar<'_>, to: Option<&str>, back: Option<&str>) -> Redirect {
+    let lang = to.and_then(Lang::from_code).unwrap_or_default();
+    jar.add(
+        Cookie::build((LANG_COOKIE, lang.code()))
+            .path("/")
+            .same_site(SameSite::Lax)
+            .max_age(rocket::time::Duration::days(365)),
+    );
+    // Only back to a page of this site.
+    let back = back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or("/");
+    Redirect::to(back.to_owned())
+}
+
+/// The home of regulators and operators.
+#[derive(Template)]
+#[template(path = "staff.html", config = "src/portal/askama.toml")]
+pub struct StaffPage {
+    pub f: Frame,
+}
+
+/// Regulators' and operators' home.
+#[get("/staff")]
+pub fn staff_home(signed: Signed) -> Result<Html, PageError> {
+    if matches!(signed.person.actor.role, Role::Company | Role::Provider) {
+        return Err(PageError::new(signed.lang, Status::Forbidden, "error.403"));
+    }
+    Html::page(&StaffPage {
+        f: signed.frame("staff.title"),
+    })
+}

@@ -1,0 +1,359 @@
+//! Portal sessions: a person signs in with login and password and gets a
+//! random session id (the cookie); the database keeps only its SHA-256, the
+//! person and a CSRF token, so that every instance sees the same sessions
+//! and a logout or a disabled person ends them at once. A session ends after
+//! [`IDLE`] without a request or [`MAX_AGE`] after sign-in.
+//!
+//! Five wrong passwords in a row for a login lock it for [`LOCK_FOR`]; a
+//! locked login is refused before any hashing. Passwords are verified on the
+//! same bounded hashing threads as the API's client secrets.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{logins, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
+use crate::domain::{text, Actor, Role};
+use crate::store::entities::{login_locks, organizations, sessions, users};
+
+/// A session ends after this long without a request.
+pub const IDLE: Duration = Duration::minutes(30);
+/// A session ends this long after sign-in, however busy.
+pub const MAX_AGE: Duration = Duration::hours(8);
+/// Wrong passwords in a row that lock a login.
+pub const LOCK_AFTER: i32 = 5;
+/// How long a login stays locked.
+pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// A session's last request is written at most this often.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// Longer logins cannot exist; they are refused without hashing.
+const MAX_LOGIN_BYTES: usize = 256;
+
+/// A signed-in person, and who they act as.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub user_id: Uuid,
+    pub login: String,
+    pub display_name: String,
+    /// The role, organisation (`sub`) and region of the person's
+    /// organisation; an operator's person acts as an operator.
+    pub actor: Actor,
+    /// The organisation's name (none for an operator).
+    pub organization_name: Option<String>,
+    /// The token every form of this session carries.
+    pub csrf_token: String,
+}
+
+impl Person {
+    /// A call of the service by this person through the portal.
+    pub fn call(&self, idempotency_key: Option<String>) -> Call {
+        Call {
+            actor: self.actor.clone(),
+            request_id: None,
+            idempotency_key,
+            person: Some(self.user_id),
+        }
+    }
+}
+
+/// A session just started: the id for the cookie (shown once, never stored).
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub session_id: String,
+    pub person: Person,
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// No such login, or the wrong password (the two are not told apart).
+    WrongCredentials,
+    /// Too many wrong passwords: locked until then.
+    Locked { until: DateTime<Utc> },
+    /// The right password, but the person was disabled.
+    Disabled,
+}
+
+/// SHA-256 of a session id, hex: what the database keeps.
+fn id_hash(session_id: &str) -> String {
+    hex::encode(Sha256::digest(session_id.as_bytes()))
+}
+
+/// A hash to verify against when the login is unknown, so that the time
+/// taken does not tell which logins exist.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| secrets::hash("not a real password"));
+
+/// Signs a person in. A locked login is refused before the password is
+/// looked at; a wrong password counts towards the lock.
+pub async fn sign_in(
+    service: &Service,
+    login: &str,
+    password: &str,
+) -> ServiceResult<Result<Started, Refused>> {
+    if login.len() > MAX_LOGIN_BYTES || password.len() > 1024 {
+        return Ok(Err(Refused::WrongCredentials));
+    }
+    let login_key = text::key(login);
+    let now = service.clock.now();
+    let db = service.db.reader();
+    if let Some(until) = locked_until(db, &login_key, now).await? {
+        return Ok(Err(Refused::Locked { until }));
+    }
+    let user = users::Entity::find()
+        .filter(users::Column::LoginKey.eq(login_key.as_str()))
+        .one(db)
+        .await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let password = password.to_owned();
+    let matches = logins::on_hashing_thread(move || {
+        secrets::verify(&password, hash.as_deref().unwrap_or(&DUMMY_HASH))
+    })
+    .await?;
+    let Some(user) = user.filter(|_| matches) else {
+        let failed = RecordFailure { login_key };
+        let locked = service.execute(Call::system(), failed).await?;
+        return Ok(Err(match locked {
+            Some(until) => Refused::Locked { until },
+            None => Refused::WrongCredentials,
+        }));
+    };
+    if user.disabled {
+        return Ok(Err(Refused::Disabled));
+    }
+    let start = StartSession {
+        user_id: user.id,
+        login_key,
+        session_id: secrets::random_token(),
+        csrf_token: secrets::random_token(),
+    };
+    let session_id = start.session_id.clone();
+    let Some(person) = service.execute(Call::system(), start).await? else {
+        return Ok(Err(Refused::Disabled));
+    };
+    Ok(Ok(Started { session_id, person }))
+}
+
+/// When a login is locked until, if it is locked now.
+async fn locked_until<C: ConnectionTrait>(
+    conn: &C,
+    login_key: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<Option<DateTime<Utc>>> {
+    let lock = login_locks::Entity::find_by_id(login_key.to_owned())
+        .one(conn)
+        .await?;
+    Ok(lock
+        .and_then(|l| l.locked_until)
+        .filter(|until| *until > now))
+}
+
+/// The person of a live session, or none (unknown, expired, or the person
+/// was disabled). Notes the request, at most once a minute.
+pub async fn find(service: &Service, session_id: &str) -> ServiceResult<Option<Person>> {
+    let hash = id_hash(session_id);
+    let now = service.clock.now();
+    let db = service.db.reader();
+    let Some(session) = sessions::Entity::find_by_id(hash.clone()).one(db).await? else {
+        return Ok(None);
+    };
+    if expired(&session, now) {
+        service
+            .execute(Call::system(), EndSession { id_hash: hash })
+            .await?;
+        return Ok(None);
+    }
+    let Some(user) = users::Entity::find_by_id(session.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    let person = person(db, user, session.csrf_token.clone()).await?;
+    if now - session.last_seen_at >= TOUCH_EVERY {
+        service
+            .execute(Call::system(), Touch { id_hash: hash })
+            .await?;
+    }
+    Ok(person)
+}
+
+/// Whether a session has ended by time.
+fn expired(session: &sessions::Model, now: DateTime<Utc>) -> bool {
+    now - session.last_seen_at > IDLE || now - session.created_at > MAX_AGE
+}
+
+/// The person a user is, acting for their organisation (none if the
+/// organisation is gone).
+async fn person<C: ConnectionTrait>(
+    conn: &C,
+    user: users::Model,
+    csrf_token: String,
+) -> ServiceResult<Option<Person>> {
+    let (actor, organization_name) = match user.organization_id {
+        Some(id) => {
+            let Some(org) = organizations::Entity::find_by_id(id).one(conn).await? else {
+                return Ok(None);
+            };
+            let actor = Actor {
+                sub: org.id,
+                role: org.kind.role(),
+                region: Some(org.region),
+            };
+            (actor, Some(org.name))
+        }
+        None => {
+            let actor = Actor {
+                sub: user.id,
+                role: Role::Admin,
+                region: None,
+            };
+            (actor, None)
+        }
+    };
+    Ok(Some(Person {
+        user_id: user.id,
+        login: user.login,
+        display_name: user.display_name,
+        actor,
+        organization_name,
+        csrf_token,
+    }))
+}
+
+/// Ends a session (logout); ending an ended session changes nothing.
+pub async fn sign_out(service: &Service, session_id: &str) -> ServiceResult<()> {
+    let end = EndSession {
+        id_hash: id_hash(session_id),
+    };
+    service.execute(Call::system(), end).await
+}
+
+/// Ends every session of a person, in the caller's transaction (used when
+/// the person is disabled).
+pub async fn end_all<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> ServiceResult<()> {
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts a wrong password; the fifth in a row locks the login. Answers
+/// until when it is locked, if this failure locked it.
+#[derive(Debug, Clone)]
+struct RecordFailure {
+    login_key: String,
+}
+
+impl Operation for RecordFailure {
+    type Output = Option<DateTime<Utc>>;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Self::Output>> {
+        login_locks::Entity::insert(login_locks::ActiveModel {
+            login_key: Set(self.login_key.clone()),
+            failures: Set(1),
+            locked_until: Set(None),
+        })
+        .on_conflict(
+            OnConflict::column(login_locks::Column::LoginKey)
+                .value(
+                    login_locks::Column::Failures,
+                    Expr::col((login_locks::Entity, login_locks::Column::Failures)).add(1),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        let lock = login_locks::Entity::find_by_id(self.login_key.clone())
+            .one(txn)
+            .await?;
+        let failures = lock.map_or(0, |l| l.failures);
+        if failures < LOCK_AFTER {
+            return Ok(Done::unrecorded(None));
+        }
+        let until = ctx.now + LOCK_FOR;
+        login_locks::Entity::update_many()
+            .col_expr(login_locks::Column::Failures, Expr::value(0))
+            .col_expr(login_locks::Column::LockedUntil, Expr::value(until))
+            .filter(login_locks::Column::LoginKey.eq(self.login_key))
+            .exec(txn)
+            .await?;
+        Ok(Done::unrecorded(Some(until)))
+    }
+}
+
+/// Starts a session for a person whose password matched: clears the
+/// login's failures. None if the person was disabled meanwhile.
+#[derive(Debug, Clone)]
+struct StartSession {
+    user_id: Uuid,
+    login_key: String,
+    session_id: String,
+    csrf_token: String,
+}
+
+impl Operation for StartSession {
+    type Output = Option<Person>;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Self::Output>> {
+        let user = users::Entity::find_by_id(self.user_id).one(txn).await?;
+        let Some(user) = user.filter(|u| !u.disabled) else {
+            return Ok(Done::unrecorded(None));
+        };
+        login_locks::Entity::delete_by_id(self.login_key)
+            .exec(txn)
+            .await?;
+        sessions::Entity::insert(sessions::ActiveModel {
+            id_hash: Set(id_hash(&self.session_id)),
+            user_id: Set(user.id),
+            csrf_token: Set(self.csrf_token.clone()),
+            created_at: Set(ctx.now),
+            last_seen_at: Set(ctx.now),
+        })
+        .exec_without_returning(txn)
+        .await?;
+        Ok(Done::unrecorded(person(txn, user, self.csrf_token).await?))
+    }
+}
+
+/// Notes a request of a session now.
+#[derive(Debug, Clone)]
+struct Touch {
+    id_hash: String,
+}
+
+impl Operation for Touch {
+    type Output = ();
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<()>> {
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::LastSeenAt, Expr::value(ctx.now))
+            .filter(sessions::Column::IdHash.eq(self.id_hash))
+            .exec(txn)
+            .await?;
+        Ok(Done::unrecorded(()))
+    }
+}
+
+/// Ends one session.
+#[derive(Debug, Clone)]
+struct EndSession {
+    id_hash: String,
+}
+
+impl Operation for EndSession {
+    type Output = ();
+
+    async fn run(self, txn: &DatabaseTransaction, _ctx: &Ctx) -> ServiceResult<Done<()>> {
+        sessions::Entity::delete_by_id(self.id_hash)
+            .exec(txn)
+            .await?;
+        Ok(Done::unrecorded(()))
+    }
+}
