@@ -168,7 +168,6 @@ pub async fn submit(
             again("login.wrong", Status::Unauthorized)
         }
         Err(Refused::Locked { until }) => {
-            app.logins.failed(&key, address);
             let until = until.with_timezone(&crate::domain::clock::china_standard_time());
             let message = format!("{}{}", lang.t("login.locked"), until.format("%H:%M"));
             login_page(

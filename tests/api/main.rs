@@ -2,6 +2,7 @@
 //! file by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod audit;
+mod browser;
 mod cli;
 mod contract;
 mod errors;
@@ -15,6 +16,7 @@ mod matrix;
 mod organizations;
 mod people;
 mod pipeline;
+mod portal;
 mod process;
 mod properties;
 mod races;
@@ -22,5 +24,6 @@ mod refusals;
 mod reports;
 mod resilience;
 mod rules;
+mod served;
 mod service;
 mod world;

@@ -1,0 +1,437 @@
+//! The portal in a real browser: a Jiaxing company holds at the Shanghai
+//! lab (the pilot), the lab completes part and claims; refusals explained
+//! in both languages; CSRF, double submits, other organisations' records,
+//! lockout, logout, disabled people and idle sessions. The ledger is
+//! checked through the service after each flow.
+
+use sea_orm::{ConnectionTrait, Statement};
+use uuid::Uuid;
+use voucher_ledger::domain::{Money, RedemptionStatus};
+use voucher_ledger::service::applications::{ApproveApplication, SubmitApplication};
+use voucher_ledger::service::identity::RegisterOrganization;
+use voucher_ledger::service::people::DisableUser;
+use voucher_ledger::service::redemptions::{self, Hold};
+use voucher_ledger::service::{claims, PageRequest};
+
+use crate::browser::Browser;
+use crate::helpers::credit_code;
+use crate::served::Served;
+
+fn yuan(text: &str) -> Money {
+    Money::parse_positive(text).unwrap()
+}
+
+/// Chinese first, as a browser in China sends it.
+const ZH: &str = "zh-CN,zh";
+
+/// The actor and channel of the last audit event with `action`.
+async fn audit_actor(served: &Served, action: &str) -> (String, Option<String>) {
+    let db = served.service.db.reader();
+    let sql = format!(
+        "SELECT actor_sub, actor_via FROM audit_events WHERE action = '{action}' ORDER BY seq DESC"
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .expect("an event");
+    (
+        row.try_get_by_index(0).unwrap(),
+        row.try_get_by_index(1).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
+    let served = Served::start().await;
+    let b = Browser::start(&served.base, ZH).await;
+    let voucher = served.voucher;
+
+    b.open("/login").await;
+    b.shoot("login").await;
+    b.sign_in(&served.jx_company).await;
+    assert_eq!(b.path().await, "/company");
+    assert!(b.page_text().await.contains("王芳"));
+    let row = "#vouchers tr[data-serial] .available";
+    assert_eq!(b.text(row).await, "¥100,000.00");
+    b.shoot("company-home").await;
+    b.assert_quiet_console().await;
+
+    // The Shanghai lab, admitted by Jiaxing: found under the pilot.
+    b.click("nav a[href='/company/providers']").await;
+    let listed = b
+        .text("#providers tr[data-provider='上海测试技术研究院']")
+        .await;
+    assert!(listed.contains("跨区域"), "{listed}");
+    b.shoot("providers").await;
+    b.click("#providers tr[data-provider='上海测试技术研究院'] a.use")
+        .await;
+    assert!(b
+        .path()
+        .await
+        .starts_with(&format!("/company/vouchers/{voucher}/hold")));
+
+    // 40,000.01 of an 80,000.00 contract: refused, explained, kept.
+    b.fill("#contract_no", "JX-SH-2026-001").await;
+    b.fill("#contract_amount", "80000.00").await;
+    b.fill("#amount", "40000.01").await;
+    b.click("#hold").await;
+    let refusal = b.text("#form-error").await;
+    assert_eq!(
+        refusal,
+        "超过合同金额 50% 的上限（嘉兴 2018 版）：本合同最多可用 ¥40,000.00"
+    );
+    assert_eq!(b.text("#amount-error").await, refusal);
+    assert_eq!(b.value("#amount").await, "40000.01");
+    assert_eq!(b.value("#contract_no").await, "JX-SH-2026-001");
+    assert_eq!(b.text("#share-limit").await, "¥40,000.00");
+    b.shoot("hold-refused").await;
+    let v = served.voucher().await;
+    assert_eq!((v.available, v.held), (yuan("100000.00"), Money::ZERO));
+
+    // 40,000.00 passes.
+    b.fill("#amount", "40000.00").await;
+    b.click("#hold").await;
+    assert_eq!(b.path().await, "/company/redemptions?done=held");
+    assert!(b.text("#notice").await.contains("冻结"));
+    let v = served.voucher().await;
+    assert_eq!((v.available, v.held), (yuan("60000.00"), yuan("40000.00")));
+    b.assert_quiet_console().await;
+
+    // A second hold, then cancelled from the history.
+    b.open(&format!(
+        "/company/vouchers/{voucher}/hold?provider={}",
+        served.sh_lab.actor.sub
+    ))
+    .await;
+    b.shoot("hold").await;
+    b.fill("#contract_no", "JX-SH-2026-002").await;
+    b.fill("#contract_amount", "¥20,000.00").await;
+    b.fill("#amount", "10,000").await;
+    b.click("#hold").await;
+    assert_eq!(served.voucher().await.held, yuan("50000.00"));
+    b.shoot("history").await;
+    b.click("#redemptions tr[data-contract='JX-SH-2026-002'] button.cancel")
+        .await;
+    assert_eq!(b.path().await, "/company/redemptions?done=cancelled");
+    let v = served.voucher().await;
+    assert_eq!((v.available, v.held), (yuan("60000.00"), yuan("40000.00")));
+
+    // A form sent twice acts once (its key is per rendering).
+    b.open(&format!(
+        "/company/vouchers/{voucher}/hold?provider={}",
+        served.sh_lab.actor.sub
+    ))
+    .await;
+    b.fill("#contract_no", "JX-SH-2026-003").await;
+    b.fill("#contract_amount", "2000").await;
+    b.fill("#amount", "1000").await;
+    let statuses = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const form = document.querySelector('form.stack');
+             const body = new URLSearchParams(new FormData(form));
+             Promise.all([1, 2].map(() => fetch(form.action, {method: 'POST', body})))
+               .then(rs => done(rs.map(r => r.url)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(statuses.as_array().unwrap().len(), 2, "{statuses}");
+    let v = served.voucher().await;
+    assert_eq!((v.available, v.held), (yuan("59000.00"), yuan("41000.00")));
+
+    // Without its CSRF token a form does nothing.
+    b.open(&format!(
+        "/company/vouchers/{voucher}/hold?provider={}",
+        served.sh_lab.actor.sub
+    ))
+    .await;
+    b.fill("#contract_no", "JX-SH-2026-004").await;
+    b.fill("#contract_amount", "2000").await;
+    b.fill("#amount", "1000").await;
+    b.script("document.querySelector('form.stack input[name=csrf]').remove()")
+        .await;
+    b.click("#hold").await;
+    assert!(b.text("#error-message").await.contains("安全校验"));
+    b.shoot("csrf-refused").await;
+    assert_eq!(served.voucher().await.held, yuan("41000.00"));
+
+    // Amounts in a wrong format are explained, nothing changes.
+    b.open(&format!(
+        "/company/vouchers/{voucher}/hold?provider={}",
+        served.sh_lab.actor.sub
+    ))
+    .await;
+    b.fill("#contract_no", "JX-SH-2026-005").await;
+    b.fill("#contract_amount", "2000").await;
+    b.fill("#amount", "1e3").await;
+    b.click("#hold").await;
+    assert!(b.text("#amount-error").await.contains("金额格式不正确"));
+    assert_eq!(served.voucher().await.held, yuan("41000.00"));
+
+    // Another company's voucher, by a hand-edited URL: the 404 page.
+    let other = other_company_voucher(&served).await;
+    b.open(&format!("/company/vouchers/{other}/hold")).await;
+    assert!(b.text("#error-message").await.contains("找不到"));
+    b.shoot("not-found").await;
+    b.open("/provider").await;
+    assert!(b.text("#error-message").await.contains("无权"));
+    b.shoot("forbidden").await;
+
+    // The cap beside the application form.
+    b.open("/company/apply").await;
+    assert_eq!(b.text("#cap-JX .left").await, "¥100,000.00");
+    b.shoot("apply").await;
+    b.fill("#amount", "50000.00").await;
+    b.fill("#purpose", "检测服务").await;
+    b.click("#submit-application").await;
+    assert_eq!(b.path().await, "/company?done=applied");
+    assert!(b.text("#applications").await.contains("¥50,000.00"));
+    b.assert_quiet_console().await;
+
+    // English: the same refusal in English, every page once more.
+    b.open(&format!(
+        "/company/vouchers/{voucher}/hold?provider={}",
+        served.sh_lab.actor.sub
+    ))
+    .await;
+    b.click("#switch-language").await;
+    assert!(b.text("h1").await.starts_with("Use a voucher"));
+    b.fill("#contract_no", "JX-SH-2026-006").await;
+    b.fill("#contract_amount", "80000.00").await;
+    b.fill("#amount", "40000.01").await;
+    b.click("#hold").await;
+    assert_eq!(
+        b.text("#form-error").await,
+        "Above the 50% of the contract a voucher may pay (Jiaxing policy of 2018-01-01): \
+         this contract allows at most ¥40,000.00"
+    );
+    b.shoot("hold-refused-en").await;
+    for (path, name) in [
+        ("/company", "company-home-en"),
+        ("/company/apply", "apply-en"),
+        ("/company/providers", "providers-en"),
+        ("/company/redemptions", "history-en"),
+    ] {
+        b.open(path).await;
+        assert_eq!(b.script("return document.documentElement.lang").await, "en");
+        b.shoot(name).await;
+    }
+    b.assert_quiet_console().await;
+
+    // Signing out ends the session on the server: the old cookie is dead.
+    let cookie = b.client.get_named_cookie("vl_session").await.unwrap();
+    b.click("#logout").await;
+    assert_eq!(b.path().await, "/login?out=1");
+    b.shoot("login-signed-out-en").await;
+    b.client.add_cookie(cookie).await.unwrap();
+    b.open("/company").await;
+    assert_eq!(b.path().await, "/login?ended=1");
+    assert!(b.text("#login-message").await.contains("session has ended"));
+    b.assert_quiet_console().await;
+    b.quit().await;
+
+    // The audit trail names the person, through the portal.
+    let (sub, via) = audit_actor(&served, "redemption.hold").await;
+    assert_eq!(sub, served.jx_company.user_id.to_string());
+    assert_eq!(via.as_deref(), Some("portal"));
+    served.assert_invariants().await;
+}
+
+/// A voucher of another Jiaxing company.
+async fn other_company_voucher(served: &Served) -> Uuid {
+    let registered = served
+        .run(
+            &served.jx_regulator,
+            RegisterOrganization {
+                kind: "company".into(),
+                name: "嘉兴另一家科技有限公司".into(),
+                region: "JX".into(),
+                credit_code: Some(credit_code()),
+                company_type: Some("enterprise".into()),
+                actual_controller: Some("赵六".into()),
+            },
+        )
+        .await;
+    let org = registered.organization;
+    let actor = voucher_ledger::domain::Actor {
+        sub: org.id,
+        role: org.kind.role(),
+        region: Some(org.region),
+    };
+    let application = SubmitApplication {
+        region: "JX".into(),
+        year: 2026,
+        amount: yuan("10000.00"),
+        purpose: "检测".into(),
+    };
+    let application = served.run(&actor, application).await;
+    let approve = ApproveApplication {
+        id: application.id,
+        amount: None,
+    };
+    served.run(&served.jx_regulator, approve).await.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
+    let served = Served::start().await;
+    let hold = Hold {
+        voucher_id: served.voucher,
+        provider_id: served.sh_lab.actor.sub,
+        contract_no: "JX-SH-2026-101".into(),
+        contract_amount: yuan("80000.00"),
+        service_category: "testing".into(),
+        amount: yuan("40000.00"),
+    };
+    let held = served.run(&served.jx_company.actor, hold).await;
+    let b = Browser::start(&served.base, "en-GB,en").await;
+
+    // English by Accept-Language on the first visit.
+    b.sign_in(&served.sh_lab).await;
+    assert_eq!(b.path().await, "/provider");
+    assert_eq!(b.script("return document.documentElement.lang").await, "en");
+    let row = "#held tr[data-contract='JX-SH-2026-101']";
+    assert!(b.text(row).await.contains("¥40,000.00"));
+    b.shoot("provider-home-en").await;
+
+    // A wrong amount is explained in the row; nothing changes.
+    b.fill(&format!("{row} input[name=amount]"), "40000.001")
+        .await;
+    b.click(&format!("{row} button.complete")).await;
+    let refused = b.text(row).await;
+    assert!(refused.contains("not in the right format"), "{refused}");
+    b.fill(&format!("{row} input[name=amount]"), "30000.00")
+        .await;
+    b.click(&format!("{row} button.complete")).await;
+    assert_eq!(b.path().await, "/provider/unclaimed?done=completed");
+    assert_eq!(b.text("#group-JX .total").await, "¥30,000.00");
+    b.shoot("unclaimed-en").await;
+    let v = served.voucher().await;
+    assert_eq!(
+        (v.available, v.held, v.redeemed),
+        (yuan("70000.00"), Money::ZERO, yuan("30000.00"))
+    );
+
+    b.fill("#invoice-JX", "INV-2026-0001").await;
+    b.click("#group-JX button.claim").await;
+    assert_eq!(b.path().await, "/provider/claims?done=claimed");
+    let claim_row = b.text("#claims tr[data-invoice='INV-2026-0001']").await;
+    assert!(claim_row.contains("submitted"), "{claim_row}");
+    assert!(claim_row.contains("¥30,000.00"), "{claim_row}");
+    b.shoot("claims-en").await;
+    b.assert_quiet_console().await;
+
+    // The same pages in Chinese.
+    b.click("#switch-language").await;
+    assert!(b.text("#claims").await.contains("已提交"));
+    b.shoot("claims").await;
+    for (path, name) in [
+        ("/provider", "provider-home"),
+        ("/provider/unclaimed", "unclaimed"),
+    ] {
+        b.open(path).await;
+        assert_eq!(
+            b.script("return document.documentElement.lang").await,
+            "zh-CN"
+        );
+        b.shoot(name).await;
+    }
+    b.assert_quiet_console().await;
+    b.quit().await;
+
+    // Through the service: the redemption, the claim, the voucher.
+    let db = served.service.db.reader();
+    let r = redemptions::find(db, &served.sh_lab.actor, held.id)
+        .await
+        .unwrap();
+    assert_eq!(r.status, RedemptionStatus::Completed);
+    assert_eq!(r.completed_amount, yuan("30000.00"));
+    let page = PageRequest {
+        limit: 10,
+        after: None,
+    };
+    let claims = claims::list(db, &served.sh_lab.actor, page).await.unwrap();
+    assert_eq!(claims.items.len(), 1);
+    assert_eq!(claims.items[0].amount, yuan("30000.00"));
+    assert_eq!(claims.items[0].redemption_ids, vec![held.id]);
+    let (sub, via) = audit_actor(&served, "claim.submit").await;
+    assert_eq!(sub, served.sh_lab.user_id.to_string());
+    assert_eq!(via.as_deref(), Some("portal"));
+    served.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must() {
+    let served = Served::start().await;
+    let b = Browser::start(&served.base, ZH).await;
+
+    // Five wrong passwords lock the login; then even the right one fails.
+    let mut wrong = served.jx_company.clone();
+    wrong.password = "not-the-password-at-all".into();
+    for _ in 0..4 {
+        b.sign_in(&wrong).await;
+        assert!(b.text("#login-message").await.contains("不正确"));
+        assert_eq!(b.value("#login").await, wrong.login);
+    }
+    b.sign_in(&wrong).await;
+    assert!(b.text("#login-message").await.contains("锁定"));
+    b.sign_in(&served.jx_company).await;
+    assert!(b.text("#login-message").await.contains("锁定"));
+    b.shoot("login-locked").await;
+    // Fifteen minutes later it opens again.
+    served.clock.advance(chrono::Duration::minutes(16));
+    b.sign_in(&served.jx_company).await;
+    assert_eq!(b.path().await, "/company");
+    b.assert_quiet_console().await;
+
+    // Thirty minutes without a request end a session.
+    served.clock.advance(chrono::Duration::minutes(31));
+    b.open("/company/redemptions").await;
+    assert_eq!(b.path().await, "/login?ended=1");
+    assert!(b.text("#login-message").await.contains("会话已结束"));
+
+    // Disabling a person ends their session at once.
+    b.sign_in(&served.jx_clerk).await;
+    assert_eq!(b.path().await, "/company");
+    let disable = DisableUser {
+        organization_id: served.jx_clerk.actor.sub,
+        user_id: served.jx_clerk.user_id,
+    };
+    served.run(&served.jx_clerk.actor, disable).await;
+    b.open("/company").await;
+    assert_eq!(b.path().await, "/login?ended=1");
+    b.sign_in(&served.jx_clerk).await;
+    assert!(b.text("#login-message").await.contains("停用"));
+    b.shoot("login-disabled").await;
+
+    // A sign-in form without its token is refused.
+    b.open("/login").await;
+    b.script("document.querySelector('input[name=csrf]').value = 'forged'")
+        .await;
+    b.fill("#login", &served.jx_company.login).await;
+    b.fill("#password", &served.jx_company.password).await;
+    b.click("#sign-in").await;
+    assert!(b.text("#error-message").await.contains("安全校验"));
+    b.assert_quiet_console().await;
+    b.quit().await;
+
+    // Sessions and locks are rows of the database, not of one process.
+    let db = served.service.db.reader();
+    let rows = |table: &str| {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        Statement::from_string(db.get_database_backend(), sql)
+    };
+    let sessions: i64 = db
+        .query_one_raw(rows("sessions"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    // The idle session was removed when it was next seen, the disabled
+    // person's with the disabling.
+    assert_eq!(sessions, 0);
+}

@@ -1,0 +1,267 @@
+//! The service listening on a real port (for a browser), on a fresh
+//! database, with a programme set up through the service functions: the
+//! regions funded, a Jiaxing company with a voucher, a Shanghai lab
+//! admitted by Jiaxing (the pilot), and a person of each who signs in.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use rocket::figment::providers::Serialized;
+use rocket::Shutdown;
+use uuid::Uuid;
+use voucher_ledger::config::{self, Config};
+use voucher_ledger::domain::clock::ManualClock;
+use voucher_ledger::domain::{Actor, Money, Region, Role};
+use voucher_ledger::service::admissions::Admit;
+use voucher_ledger::service::applications::{ApproveApplication, SubmitApplication};
+use voucher_ledger::service::budgets::Appropriate;
+use voucher_ledger::service::identity::RegisterOrganization;
+use voucher_ledger::service::people::{self, CreateUser};
+use voucher_ledger::service::{Call, Operation, Service};
+use voucher_ledger::store::Db;
+use voucher_ledger::{build_rocket, App};
+
+use crate::helpers::{credit_code, fresh_postgres_database, SECRET};
+
+/// A person who signs in to the portal.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub login: String,
+    pub password: String,
+    pub user_id: Uuid,
+    /// Who they act as.
+    pub actor: Actor,
+}
+
+/// The service on a port, and its programme.
+pub struct Served {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub service: Service,
+    pub clock: Arc<ManualClock>,
+    pub jx_regulator: Actor,
+    pub sh_regulator: Actor,
+    pub jx_company: Person,
+    /// A second person of the same company.
+    pub jx_clerk: Person,
+    pub sh_lab: Person,
+    /// The Jiaxing company's voucher of 100,000.00.
+    pub voucher: Uuid,
+    shutdown: Shutdown,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.shutdown.clone().notify();
+    }
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Served {
+    /// Runs `op` as `actor`.
+    pub async fn run<O: Operation>(&self, actor: &Actor, op: O) -> O::Output {
+        self.service
+            .execute(Call::by(actor.clone()), op)
+            .await
+            .expect("the set-up operation succeeds")
+    }
+
+    pub async fn start() -> Served {
+        let (database_url, dir) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(base) => (fresh_postgres_database(&base).await, None),
+            Err(_) => {
+                let dir = tempfile::tempdir().expect("a temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                (url, Some(dir))
+            }
+        };
+        let port = free_port();
+        let figment = config::figment(std::path::Path::new("config"))
+            .merge(Serialized::global("database_url", &database_url))
+            .merge(Serialized::global("jwt_secret", SECRET))
+            .merge(Serialized::global("log_format", "text"))
+            .merge(Serialized::global("log_level", "off"))
+            .merge(Serialized::global("db_acquire_timeout_ms", 10_000))
+            .merge(Serialized::global("address", "127.0.0.1"))
+            .merge(Serialized::global("port", port));
+        let config = Config::from_figment(figment).expect("test configuration");
+        let db = Db::connect(&config.db_settings()).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let mut app = App::new(&config, db.clone(), SECRET.as_bytes()).expect("app");
+        // 2026-03-02 10:00 in Shanghai; it stands still unless a test moves it.
+        let clock = Arc::new(ManualClock::new("2026-03-02T02:00:00Z".parse().unwrap()));
+        app.service.clock = clock.clone();
+        let service = app.service.clone();
+        let rocket = build_rocket(&config, app)
+            .ignite()
+            .await
+            .expect("the server ignites");
+        let shutdown = rocket.shutdown();
+        tokio::spawn(rocket.launch());
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for(port).await;
+        Self::populate(base, service, clock, shutdown, dir).await
+    }
+
+    async fn populate(
+        base: String,
+        service: Service,
+        clock: Arc<ManualClock>,
+        shutdown: Shutdown,
+        dir: Option<tempfile::TempDir>,
+    ) -> Served {
+        let admin = Actor {
+            sub: Uuid::now_v7(),
+            role: Role::Admin,
+            region: None,
+        };
+        let exec = |actor: &Actor| Call::by(actor.clone());
+        let register = |kind: &str, name: &str, region: &str| RegisterOrganization {
+            kind: kind.into(),
+            name: name.into(),
+            region: region.into(),
+            credit_code: (kind != "regulator").then(credit_code),
+            company_type: (kind == "company").then(|| "enterprise".into()),
+            actual_controller: (kind == "company").then(|| "张三".into()),
+        };
+        let mut actors = Vec::new();
+        for (kind, name, region, by) in [
+            ("regulator", "嘉兴市科学技术局", "JX", None),
+            ("regulator", "上海市科学技术委员会", "SH", None),
+            ("company", "嘉兴光子科技有限公司", "JX", Some(0)),
+            ("provider", "上海测试技术研究院", "SH", Some(1)),
+        ] {
+            let by: &Actor = by.map_or(&admin, |i: usize| &actors[i]);
+            let registered = service
+                .execute(exec(by), register(kind, name, region))
+                .await
+                .expect("registered");
+            let org = registered.organization;
+            actors.push(Actor {
+                sub: org.id,
+                role: org.kind.role(),
+                region: Some(org.region),
+            });
+        }
+        let [jx_regulator, sh_regulator, jx_company, sh_lab] =
+            <[Actor; 4]>::try_from(actors).expect("four organisations");
+        let served = Served {
+            base,
+            service,
+            clock,
+            jx_company: Person::placeholder(&jx_company),
+            jx_clerk: Person::placeholder(&jx_company),
+            sh_lab: Person::placeholder(&sh_lab),
+            jx_regulator,
+            sh_regulator,
+            voucher: Uuid::nil(),
+            shutdown,
+            _dir: dir,
+        };
+        let mut served = served;
+        let yuan = |text: &str| Money::parse_positive(text).unwrap();
+        for (regulator, region) in [(&served.jx_regulator, "JX"), (&served.sh_regulator, "SH")] {
+            let op = Appropriate {
+                region: Region::parse(region).unwrap(),
+                year: 2026,
+                amount: yuan("1000000.00"),
+            };
+            served.run(regulator, op).await;
+        }
+        for regulator in [&served.jx_regulator, &served.sh_regulator] {
+            let admit = Admit {
+                region: regulator.region.clone().unwrap(),
+                provider_id: sh_lab.sub,
+                categories: vec!["testing".into(), "rnd".into()],
+            };
+            served.run(regulator, admit).await;
+        }
+        let application = SubmitApplication {
+            region: "JX".into(),
+            year: 2026,
+            amount: yuan("100000.00"),
+            purpose: "光子芯片检测".into(),
+        };
+        let application = served.run(&jx_company, application).await;
+        let approve = ApproveApplication {
+            id: application.id,
+            amount: None,
+        };
+        served.voucher = served.run(&served.jx_regulator.clone(), approve).await.id;
+        served.jx_company = served.person(&jx_company, "jx-finance", "王芳").await;
+        served.jx_clerk = served.person(&jx_company, "jx-clerk", "李明").await;
+        served.sh_lab = served.person(&sh_lab, "sh-lab", "陈静").await;
+        served
+    }
+
+    /// Creates a person of `org`'s organisation.
+    pub async fn person(&self, org: &Actor, login: &str, name: &str) -> Person {
+        let password = format!("{login}-password-123");
+        let hash = people::hash_password(&password).await.expect("hashed");
+        let op = CreateUser {
+            organization_id: org.sub,
+            login: login.into(),
+            display_name: name.into(),
+            password_hash: hash,
+        };
+        let user = self.run(org, op).await;
+        Person {
+            login: login.into(),
+            password,
+            user_id: user.id,
+            actor: org.clone(),
+        }
+    }
+
+    /// The voucher as the company sees it.
+    pub async fn voucher(&self) -> voucher_ledger::service::vouchers::Voucher {
+        voucher_ledger::service::vouchers::find(
+            self.service.db.reader(),
+            &self.jx_company.actor,
+            self.voucher,
+        )
+        .await
+        .expect("the voucher")
+    }
+
+    /// Checks the ledger's invariants.
+    pub async fn assert_invariants(&self) {
+        let violations = voucher_ledger::ledger::check(self.service.db.reader())
+            .await
+            .expect("invariants run");
+        assert!(violations.is_empty(), "invariants broken: {violations:#?}");
+    }
+}
+
+impl Person {
+    fn placeholder(actor: &Actor) -> Person {
+        Person {
+            login: String::new(),
+            password: String::new(),
+            user_id: Uuid::nil(),
+            actor: actor.clone(),
+        }
+    }
+}
+
+/// Waits until the server accepts connections.
+async fn wait_for(port: u16) {
+    for _ in 0..600 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server did not start listening on {port}");
+}
