@@ -141,7 +141,7 @@ fn refused(lang: Lang, refusal: Refusal, detail: &str, numbers: Option<&Numbers>
         _ => {
             let key = format!("refusal.{}", refusal.code());
             match lang.t(&key) {
-                "⟨missing text⟩" => format!("{}{detail}", lang.t("refusal.other")),
+                super::i18n::MISSING => format!("{}{detail}", lang.t("refusal.other")),
                 text => text.to_owned(),
             }
         }

@@ -200,6 +200,14 @@ impl Frame {
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
     }
+
+    /// A service category's name (its code if it has none).
+    pub fn category<'a>(&self, code: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.lang.t(&format!("category.{code}")) {
+            super::i18n::MISSING => code.into(),
+            name => name.into(),
+        }
+    }
 }
 
 fn role_key(role: Role) -> &'static str {

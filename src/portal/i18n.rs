@@ -78,10 +78,13 @@ impl Lang {
                 Lang::Zh => zh,
                 Lang::En => en,
             },
-            None => "⟨missing text⟩",
+            None => MISSING,
         }
     }
 }
+
+/// What [`Lang::t`] answers for a key without a text.
+pub const MISSING: &str = "⟨missing text⟩";
 
 /// `¥1,234.50`.
 pub fn yuan(amount: Money) -> String {
@@ -263,6 +266,12 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("refusal.other", "无法执行：", "This cannot be done: "),
     ("policy.version", "{region} {year} 版", "{region} policy of {from}"),
     ("days", "天", "days"),
+    ("category.testing", "检验检测", "testing"),
+    ("category.rnd", "研发设计", "R&D"),
+    ("category.tech_transfer", "技术转移", "technology transfer"),
+    ("category.consulting", "科技咨询", "consulting"),
+    ("category.ip", "知识产权", "intellectual property"),
+    ("category.incubation", "创业孵化", "incubation"),
 ];
 
 #[cfg(test)]

@@ -218,11 +218,14 @@ impl Browser {
                 .await
                 .expect("resized");
             let height = self
-                .script("return document.documentElement.scrollHeight")
+                .script(
+                    "return document.documentElement.scrollHeight \
+                     + (window.outerHeight - window.innerHeight)",
+                )
                 .await
                 .as_u64()
                 .unwrap_or(900)
-                .clamp(300, 4000) as u32;
+                .clamp(300, 6000) as u32;
             self.client
                 .set_window_size(width, height)
                 .await
