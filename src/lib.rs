@@ -86,7 +86,7 @@ pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
         .attach(AdHoc::on_liftoff("maintenance", |rocket| {
             Box::pin(async move {
                 if let Some(app) = rocket.state::<App>() {
-                    tokio::spawn(purge_idempotency(
+                    tokio::spawn(purge_expired(
                         app.service.clone(),
                         app.idempotency_retention,
                     ));
@@ -115,8 +115,9 @@ async fn expire(service: Service, every: std::time::Duration) {
     }
 }
 
-/// Hourly: purges idempotency records past their retention.
-async fn purge_idempotency(service: Service, retention: chrono::Duration) {
+/// Hourly: purges idempotency records past their retention, portal
+/// sessions that ended by time and expired login locks.
+async fn purge_expired(service: Service, retention: chrono::Duration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -125,6 +126,11 @@ async fn purge_idempotency(service: Service, retention: chrono::Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "idempotency records purged"),
             Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
+        }
+        match service::sessions::purge(&service).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "ended sessions and expired locks purged"),
+            Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
         }
     }
 }

@@ -17,13 +17,6 @@ pub enum Numbers {
         most: Money,
         policy: Policy,
     },
-    /// The annual cap: the cap, what was issued, the most that would pass.
-    Cap {
-        cap: Money,
-        used: Money,
-        most: Money,
-        policy: Policy,
-    },
     /// What the voucher has available.
     Available(Money),
 }
@@ -114,24 +107,10 @@ fn refused(lang: Lang, refusal: Refusal, detail: &str, numbers: Option<&Numbers>
                 policy,
             }),
         ) => lang
-            .t("refusal.share_exceeded")
+            .t("refusal.share_exceeded.numbers")
             .replace("{share}", &percent(*share))
             .replace("{policy}", &policy.name(lang))
             .replace("{most}", &yuan(*most)),
-        (
-            Refusal::AnnualCapExceeded,
-            Some(Numbers::Cap {
-                cap,
-                used,
-                most,
-                policy,
-            }),
-        ) => lang
-            .t("refusal.annual_cap_exceeded")
-            .replace("{cap}", &yuan(*cap))
-            .replace("{used}", &yuan(*used))
-            .replace("{most}", &yuan(*most))
-            .replace("{policy}", &policy.name(lang)),
         (Refusal::InsufficientBalance, Some(Numbers::Available(available))) => format!(
             "{}：{} {}",
             lang.t("refusal.insufficient_balance"),
@@ -194,6 +173,7 @@ mod tests {
             for lang in [Lang::Zh, Lang::En] {
                 let text = domain(lang, &DomainError::refused(refusal, "detail"), None);
                 assert!(!text.contains("detail"), "{refusal:?} {lang:?}: {text}");
+                assert!(!text.contains('{'), "{refusal:?} {lang:?}: {text}");
             }
         }
     }

@@ -131,11 +131,15 @@ impl<'r> FromRequest<'r> for Signed {
             Outcome::Forward(f) => return Outcome::Forward(f),
         };
         match visitor.person {
-            Some(person) => Outcome::Success(Signed {
-                lang: visitor.lang,
-                person,
-                here: visitor.here,
-            }),
+            Some(person) => {
+                // An error page of this request shows the person's frame.
+                req.local_cache(|| Some(person.clone()));
+                Outcome::Success(Signed {
+                    lang: visitor.lang,
+                    person,
+                    here: visitor.here,
+                })
+            }
             None => {
                 let err = PageError {
                     lang: visitor.lang,
@@ -392,8 +396,14 @@ impl<'r> Responder<'r, 'static> for PageError {
             };
             return Redirect::to(to).respond_to(req);
         }
+        let person: &Option<Person> = req.local_cache(|| None);
         let page = ErrorPage {
-            f: Frame::new(self.lang, None, "error.title", &req.uri().to_string()),
+            f: Frame::new(
+                self.lang,
+                person.as_ref(),
+                "error.title",
+                &req.uri().to_string(),
+            ),
             code: self.status.code,
             message: self.message,
         };

@@ -244,6 +244,38 @@ pub async fn end_all<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> ServiceResu
     Ok(())
 }
 
+/// Removes the sessions that ended by time and the locks that expired with
+/// no failure since; answers how many rows went.
+pub async fn purge(service: &Service) -> ServiceResult<u64> {
+    service.execute(Call::system(), Purge).await
+}
+
+#[derive(Debug, Clone)]
+struct Purge;
+
+impl Operation for Purge {
+    type Output = u64;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<u64>> {
+        let sessions = sessions::Entity::delete_many()
+            .filter(
+                sessions::Column::LastSeenAt
+                    .lt(ctx.now - IDLE)
+                    .or(sessions::Column::CreatedAt.lt(ctx.now - MAX_AGE)),
+            )
+            .exec(txn)
+            .await?;
+        let locks = login_locks::Entity::delete_many()
+            .filter(login_locks::Column::Failures.eq(0))
+            .filter(login_locks::Column::LockedUntil.lt(ctx.now))
+            .exec(txn)
+            .await?;
+        Ok(Done::unrecorded(
+            sessions.rows_affected + locks.rows_affected,
+        ))
+    }
+}
+
 /// Counts a wrong password; the fifth in a row locks the login. Answers
 /// until when it is locked, if this failure locked it.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use voucher_ledger::service::applications::{ApproveApplication, SubmitApplicatio
 use voucher_ledger::service::identity::RegisterOrganization;
 use voucher_ledger::service::people::DisableUser;
 use voucher_ledger::service::redemptions::{self, Hold};
+use voucher_ledger::service::sessions;
 use voucher_ledger::service::{claims, PageRequest};
 
 use crate::browser::Browser;
@@ -98,12 +99,24 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     assert_eq!((v.available, v.held), (yuan("60000.00"), yuan("40000.00")));
     b.assert_quiet_console().await;
 
-    // A second hold, then cancelled from the history.
+    // A second hold, then cancelled from the history. The share limit
+    // follows the contract amount as it is typed (the server works it out).
     b.open(&format!(
         "/company/vouchers/{voucher}/hold?provider={}",
         served.sh_lab.actor.sub
     ))
     .await;
+    assert_eq!(b.text("#share-limit").await, "—");
+    b.fill("#contract_amount", "60000").await;
+    let mut shown = String::new();
+    for _ in 0..200 {
+        shown = b.text("#share-limit").await;
+        if shown != "—" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(shown, "¥30,000.00");
     b.shoot("hold").await;
     b.fill("#contract_no", "JX-SH-2026-002").await;
     b.fill("#contract_amount", "¥20,000.00").await;
@@ -231,6 +244,16 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     assert_eq!(b.path().await, "/login?ended=1");
     assert!(b.text("#login-message").await.contains("session has ended"));
     b.assert_quiet_console().await;
+
+    // Thirty days or fewer before the use deadline, the home page warns.
+    b.sign_in(&served.jx_company).await;
+    let none = "return document.querySelector('#vouchers .warn') === null";
+    assert_eq!(b.script(none).await, true);
+    b.click("#logout").await;
+    served.clock.set("2026-12-15T02:00:00Z".parse().unwrap());
+    b.sign_in(&served.jx_company).await;
+    assert_eq!(b.text("#vouchers .warn").await, "ends soon: 16 days");
+    b.shoot("company-home-deadline-en").await;
     b.quit().await;
 
     // The audit trail names the person, through the portal.
@@ -434,4 +457,90 @@ async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must()
     // The idle session was removed when it was next seen, the disabled
     // person's with the disabling.
     assert_eq!(sessions, 0);
+
+    // A session never seen again is purged once it has ended by time.
+    let p = &served.jx_company;
+    let started = sessions::sign_in(&served.service, &p.login, &p.password).await;
+    assert!(started.unwrap().is_ok());
+    assert_eq!(sessions::purge(&served.service).await.unwrap(), 0);
+    served.clock.advance(chrono::Duration::hours(9));
+    assert_eq!(sessions::purge(&served.service).await.unwrap(), 1);
+}
+
+/// The status the browser got for the page it shows.
+async fn page_status(b: &Browser) -> u64 {
+    b.script("return performance.getEntriesByType('navigation')[0].responseStatus")
+        .await
+        .as_u64()
+        .expect("a status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_opens_its_own_pages_and_no_others() {
+    let served = Served::start().await;
+    let regulator = served
+        .person(&served.jx_regulator, "jx-officer", "刘洋")
+        .await;
+    let (operator, password) = voucher_ledger::service::people::create_operator(
+        &served.service.db,
+        "ops",
+        served.service.clock.now(),
+    )
+    .await
+    .unwrap();
+    let operator = crate::served::Person {
+        login: operator.login,
+        password,
+        user_id: operator.id,
+        actor: voucher_ledger::domain::Actor {
+            sub: operator.id,
+            role: voucher_ledger::domain::Role::Admin,
+            region: None,
+        },
+    };
+    let hold = format!("/company/vouchers/{}/hold", served.voucher);
+    let company_pages = [
+        "/company",
+        "/company/apply",
+        "/company/providers",
+        "/company/redemptions",
+        hold.as_str(),
+    ];
+    let provider_pages = ["/provider", "/provider/unclaimed", "/provider/claims"];
+    let staff_pages = ["/staff"];
+    let b = Browser::start(&served.base, ZH).await;
+
+    // Nobody signed in: every page leads to the sign-in form.
+    for page in company_pages
+        .iter()
+        .chain(&provider_pages)
+        .chain(&staff_pages)
+    {
+        b.open(page).await;
+        assert_eq!(b.path().await, "/login", "{page}");
+    }
+    for (person, own) in [
+        (&served.jx_company, &company_pages[..]),
+        (&served.sh_lab, &provider_pages[..]),
+        (&regulator, &staff_pages[..]),
+        (&operator, &staff_pages[..]),
+    ] {
+        b.sign_in(person).await;
+        for page in company_pages
+            .iter()
+            .chain(&provider_pages)
+            .chain(&staff_pages)
+        {
+            b.open(page).await;
+            let expected = if own.contains(page) { 200 } else { 403 };
+            assert_eq!(page_status(&b).await, expected, "{} {page}", person.login);
+        }
+        if person.login == regulator.login {
+            b.open("/staff").await;
+            b.shoot("staff").await;
+        }
+        b.assert_quiet_console().await;
+        b.click("#logout").await;
+    }
+    b.quit().await;
 }
