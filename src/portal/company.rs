@@ -227,7 +227,7 @@ async fn apply_page(
         &ApplyPage {
             f: signed.frame("apply.title"),
             idem: forms::new_key(),
-            regions: service.rules.regions(),
+            regions: caps.iter().map(|c| c.region.clone()).collect(),
             years: vec![this_year, this_year + 1],
             caps,
             form,

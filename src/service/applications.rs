@@ -268,7 +268,8 @@ pub struct CapRoom {
     pub effective_from: chrono::NaiveDate,
 }
 
-/// The cap room of the company `actor` in `region`'s programme for `year`.
+/// The cap room of the company `actor` in `region`'s programme for `year`
+/// (refused when that programme does not take the company's applications).
 pub async fn cap_room<C: ConnectionTrait>(
     conn: &C,
     rules: &crate::rules::Registry,
@@ -279,6 +280,8 @@ pub async fn cap_room<C: ConnectionTrait>(
     access::permit(actor, Action::Apply)?;
     let rules = rules.get(region).ok_or(DomainError::NotFound)?;
     let version = rules.version(year)?;
+    let company_region = actor.region.as_ref().ok_or(DomainError::NotFound)?;
+    rules.check_application(version, company_region)?;
     let company = organizations::Entity::find_by_id(actor.sub)
         .one(conn)
         .await?

@@ -196,6 +196,9 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     // The cap beside the application form.
     b.open("/company/apply").await;
     assert_eq!(b.text("#cap-JX .left").await, "¥100,000.00");
+    // Only the programmes that take a Jiaxing company's applications.
+    let sh = "return document.querySelector('#cap-SH, #region option[value=SH]') === null";
+    assert_eq!(b.script(sh).await, true);
     b.shoot("apply").await;
     b.fill("#amount", "50000.00").await;
     b.fill("#purpose", "检测服务").await;
