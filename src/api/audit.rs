@@ -10,7 +10,7 @@ use rocket::{get, Responder, State};
 
 use super::common::{page, query_problem};
 use super::views::{EventView, VerificationView};
-use crate::audit::export::{next_lines, Format};
+use crate::audit::export::{lines as export_lines, Format};
 use crate::audit::{self, Event, EventFilter};
 use crate::auth::Caller;
 use crate::domain::text;
@@ -138,25 +138,8 @@ pub async fn export(
     let region = audited_region(&app.service.rules, &caller.0, region)?;
     let format = Format::parse(format.unwrap_or("jsonl"))
         .ok_or_else(|| query_problem("format", "must be jsonl or csv"))?;
-    let db = app.service.db.clone();
-    let mut filter = EventFilter::of(region.clone());
-    let inner = TextStream! {
-        if let Some(header) = format.header() {
-            yield header;
-        }
-        loop {
-            match next_lines(db.reader(), &mut filter, format, 1000).await {
-                Ok(lines) if lines.is_empty() => break,
-                Ok(lines) => for line in lines { yield line; },
-                Err(e) => {
-                    tracing::error!(error = %e, "audit export stopped");
-                    break;
-                }
-            }
-        }
-    };
     Ok(Download {
-        inner,
+        inner: TextStream::from(export_lines(app.service.db.clone(), region.clone(), format)),
         content_type: ContentType::parse_flexible(format.content_type())
             .unwrap_or(ContentType::Plain),
         disposition: Header::new(

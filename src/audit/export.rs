@@ -139,6 +139,33 @@ pub async fn next_lines<C: ConnectionTrait>(
     Ok(lines)
 }
 
+/// Every event of `region` as the lines of a file in `format` (the CSV
+/// header first), read a page at a time from one connection of `db`. A
+/// failure mid-way ends the file early (and is logged): a reader of the
+/// file sees it end before the head the service publishes.
+pub fn lines(
+    db: crate::store::Db,
+    region: crate::domain::Region,
+    format: Format,
+) -> impl futures::Stream<Item = String> {
+    let header = futures::stream::iter(format.header());
+    let pages = futures::stream::unfold(
+        (db, Some(EventFilter::of(region))),
+        move |(db, filter)| async move {
+            let mut filter = filter?;
+            match next_lines(db.reader(), &mut filter, format, 1000).await {
+                Ok(lines) if lines.is_empty() => None,
+                Ok(lines) => Some((futures::stream::iter(lines), (db, Some(filter)))),
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export stopped");
+                    None
+                }
+            }
+        },
+    );
+    futures::StreamExt::chain(header, futures::StreamExt::flatten(pages))
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_field;

@@ -78,6 +78,9 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "cancelled" => "done.cancelled",
         "completed" => "done.completed",
         "claimed" => "done.claimed",
+        "approved" => "done.approved",
+        "rejected" => "done.rejected",
+        "paid" => "done.paid",
         "again" => "done.already",
         _ => return None,
     };
@@ -657,8 +660,8 @@ impl HistoryPage {
     }
 }
 
-/// The names of providers by id (for lists of redemptions).
-pub async fn provider_names(
+/// The names of organisations by id (for lists).
+pub async fn organization_names(
     service: &Service,
     ids: impl Iterator<Item = Uuid>,
 ) -> ServiceResult<std::collections::HashMap<Uuid, String>> {
@@ -685,7 +688,7 @@ pub async fn history(
         .await
         .map_err(page_err(&signed))?;
     list.reverse();
-    let names = provider_names(&app.service, list.iter().map(|r| r.provider_id))
+    let names = organization_names(&app.service, list.iter().map(|r| r.provider_id))
         .await
         .map_err(page_err(&signed))?;
     let rows = list

@@ -237,7 +237,13 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/provider/unclaimed", "nav.unclaimed"),
             ("/provider/claims", "nav.claims"),
         ],
-        Role::Regulator | Role::Admin | Role::System => &[("/staff", "home")],
+        Role::Regulator => &[
+            ("/regulator", "nav.dashboard"),
+            ("/regulator/applications", "nav.applications"),
+            ("/regulator/claims", "nav.claims_queue"),
+            ("/regulator/audit", "nav.audit"),
+        ],
+        Role::Admin | Role::System => &[("/staff", "home")],
     };
     let path = here.split('?').next().unwrap_or(here);
     links
@@ -255,7 +261,8 @@ pub fn home_of(role: Role) -> &'static str {
     match role {
         Role::Company => "/company",
         Role::Provider => "/provider",
-        Role::Regulator | Role::Admin | Role::System => "/staff",
+        Role::Regulator => "/regulator",
+        Role::Admin | Role::System => "/staff",
     }
 }
 

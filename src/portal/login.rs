@@ -226,17 +226,17 @@ pub fn language(jar: &CookieJar<'_>, to: Option<&str>, back: Option<&str>) -> Re
     Redirect::to(back.to_owned())
 }
 
-/// The home of regulators and operators.
+/// The home of operators.
 #[derive(Template)]
 #[template(path = "staff.html", config = "src/portal/askama.toml")]
 pub struct StaffPage {
     pub f: Frame,
 }
 
-/// Regulators' and operators' home.
+/// Operators' home.
 #[get("/staff")]
 pub fn staff_home(signed: Signed) -> Result<Html, PageError> {
-    if matches!(signed.person.actor.role, Role::Company | Role::Provider) {
+    if signed.person.actor.role != Role::Admin {
         return Err(PageError::new(signed.lang, Status::Forbidden, "error.403"));
     }
     Html::page(&StaffPage {

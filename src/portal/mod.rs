@@ -11,6 +11,7 @@
 //! - [`explain`]: refusals in the user's language, with their numbers.
 
 pub mod assets;
+pub mod chart;
 pub mod company;
 pub mod explain;
 pub mod forms;
@@ -18,6 +19,7 @@ pub mod frame;
 pub mod i18n;
 pub mod login;
 pub mod provider;
+pub mod regulator;
 
 use rocket::{Catcher, Route};
 
@@ -35,6 +37,7 @@ pub fn routes() -> Vec<Route> {
     ];
     routes.extend(company::routes());
     routes.extend(provider::routes());
+    routes.extend(regulator::routes());
     routes
 }
 

@@ -11,7 +11,7 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
-use super::company::{all_of, notice, parse_id, provider_names, Plain};
+use super::company::{all_of, notice, organization_names, parse_id, Plain};
 use super::explain::region_name;
 use super::forms::{self, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
@@ -130,7 +130,7 @@ async fn company_names(
         .filter(vouchers::Column::Id.is_in(ids))
         .all(service.db.reader())
         .await?;
-    let names = provider_names(service, held.iter().map(|v| v.holder_id)).await?;
+    let names = organization_names(service, held.iter().map(|v| v.holder_id)).await?;
     Ok(held
         .into_iter()
         .map(|v| (v.id, names.get(&v.holder_id).cloned().unwrap_or_default()))

@@ -272,17 +272,39 @@ pub struct CapRoom {
 /// (refused when that programme does not take the company's applications).
 pub async fn cap_room<C: ConnectionTrait>(
     conn: &C,
-    rules: &crate::rules::Registry,
+    registry: &crate::rules::Registry,
     actor: &Actor,
     region: &Region,
     year: i32,
 ) -> ServiceResult<CapRoom> {
     access::permit(actor, Action::Apply)?;
-    let rules = rules.get(region).ok_or(DomainError::NotFound)?;
-    let version = rules.version(year)?;
     let company_region = actor.region.as_ref().ok_or(DomainError::NotFound)?;
-    rules.check_application(version, company_region)?;
-    let company = organizations::Entity::find_by_id(actor.sub)
+    let version = registry
+        .get(region)
+        .ok_or(DomainError::NotFound)?
+        .version(year)?;
+    registry
+        .get(region)
+        .ok_or(DomainError::NotFound)?
+        .check_application(version, company_region)?;
+    cap_room_of(conn, registry, actor.sub, region, year).await
+}
+
+/// The cap room of company `company_id` in `region`'s programme for `year`,
+/// for a caller already authorised to see it (the company, or the
+/// region's regulator deciding its application).
+pub async fn cap_room_of<C: ConnectionTrait>(
+    conn: &C,
+    registry: &crate::rules::Registry,
+    company_id: Uuid,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<CapRoom> {
+    let version = registry
+        .get(region)
+        .ok_or(DomainError::NotFound)?
+        .version(year)?;
+    let company = organizations::Entity::find_by_id(company_id)
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;

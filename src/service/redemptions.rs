@@ -205,6 +205,24 @@ async fn cross_region_facts<C: ConnectionTrait>(
     })
 }
 
+/// A region-year's appropriation and what is held or completed at providers
+/// outside the region (none before the year is funded), for a caller
+/// already authorised to read the region's programme.
+pub async fn cross_region_used<C: ConnectionTrait>(
+    conn: &C,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<Option<CrossRegionFacts>> {
+    use crate::store::entities::budgets;
+    let budget = budgets::Entity::find_by_id((region.clone(), year))
+        .one(conn)
+        .await?;
+    Ok(budget.map(|b| CrossRegionFacts {
+        appropriated: Money::from_fen(b.appropriated),
+        committed_outside: Money::from_fen(b.outside_committed),
+    }))
+}
+
 /// A voucher may take new holds: active and within its use deadline.
 fn ensure_usable(v: &vouchers::Model, now: DateTime<Utc>) -> Result<(), DomainError> {
     if v.state == VoucherState::Expired || shanghai_date(now) > v.use_until {

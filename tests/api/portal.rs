@@ -510,6 +510,12 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         hold.as_str(),
     ];
     let provider_pages = ["/provider", "/provider/unclaimed", "/provider/claims"];
+    let regulator_pages = [
+        "/regulator",
+        "/regulator/applications",
+        "/regulator/claims",
+        "/regulator/audit",
+    ];
     let staff_pages = ["/staff"];
     let b = Browser::start(&served.base, ZH).await;
 
@@ -525,7 +531,7 @@ async fn every_role_opens_its_own_pages_and_no_others() {
     for (person, own) in [
         (&served.jx_company, &company_pages[..]),
         (&served.sh_lab, &provider_pages[..]),
-        (&regulator, &staff_pages[..]),
+        (&regulator, &regulator_pages[..]),
         (&operator, &staff_pages[..]),
     ] {
         b.sign_in(person).await;
@@ -538,7 +544,7 @@ async fn every_role_opens_its_own_pages_and_no_others() {
             let expected = if own.contains(page) { 200 } else { 403 };
             assert_eq!(page_status(&b).await, expected, "{} {page}", person.login);
         }
-        if person.login == regulator.login {
+        if person.login == operator.login {
             b.open("/staff").await;
             b.shoot("staff").await;
         }
@@ -546,4 +552,183 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         b.click("#logout").await;
     }
     b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jiaxing_regulator_decides_pays_and_audits() {
+    use voucher_ledger::domain::ClaimStatus;
+    use voucher_ledger::service::claims::SubmitClaim;
+    use voucher_ledger::service::redemptions::Complete;
+    use voucher_ledger::service::reports;
+
+    let served = Served::start().await;
+    let company = served.jx_company.actor.clone();
+    for (amount, purpose) in [("60000.00", "扩产检测"), ("20000.00", "重复申请")] {
+        let op = SubmitApplication {
+            region: "JX".into(),
+            year: 2026,
+            amount: yuan(amount),
+            purpose: purpose.into(),
+        };
+        served.run(&company, op).await;
+    }
+    let hold = Hold {
+        voucher_id: served.voucher,
+        provider_id: served.sh_lab.actor.sub,
+        contract_no: "JX-SH-2026-201".into(),
+        contract_amount: yuan("80000.00"),
+        service_category: "testing".into(),
+        amount: yuan("40000.00"),
+    };
+    let held = served.run(&company, hold).await;
+    let lab = served.sh_lab.actor.clone();
+    let complete = Complete {
+        id: held.id,
+        amount: Some(yuan("30000.00")),
+    };
+    served.run(&lab, complete).await;
+    let claim = SubmitClaim {
+        redemption_ids: vec![held.id],
+        invoice_no: "INV-2026-0201".into(),
+    };
+    let claim = served.run(&lab, claim).await;
+    let officer = served
+        .person(&served.jx_regulator, "jx-officer", "刘洋")
+        .await;
+    let b = Browser::start(&served.base, ZH).await;
+
+    b.sign_in(&officer).await;
+    assert_eq!(b.path().await, "/regulator");
+    b.shoot("regulator-dashboard").await;
+
+    // The cap each application would use, then one approved in part and
+    // one rejected with a reason.
+    b.click("nav a[href='/regulator/applications']").await;
+    let first = "section.application[data-purpose='扩产检测']";
+    assert_eq!(b.text(&format!("{first} .left")).await, "¥100,000.00");
+    b.shoot("regulator-applications").await;
+    b.fill(&format!("{first} input[name=amount]"), "50000.00")
+        .await;
+    b.click(&format!("{first} button.approve")).await;
+    assert_eq!(b.path().await, "/regulator/applications?done=approved");
+    let second = "section.application[data-purpose='重复申请']";
+    b.fill(&format!("{second} input[name=reason]"), "材料不全")
+        .await;
+    b.click(&format!("{second} button.reject")).await;
+    let decided = b.text("#decided tr[data-purpose='重复申请']").await;
+    assert!(
+        decided.contains("已驳回") && decided.contains("材料不全"),
+        "{decided}"
+    );
+    assert!(b
+        .text("#decided tr[data-purpose='扩产检测']")
+        .await
+        .contains("已批准"));
+    b.shoot("regulator-applications-decided").await;
+
+    // The lab's claim: approved, then paid with the bank's reference.
+    b.click("nav a[href='/regulator/claims']").await;
+    let row = "#claims tr[data-invoice='INV-2026-0201']";
+    assert!(b.text("#outside-budget").await.contains("¥300,000.00"));
+    b.click(&format!("{row} button.approve")).await;
+    b.fill(
+        &format!("{row} input[name=bank_reference]"),
+        "BOC-2026-0001",
+    )
+    .await;
+    b.click(&format!("{row} button.pay")).await;
+    assert_eq!(b.path().await, "/regulator/claims?done=paid");
+    assert!(b.text(row).await.contains("BOC-2026-0001"));
+    b.shoot("regulator-claims").await;
+    let db = served.service.db.reader();
+    let paid = claims::find(db, &served.jx_regulator, claim.id)
+        .await
+        .unwrap();
+    assert_eq!(paid.status, ClaimStatus::Paid);
+
+    // The dashboard's figures are the summary's, to the fen, and the JX→SH
+    // cell holds what was paid.
+    b.click("nav a[href='/regulator']").await;
+    let summary = reports::summary(db, &"JX".parse().unwrap(), 2026)
+        .await
+        .unwrap();
+    for (key, amount) in [
+        ("figure.appropriated", summary.appropriated),
+        ("figure.issued", summary.issued),
+        ("figure.unissued", summary.unissued),
+        ("figure.held", summary.held),
+        ("figure.redeemed", summary.redeemed),
+        ("figure.paid", summary.paid),
+        ("figure.returned", summary.returned),
+    ] {
+        let shown = b
+            .text(&format!("#figures tr[data-figure='{key}'] td"))
+            .await;
+        assert_eq!(shown, voucher_ledger::portal::i18n::yuan(amount), "{key}");
+    }
+    assert_eq!(summary.issued, yuan("150000.00"));
+    assert_eq!(
+        b.text("#flows tr[data-key='JX-SH'] .paid").await,
+        "¥30,000.00"
+    );
+    assert_eq!(paid.amount, yuan("30000.00"));
+    b.shoot("regulator-dashboard-paid").await;
+
+    // Audit: verify, then the CSV as a spreadsheet would get it.
+    b.click("nav a[href='/regulator/audit']").await;
+    b.click("#verify").await;
+    assert!(b.text("#verification").await.contains("审计链完整"));
+    b.shoot("regulator-audit").await;
+    let csv = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/regulator/audit/export?format=csv').then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("seq,id,region,occurred_at,"), "{csv}");
+    assert!(
+        csv.contains("claim.pay") && csv.contains(",portal\n"),
+        "{csv}"
+    );
+    b.assert_quiet_console().await;
+
+    // English, once more each page.
+    b.click("#switch-language").await;
+    for (path, name) in [
+        ("/regulator", "regulator-dashboard-en"),
+        ("/regulator/applications", "regulator-applications-en"),
+        ("/regulator/claims", "regulator-claims-en"),
+        ("/regulator/audit", "regulator-audit-en"),
+    ] {
+        b.open(path).await;
+        assert_eq!(b.script("return document.documentElement.lang").await, "en");
+        b.shoot(name).await;
+    }
+    b.assert_quiet_console().await;
+    b.click("#logout").await;
+
+    // A Shanghai regulator opens no Jiaxing page.
+    let sh_officer = served
+        .person(&served.sh_regulator, "sh-officer", "周敏")
+        .await;
+    b.sign_in(&sh_officer).await;
+    for page in [
+        "/regulator?region=JX",
+        "/regulator/applications?region=JX",
+        "/regulator/claims?region=JX",
+        "/regulator/audit?region=JX",
+        "/regulator/audit/verify?region=JX",
+    ] {
+        b.open(page).await;
+        assert_eq!(page_status(&b).await, 403, "{page}");
+    }
+    b.open("/regulator").await;
+    assert!(b.text("h1").await.contains("2026"));
+    b.assert_quiet_console().await;
+    b.quit().await;
+    served.assert_invariants().await;
 }
