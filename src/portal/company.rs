@@ -81,6 +81,11 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "approved" => "done.approved",
         "rejected" => "done.rejected",
         "paid" => "done.paid",
+        "revoked" => "done.revoked",
+        "admitted" => "done.admitted",
+        "registered" => "done.registered",
+        "user_created" => "done.user_created",
+        "user_disabled" => "done.user_disabled",
         "again" => "done.already",
         _ => return None,
     };

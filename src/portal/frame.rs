@@ -241,9 +241,15 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/regulator", "nav.dashboard"),
             ("/regulator/applications", "nav.applications"),
             ("/regulator/claims", "nav.claims_queue"),
+            ("/regulator/vouchers", "nav.vouchers_admin"),
+            ("/regulator/providers", "nav.providers_admin"),
+            ("/regulator/policy", "nav.policy"),
             ("/regulator/audit", "nav.audit"),
         ],
-        Role::Admin | Role::System => &[("/staff", "home")],
+        Role::Admin | Role::System => &[
+            ("/operator", "nav.organizations"),
+            ("/operator/expiry", "nav.expiry"),
+        ],
     };
     let path = here.split('?').next().unwrap_or(here);
     links
@@ -262,7 +268,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Company => "/company",
         Role::Provider => "/provider",
         Role::Regulator => "/regulator",
-        Role::Admin | Role::System => "/staff",
+        Role::Admin | Role::System => "/operator",
     }
 }
 
@@ -429,7 +435,7 @@ fn is_portal_path(path: &str) -> bool {
         "/language",
         "/company",
         "/provider",
-        "/staff",
+        "/operator",
         "/assets",
     ]
     .iter()

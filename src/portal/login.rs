@@ -12,7 +12,7 @@ use super::frame::{
     LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
 use super::i18n::Lang;
-use crate::domain::{text, Role};
+use crate::domain::text;
 use crate::service::secrets;
 use crate::service::sessions::{self, Refused};
 use crate::App;
@@ -224,22 +224,4 @@ pub fn language(jar: &CookieJar<'_>, to: Option<&str>, back: Option<&str>) -> Re
         .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
         .unwrap_or("/");
     Redirect::to(back.to_owned())
-}
-
-/// The home of operators.
-#[derive(Template)]
-#[template(path = "staff.html", config = "src/portal/askama.toml")]
-pub struct StaffPage {
-    pub f: Frame,
-}
-
-/// Operators' home.
-#[get("/staff")]
-pub fn staff_home(signed: Signed) -> Result<Html, PageError> {
-    if signed.person.actor.role != Role::Admin {
-        return Err(PageError::new(signed.lang, Status::Forbidden, "error.403"));
-    }
-    Html::page(&StaffPage {
-        f: signed.frame("staff.title"),
-    })
 }

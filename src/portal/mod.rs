@@ -18,6 +18,8 @@ pub mod forms;
 pub mod frame;
 pub mod i18n;
 pub mod login;
+pub mod operator;
+pub mod programme;
 pub mod provider;
 pub mod regulator;
 
@@ -31,13 +33,14 @@ pub fn routes() -> Vec<Route> {
         login::submit,
         login::logout,
         login::language,
-        login::staff_home,
         assets::css,
         assets::script,
     ];
     routes.extend(company::routes());
     routes.extend(provider::routes());
     routes.extend(regulator::routes());
+    routes.extend(programme::routes());
+    routes.extend(operator::routes());
     routes
 }
 

@@ -181,3 +181,28 @@ pub async fn directory<C: ConnectionTrait>(
     }
     Ok(listed)
 }
+
+/// The providers of `regions` (those a programme may admit), by name: the
+/// choices of a regulator admitting one.
+pub async fn candidates<C: ConnectionTrait>(
+    conn: &C,
+    regions: &[Region],
+) -> ServiceResult<Vec<Listed>> {
+    use crate::store::entities::organizations;
+    use sea_orm::QueryOrder;
+    let providers = organizations::Entity::find()
+        .filter(organizations::Column::Kind.eq(OrgKind::Provider))
+        .filter(organizations::Column::Region.is_in(regions.to_vec()))
+        .order_by_asc(organizations::Column::Name)
+        .all(conn)
+        .await?;
+    Ok(providers
+        .into_iter()
+        .map(|o| Listed {
+            provider_id: o.id,
+            name: o.name,
+            provider_region: o.region,
+            categories: Vec::new(),
+        })
+        .collect())
+}

@@ -266,6 +266,21 @@ pub async fn find_organization(db: &Db, actor: &Actor, id: Uuid) -> ServiceResul
     }
 }
 
+/// Every organisation, by kind, region and name (operators only).
+pub async fn list_organizations(db: &Db, actor: &Actor) -> ServiceResult<Vec<Organization>> {
+    use sea_orm::QueryOrder;
+    if actor.role != Role::Admin {
+        return Err(DomainError::Forbidden("only operators list every organisation".into()).into());
+    }
+    let rows = organizations::Entity::find()
+        .order_by_asc(organizations::Column::Kind)
+        .order_by_asc(organizations::Column::Region)
+        .order_by_asc(organizations::Column::Name)
+        .all(db.reader())
+        .await?;
+    Ok(rows.into_iter().map(to_organization).collect())
+}
+
 /// Creates an operator (admin) credential.
 pub async fn create_admin(db: &Db, at: DateTime<Utc>) -> ServiceResult<ClientCredentials> {
     issue_credentials(db.writer(), Uuid::now_v7(), Role::Admin, None, None, at).await

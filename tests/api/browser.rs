@@ -144,6 +144,12 @@ impl Browser {
         field.send_keys(text).await.expect("typed");
     }
 
+    /// Ticks a checkbox (or clicks anything that stays on the page).
+    pub async fn tick(&self, css: &str) {
+        let element = self.client.find(Locator::Css(css)).await.expect(css);
+        element.click().await.expect("clicked");
+    }
+
     /// Clicks a link or button that leads to another page, and waits until
     /// that page has loaded (the old document is marked first, so the wait
     /// ends on the new one, not on the old).

@@ -514,9 +514,12 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         "/regulator",
         "/regulator/applications",
         "/regulator/claims",
+        "/regulator/vouchers",
+        "/regulator/providers",
+        "/regulator/policy",
         "/regulator/audit",
     ];
-    let staff_pages = ["/staff"];
+    let staff_pages = ["/operator", "/operator/expiry"];
     let b = Browser::start(&served.base, ZH).await;
 
     // Nobody signed in: every page leads to the sign-in form.
@@ -543,10 +546,6 @@ async fn every_role_opens_its_own_pages_and_no_others() {
             b.open(page).await;
             let expected = if own.contains(page) { 200 } else { 403 };
             assert_eq!(page_status(&b).await, expected, "{} {page}", person.login);
-        }
-        if person.login == operator.login {
-            b.open("/staff").await;
-            b.shoot("staff").await;
         }
         b.assert_quiet_console().await;
         b.click("#logout").await;
@@ -696,9 +695,83 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     );
     b.assert_quiet_console().await;
 
+    // Vouchers: found by company name, one revoked with a reason.
+    b.click("nav a[href='/regulator/vouchers']").await;
+    b.fill("#q", "光子").await;
+    b.click("#search").await;
+    let rows = b
+        .client
+        .find_all(fantoccini::Locator::Css("#vouchers tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        2,
+        "the first voucher and the one approved today"
+    );
+    b.shoot("regulator-vouchers").await;
+    let newest = "#vouchers tbody tr:first-child";
+    let serial = b
+        .script("return document.querySelector('#vouchers tbody tr').dataset.serial")
+        .await;
+    b.fill(&format!("{newest} input[name=reason]"), "虚假申报")
+        .await;
+    b.click(&format!("{newest} button.revoke")).await;
+    assert!(b.path().await.ends_with("done=revoked"));
+    let revoked = b
+        .text(&format!(
+            "#vouchers tr[data-serial='{}'] .status",
+            serial.as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(revoked, "已撤销");
+    let after = reports::summary(db, &"JX".parse().unwrap(), 2026)
+        .await
+        .unwrap();
+    assert_eq!(after.revoked, yuan("50000.00"));
+
+    // Providers: a Zhejiang lab admitted by Jiaxing (its policy admits ZJ).
+    let admin = voucher_ledger::domain::Actor {
+        sub: Uuid::now_v7(),
+        role: voucher_ledger::domain::Role::Admin,
+        region: None,
+    };
+    let zj_lab = RegisterOrganization {
+        kind: "provider".into(),
+        name: "浙江省检验检测研究院".into(),
+        region: "ZJ".into(),
+        credit_code: Some(credit_code()),
+        ..RegisterOrganization::default()
+    };
+    let zj_lab = served.run(&admin, zj_lab).await.organization;
+    b.click("nav a[href='/regulator/providers']").await;
+    b.script(&format!(
+        "document.querySelector('#provider_id').value = '{}'",
+        zj_lab.id
+    ))
+    .await;
+    b.tick("#category-testing").await;
+    b.click("#admit").await;
+    assert_eq!(b.path().await, "/regulator/providers?done=admitted");
+    let admitted = b
+        .text("#admitted tr[data-provider='浙江省检验检测研究院']")
+        .await;
+    assert!(
+        admitted.contains("跨区域") && admitted.contains("检验检测"),
+        "{admitted}"
+    );
+    b.shoot("regulator-providers").await;
+    b.click("nav a[href='/regulator/policy']").await;
+    assert!(b.text("section.in-force").await.contains("50%"));
+    b.shoot("regulator-policy").await;
+    b.assert_quiet_console().await;
+
     // English, once more each page.
     b.click("#switch-language").await;
     for (path, name) in [
+        ("/regulator/vouchers", "regulator-vouchers-en"),
+        ("/regulator/providers", "regulator-providers-en"),
+        ("/regulator/policy", "regulator-policy-en"),
         ("/regulator", "regulator-dashboard-en"),
         ("/regulator/applications", "regulator-applications-en"),
         ("/regulator/claims", "regulator-claims-en"),
@@ -731,4 +804,101 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     b.assert_quiet_console().await;
     b.quit().await;
     served.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_registers_a_regulator_and_its_people() {
+    let served = Served::start().await;
+    let (operator, password) = voucher_ledger::service::people::create_operator(
+        &served.service.db,
+        "ops",
+        served.service.clock.now(),
+    )
+    .await
+    .unwrap();
+    let operator = crate::served::Person {
+        login: operator.login,
+        password,
+        user_id: operator.id,
+        actor: served.jx_company.actor.clone(),
+    };
+    let b = Browser::start(&served.base, ZH).await;
+    b.sign_in(&operator).await;
+    assert_eq!(b.path().await, "/operator");
+    assert!(b
+        .text("#organizations")
+        .await
+        .contains("嘉兴光子科技有限公司"));
+    b.shoot("operator-organizations").await;
+
+    // A regulator for Zhejiang: its API credentials, shown once.
+    b.fill("#name", "浙江省科学技术厅").await;
+    b.script("document.querySelector('#region').value = 'ZJ'")
+        .await;
+    b.click("#register").await;
+    let client_id = b.text("#client-id").await;
+    assert!(client_id.starts_with("vl_"), "{client_id}");
+    b.shoot("operator-registered").await;
+    b.click("#organizations tr[data-name='浙江省科学技术厅'] a")
+        .await;
+
+    // A person for it: a short password is explained, then created.
+    b.fill("#login", "zj-officer").await;
+    b.fill("#display_name", "孙丽").await;
+    b.fill("#new-password", "short").await;
+    b.click("#create-person").await;
+    assert!(b.text("#password-error").await.contains("12"));
+    assert_eq!(b.value("#login").await, "zj-officer");
+    b.fill("#new-password", "zj-officer-password-1").await;
+    b.click("#create-person").await;
+    assert!(b.path().await.ends_with("done=user_created"));
+    b.shoot("operator-organization").await;
+    b.click("#logout").await;
+
+    // The new person signs in as Zhejiang's regulator.
+    let officer = crate::served::Person {
+        login: "zj-officer".into(),
+        password: "zj-officer-password-1".into(),
+        user_id: Uuid::nil(),
+        actor: served.jx_company.actor.clone(),
+    };
+    b.sign_in(&officer).await;
+    assert_eq!(b.path().await, "/regulator");
+    assert!(b.page_text().await.contains("浙江省科学技术厅"));
+    let zj_cookie = b.client.get_named_cookie("vl_session").await.unwrap();
+    b.click("#logout").await;
+
+    // The operator disables them; the officer's sessions are gone.
+    b.sign_in(&operator).await;
+    b.click("#organizations tr[data-name='浙江省科学技术厅'] a")
+        .await;
+    b.click("#people tr[data-login='zj-officer'] button.disable")
+        .await;
+    assert!(b
+        .text("#people tr[data-login='zj-officer']")
+        .await
+        .contains("已停用"));
+
+    // The expiry job, run now: nothing is due on 2026-03-02.
+    b.click("nav a[href='/operator/expiry']").await;
+    b.click("#run-expiry").await;
+    assert!(b.text("#expiry-result").await.contains("0 张券"));
+    b.shoot("operator-expiry").await;
+    b.assert_quiet_console().await;
+    b.click("#switch-language").await;
+    for (path, name) in [
+        ("/operator", "operator-organizations-en"),
+        ("/operator/expiry", "operator-expiry-en"),
+    ] {
+        b.open(path).await;
+        b.shoot(name).await;
+    }
+    b.click("#logout").await;
+    b.client.add_cookie(zj_cookie).await.unwrap();
+    b.open("/regulator").await;
+    assert_eq!(b.path().await, "/login?ended=1");
+    b.sign_in(&officer).await;
+    assert!(b.text("#login-message").await.contains("disabled"));
+    b.assert_quiet_console().await;
+    b.quit().await;
 }

@@ -1,0 +1,349 @@
+//! A regulator's programme pages: vouchers (find by serial or company,
+//! revoke with a reason), providers and admissions (admit for categories,
+//! a provider of another region where the policy allows), and the policy in
+//! force with its earlier versions and their sources.
+
+use askama::Template;
+use chrono::Datelike;
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{get, post, Either, Route, State};
+use uuid::Uuid;
+
+use super::company::{notice, organization_names, parse_id};
+use super::explain::{percent, region_name};
+use super::forms::{self, Acted, Problem};
+use super::frame::{Frame, Html, PageError, Signed};
+use super::i18n::{date, yuan};
+use crate::domain::clock::shanghai_date;
+use crate::domain::{Actor, Money, Region, Role};
+use crate::rules::{PolicyVersion, RegionPolicy};
+use crate::service::admissions::{self, Admit, Listed};
+use crate::service::vouchers::{self, RevokeVoucher, Voucher};
+use crate::service::Service;
+use crate::App;
+
+/// The programme pages' routes.
+pub fn routes() -> Vec<Route> {
+    rocket::routes![vouchers_page, revoke, providers_page, admit, policy_page]
+}
+
+/// The signed-in regulator and its region.
+fn regulator(signed: &Signed) -> Result<(&Actor, Region), PageError> {
+    let actor = &signed.expect(Role::Regulator)?.actor;
+    let region = actor
+        .region
+        .clone()
+        .ok_or_else(|| PageError::new(signed.lang, Status::Forbidden, "error.403"))?;
+    Ok((actor, region))
+}
+
+/// A voucher found, with its holder and a revoke form.
+pub struct VoucherRow {
+    pub v: Voucher,
+    pub holder: String,
+    pub idem: String,
+    pub problem: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "regulator_vouchers.html", config = "src/portal/askama.toml")]
+pub struct VouchersPage {
+    pub f: Frame,
+    pub notice: Option<&'static str>,
+    pub query: String,
+    pub rows: Vec<VoucherRow>,
+}
+
+impl VouchersPage {
+    fn money(&self, m: &Money) -> String {
+        yuan(*m)
+    }
+    fn status(&self, s: &str) -> &'static str {
+        self.f.t(&format!("status.{s}"))
+    }
+}
+
+/// The most vouchers a search shows.
+const FOUND: u64 = 100;
+
+async fn vouchers_view(
+    service: &Service,
+    signed: &Signed,
+    query: &str,
+    done: Option<&str>,
+    refused: Option<(Uuid, Problem)>,
+) -> Result<Html, PageError> {
+    let (actor, _) = regulator(signed)?;
+    let lang = signed.lang;
+    let found = vouchers::search(service.db.reader(), actor, query, FOUND)
+        .await
+        .map_err(|e| PageError::from_service(lang, e))?;
+    let names = organization_names(service, found.iter().map(|v| v.holder_id))
+        .await
+        .map_err(|e| PageError::from_service(lang, e))?;
+    let status = if refused.is_some() {
+        Status::UnprocessableEntity
+    } else {
+        Status::Ok
+    };
+    let rows = found
+        .into_iter()
+        .map(|v| VoucherRow {
+            holder: names.get(&v.holder_id).cloned().unwrap_or_default(),
+            idem: forms::new_key(),
+            problem: refused
+                .as_ref()
+                .filter(|(id, _)| *id == v.id)
+                .map(|(_, p)| p.message.clone()),
+            v,
+        })
+        .collect();
+    Html::with_status(
+        status,
+        &VouchersPage {
+            f: signed.frame("vouchers.title"),
+            notice: notice(lang, done),
+            query: query.to_owned(),
+            rows,
+        },
+    )
+}
+
+/// The region's vouchers, found by serial or company name (newest first).
+#[get("/regulator/vouchers?<q>&<done>")]
+pub async fn vouchers_page(
+    app: &State<App>,
+    signed: Signed,
+    q: Option<&str>,
+    done: Option<&str>,
+) -> Result<Html, PageError> {
+    vouchers_view(&app.service, &signed, q.unwrap_or(""), done, None).await
+}
+
+/// The revoke form.
+#[derive(Debug, FromForm)]
+pub struct RevokeFields {
+    pub csrf: Option<String>,
+    pub idem: Option<String>,
+    pub reason: String,
+}
+
+/// Revokes a voucher with a reason (what is available returns to the budget).
+#[post("/regulator/vouchers/<id>/revoke", data = "<form>")]
+pub async fn revoke(
+    app: &State<App>,
+    signed: Signed,
+    id: &str,
+    form: Form<RevokeFields>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    regulator(&signed)?;
+    let id = parse_id(&signed, id)?;
+    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+    let id_text = id.to_string();
+    let op = RevokeVoucher {
+        id,
+        reason: form.reason.clone(),
+    };
+    let fields = [id_text.as_str(), form.reason.as_str()];
+    match forms::act(&app.service, &signed, csrf, idem, &fields, op, None).await? {
+        Acted::Done(v) => Ok(Either::Left(Redirect::to(format!(
+            "/regulator/vouchers?q={}&done=revoked",
+            v.serial
+        )))),
+        Acted::Again => Ok(Either::Left(Redirect::to("/regulator/vouchers?done=again"))),
+        Acted::Refused(problem) => {
+            vouchers_view(&app.service, &signed, "", None, Some((id, problem)))
+                .await
+                .map(Either::Right)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "regulator_providers.html", config = "src/portal/askama.toml")]
+pub struct ProvidersPage {
+    pub f: Frame,
+    pub notice: Option<&'static str>,
+    pub region: Region,
+    pub admitted: Vec<Listed>,
+    pub candidates: Vec<Listed>,
+    pub categories: Vec<String>,
+    pub idem: String,
+    pub problem: Option<Problem>,
+}
+
+impl ProvidersPage {
+    fn region(&self, r: &Region) -> &'static str {
+        region_name(self.f.lang, r)
+    }
+}
+
+/// The policy version in force this year in `region`.
+fn in_force<'a>(service: &'a Service, region: &Region) -> Option<&'a PolicyVersion> {
+    let year = shanghai_date(service.clock.now()).year();
+    service.rules.get(region)?.version(year).ok()
+}
+
+async fn providers_view(
+    service: &Service,
+    signed: &Signed,
+    done: Option<&str>,
+    problem: Option<Problem>,
+) -> Result<Html, PageError> {
+    let (_, region) = regulator(signed)?;
+    let lang = signed.lang;
+    let db = service.db.reader();
+    let admitted = admissions::directory(db, &region, None, None)
+        .await
+        .map_err(|e| PageError::from_service(lang, e))?;
+    let version = in_force(service, &region);
+    let admits = version.map_or_else(Vec::new, |v| v.admits_provider_regions.clone());
+    let candidates = admissions::candidates(db, &admits)
+        .await
+        .map_err(|e| PageError::from_service(lang, e))?;
+    let status = if problem.is_some() {
+        Status::UnprocessableEntity
+    } else {
+        Status::Ok
+    };
+    Html::with_status(
+        status,
+        &ProvidersPage {
+            f: signed.frame("admissions.title"),
+            notice: notice(lang, done),
+            region,
+            admitted,
+            candidates,
+            categories: version.map_or_else(Vec::new, |v| v.categories.clone()),
+            idem: forms::new_key(),
+            problem,
+        },
+    )
+}
+
+/// The providers admitted to the region's programme, and the admit form.
+#[get("/regulator/providers?<done>")]
+pub async fn providers_page(
+    app: &State<App>,
+    signed: Signed,
+    done: Option<&str>,
+) -> Result<Html, PageError> {
+    providers_view(&app.service, &signed, done, None).await
+}
+
+/// The admit form: a provider and its categories (admitting again
+/// replaces them).
+#[derive(Debug, FromForm)]
+pub struct AdmitFields {
+    pub csrf: Option<String>,
+    pub idem: Option<String>,
+    pub provider_id: String,
+    pub category: Vec<String>,
+}
+
+/// Admits a provider to the region's programme for some categories.
+#[post("/regulator/admissions", data = "<form>")]
+pub async fn admit(
+    app: &State<App>,
+    signed: Signed,
+    form: Form<AdmitFields>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    let (_, region) = regulator(&signed)?;
+    let Ok(provider_id) = Uuid::parse_str(form.provider_id.trim()) else {
+        let problem = Problem {
+            field: "provider_id",
+            message: signed.lang.t("refusal.provider_not_admitted").to_owned(),
+        };
+        return providers_view(&app.service, &signed, None, Some(problem))
+            .await
+            .map(Either::Right);
+    };
+    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+    let op = Admit {
+        region,
+        provider_id,
+        categories: form.category.clone(),
+    };
+    let mut fields: Vec<&str> = vec![&form.provider_id];
+    fields.extend(form.category.iter().map(String::as_str));
+    match forms::act(&app.service, &signed, csrf, idem, &fields, op, None).await? {
+        Acted::Done(_) => Ok(Either::Left(Redirect::to(
+            "/regulator/providers?done=admitted",
+        ))),
+        Acted::Again => Ok(Either::Left(Redirect::to(
+            "/regulator/providers?done=again",
+        ))),
+        Acted::Refused(problem) => providers_view(&app.service, &signed, None, Some(problem))
+            .await
+            .map(Either::Right),
+    }
+}
+
+/// A policy version as the policy page shows it.
+pub struct VersionRow {
+    pub from: String,
+    pub to: String,
+    pub in_force: bool,
+    pub enterprise_cap: String,
+    pub team_cap: String,
+    pub share: String,
+    pub categories: Vec<String>,
+    pub applicants: Vec<&'static str>,
+    pub admits: Vec<&'static str>,
+    pub deadlines: String,
+    pub cross_region: Option<String>,
+    pub source: String,
+}
+
+#[derive(Template)]
+#[template(path = "regulator_policy.html", config = "src/portal/askama.toml")]
+pub struct PolicyPage {
+    pub f: Frame,
+    pub name: String,
+    pub versions: Vec<VersionRow>,
+}
+
+/// The region's policy: the version in force and the earlier ones, newest
+/// first, with their sources.
+#[get("/regulator/policy")]
+pub fn policy_page(app: &State<App>, signed: Signed) -> Result<Html, PageError> {
+    let (_, region) = regulator(&signed)?;
+    let lang = signed.lang;
+    let rules = app
+        .service
+        .rules
+        .get(&region)
+        .ok_or_else(|| PageError::new(lang, Status::NotFound, "error.404"))?;
+    let policy: &RegionPolicy = rules.policy();
+    let year = shanghai_date(app.service.clock.now()).year();
+    let regions = |list: &[Region]| list.iter().map(|r| region_name(lang, r)).collect();
+    let mut versions: Vec<VersionRow> = policy
+        .versions
+        .iter()
+        .map(|v| VersionRow {
+            from: date(v.effective_from),
+            to: v.effective_to.map(date).unwrap_or_default(),
+            in_force: v.covers(year),
+            enterprise_cap: yuan(v.enterprise_cap),
+            team_cap: yuan(v.team_cap),
+            share: percent(v.contract_share),
+            categories: v.categories.clone(),
+            applicants: regions(&v.applicant_regions),
+            admits: regions(&v.admits_provider_regions),
+            deadlines: format!(
+                "{:02}-{:02} / {:02}-{:02}",
+                v.use_deadline.0, v.use_deadline.1, v.claim_deadline.0, v.claim_deadline.1
+            ),
+            cross_region: v.cross_region_budget_share.map(percent),
+            source: v.source.clone().unwrap_or_default(),
+        })
+        .collect();
+    versions.reverse();
+    Html::page(&PolicyPage {
+        f: signed.frame("policy.title"),
+        name: policy.name.clone(),
+        versions,
+    })
+}
