@@ -14,6 +14,7 @@ mod m20261129_000008_holder_index;
 mod m20261129_000009_issued_totals;
 mod m20261129_000010_users;
 mod m20261129_000011_sessions;
+mod m20261129_000012_monthly_totals;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_issued_totals::Migration),
             Box::new(m20261129_000010_users::Migration),
             Box::new(m20261129_000011_sessions::Migration),
+            Box::new(m20261129_000012_monthly_totals::Migration),
         ]
     }
 }

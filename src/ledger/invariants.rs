@@ -50,6 +50,22 @@ const RULES: &[(&str, &str)] = &[
          WHERE b.appropriated <> -COALESCE(o.balance, 0)",
     ),
     (
+        "per region and year, the monthly issued totals add up to the budget's issued",
+        "SELECT b.region || '-' || CAST(b.year AS TEXT) AS subject FROM budgets b \
+         LEFT JOIN (SELECT region, year, SUM(issued) AS issued FROM monthly_totals \
+                    GROUP BY region, year) m ON m.region = b.region AND m.year = b.year \
+         WHERE b.issued <> COALESCE(m.issued, 0)",
+    ),
+    (
+        "per region and year, the monthly redeemed totals add up to what payable accounts were credited",
+        "SELECT a.region || '-' || CAST(a.year AS TEXT) AS subject FROM \
+         (SELECT region, year, SUM(credited) AS credited FROM accounts WHERE kind = 'payable' \
+          GROUP BY region, year) a \
+         LEFT JOIN (SELECT region, year, SUM(redeemed) AS redeemed FROM monthly_totals \
+                    GROUP BY region, year) m ON m.region = a.region AND m.year = a.year \
+         WHERE a.credited <> COALESCE(m.redeemed, 0)",
+    ),
+    (
         "a voucher's face value = available + held + redeemed + expired + revoked",
         "SELECT v.id AS subject FROM vouchers v \
          LEFT JOIN accounts av ON av.owner_id = v.id AND av.kind = 'voucher' \

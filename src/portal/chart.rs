@@ -60,6 +60,64 @@ pub fn bars(id: &str, title: &str, description: &str, figures: &[(String, Money)
     svg
 }
 
+/// Two bars per row (a month's issued and redeemed amounts), scaled to the
+/// largest of all, with a legend naming the two.
+pub fn pairs(
+    id: &str,
+    title: &str,
+    description: &str,
+    legend: (&str, &str),
+    rows: &[(String, Money, Money)],
+) -> String {
+    const ROW: i64 = 44;
+    let most = rows
+        .iter()
+        .flat_map(|(_, a, b)| [*a, *b])
+        .max()
+        .unwrap_or(Money::ZERO);
+    let height = 30 + ROW * rows.len() as i64 + 6;
+    let width = BAR_LABEL + BAR_LENGTH + 150;
+    let colours = ["#0b4f8a", "#b35900"];
+    let mut svg = format!(
+        "<svg id=\"{id}\" class=\"chart\" role=\"img\" viewBox=\"0 0 {width} {height}\" \
+         aria-labelledby=\"{id}-title {id}-desc\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
+        escape(title),
+        escape(description)
+    );
+    for (i, (name, colour)) in [legend.0, legend.1].iter().zip(colours).enumerate() {
+        let x = BAR_LABEL + 160 * i as i64;
+        svg.push_str(&format!(
+            "<rect x=\"{x}\" y=\"6\" width=\"14\" height=\"14\" fill=\"{colour}\"/>\
+             <text x=\"{}\" y=\"18\" font-size=\"13\" fill=\"#1b1f24\">{}</text>",
+            x + 20,
+            escape(name)
+        ));
+    }
+    for (i, (label, first, second)) in rows.iter().enumerate() {
+        let y = 30 + ROW * i as i64;
+        svg.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\" fill=\"#1b1f24\">{}</text>",
+            BAR_LABEL - 8,
+            y + 24,
+            escape(label)
+        ));
+        for (j, (amount, colour)) in [*first, *second].iter().zip(colours).enumerate() {
+            let top = y + 3 + 19 * j as i64;
+            let length = scaled(*amount, most, BAR_LENGTH);
+            svg.push_str(&format!(
+                "<rect x=\"{BAR_LABEL}\" y=\"{top}\" width=\"{length}\" height=\"16\" fill=\"{colour}\"/>\
+                 <text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#1b1f24\">{}</text>",
+                BAR_LABEL + length + 6,
+                top + 13,
+                escape(&yuan(*amount)),
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// A matrix: one row per issuing region, one column per provider region,
 /// each cell shaded by its amount against the largest.
 pub fn matrix(
@@ -154,6 +212,22 @@ mod tests {
         assert!(svg.contains("fill=\"#eef2f6\""), "the empty cell is pale");
         assert!(svg.contains("fill=\"#0b4f8a\""), "the largest is darkest");
         assert!(svg.contains("¥30,000.00"));
+    }
+
+    #[test]
+    fn pairs_share_one_scale() {
+        let rows = vec![
+            (
+                "2026-03".to_owned(),
+                Money::from_fen(200),
+                Money::from_fen(100),
+            ),
+            ("2026-04".to_owned(), Money::ZERO, Money::from_fen(50)),
+        ];
+        let svg = pairs("p", "t", "d", ("issued", "redeemed"), &rows);
+        assert!(svg.contains("width=\"330\"") && svg.contains("width=\"165\""));
+        assert!(svg.contains("width=\"82\""), "50 of 200: {svg}");
+        assert!(svg.contains(">issued<") && svg.contains(">redeemed<"));
     }
 
     #[test]

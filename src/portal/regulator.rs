@@ -27,7 +27,7 @@ use crate::service::applications::{
     self, Application, ApproveApplication, CapRoom, RejectApplication,
 };
 use crate::service::claims::{self, ApproveClaim, Claim, PayClaim, RejectClaim};
-use crate::service::reports::{self, Summary};
+use crate::service::reports::{self, Month, Summary};
 use crate::service::{audited_region, Service, ServiceError};
 use crate::App;
 
@@ -93,6 +93,8 @@ pub struct DashboardPage {
     pub summary: Option<Summary>,
     pub figures: Vec<Figure>,
     pub budget_chart: String,
+    pub months: Vec<Month>,
+    pub month_chart: String,
     pub flows: Vec<FlowRow>,
     pub flow_chart: String,
 }
@@ -154,6 +156,24 @@ pub async fn dashboard(
         lang.t("dashboard.budget_desc"),
         &labelled,
     );
+    let months = reports::monthly(db, &region, year)
+        .await
+        .map_err(err(lang))?;
+    let month_rows: Vec<(String, Money, Money)> = months
+        .iter()
+        .map(|m| (m.month.clone(), m.issued, m.redeemed))
+        .collect();
+    let month_chart = chart::pairs(
+        "month-chart",
+        &format!(
+            "{} {year} · {}",
+            region_name(lang, &region),
+            lang.t("dashboard.months")
+        ),
+        lang.t("dashboard.months_desc"),
+        (lang.t("figure.issued"), lang.t("figure.redeemed")),
+        &month_rows,
+    );
     let matrix = reports::cross_region(db, actor, year)
         .await
         .map_err(err(lang))?;
@@ -205,6 +225,8 @@ pub async fn dashboard(
         summary,
         figures,
         budget_chart,
+        months,
+        month_chart,
         flows,
         flow_chart,
     })

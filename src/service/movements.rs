@@ -14,6 +14,9 @@
 //! | revoke      | returned +, revoked +                        | revoked +       |
 //! | pay         |                                              |                 |
 //!
+//! Issuances and completions also add to their month's total
+//! (`monthly_totals`, the dashboard's monthly figures).
+//!
 //! Beside them, what each company was issued per region and year
 //! (`issued_totals`, read by the annual cap check): the approval adds the
 //! voucher's face value ([`count_issued`]); a revocation takes back what
@@ -29,7 +32,7 @@ use uuid::Uuid;
 use super::{ServiceError, ServiceResult};
 use crate::domain::Region;
 use crate::ledger::{self, Posted, Stamp, Transfer, TransferCode};
-use crate::store::entities::{budgets, issued_totals, vouchers};
+use crate::store::entities::{budgets, issued_totals, monthly_totals, vouchers};
 
 /// Posts `transfer` with every figure derived from it.
 pub async fn post<C: ConnectionTrait>(
@@ -71,6 +74,7 @@ pub async fn post<C: ConnectionTrait>(
         }
     }
     let posted = ledger::post(txn, transfer, stamp).await?;
+    count_monthly(txn, transfer, stamp, amount).await?;
     use vouchers::Column as V;
     let voucher = match transfer.code {
         TransferCode::Complete => Some(V::Redeemed),
@@ -95,6 +99,47 @@ pub async fn post<C: ConnectionTrait>(
         }
     }
     Ok(posted)
+}
+
+/// Adds an issuance or a completion to its month's total (the month of the
+/// operation, in Asia/Shanghai).
+async fn count_monthly<C: ConnectionTrait>(
+    txn: &C,
+    transfer: &Transfer,
+    stamp: &Stamp,
+    amount: i64,
+) -> ServiceResult<()> {
+    use monthly_totals::Column as M;
+    let (issued, redeemed) = match transfer.code {
+        TransferCode::Issue => (amount, 0),
+        TransferCode::Complete => (0, amount),
+        _ => return Ok(()),
+    };
+    let month = crate::domain::clock::shanghai_date(stamp.at)
+        .format("%Y-%m")
+        .to_string();
+    let row = monthly_totals::ActiveModel {
+        region: Set(transfer.region.clone()),
+        year: Set(transfer.year),
+        month: Set(month),
+        issued: Set(issued),
+        redeemed: Set(redeemed),
+    };
+    let mut upsert = OnConflict::columns([M::Region, M::Year, M::Month]);
+    upsert
+        .value(
+            M::Issued,
+            Expr::col((monthly_totals::Entity, M::Issued)).add(issued),
+        )
+        .value(
+            M::Redeemed,
+            Expr::col((monthly_totals::Entity, M::Redeemed)).add(redeemed),
+        );
+    monthly_totals::Entity::insert(row)
+        .on_conflict(upsert)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
 }
 
 /// Adds `amount` fen to what `holder` was issued in `region` and `year`.

@@ -141,6 +141,41 @@ pub async fn summary<C: ConnectionTrait>(
     })
 }
 
+/// What a region issued and redeemed in one calendar month for vouchers of
+/// a fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Month {
+    /// `2026-03`, in Asia/Shanghai.
+    pub month: String,
+    pub issued: Money,
+    pub redeemed: Money,
+}
+
+/// The months of `region`'s `year` with issuance or redemptions, in order:
+/// one running-total row per month, whatever the size of the ledger.
+pub async fn monthly<C: ConnectionTrait>(
+    conn: &C,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<Vec<Month>> {
+    use crate::store::entities::monthly_totals;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let rows = monthly_totals::Entity::find()
+        .filter(monthly_totals::Column::Region.eq(region.clone()))
+        .filter(monthly_totals::Column::Year.eq(year))
+        .order_by_asc(monthly_totals::Column::Month)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| Month {
+            month: m.month,
+            issued: Money::from_fen(m.issued),
+            redeemed: Money::from_fen(m.redeemed),
+        })
+        .collect())
+}
+
 /// Completed and paid amounts by issuing region × provider region for
 /// `year`: all cells for an operator, the cells where its region is issuer
 /// or provider for a regulator.

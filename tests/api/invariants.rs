@@ -74,6 +74,28 @@ async fn tampering_is_found() {
     sql(&w, "UPDATE issued_totals SET issued = issued - 1").await;
     assert!(broken_rules(&w).await.is_empty());
 
+    // A month's totals, edited: the dashboard would show wrong figures.
+    sql(
+        &w,
+        "UPDATE monthly_totals SET issued = issued + 1, redeemed = redeemed + 1",
+    )
+    .await;
+    let broken = broken_rules(&w).await;
+    assert!(
+        broken.contains(
+            &"per region and year, the monthly issued totals add up to the budget's issued"
+        ) && broken.contains(
+            &"per region and year, the monthly redeemed totals add up to what payable accounts were credited"
+        ),
+        "{broken:?}"
+    );
+    sql(
+        &w,
+        "UPDATE monthly_totals SET issued = issued - 1, redeemed = redeemed - 1",
+    )
+    .await;
+    assert!(broken_rules(&w).await.is_empty());
+
     // A posting's amount edited: its transfer no longer balances.
     sql(
         &w,
@@ -91,4 +113,50 @@ async fn tampering_is_found() {
     assert!(broken_rules(&w)
         .await
         .contains(&"no budget, voucher, hold, payable or paid balance is negative"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_totals_are_rebuilt_from_the_transfers_by_their_migration() {
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectionTrait, Statement};
+    let w = World::new().await;
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let r = w
+        .hold(&w.jx_company, &v, &w.sh_lab, "T-1", "2000.00", "100.00")
+        .await;
+    let id = r.body["id"].as_str().unwrap();
+    w.post(
+        &w.sh_lab.token,
+        &format!("/api/v1/redemptions/{id}/complete"),
+        json!({"amount": "60.00"}),
+    )
+    .await;
+    let db = w.app.db.writer();
+    let rows = || async {
+        let sql = "SELECT region, year, month, issued, redeemed FROM monthly_totals \
+                   ORDER BY region, year, month";
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| {
+                let month: String = r.try_get_by_index(2).unwrap();
+                let issued: i64 = r.try_get_by_index(3).unwrap();
+                let redeemed: i64 = r.try_get_by_index(4).unwrap();
+                (month, issued, redeemed)
+            })
+            .collect::<Vec<_>>()
+    };
+    let kept = rows().await;
+    assert!(
+        kept.contains(&("2026-03".to_owned(), 100_000, 6_000)),
+        "{kept:?}"
+    );
+    migration::Migrator::down(db, Some(1)).await.unwrap();
+    migration::Migrator::up(db, None).await.unwrap();
+    assert_eq!(rows().await, kept);
+    assert!(broken_rules(&w).await.is_empty());
 }

@@ -670,6 +670,10 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         b.text("#flows tr[data-key='JX-SH'] .paid").await,
         "¥30,000.00"
     );
+    // This March: 150,000.00 issued (100,000 + 50,000), 30,000.00 redeemed.
+    let march = "#months tr[data-month='2026-03']";
+    assert_eq!(b.text(&format!("{march} .issued")).await, "¥150,000.00");
+    assert_eq!(b.text(&format!("{march} .redeemed")).await, "¥30,000.00");
     assert_eq!(paid.amount, yuan("30000.00"));
     b.shoot("regulator-dashboard-paid").await;
 

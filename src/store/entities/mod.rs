@@ -13,6 +13,7 @@ pub mod idempotency_keys;
 pub mod issued_totals;
 pub mod ledger_totals;
 pub mod login_locks;
+pub mod monthly_totals;
 pub mod organizations;
 pub mod postings;
 pub mod redemptions;
