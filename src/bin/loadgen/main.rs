@@ -85,6 +85,17 @@ enum Command {
         #[arg(long)]
         database_url: String,
     },
+    /// Time the Jiaxing regulator's portal dashboard (`GET /regulator`) for
+    /// 2026: a new JX regulator and a person of it are made through the
+    /// API, the person signs in through the portal's form.
+    Dashboard {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        #[arg(long)]
+        database_url: String,
+    },
 }
 
 /// A running server and an operator's credentials (`voucher-ledger
@@ -123,6 +134,11 @@ fn main() {
             region,
             database_url,
         } => verify(&target, &region, &database_url),
+        Command::Dashboard {
+            target,
+            requests,
+            database_url,
+        } => dashboard(&target, requests, &database_url),
     };
     if let Err(e) = result {
         eprintln!("loadgen: {e}");
@@ -436,4 +452,105 @@ fn verify(target: &Target, region: &str, database_url: &str) -> Result<()> {
     } else {
         Err(format!("the audit chain does not verify: {body}"))
     }
+}
+
+/// The value of cookie `name` among a response's `Set-Cookie` headers.
+fn cookie<B>(response: &ureq::http::Response<B>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// A person of a new JX regulator, signed in to the portal: the session
+/// cookie's value.
+fn portal_session(agent: &ureq::Agent, url: &str, token: &str) -> Result<String> {
+    let n = Uuid::now_v7().simple().to_string();
+    let post = |path: &str, body: Value| -> Result<Value> {
+        let mut response = agent
+            .post(&format!("{url}{path}"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Idempotency-Key", &Uuid::now_v7().to_string())
+            .send_json(body)
+            .map_err(err)?;
+        let status = response.status();
+        let body: Value = response.body_mut().read_json().map_err(err)?;
+        if !status.is_success() {
+            return Err(format!("{path}: {status} {body}"));
+        }
+        Ok(body)
+    };
+    let org = post(
+        "/api/v1/organizations",
+        json!({"kind": "regulator", "name": format!("loadgen regulator {n}"), "region": "JX"}),
+    )?;
+    let id = org["id"].as_str().ok_or("no organisation id")?;
+    let (login, password) = (format!("lg-{}", &n[20..]), format!("pw-{n}"));
+    post(
+        &format!("/api/v1/organizations/{id}/users"),
+        json!({"login": login, "display_name": "loadgen", "password": password}),
+    )?;
+    let mut form = agent.get(&format!("{url}/login")).call().map_err(err)?;
+    let csrf_cookie = cookie(&form, "vl_login_csrf").ok_or("no sign-in cookie")?;
+    let html = form.body_mut().read_to_string().map_err(err)?;
+    let token_field = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("no CSRF field on the sign-in form")?;
+    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let signed = no_redirects
+        .post(&format!("{url}/login"))
+        .header("Cookie", &format!("vl_login_csrf={csrf_cookie}"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(format!(
+            "login={login}&password={password}&csrf={token_field}"
+        ))
+        .map_err(err)?;
+    cookie(&signed, "vl_session").ok_or_else(|| format!("no session: {}", signed.status()))
+}
+
+fn dashboard(target: &Target, requests: usize, database_url: &str) -> Result<()> {
+    let (agent, url) = (agent(), target.url.as_str());
+    let token = token(&agent, url, &target.client_id, &target.client_secret)?;
+    let session = portal_session(&agent, url, &token)?;
+    let (_, postings) = raw::sum_postings(database_url)?;
+    let get = || -> Result<f64> {
+        let started = Instant::now();
+        let mut response = agent
+            .get(&format!("{url}/regulator?year=2026"))
+            .header("Cookie", &format!("vl_session={session}"))
+            .call()
+            .map_err(err)?;
+        let status = response.status();
+        let html = response.body_mut().read_to_string().map_err(err)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if !status.is_success() || !html.contains("id=\"flows-title\"") {
+            return Err(format!("/regulator: {status}"));
+        }
+        Ok(ms)
+    };
+    let first = get()?;
+    let mut times = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        times.push(get()?);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        json!({
+            "workload": "dashboard", "backend": drive::backend(database_url), "clients": 1,
+            "operations": requests, "postings": postings, "first_ms": (first * 10.0).round() / 10.0,
+            "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
+            "max_ms": percentile(&times, 1.0),
+        })
+    );
+    Ok(())
 }
