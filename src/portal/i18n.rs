@@ -312,6 +312,8 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("audit.filter", "筛选", "Filter"),
     ("audit.action", "动作", "Action"),
     ("audit.entity", "对象编号", "Entity id"),
+    ("audit.from", "起始日期", "From (day)"),
+    ("audit.to", "截止日期（含）", "To (day, inclusive)"),
     ("audit.verify", "校验审计链", "Verify the chain"),
     ("audit.ok", "审计链完整：已校验 {n} 个事件，链头 #{seq}。", "The chain is intact: {n} events checked, head #{seq}."),
     ("audit.bad", "审计链异常：第一个问题出现在 #{seq}。", "The chain is broken: the first problem is at #{seq}."),

@@ -28,7 +28,7 @@ use crate::service::applications::{
 };
 use crate::service::claims::{self, ApproveClaim, Claim, PayClaim, RejectClaim};
 use crate::service::reports::{self, Month, Summary};
-use crate::service::{audited_region, Service, ServiceError};
+use crate::service::{audited_region, Operation, Service, ServiceError};
 use crate::App;
 
 /// The regulator pages' routes.
@@ -362,7 +362,7 @@ pub async fn approve_application(
     id: &str,
     form: Form<Decision>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let (_, region) = regulator(&signed, app, None)?;
+    let desk = desk(app, &signed)?;
     let id = parse_id(&signed, id)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let typed = form.amount.clone().unwrap_or_default();
@@ -372,23 +372,16 @@ pub async fn approve_application(
         match forms::amount(&signed, "amount", &typed) {
             Ok(a) => Some(a),
             Err(problem) => {
-                return applications_view(&app.service, &signed, &region, None, Some((id, problem)))
+                let refused = Some((id, problem));
+                return applications_view(&app.service, &signed, &desk.region, None, refused)
                     .await
-                    .map(Either::Right)
+                    .map(Either::Right);
             }
         }
     };
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let id_text = id.to_string();
     let op = ApproveApplication { id, amount };
-    let fields = [id_text.as_str(), typed.as_str()];
-    decided(
-        forms::act(&app.service, &signed, csrf, idem, &fields, op, None).await?,
-        "/regulator/applications",
-        "approved",
-        |problem| applications_view(&app.service, &signed, &region, None, Some((id, problem))),
-    )
-    .await
+    desk.decide(Queue::Applications, "approved", &form, id, &typed, op)
+        .await
 }
 
 /// Rejects an application with a reason.
@@ -399,49 +392,77 @@ pub async fn reject_application(
     id: &str,
     form: Form<Decision>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let (_, region) = regulator(&signed, app, None)?;
+    let desk = desk(app, &signed)?;
     let id = parse_id(&signed, id)?;
     let reason = form.reason.clone().unwrap_or_default();
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let id_text = id.to_string();
     let op = RejectApplication {
         id,
         reason: reason.clone(),
     };
-    decided(
-        forms::act(
-            &app.service,
-            &signed,
-            csrf,
-            idem,
-            &[&id_text, &reason],
-            op,
-            None,
-        )
-        .await?,
-        "/regulator/applications",
-        "rejected",
-        |problem| applications_view(&app.service, &signed, &region, None, Some((id, problem))),
-    )
-    .await
+    desk.decide(Queue::Applications, "rejected", &form, id, &reason, op)
+        .await
 }
 
-/// Where a decision leads: the queue with a notice, or the queue again
-/// with the refusal on the row.
-async fn decided<T, F, Fut>(
-    acted: Acted<T>,
-    queue: &str,
-    done: &str,
-    refused: F,
-) -> Result<Either<Redirect, Html>, PageError>
-where
-    F: FnOnce(Problem) -> Fut,
-    Fut: std::future::Future<Output = Result<Html, PageError>>,
-{
-    match acted {
-        Acted::Done(_) => Ok(Either::Left(Redirect::to(format!("{queue}?done={done}")))),
-        Acted::Again => Ok(Either::Left(Redirect::to(format!("{queue}?done=again")))),
-        Acted::Refused(problem) => refused(problem).await.map(Either::Right),
+/// The signed-in regulator's desk (its own region).
+fn desk<'a>(app: &'a App, signed: &'a Signed) -> Result<Desk<'a>, PageError> {
+    let (_, region) = regulator(signed, app, None)?;
+    Ok(Desk {
+        app,
+        signed,
+        region,
+    })
+}
+
+/// The queue a decision is taken from.
+#[derive(Debug, Clone, Copy)]
+enum Queue {
+    Applications,
+    Claims,
+}
+
+/// A regulator at work on a queue of its region.
+struct Desk<'a> {
+    app: &'a App,
+    signed: &'a Signed,
+    region: Region,
+}
+
+impl Desk<'_> {
+    /// Runs a decision on record `id` from its form (`detail`: what the form
+    /// sent besides the id) and leads back to the queue: with a notice
+    /// (`done`), or with the refusal on the record's row.
+    async fn decide<O: Operation>(
+        &self,
+        queue: Queue,
+        done: &str,
+        form: &Decision,
+        id: Uuid,
+        detail: &str,
+        op: O,
+    ) -> Result<Either<Redirect, Html>, PageError> {
+        let (service, signed) = (&self.app.service, self.signed);
+        let id_text = id.to_string();
+        let fields = [id_text.as_str(), detail];
+        let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+        let path = match queue {
+            Queue::Applications => "/regulator/applications",
+            Queue::Claims => "/regulator/claims",
+        };
+        match forms::act(service, signed, csrf, idem, &fields, op, None).await? {
+            Acted::Done(_) => Ok(Either::Left(Redirect::to(format!("{path}?done={done}")))),
+            Acted::Again => Ok(Either::Left(Redirect::to(format!("{path}?done=again")))),
+            Acted::Refused(problem) => {
+                let refused = Some((id, problem));
+                let region = &self.region;
+                match queue {
+                    Queue::Applications => {
+                        applications_view(service, signed, region, None, refused).await
+                    }
+                    Queue::Claims => claims_view(service, signed, region, None, refused).await,
+                }
+                .map(Either::Right)
+            }
+        }
     }
 }
 
@@ -572,26 +593,11 @@ pub async fn approve_claim(
     id: &str,
     form: Form<Decision>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let (_, region) = regulator(&signed, app, None)?;
+    let desk = desk(app, &signed)?;
     let id = parse_id(&signed, id)?;
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let id_text = id.to_string();
-    decided(
-        forms::act(
-            &app.service,
-            &signed,
-            csrf,
-            idem,
-            &[&id_text],
-            ApproveClaim { id },
-            None,
-        )
-        .await?,
-        "/regulator/claims",
-        "approved",
-        |problem| claims_view(&app.service, &signed, &region, None, Some((id, problem))),
-    )
-    .await
+    let op = ApproveClaim { id };
+    desk.decide(Queue::Claims, "approved", &form, id, "", op)
+        .await
 }
 
 /// Rejects a claim with a reason (its redemptions may be claimed again).
@@ -602,31 +608,15 @@ pub async fn reject_claim(
     id: &str,
     form: Form<Decision>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let (_, region) = regulator(&signed, app, None)?;
+    let desk = desk(app, &signed)?;
     let id = parse_id(&signed, id)?;
     let reason = form.reason.clone().unwrap_or_default();
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let id_text = id.to_string();
     let op = RejectClaim {
         id,
         reason: reason.clone(),
     };
-    decided(
-        forms::act(
-            &app.service,
-            &signed,
-            csrf,
-            idem,
-            &[&id_text, &reason],
-            op,
-            None,
-        )
-        .await?,
-        "/regulator/claims",
-        "rejected",
-        |problem| claims_view(&app.service, &signed, &region, None, Some((id, problem))),
-    )
-    .await
+    desk.decide(Queue::Claims, "rejected", &form, id, &reason, op)
+        .await
 }
 
 /// Pays an approved claim with the bank's reference.
@@ -637,31 +627,15 @@ pub async fn pay_claim(
     id: &str,
     form: Form<Decision>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let (_, region) = regulator(&signed, app, None)?;
+    let desk = desk(app, &signed)?;
     let id = parse_id(&signed, id)?;
     let reference = form.bank_reference.clone().unwrap_or_default();
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let id_text = id.to_string();
     let op = PayClaim {
         id,
         bank_reference: reference.clone(),
     };
-    decided(
-        forms::act(
-            &app.service,
-            &signed,
-            csrf,
-            idem,
-            &[&id_text, &reference],
-            op,
-            None,
-        )
-        .await?,
-        "/regulator/claims",
-        "paid",
-        |problem| claims_view(&app.service, &signed, &region, None, Some((id, problem))),
-    )
-    .await
+    desk.decide(Queue::Claims, "paid", &form, id, &reference, op)
+        .await
 }
 
 #[derive(Template)]
@@ -670,10 +644,9 @@ pub struct AuditPage {
     pub f: Frame,
     pub region: Region,
     pub events: Vec<Event>,
-    pub action: String,
-    pub entity_id: String,
-    pub after: i64,
-    pub next: Option<i64>,
+    pub query: AuditQuery,
+    /// The next page's link, when there is one.
+    pub next: Option<String>,
     pub verification: Option<Verification>,
 }
 
@@ -689,6 +662,76 @@ impl AuditPage {
     }
 }
 
+/// The audit page's filters, as the API's: action, entity, actor, and the
+/// days from and to (inclusive, Asia/Shanghai); `after` pages on.
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct AuditQuery {
+    pub region: Option<String>,
+    pub action: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub after: Option<i64>,
+}
+
+impl AuditQuery {
+    /// A filter's text, trimmed (none when empty).
+    fn text(value: &Option<String>) -> Option<String> {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// Midnight in Asia/Shanghai of a `2026-03-02` day, `days` later, as UTC.
+    fn day(value: &Option<String>, days: u64) -> Result<Option<chrono::DateTime<chrono::Utc>>, ()> {
+        let Some(text) = Self::text(value) else {
+            return Ok(None);
+        };
+        let day = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| ())?;
+        let day = day.checked_add_days(chrono::Days::new(days)).ok_or(())?;
+        let local = day.and_hms_opt(0, 0, 0).ok_or(())?;
+        let at = local
+            .and_local_timezone(crate::domain::clock::china_standard_time())
+            .single()
+            .ok_or(())?;
+        Ok(Some(at.with_timezone(&chrono::Utc)))
+    }
+
+    /// The filter over `region`'s events (400 for a malformed day).
+    fn filter(&self, region: Region, lang: Lang) -> Result<EventFilter, PageError> {
+        let bad = |_| PageError::new(lang, Status::BadRequest, "error.400");
+        Ok(EventFilter {
+            from: Self::day(&self.from, 0).map_err(bad)?,
+            to: Self::day(&self.to, 1).map_err(bad)?,
+            action: Self::text(&self.action),
+            entity_id: Self::text(&self.entity_id),
+            actor: Self::text(&self.actor),
+            after_seq: self.after.unwrap_or(0).max(0),
+            ..EventFilter::of(region)
+        })
+    }
+
+    /// The link to the page after sequence number `seq`, same filters.
+    fn next_page(&self, seq: i64) -> String {
+        let mut href = format!("/regulator/audit?after={seq}");
+        for (name, value) in [
+            ("action", &self.action),
+            ("entity_id", &self.entity_id),
+            ("actor", &self.actor),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(value) = Self::text(value) {
+                href.push_str(&format!("&{name}={}", super::frame::percent_encode(&value)));
+            }
+        }
+        href
+    }
+}
+
 /// The most events a page shows.
 const EVENTS_PER_PAGE: u64 = 50;
 
@@ -697,34 +740,23 @@ async fn audit_view(
     service: &Service,
     signed: &Signed,
     region: Region,
-    action: Option<&str>,
-    entity_id: Option<&str>,
-    after: i64,
+    query: AuditQuery,
     verification: Option<Verification>,
 ) -> Result<Html, PageError> {
-    let clean = |t: Option<&str>| {
-        t.map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    let filter = EventFilter {
-        action: clean(action),
-        entity_id: clean(entity_id),
-        after_seq: after.max(0),
-        ..EventFilter::of(region.clone())
-    };
+    let lang = signed.lang;
+    let filter = query.filter(region.clone(), lang)?;
     let rows = audit::events(service.db.reader(), &filter, EVENTS_PER_PAGE + 1)
         .await
-        .map_err(|e| err(signed.lang)(e.into()))?;
+        .map_err(|e| err(lang)(e.into()))?;
     let more = rows.len() as u64 > EVENTS_PER_PAGE;
     let events: Vec<Event> = rows
         .into_iter()
         .take(EVENTS_PER_PAGE as usize)
         .map(Event::try_from)
         .collect::<Result<_, _>>()
-        .map_err(|e| err(signed.lang)(e.into()))?;
+        .map_err(|e| err(lang)(e.into()))?;
     let next = if more {
-        events.last().map(|e| e.seq)
+        events.last().map(|e| query.next_page(e.seq))
     } else {
         None
     };
@@ -732,35 +764,21 @@ async fn audit_view(
         f: signed.frame("audit.title"),
         region,
         events,
-        action: filter.action.unwrap_or_default(),
-        entity_id: filter.entity_id.unwrap_or_default(),
-        after: filter.after_seq,
+        query,
         next,
         verification,
     })
 }
 
 /// The region's audit events, filtered and paged.
-#[get("/regulator/audit?<region>&<action>&<entity_id>&<after>")]
+#[get("/regulator/audit?<query..>")]
 pub async fn audit_page(
     app: &State<App>,
     signed: Signed,
-    region: Option<&str>,
-    action: Option<&str>,
-    entity_id: Option<&str>,
-    after: Option<i64>,
+    query: AuditQuery,
 ) -> Result<Html, PageError> {
-    let (_, region) = regulator(&signed, app, region)?;
-    audit_view(
-        &app.service,
-        &signed,
-        region,
-        action,
-        entity_id,
-        after.unwrap_or(0),
-        None,
-    )
-    .await
+    let (_, region) = regulator(&signed, app, query.region.as_deref())?;
+    audit_view(&app.service, &signed, region, query, None).await
 }
 
 /// Verifies the region's chain against the ledger and shows the result.
@@ -774,16 +792,8 @@ pub async fn verify(
     let verification = audit::verify(&app.service.db, &region)
         .await
         .map_err(|e| err(signed.lang)(e.into()))?;
-    audit_view(
-        &app.service,
-        &signed,
-        region,
-        None,
-        None,
-        0,
-        Some(verification),
-    )
-    .await
+    let query = <AuditQuery as Default>::default();
+    audit_view(&app.service, &signed, region, query, Some(verification)).await
 }
 
 /// A file to download.

@@ -666,6 +666,36 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         assert_eq!(shown, voucher_ledger::portal::i18n::yuan(amount), "{key}");
     }
     assert_eq!(summary.issued, yuan("150000.00"));
+    // … and to what the API answers.
+    let client = &served.jx_regulator_client;
+    let api = b
+        .client
+        .execute_async(
+            "const [id, secret, done] = arguments;
+             fetch('/api/v1/auth/token', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                   body: JSON.stringify({client_id: id, client_secret: secret})})
+               .then(r => r.json())
+               .then(t => fetch('/api/v1/reports/summary?region=JX&year=2026',
+                                {headers: {Authorization: 'Bearer ' + t.access_token}}))
+               .then(r => r.json()).then(done);",
+            vec![
+                client.client_id.clone().into(),
+                client.client_secret.clone().into(),
+            ],
+        )
+        .await
+        .unwrap();
+    for (field, amount) in [
+        ("appropriated", summary.appropriated),
+        ("issued", summary.issued),
+        ("unissued", summary.unissued),
+        ("held", summary.held),
+        ("redeemed", summary.redeemed),
+        ("paid", summary.paid),
+        ("returned", summary.returned),
+    ] {
+        assert_eq!(api[field], amount.to_string(), "{field}: {api}");
+    }
     assert_eq!(
         b.text("#flows tr[data-key='JX-SH'] .paid").await,
         "¥30,000.00"
@@ -682,6 +712,25 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     b.click("#verify").await;
     assert!(b.text("#verification").await.contains("审计链完整"));
     b.shoot("regulator-audit").await;
+    // The API's filters: by action, and by day (the pay is of 2026-03-02).
+    b.fill("#action", "claim.pay").await;
+    b.click("#filter").await;
+    let rows = "#events tbody tr";
+    let found = b
+        .client
+        .find_all(fantoccini::Locator::Css(rows))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(
+        b.text(rows).await.contains("portal"),
+        "the person paid through the portal"
+    );
+    b.open("/regulator/audit?action=claim.pay&to=2026-03-01")
+        .await;
+    assert!(b.page_text().await.contains("没有符合条件的事件"));
+    b.open("/regulator/audit?from=2026-13-01").await;
+    assert_eq!(page_status(&b).await, 400);
     let csv = b
         .client
         .execute_async(

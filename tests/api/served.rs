@@ -15,7 +15,7 @@ use voucher_ledger::domain::{Actor, Money, Region, Role};
 use voucher_ledger::service::admissions::Admit;
 use voucher_ledger::service::applications::{ApproveApplication, SubmitApplication};
 use voucher_ledger::service::budgets::Appropriate;
-use voucher_ledger::service::identity::RegisterOrganization;
+use voucher_ledger::service::identity::{ClientCredentials, RegisterOrganization};
 use voucher_ledger::service::people::{self, CreateUser};
 use voucher_ledger::service::{Call, Operation, Service};
 use voucher_ledger::store::Db;
@@ -40,6 +40,8 @@ pub struct Served {
     pub service: Service,
     pub clock: Arc<ManualClock>,
     pub jx_regulator: Actor,
+    /// The Jiaxing regulator's API credentials.
+    pub jx_regulator_client: ClientCredentials,
     pub sh_regulator: Actor,
     pub jx_company: Person,
     /// A second person of the same company.
@@ -133,6 +135,7 @@ impl Served {
             actual_controller: (kind == "company").then(|| "张三".into()),
         };
         let mut actors = Vec::new();
+        let mut clients = Vec::new();
         for (kind, name, region, by) in [
             ("regulator", "嘉兴市科学技术局", "JX", None),
             ("regulator", "上海市科学技术委员会", "SH", None),
@@ -145,6 +148,7 @@ impl Served {
                 .await
                 .expect("registered");
             let org = registered.organization;
+            clients.push(registered.credentials);
             actors.push(Actor {
                 sub: org.id,
                 role: org.kind.role(),
@@ -161,6 +165,7 @@ impl Served {
             jx_clerk: Person::placeholder(&jx_company),
             sh_lab: Person::placeholder(&sh_lab),
             jx_regulator,
+            jx_regulator_client: clients.swap_remove(0),
             sh_regulator,
             voucher: Uuid::nil(),
             shutdown,
