@@ -10,10 +10,10 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
-use super::explain::{percent, region_name, Numbers, Policy};
+use super::explain::{percent, Numbers, Policy};
 use super::forms::{self, problem_on, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
-use super::i18n::{date, yuan, Lang};
+use super::i18n::{yuan, Lang};
 use crate::domain::clock::shanghai_date;
 use crate::domain::{Actor, Money, RedemptionStatus, Region, Role};
 use crate::rules::common::max_share;
@@ -109,21 +109,6 @@ pub struct HomePage {
     pub applications: Vec<Application>,
 }
 
-impl HomePage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn day(&self, d: &chrono::NaiveDate) -> String {
-        date(*d)
-    }
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
-    fn status(&self, s: &str) -> &'static str {
-        self.f.t(&format!("status.{s}"))
-    }
-}
-
 /// The company's home: each voucher with its balances and deadlines, and
 /// its applications.
 #[get("/company?<done>")]
@@ -176,12 +161,6 @@ pub struct ApplyPage {
 }
 
 impl ApplyPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
     fn policy(&self, c: &CapRow) -> String {
         Policy {
             region: c.region.clone(),
@@ -323,12 +302,6 @@ pub struct ProvidersPage {
 }
 
 impl ProvidersPage {
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
     fn is_voucher(&self, v: &Voucher) -> bool {
         self.voucher.as_ref().is_some_and(|c| c.id == v.id)
     }
@@ -414,12 +387,6 @@ pub struct HoldPage {
 }
 
 impl HoldPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
     fn error(&self, field: &str) -> Option<&str> {
         problem_on(&self.problem, field)
     }
@@ -648,21 +615,6 @@ pub struct HistoryPage {
     pub f: Frame,
     pub notice: Option<&'static str>,
     pub rows: Vec<RedemptionRow>,
-}
-
-impl HistoryPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
-    fn status(&self, s: &RedemptionStatus) -> &'static str {
-        self.f.t(&format!("status.{s}"))
-    }
-    fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        date(shanghai_date(*at))
-    }
 }
 
 /// The names of organisations by id (for lists).

@@ -10,7 +10,7 @@ use rocket::Either;
 use sha2::{Digest, Sha256};
 
 use super::i18n::Lang;
-use crate::domain::{DomainError, Role};
+use crate::domain::{DomainError, Money, Region, Role};
 use crate::error::ApiError;
 use crate::service::sessions::{self, Person};
 use crate::service::ServiceError;
@@ -203,6 +203,31 @@ impl Frame {
     /// The text of `key` in the page's language.
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
+    }
+
+    /// An amount: `¥1,234.50`.
+    pub fn money(&self, amount: &Money) -> String {
+        super::i18n::yuan(*amount)
+    }
+
+    /// A region's name.
+    pub fn region(&self, region: &Region) -> &'static str {
+        super::explain::region_name(self.lang, region)
+    }
+
+    /// A status's name (`status.<code>`).
+    pub fn status(&self, status: &impl std::fmt::Display) -> &'static str {
+        self.lang.t(&format!("status.{status}"))
+    }
+
+    /// A day: `2026-12-31`.
+    pub fn date(&self, day: &chrono::NaiveDate) -> String {
+        super::i18n::date(*day)
+    }
+
+    /// The day of a moment, in Asia/Shanghai.
+    pub fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        super::i18n::date(crate::domain::clock::shanghai_date(*at))
     }
 
     /// A service category's name (its code if it has none).

@@ -9,7 +9,6 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 
 use super::company::{notice, parse_id};
-use super::explain::region_name;
 use super::forms::{self, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
 use crate::domain::{OrgKind, Region, Role};
@@ -52,9 +51,6 @@ pub struct OrganizationsPage {
 }
 
 impl OrganizationsPage {
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
     fn kind(&self, k: &OrgKind) -> &'static str {
         self.f.t(&format!("kind.{k}"))
     }
@@ -176,9 +172,6 @@ pub struct OrganizationPage {
 }
 
 impl OrganizationPage {
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
     fn error(&self, field: &str) -> Option<&str> {
         forms::problem_on(&self.problem, field)
     }

@@ -17,7 +17,7 @@ use super::forms::{self, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
 use super::i18n::{date, yuan};
 use crate::domain::clock::shanghai_date;
-use crate::domain::{Actor, Money, Region, Role};
+use crate::domain::{Actor, Region, Role};
 use crate::rules::{PolicyVersion, RegionPolicy};
 use crate::service::admissions::{self, Admit, Listed};
 use crate::service::vouchers::{self, RevokeVoucher, Voucher};
@@ -54,15 +54,6 @@ pub struct VouchersPage {
     pub notice: Option<&'static str>,
     pub query: String,
     pub rows: Vec<VoucherRow>,
-}
-
-impl VouchersPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn status(&self, s: &str) -> &'static str {
-        self.f.t(&format!("status.{s}"))
-    }
 }
 
 /// The most vouchers a search shows.
@@ -172,12 +163,6 @@ pub struct ProvidersPage {
     pub categories: Vec<String>,
     pub idem: String,
     pub problem: Option<Problem>,
-}
-
-impl ProvidersPage {
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
 }
 
 /// The policy version in force this year in `region`.

@@ -12,12 +12,9 @@ use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
 use super::company::{all_of, notice, organization_names, parse_id, Plain};
-use super::explain::region_name;
 use super::forms::{self, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
-use super::i18n::{date, yuan};
-use crate::domain::clock::shanghai_date;
-use crate::domain::{Actor, ClaimStatus, Money, RedemptionStatus, Region, Role};
+use crate::domain::{Actor, Money, RedemptionStatus, Region, Role};
 use crate::service::claims::{self, Claim, SubmitClaim};
 use crate::service::redemptions::{self, CancelRedemption, Complete, Redemption};
 use crate::service::{Service, ServiceResult};
@@ -59,18 +56,6 @@ pub struct HomePage {
     pub f: Frame,
     pub notice: Option<&'static str>,
     pub rows: Vec<HeldRow>,
-}
-
-impl HomePage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
-    fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        date(shanghai_date(*at))
-    }
 }
 
 /// Renders the held redemptions, with a refusal on row `refused`.
@@ -246,18 +231,6 @@ pub struct UnclaimedPage {
     pub groups: Vec<RegionGroup>,
 }
 
-impl UnclaimedPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
-    fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        date(shanghai_date(*at))
-    }
-}
-
 /// Renders the unclaimed redemptions, with a refusal on one region's form.
 async fn unclaimed_page(
     service: &Service,
@@ -365,21 +338,6 @@ pub struct ClaimsPage {
     pub f: Frame,
     pub notice: Option<&'static str>,
     pub claims: Vec<Claim>,
-}
-
-impl ClaimsPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn region(&self, r: &Region) -> &'static str {
-        region_name(self.f.lang, r)
-    }
-    fn status(&self, s: &ClaimStatus) -> &'static str {
-        self.f.t(&format!("status.{s}"))
-    }
-    fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        date(shanghai_date(*at))
-    }
 }
 
 /// The provider's claims, newest first, with status and bank reference.

@@ -18,7 +18,7 @@ use super::company::{all_of, notice, organization_names, parse_id};
 use super::explain::{percent, region_name, Policy};
 use super::forms::{self, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
-use super::i18n::{yuan, Lang};
+use super::i18n::Lang;
 use crate::audit::export::{lines, Format};
 use crate::audit::{self, Event, EventFilter, Verification};
 use crate::domain::clock::shanghai_date;
@@ -97,12 +97,6 @@ pub struct DashboardPage {
     pub month_chart: String,
     pub flows: Vec<FlowRow>,
     pub flow_chart: String,
-}
-
-impl DashboardPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
 }
 
 /// The dashboard of a year: budget figures and cross-region flows.
@@ -253,15 +247,6 @@ pub struct ApplicationsPage {
     pub notice: Option<&'static str>,
     pub rows: Vec<ApplicationRow>,
     pub decided: Vec<(Application, String)>,
-}
-
-impl ApplicationsPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn status(&self, s: &ApplicationStatus) -> &'static str {
-        self.f.t(&format!("status.{s}"))
-    }
 }
 
 /// Renders the applications queue, with a refusal on one row.
@@ -487,15 +472,6 @@ pub struct ClaimsPage {
     pub rows: Vec<ClaimRow>,
     /// The cross-region budget: the cap and what is held or completed outside.
     pub outside: Option<(String, Money, Money)>,
-}
-
-impl ClaimsPage {
-    fn money(&self, m: &Money) -> String {
-        yuan(*m)
-    }
-    fn status(&self, s: &ClaimStatus) -> &'static str {
-        self.f.t(&format!("status.{s}"))
-    }
 }
 
 /// Renders the claims queue, with a refusal on one row.
