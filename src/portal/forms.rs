@@ -52,6 +52,19 @@ pub fn amount(signed: &Signed, field: &'static str, typed: &str) -> Result<Money
     })
 }
 
+/// An amount that may be left empty ("all of it"): none when empty.
+pub fn optional_amount(
+    signed: &Signed,
+    field: &'static str,
+    typed: &str,
+) -> Result<Option<Money>, Problem> {
+    if typed.trim().is_empty() {
+        Ok(None)
+    } else {
+        amount(signed, field, typed).map(Some)
+    }
+}
+
 /// What a form's operation did.
 pub enum Acted<T> {
     /// It ran now.

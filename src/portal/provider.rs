@@ -148,16 +148,12 @@ pub async fn complete(
     let id = parse_id(&signed, id)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let typed = form.amount.clone().unwrap_or_default();
-    let amount = if typed.trim().is_empty() {
-        None
-    } else {
-        match forms::amount(&signed, "amount", &typed) {
-            Ok(a) => Some(a),
-            Err(problem) => {
-                return home_page(&app.service, &signed, None, Some((id, typed, problem)))
-                    .await
-                    .map(Either::Right)
-            }
+    let amount = match forms::optional_amount(&signed, "amount", &typed) {
+        Ok(amount) => amount,
+        Err(problem) => {
+            return home_page(&app.service, &signed, None, Some((id, typed, problem)))
+                .await
+                .map(Either::Right)
         }
     };
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());

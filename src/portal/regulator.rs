@@ -351,17 +351,13 @@ pub async fn approve_application(
     let id = parse_id(&signed, id)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let typed = form.amount.clone().unwrap_or_default();
-    let amount = if typed.trim().is_empty() {
-        None
-    } else {
-        match forms::amount(&signed, "amount", &typed) {
-            Ok(a) => Some(a),
-            Err(problem) => {
-                let refused = Some((id, problem));
-                return applications_view(&app.service, &signed, &desk.region, None, refused)
-                    .await
-                    .map(Either::Right);
-            }
+    let amount = match forms::optional_amount(&signed, "amount", &typed) {
+        Ok(amount) => amount,
+        Err(problem) => {
+            let refused = Some((id, problem));
+            return applications_view(&app.service, &signed, &desk.region, None, refused)
+                .await
+                .map(Either::Right);
         }
     };
     let op = ApproveApplication { id, amount };
