@@ -460,28 +460,37 @@ pub fn count_status(answers: &[Answer], status: u16) -> usize {
     answers.iter().filter(|a| a.status.code == status).count()
 }
 
+/// Runs one SQL statement as the database owner (tests that tamper).
+pub async fn sql(db: &Db, statement: &str) -> u64 {
+    let db = db.writer();
+    db.execute_raw(Statement::from_string(db.get_database_backend(), statement))
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"))
+        .rows_affected()
+}
+
+/// Removes the append-only triggers, as someone with the owner's rights
+/// could, so that a test can tamper with what verification must catch.
+pub async fn allow_tampering(db: &Db) {
+    for table in ["postings", "transfers", "audit_events"] {
+        if db.backend() == sea_orm::DbBackend::Postgres {
+            sql(db, &format!("ALTER TABLE {table} DISABLE TRIGGER USER")).await;
+        } else {
+            for op in ["update", "delete"] {
+                sql(db, &format!("DROP TRIGGER {table}_no_{op}")).await;
+            }
+        }
+    }
+}
+
 impl TestApp {
     /// Runs one SQL statement as the database owner (tests that tamper).
     pub async fn sql(&self, statement: &str) -> u64 {
-        let db = self.db.writer();
-        db.execute_raw(Statement::from_string(db.get_database_backend(), statement))
-            .await
-            .unwrap_or_else(|e| panic!("{statement}: {e}"))
-            .rows_affected()
+        sql(&self.db, statement).await
     }
 
-    /// Removes the append-only triggers, as someone with the owner's rights
-    /// could, so that a test can tamper with what verification must catch.
+    /// Removes the append-only triggers (see [`allow_tampering`]).
     pub async fn allow_tampering(&self) {
-        for table in ["postings", "transfers", "audit_events"] {
-            if self.db.backend() == sea_orm::DbBackend::Postgres {
-                self.sql(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
-                    .await;
-            } else {
-                for op in ["update", "delete"] {
-                    self.sql(&format!("DROP TRIGGER {table}_no_{op}")).await;
-                }
-            }
-        }
+        allow_tampering(&self.db).await
     }
 }

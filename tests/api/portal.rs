@@ -731,6 +731,21 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     assert!(b.page_text().await.contains("没有符合条件的事件"));
     b.open("/regulator/audit?from=2026-13-01").await;
     assert_eq!(page_status(&b).await, 400);
+    // A payment's bank reference rewritten in SQL: the button finds it.
+    let owner = &served.service.db;
+    crate::helpers::allow_tampering(owner).await;
+    let tampered = crate::helpers::sql(
+        owner,
+        "UPDATE audit_events SET payload = replace(payload, 'BOC-2026-0001', 'BOC-2026-9999') \
+         WHERE action = 'claim.pay'",
+    )
+    .await;
+    assert_eq!(tampered, 1);
+    b.open("/regulator/audit").await;
+    b.click("#verify").await;
+    let verdict = b.text("#verification").await;
+    assert!(verdict.contains("审计链异常"), "{verdict}");
+    b.shoot("regulator-audit-broken").await;
     let csv = b
         .client
         .execute_async(
