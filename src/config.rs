@@ -1,5 +1,11 @@
 //! Typed configuration: `config/default.toml` with debug/release profiles,
 //! overridden by the environment, validated before anything starts.
+//!
+//! The binary carries `config/default.toml` and the policy files of
+//! `config/regions/` inside it, so that it runs anywhere: without a
+//! configuration directory it uses those (and `./data/` for the embedded
+//! database); with one (`--config DIR` or `VL_CONFIG_DIR`), `DIR/default.toml`
+//! replaces them, and relative paths in it resolve against `DIR`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,6 +13,7 @@ use std::time::Duration;
 
 use rand::RngCore;
 use rocket::figment::providers::{Env, Format, Toml};
+use rocket::figment::value::magic::RelativePathBuf;
 use rocket::figment::{Figment, Profile};
 use serde::Deserialize;
 
@@ -87,25 +94,49 @@ pub fn default_profile() -> Profile {
     Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE)
 }
 
-/// The figment of `dir/default.toml` plus the environment.
-pub fn figment(dir: &Path) -> Figment {
-    Figment::from(rocket::Config::default())
-        .merge(Toml::file(dir.join("default.toml")).nested())
-        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+/// The configuration built into the binary (`config/default.toml`).
+pub const BUILTIN: &str = include_str!("../config/default.toml");
+
+/// `base` plus the environment, for the build's profile.
+fn with_environment(base: Figment) -> Figment {
+    base.merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
         .merge(Env::prefixed("VL_").global())
         .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET"]).global())
         .select(default_profile())
 }
 
+/// The figment of `dir/default.toml` plus the environment.
+pub fn figment(dir: &Path) -> Figment {
+    with_environment(
+        Figment::from(rocket::Config::default())
+            .merge(Toml::file(dir.join("default.toml")).nested()),
+    )
+}
+
+/// The figment of the built-in configuration plus the environment.
+pub fn builtin_figment() -> Figment {
+    with_environment(Figment::from(rocket::Config::default()).merge(Toml::string(BUILTIN).nested()))
+}
+
+/// The paths of the settings, each resolved against the file that set it
+/// (the environment's and the built-in ones: against the working directory).
+#[derive(Deserialize)]
+struct Paths {
+    data_dir: RelativePathBuf,
+    region_dirs: Vec<RelativePathBuf>,
+}
+
 impl Config {
-    /// Loads `config/` (or `$VL_CONFIG_DIR`) and the environment.
-    pub fn load() -> Result<Self, ConfigError> {
-        let dir = std::env::var_os("VL_CONFIG_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("config"));
+    /// Loads the configuration directory `dir` (else `$VL_CONFIG_DIR`, else
+    /// the built-in configuration) and the environment.
+    pub fn load(dir: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let dir = dir.or_else(|| std::env::var_os("VL_CONFIG_DIR").map(PathBuf::from));
+        let Some(dir) = dir else {
+            return Self::build(builtin_figment(), true);
+        };
         if !dir.join("default.toml").is_file() {
             return Err(ConfigError::new(
-                "VL_CONFIG_DIR",
+                "--config / VL_CONFIG_DIR",
                 format!("{}/default.toml not found", dir.display()),
             ));
         }
@@ -114,16 +145,32 @@ impl Config {
 
     /// Extracts and validates the settings of a figment.
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let settings: Settings = figment.extract().map_err(|e| {
+        Self::build(figment, false)
+    }
+
+    /// Extracts and validates the settings of a figment; with `builtin`, the
+    /// built-in `region_dirs = ["regions"]` means the built-in policies.
+    fn build(figment: Figment, builtin: bool) -> Result<Self, ConfigError> {
+        let problem = |e: rocket::figment::Error| {
             let key = e.path.join(".");
             ConfigError::new(if key.is_empty() { "?" } else { &key }, e.kind.to_string())
-        })?;
+        };
+        let mut settings: Settings = figment.extract().map_err(problem)?;
+        let paths: Paths = figment.extract().map_err(problem)?;
+        settings.data_dir = paths.data_dir.relative();
+        settings.region_dirs = paths.region_dirs.iter().map(|p| p.relative()).collect();
         // Rocket's own keys (address, port, limits…) are checked here too.
         figment
             .extract::<rocket::Config>()
             .map_err(|e| ConfigError::new(&e.path.join("."), e.kind.to_string()))?;
         settings.validate()?;
-        let rules = Registry::load(&settings.region_dirs).map_err(|e| ConfigError {
+        let builtin_regions = builtin && settings.region_dirs == [PathBuf::from("regions")];
+        let rules = if builtin_regions {
+            Registry::builtin()
+        } else {
+            Registry::load(&settings.region_dirs)
+        };
+        let rules = rules.map_err(|e| ConfigError {
             key: format!("{}: {}", e.file, e.key),
             message: e.message,
         })?;
@@ -372,6 +419,22 @@ mod tests {
     fn the_shipped_file_is_valid() {
         let config = Config::from_figment(base()).unwrap();
         assert_eq!(config.rules.regions().len(), 3);
+        let regions = &config.settings.region_dirs;
+        assert!(
+            regions.len() == 1 && regions[0].ends_with("config/regions"),
+            "relative to the file: {regions:?}"
+        );
+    }
+
+    #[test]
+    fn the_built_in_configuration_is_the_shipped_one() {
+        assert_eq!(
+            BUILTIN,
+            std::fs::read_to_string("config/default.toml").unwrap()
+        );
+        let config = Config::build(builtin_figment(), true).unwrap();
+        assert_eq!(config.rules.regions().len(), 3);
+        assert_eq!(config.settings.data_dir, PathBuf::from("data"));
     }
 
     #[test]

@@ -19,6 +19,10 @@ use voucher_ledger::{build_rocket, service, telemetry, App};
     about = "The Yangtze River Delta innovation voucher ledger"
 )]
 struct Cli {
+    /// A configuration directory (its default.toml, and the paths in it);
+    /// without it, `VL_CONFIG_DIR`, else the configuration built in.
+    #[arg(long, global = true, value_name = "DIR")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -60,7 +64,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load() {
+    let config = match Config::load(cli.config.clone()) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("voucher-ledger: {e}");

@@ -108,6 +108,23 @@ pub trait RegionRules: Send + Sync {
     }
 }
 
+/// The policy files built into the binary: used when no configuration
+/// directory names others.
+const BUILTIN: [(&str, &str); 3] = [
+    (
+        "(built in) jx.toml",
+        include_str!("../../config/regions/jx.toml"),
+    ),
+    (
+        "(built in) sh.toml",
+        include_str!("../../config/regions/sh.toml"),
+    ),
+    (
+        "(built in) zj.toml",
+        include_str!("../../config/regions/zj.toml"),
+    ),
+];
+
 /// The rules of every issuing region, by region.
 #[derive(Clone)]
 pub struct Registry {
@@ -124,7 +141,7 @@ impl Registry {
     /// Loads every `*.toml` of `dirs`, checks each file and the references
     /// between them.
     pub fn load(dirs: &[impl AsRef<Path>]) -> Result<Self, PolicyError> {
-        let mut regions: BTreeMap<Region, Arc<dyn RegionRules>> = BTreeMap::new();
+        let mut policies = Vec::new();
         for dir in dirs {
             let dir = dir.as_ref();
             let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -138,16 +155,34 @@ impl Registry {
                 .collect();
             files.sort();
             for path in files {
-                let policy = policy::load(&path)?;
-                let region = policy.region.clone();
-                let rules = module(policy)?;
-                if regions.insert(region.clone(), rules).is_some() {
-                    return Err(PolicyError {
-                        file: path.display().to_string(),
-                        key: "region".into(),
-                        message: format!("{region} is defined twice"),
-                    });
-                }
+                policies.push(policy::load(&path)?);
+            }
+        }
+        Self::of(policies)
+    }
+
+    /// The policies built into the binary (`config/regions/` of the source).
+    pub fn builtin() -> Result<Self, PolicyError> {
+        let policies = BUILTIN
+            .iter()
+            .map(|(file, text)| policy::parse(file, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::of(policies)
+    }
+
+    /// The registry of `policies`, once each region is defined once and
+    /// every region a policy names is defined.
+    fn of(policies: Vec<RegionPolicy>) -> Result<Self, PolicyError> {
+        let mut regions: BTreeMap<Region, Arc<dyn RegionRules>> = BTreeMap::new();
+        for policy in policies {
+            let (region, file) = (policy.region.clone(), policy.file.clone());
+            let rules = module(policy)?;
+            if regions.insert(region.clone(), rules).is_some() {
+                return Err(PolicyError {
+                    file,
+                    key: "region".into(),
+                    message: format!("{region} is defined twice"),
+                });
             }
         }
         if regions.is_empty() {

@@ -142,21 +142,31 @@ struct VersionFile {
 
 /// Reads and checks one policy file.
 pub fn load(path: &Path) -> Result<RegionPolicy, PolicyError> {
-    let file = path.display().to_string();
+    checked(
+        path.display().to_string(),
+        Figment::from(Toml::file_exact(path)),
+    )
+}
+
+/// Checks the policy text of `file` (a policy built into the binary).
+pub fn parse(file: &str, text: &str) -> Result<RegionPolicy, PolicyError> {
+    checked(file.to_owned(), Figment::from(Toml::string(text)))
+}
+
+/// Extracts and checks the policy of `figment`, read from `file`.
+fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> {
     let error = |key: &str, message: String| PolicyError {
         file: file.clone(),
         key: key.into(),
         message,
     };
-    let raw: PolicyFile = Figment::from(Toml::file_exact(path))
-        .extract()
-        .map_err(|e| {
-            let key = e.path.join(".");
-            error(
-                if key.is_empty() { "(file)" } else { &key },
-                e.kind.to_string(),
-            )
-        })?;
+    let raw: PolicyFile = figment.extract().map_err(|e| {
+        let key = e.path.join(".");
+        error(
+            if key.is_empty() { "(file)" } else { &key },
+            e.kind.to_string(),
+        )
+    })?;
     let rules = raw.rules.parse::<RulesModule>().map_err(|_| {
         error(
             "rules",

@@ -95,3 +95,91 @@ fn create_admin_with_a_login_prints_a_one_time_password_once() {
     assert!(stderr.contains("taken"), "{stderr}");
     assert!(again.stdout.is_empty());
 }
+
+/// The built binary in an empty directory: its configuration and the
+/// regions' policies are inside it, the embedded database goes to ./data/.
+#[test]
+fn the_binary_runs_in_an_empty_directory() {
+    let empty = tempfile::tempdir().unwrap();
+    let version = ledger().arg("--version").output().unwrap();
+    assert!(version.status.success());
+    let version = String::from_utf8(version.stdout).unwrap();
+    assert_eq!(
+        version.trim(),
+        format!("voucher-ledger {}", env!("CARGO_PKG_VERSION"))
+    );
+    let migrate = ledger()
+        .arg("migrate")
+        .current_dir(empty.path())
+        .env_remove("VL_CONFIG_DIR")
+        .output()
+        .unwrap();
+    assert!(migrate.status.success(), "{migrate:?}");
+    assert!(empty.path().join("data/voucher-ledger.db").is_file());
+    // With the built-in policies: an operator's person can be made, and the
+    // server (started the same way) answers on the three regions.
+    let port = crate::served::free_port();
+    let mut server = ledger()
+        .arg("serve")
+        .current_dir(empty.path())
+        .env("ROCKET_PORT", port.to_string())
+        .spawn()
+        .unwrap();
+    let mut answered = None;
+    for _ in 0..200 {
+        let policy = std::process::Command::new("curl")
+            .args(["-fs", &format!("http://127.0.0.1:{port}/login")])
+            .output()
+            .unwrap();
+        if policy.status.success() {
+            answered = Some(String::from_utf8(policy.stdout).unwrap());
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(answered
+        .expect("the server answered")
+        .contains("name=\"password\""));
+}
+
+/// `--config DIR`: its default.toml replaces the built-in one, and relative
+/// paths in it resolve against DIR (not the working directory).
+#[test]
+fn a_configuration_directory_resolves_its_own_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("conf");
+    std::fs::create_dir_all(config.join("policies")).unwrap();
+    let shipped = std::fs::read_to_string("config/default.toml").unwrap();
+    let custom = shipped
+        .replace(
+            "region_dirs = [\"regions\"]",
+            "region_dirs = [\"policies\"]",
+        )
+        .replace("data_dir = \"data\"", "data_dir = \"state\"");
+    std::fs::write(config.join("default.toml"), custom).unwrap();
+    for region in ["jx", "sh", "zj"] {
+        std::fs::copy(
+            format!("config/regions/{region}.toml"),
+            config.join("policies").join(format!("{region}.toml")),
+        )
+        .unwrap();
+    }
+    let elsewhere = tempfile::tempdir().unwrap();
+    let migrate = ledger()
+        .args(["--config", config.to_str().unwrap(), "migrate"])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(migrate.status.success(), "{migrate:?}");
+    assert!(config.join("state/voucher-ledger.db").is_file());
+    assert!(!elsewhere.path().join("state").exists());
+    // A directory without default.toml is named in the error.
+    let missing = ledger()
+        .args(["--config", elsewhere.path().to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("default.toml not found"));
+}

@@ -188,7 +188,7 @@ async fn register(
 }
 
 async fn seed(count: u64, batch: u64, holds: u64) -> Result<()> {
-    let config = Config::load().map_err(err)?;
+    let config = Config::load(None).map_err(err)?;
     let db = Db::connect(&config.db_settings()).await.map_err(err)?;
     db.migrate().await.map_err(err)?;
     let service = config.service(db.clone());
