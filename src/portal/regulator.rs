@@ -629,8 +629,9 @@ impl AuditPage {
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
     }
-    fn short<'a>(&self, hash: &'a str) -> &'a str {
-        &hash[..hash.len().min(12)]
+    /// The first 12 characters (of an id or a hash), for a narrow column.
+    fn short(&self, text: &str) -> String {
+        text.chars().take(12).collect()
     }
 }
 
