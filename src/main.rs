@@ -52,6 +52,10 @@ enum Command {
         #[arg(long)]
         region: String,
     },
+    /// Fill an empty database with a realistic year (all through the
+    /// service, so the audit chains verify) and print, once, a login and
+    /// password and API credentials for a person of each role.
+    Demo,
     /// Stream a region's audit events to standard output.
     ExportAudit {
         #[arg(long)]
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
                 .await
                 .map(|_| ExitCode::SUCCESS),
             Command::VerifyAudit { region } => verify_audit(&config, &region).await,
+            Command::Demo => demo(&config).await,
             Command::ExportAudit { region, format } => export_audit(&config, &region, &format)
                 .await
                 .map(|_| ExitCode::SUCCESS),
@@ -98,6 +103,23 @@ fn main() -> ExitCode {
             eprintln!("voucher-ledger: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Fills an empty database; refuses a non-empty one (exit 2, nothing changed).
+async fn demo(config: &Config) -> Result<ExitCode, String> {
+    let db = connect(config).await?;
+    match voucher_ledger::demo::fill(&config.service(db)).await {
+        Ok(printed) => {
+            let json = serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?;
+            println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ voucher_ledger::demo::DemoError::NotEmpty(_)) => {
+            eprintln!("voucher-ledger: {e}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(format!("demo: {e}")),
     }
 }
 

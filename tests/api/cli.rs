@@ -183,3 +183,30 @@ fn a_configuration_directory_resolves_its_own_paths() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("default.toml not found"));
 }
+
+/// `demo` prints a person and a client of each role once; run again, it
+/// refuses (exit 2) and names why.
+#[test]
+fn demo_fills_an_empty_database_and_refuses_a_full_one() {
+    let empty = tempfile::tempdir().unwrap();
+    let first = ledger()
+        .arg("demo")
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{first:?}");
+    let printed: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    for role in ["operator", "regulator", "company", "provider"] {
+        assert!(printed[role]["login"].is_string(), "{printed}");
+        assert!(printed[role]["password"].as_str().unwrap().len() >= 12);
+        assert!(printed[role]["client_secret"].is_string());
+    }
+    let again = ledger()
+        .arg("demo")
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    assert!(again.stdout.is_empty());
+}

@@ -5,6 +5,7 @@ mod audit;
 mod browser;
 mod cli;
 mod contract;
+mod demo;
 mod errors;
 mod hardening;
 mod helpers;
