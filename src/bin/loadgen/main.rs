@@ -85,6 +85,21 @@ enum Command {
         #[arg(long)]
         database_url: String,
     },
+    /// Time portal pages as a person (`demo` prints one per role): signs in
+    /// through the form, then `requests` sequential GETs of each path.
+    Pages {
+        #[arg(long, default_value = "http://127.0.0.1:8000")]
+        url: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password: String,
+        /// Comma-separated paths, e.g. `/company,/company/redemptions`.
+        #[arg(long)]
+        paths: String,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
     /// Time the Jiaxing regulator's portal dashboard (`GET /regulator`) for
     /// 2026: a new JX regulator and a person of it are made through the
     /// API, the person signs in through the portal's form.
@@ -139,6 +154,13 @@ fn main() {
             requests,
             database_url,
         } => dashboard(&target, requests, &database_url),
+        Command::Pages {
+            url,
+            login,
+            password,
+            paths,
+            requests,
+        } => pages(&url, &login, &password, &paths, requests),
     };
     if let Err(e) = result {
         eprintln!("loadgen: {e}");
@@ -493,6 +515,11 @@ fn portal_session(agent: &ureq::Agent, url: &str, token: &str) -> Result<String>
         &format!("/api/v1/organizations/{id}/users"),
         json!({"login": login, "display_name": "loadgen", "password": password}),
     )?;
+    sign_in(agent, url, &login, &password)
+}
+
+/// Signs a person in through the portal's form: the session cookie's value.
+fn sign_in(agent: &ureq::Agent, url: &str, login: &str, password: &str) -> Result<String> {
     let mut form = agent.get(&format!("{url}/login")).call().map_err(err)?;
     let csrf_cookie = cookie(&form, "vl_login_csrf").ok_or("no sign-in cookie")?;
     let html = form.body_mut().read_to_string().map_err(err)?;
@@ -511,10 +538,63 @@ fn portal_session(agent: &ureq::Agent, url: &str, token: &str) -> Result<String>
         .header("Cookie", &format!("vl_login_csrf={csrf_cookie}"))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .send(format!(
-            "login={login}&password={password}&csrf={token_field}"
+            "login={}&password={}&csrf={token_field}",
+            form_encode(login),
+            form_encode(password)
         ))
         .map_err(err)?;
     cookie(&signed, "vl_session").ok_or_else(|| format!("no session: {}", signed.status()))
+}
+
+/// Percent-encodes a form value.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Times portal pages for a person (e.g. one `demo` printed): one JSON line
+/// per path.
+fn pages(url: &str, login: &str, password: &str, paths: &str, requests: usize) -> Result<()> {
+    let agent = agent();
+    let session = sign_in(&agent, url, login, password)?;
+    for path in paths.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let get = || -> Result<f64> {
+            let started = Instant::now();
+            let mut response = agent
+                .get(&format!("{url}{path}"))
+                .header("Cookie", &format!("vl_session={session}"))
+                .call()
+                .map_err(err)?;
+            let status = response.status();
+            response.body_mut().read_to_string().map_err(err)?;
+            if !status.is_success() {
+                return Err(format!("{path}: {status}"));
+            }
+            Ok(started.elapsed().as_secs_f64() * 1000.0)
+        };
+        let first = get()?;
+        let mut times = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            times.push(get()?);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{}",
+            json!({
+                "workload": "pages", "login": login, "path": path, "operations": requests,
+                "first_ms": (first * 10.0).round() / 10.0,
+                "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
+                "max_ms": percentile(&times, 1.0),
+            })
+        );
+    }
+    Ok(())
 }
 
 fn dashboard(target: &Target, requests: usize, database_url: &str) -> Result<()> {
