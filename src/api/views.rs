@@ -280,6 +280,8 @@ view! {
     EventView as Event from crate::audit::Event {
         seq: i64,
         id: Uuid,
+        /// The operation that caused the event (hashed with it).
+        operation_id: Uuid,
         region: String,
         occurred_at: DateTime<Utc>,
         actor: EventActorView,

@@ -54,7 +54,7 @@ impl Format {
             Format::Csv => {
                 let occurred = super::timestamp(e.occurred_at);
                 let payload = super::canonical::to_canonical(&e.payload);
-                let fields: [&str; 16] = [
+                let fields: [&str; 17] = [
                     &e.seq.to_string(),
                     &e.id.to_string(),
                     e.region.as_str(),
@@ -71,6 +71,7 @@ impl Format {
                     &e.prev_hash,
                     &e.hash,
                     e.actor.via.as_deref().unwrap_or(""),
+                    &e.operation_id.to_string(),
                 ];
                 let mut line = fields
                     .iter()
@@ -84,7 +85,7 @@ impl Format {
     }
 }
 
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 17] = [
     "seq",
     "id",
     "region",
@@ -102,6 +103,7 @@ const COLUMNS: [&str; 16] = [
     "hash",
     // Added after the first release: new columns go at the end.
     "actor_via",
+    "operation_id",
 ];
 
 /// A CSV text field, safe to open in a spreadsheet: a field that would

@@ -58,6 +58,9 @@ pub struct Entry {
 pub struct Event {
     pub seq: i64,
     pub id: Uuid,
+    /// The operation that caused it (its transfers carry the same id); part
+    /// of the hashed fields, so an offline verifier needs it.
+    pub operation_id: Uuid,
     pub region: Region,
     pub occurred_at: DateTime<Utc>,
     pub actor: EventActor,
@@ -94,6 +97,7 @@ impl TryFrom<audit_events::Model> for Event {
         Ok(Event {
             seq: e.seq,
             id: e.id,
+            operation_id: e.operation_id,
             region: e.region,
             occurred_at: e.occurred_at,
             actor: EventActor {

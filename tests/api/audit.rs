@@ -306,19 +306,13 @@ async fn events_are_read_filtered_and_exported() {
         .lines()
         .next()
         .unwrap()
-        .ends_with(",hash,actor_via"));
-    // The hash, then the channel (empty: these clients used the API).
+        .ends_with(",hash,actor_via,operation_id"));
+    // The hash, the channel (empty: these clients used the API), the operation.
     let hashes: Vec<&str> = csv
         .text
         .lines()
         .skip(1)
-        .map(|l| {
-            l.strip_suffix(',')
-                .expect("no channel")
-                .rsplit(',')
-                .next()
-                .unwrap()
-        })
+        .map(|l| l.rsplit(',').nth(2).unwrap())
         .collect();
     let expected: Vec<&str> = events.iter().map(|e| e["hash"].as_str().unwrap()).collect();
     assert_eq!(hashes, expected);
