@@ -18,7 +18,7 @@ use crate::domain::{Actor, CreditCode, Money, Region};
 use crate::service::admissions::Admit;
 use crate::service::applications::{ApproveApplication, RejectApplication, SubmitApplication};
 use crate::service::budgets::Appropriate;
-use crate::service::claims::{ApproveClaim, PayClaim, RejectClaim, SubmitClaim};
+use crate::service::claims::{ApproveClaim, Claim, PayClaim, RejectClaim, SubmitClaim};
 use crate::service::identity::{self, ClientCredentials, RegisterOrganization};
 use crate::service::people::{self, CreateUser};
 use crate::service::redemptions::{CancelRedemption, Complete, Hold, Redemption};
@@ -62,10 +62,9 @@ struct Org {
     client: ClientCredentials,
 }
 
-/// The demo's state: the service, its operator, and a counter for credit codes.
+/// The demo's state: the service and a counter for credit codes.
 struct Demo {
     service: Service,
-    operator: Actor,
     codes: u64,
 }
 
@@ -174,6 +173,15 @@ impl Demo {
         self.run(&provider.actor, op).await.map(|_| ())
     }
 
+    /// `provider` claims settlement of one completed redemption.
+    async fn claim(&self, provider: &Org, r: &Redemption, invoice: &str) -> ServiceResult<Claim> {
+        let op = SubmitClaim {
+            redemption_ids: vec![r.id],
+            invoice_no: invoice.into(),
+        };
+        self.run(&provider.actor, op).await
+    }
+
     /// A person of `org` with a random password.
     async fn person(&self, org: &Org, login: &str, name: &str) -> ServiceResult<Access> {
         let password = secrets::random_password();
@@ -217,7 +225,7 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
         ..service.clone()
     };
     let operator_credentials = identity::create_admin(&service.db, now).await?;
-    let operator = identity::authenticate(
+    let op = identity::authenticate(
         &service.db,
         &operator_credentials.client_id,
         &operator_credentials.client_secret,
@@ -225,10 +233,8 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
     .await?;
     let mut demo = Demo {
         service: past,
-        operator: operator.clone(),
         codes: u64::from(Uuid::now_v7().as_u128() as u32 % 1000) * 1000,
     };
-    let op = demo.operator.clone();
     let sh = demo
         .register(&op, "regulator", "上海市科学技术委员会", "SH", None, None)
         .await?;
@@ -390,15 +396,7 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
         )
         .await?;
     demo.complete(&sh_lab, &r, Some("30000.00")).await?;
-    let claim = demo
-        .run(
-            &sh_lab.actor,
-            SubmitClaim {
-                redemption_ids: vec![r.id],
-                invoice_no: "SH-INV-0001".into(),
-            },
-        )
-        .await?;
+    let claim = demo.claim(&sh_lab, &r, "SH-INV-0001").await?;
     demo.run(&jx.actor, ApproveClaim { id: claim.id }).await?;
     demo.run(
         &jx.actor,
@@ -420,15 +418,7 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
         )
         .await?;
     demo.complete(&jx_lab, &r, None).await?;
-    let claim = demo
-        .run(
-            &jx_lab.actor,
-            SubmitClaim {
-                redemption_ids: vec![r.id],
-                invoice_no: "JX-INV-0002".into(),
-            },
-        )
-        .await?;
+    let claim = demo.claim(&jx_lab, &r, "JX-INV-0002").await?;
     demo.run(
         &jx.actor,
         RejectClaim {
@@ -527,14 +517,7 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
         )
         .await?;
     demo.complete(&sh_instruments, &r, None).await?;
-    demo.run(
-        &sh_instruments.actor,
-        SubmitClaim {
-            redemption_ids: vec![r.id],
-            invoice_no: "SH-INV-0101".into(),
-        },
-    )
-    .await?;
+    demo.claim(&sh_instruments, &r, "SH-INV-0101").await?;
     // Zhejiang: a voucher revoked.
     let v = demo
         .voucher(

@@ -117,6 +117,27 @@ pub struct Download<S> {
     disposition: Header<'static>,
 }
 
+/// A region's whole audit trail as a file in `format`, streamed page by
+/// page (the API's export and the portal's download).
+pub fn audit_file(
+    db: crate::store::Db,
+    region: crate::domain::Region,
+    format: Format,
+) -> Download<impl Stream<Item = String>> {
+    Download {
+        disposition: Header::new(
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"audit-{region}.{}\"",
+                format.extension()
+            ),
+        ),
+        inner: TextStream::from(export_lines(db, region, format)),
+        content_type: ContentType::parse_flexible(format.content_type())
+            .unwrap_or(ContentType::Plain),
+    }
+}
+
 /// A region's events as a file: JSON Lines (`format=jsonl`, the default) or
 /// CSV, streamed page by page.
 #[utoipa::path(
@@ -138,18 +159,7 @@ pub async fn export(
     let region = audited_region(&app.service.rules, &caller.0, region)?;
     let format = Format::parse(format.unwrap_or("jsonl"))
         .ok_or_else(|| query_problem("format", "must be jsonl or csv"))?;
-    Ok(Download {
-        inner: TextStream::from(export_lines(app.service.db.clone(), region.clone(), format)),
-        content_type: ContentType::parse_flexible(format.content_type())
-            .unwrap_or(ContentType::Plain),
-        disposition: Header::new(
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"audit-{region}.{}\"",
-                format.extension()
-            ),
-        ),
-    })
+    Ok(audit_file(app.service.db.clone(), region, format))
 }
 
 /// Recomputes a region's chain and cross-checks it with the postings and

@@ -11,7 +11,7 @@ use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
 use super::explain::{percent, Numbers, Policy};
-use super::forms::{self, problem_on, Acted, Problem};
+use super::forms::{self, problem_on, Acted, Plain, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
 use super::i18n::{yuan, Lang};
 use crate::domain::clock::shanghai_date;
@@ -662,13 +662,6 @@ pub async fn history(
         notice: notice(signed.lang, done),
         rows,
     })
-}
-
-/// A form with only its CSRF token and idempotency key.
-#[derive(Debug, FromForm)]
-pub struct Plain {
-    pub csrf: Option<String>,
-    pub idem: Option<String>,
 }
 
 /// Cancels a held redemption (the amount returns to the voucher).

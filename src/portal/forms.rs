@@ -12,6 +12,13 @@ use crate::domain::{DomainError, Money};
 use crate::service::idempotency::KeyedRequest;
 use crate::service::{Answer, Executed, Operation, Service, ServiceError};
 
+/// A form with only its CSRF token and idempotency key (a button).
+#[derive(Debug, rocket::form::FromForm)]
+pub struct Plain {
+    pub csrf: Option<String>,
+    pub idem: Option<String>,
+}
+
 /// A fresh idempotency key for a form being rendered.
 pub fn new_key() -> String {
     Uuid::now_v7().to_string()

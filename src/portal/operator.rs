@@ -9,7 +9,7 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 
 use super::company::{notice, parse_id};
-use super::forms::{self, Acted, Problem};
+use super::forms::{self, Acted, Plain, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
 use crate::domain::{OrgKind, Region, Role};
 use crate::service::expiry::{self, ExpiryReport};
@@ -307,13 +307,6 @@ pub async fn create_user(
                 .map(Either::Right)
         }
     }
-}
-
-/// A form with only its CSRF token and idempotency key.
-#[derive(Debug, FromForm)]
-pub struct Plain {
-    pub csrf: Option<String>,
-    pub idem: Option<String>,
 }
 
 /// Disables a person: they cannot sign in, and their sessions end now.

@@ -11,7 +11,8 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
-use super::company::{all_of, notice, organization_names, parse_id, Plain};
+use super::company::{all_of, notice, organization_names, parse_id};
+use super::forms::Plain;
 use super::forms::{self, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
 use crate::domain::{Actor, Money, RedemptionStatus, Region, Role};

@@ -7,10 +7,9 @@
 use askama::Template;
 use chrono::Datelike;
 use rocket::form::{Form, FromForm};
-use rocket::http::{ContentType, Header, Status};
-use rocket::response::stream::TextStream;
+use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{get, post, Either, Responder, Route, State};
+use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
 use super::chart;
@@ -19,7 +18,8 @@ use super::explain::{percent, region_name, Policy};
 use super::forms::{self, Acted, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
 use super::i18n::Lang;
-use crate::audit::export::{lines, Format};
+use crate::api::audit::{audit_file, Download};
+use crate::audit::export::Format;
 use crate::audit::{self, Event, EventFilter, Verification};
 use crate::domain::clock::shanghai_date;
 use crate::domain::{Actor, ApplicationStatus, ClaimStatus, Money, Region, Role};
@@ -769,14 +769,6 @@ pub async fn verify(
     audit_view(&app.service, &signed, region, query, Some(verification)).await
 }
 
-/// A file to download.
-#[derive(Responder)]
-pub struct Download<S> {
-    inner: TextStream<S>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
 /// The region's events as CSV (safe to open in a spreadsheet) or JSON Lines.
 #[get("/regulator/audit/export?<region>&<format>")]
 pub async fn export(
@@ -788,16 +780,5 @@ pub async fn export(
     let (_, region) = regulator(&signed, app, region)?;
     let format = Format::parse(format.unwrap_or("csv"))
         .ok_or_else(|| PageError::new(signed.lang, Status::BadRequest, "error.400"))?;
-    Ok(Download {
-        inner: TextStream::from(lines(app.service.db.clone(), region.clone(), format)),
-        content_type: ContentType::parse_flexible(format.content_type())
-            .unwrap_or(ContentType::Plain),
-        disposition: Header::new(
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"audit-{region}.{}\"",
-                format.extension()
-            ),
-        ),
-    })
+    Ok(audit_file(app.service.db.clone(), region, format))
 }

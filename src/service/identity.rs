@@ -212,18 +212,24 @@ pub async fn organization_of_kind<C: ConnectionTrait>(
     id: Uuid,
     kind: OrgKind,
 ) -> ServiceResult<Option<organizations::Model>> {
-    let cached = ctx.orgs.get(id);
-    let found = match cached {
-        Some(org) => Some(org),
-        None => {
-            let found = organizations::Entity::find_by_id(id).one(conn).await?;
-            if let Some(org) = &found {
-                ctx.orgs.keep(org);
-            }
-            found
-        }
-    };
+    let found = cached_organization(conn, &ctx.orgs, id).await?;
     Ok(found.filter(|o| o.kind == kind))
+}
+
+/// The organisation behind an id, from `cache` when it was read before.
+pub async fn cached_organization<C: ConnectionTrait>(
+    conn: &C,
+    cache: &OrgCache,
+    id: Uuid,
+) -> ServiceResult<Option<organizations::Model>> {
+    if let Some(org) = cache.get(id) {
+        return Ok(Some(org));
+    }
+    let found = organizations::Entity::find_by_id(id).one(conn).await?;
+    if let Some(org) = &found {
+        cache.keep(org);
+    }
+    Ok(found)
 }
 
 /// Organisations by id, kept in memory once read: what the rules read of

@@ -18,9 +18,10 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::identity::{cached_organization, OrgCache};
 use super::{logins, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::domain::{text, Actor, Role};
-use crate::store::entities::{login_locks, organizations, sessions, users};
+use crate::store::entities::{login_locks, sessions, users};
 
 /// A session ends after this long without a request.
 pub const IDLE: Duration = Duration::minutes(30);
@@ -174,7 +175,7 @@ pub async fn find(service: &Service, session_id: &str) -> ServiceResult<Option<P
     if user.disabled {
         return Ok(None);
     }
-    let person = person(db, user, session.csrf_token.clone()).await?;
+    let person = person(db, &service.orgs, user, session.csrf_token.clone()).await?;
     if now - session.last_seen_at >= TOUCH_EVERY {
         service
             .execute(Call::system(), Touch { id_hash: hash })
@@ -192,12 +193,13 @@ fn expired(session: &sessions::Model, now: DateTime<Utc>) -> bool {
 /// organisation is gone).
 async fn person<C: ConnectionTrait>(
     conn: &C,
+    orgs: &OrgCache,
     user: users::Model,
     csrf_token: String,
 ) -> ServiceResult<Option<Person>> {
     let (actor, organization_name) = match user.organization_id {
         Some(id) => {
-            let Some(org) = organizations::Entity::find_by_id(id).one(conn).await? else {
+            let Some(org) = cached_organization(conn, orgs, id).await? else {
                 return Ok(None);
             };
             let actor = Actor {
@@ -350,7 +352,9 @@ impl Operation for StartSession {
         })
         .exec_without_returning(txn)
         .await?;
-        Ok(Done::unrecorded(person(txn, user, self.csrf_token).await?))
+        Ok(Done::unrecorded(
+            person(txn, &ctx.orgs, user, self.csrf_token).await?,
+        ))
     }
 }
 

@@ -47,6 +47,10 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     let served = Served::start().await;
     let b = Browser::start(&served.base, ZH).await;
     let voucher = served.voucher;
+    let hold_at_lab = format!(
+        "/company/vouchers/{voucher}/hold?provider={}",
+        served.sh_lab.actor.sub
+    );
 
     b.open("/login").await;
     b.shoot("login").await;
@@ -101,11 +105,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
 
     // A second hold, then cancelled from the history. The share limit
     // follows the contract amount as it is typed (the server works it out).
-    b.open(&format!(
-        "/company/vouchers/{voucher}/hold?provider={}",
-        served.sh_lab.actor.sub
-    ))
-    .await;
+    b.open(&hold_at_lab).await;
     assert_eq!(b.text("#share-limit").await, "—");
     b.fill("#contract_amount", "60000").await;
     let mut shown = String::new();
@@ -131,11 +131,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     assert_eq!((v.available, v.held), (yuan("60000.00"), yuan("40000.00")));
 
     // A form sent twice acts once (its key is per rendering).
-    b.open(&format!(
-        "/company/vouchers/{voucher}/hold?provider={}",
-        served.sh_lab.actor.sub
-    ))
-    .await;
+    b.open(&hold_at_lab).await;
     b.fill("#contract_no", "JX-SH-2026-003").await;
     b.fill("#contract_amount", "2000").await;
     b.fill("#amount", "1000").await;
@@ -156,11 +152,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     assert_eq!((v.available, v.held), (yuan("59000.00"), yuan("41000.00")));
 
     // Without its CSRF token a form does nothing.
-    b.open(&format!(
-        "/company/vouchers/{voucher}/hold?provider={}",
-        served.sh_lab.actor.sub
-    ))
-    .await;
+    b.open(&hold_at_lab).await;
     b.fill("#contract_no", "JX-SH-2026-004").await;
     b.fill("#contract_amount", "2000").await;
     b.fill("#amount", "1000").await;
@@ -172,11 +164,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     assert_eq!(served.voucher().await.held, yuan("41000.00"));
 
     // Amounts in a wrong format are explained, nothing changes.
-    b.open(&format!(
-        "/company/vouchers/{voucher}/hold?provider={}",
-        served.sh_lab.actor.sub
-    ))
-    .await;
+    b.open(&hold_at_lab).await;
     b.fill("#contract_no", "JX-SH-2026-005").await;
     b.fill("#contract_amount", "2000").await;
     b.fill("#amount", "1e3").await;
@@ -208,11 +196,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.assert_quiet_console().await;
 
     // English: the same refusal in English, every page once more.
-    b.open(&format!(
-        "/company/vouchers/{voucher}/hold?provider={}",
-        served.sh_lab.actor.sub
-    ))
-    .await;
+    b.open(&hold_at_lab).await;
     b.click("#switch-language").await;
     assert!(b.text("h1").await.starts_with("Use a voucher"));
     b.fill("#contract_no", "JX-SH-2026-006").await;
