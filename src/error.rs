@@ -11,7 +11,7 @@ use rocket::{Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{DomainError, Refusal};
+use crate::domain::{DomainError, Refusal, Rule};
 use crate::service::ServiceError;
 
 /// One invalid field of a request.
@@ -20,6 +20,55 @@ pub struct FieldProblem {
     /// The field, as a dotted path (`redemption_ids[2]`).
     pub field: String,
     pub message: String,
+}
+
+/// The rule behind a refusal and the figures it compared (docs/rules.md
+/// lists each rule's): amounts as decimal strings (`"40000.00"`), days as
+/// `YYYY-MM-DD`, names as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RuleProblem {
+    /// The policy key or rule name (`contract_share`, `enterprise_cap`, …).
+    pub id: String,
+    /// The issuing region whose rule it is.
+    pub region: Option<String>,
+    /// The `effective_from` of the policy version applied.
+    pub policy_version: Option<String>,
+    /// Where the policy version's numbers come from.
+    pub source: Option<String>,
+    /// The most the rule allows.
+    pub limit: Option<String>,
+    /// What was already used against the limit.
+    pub used: Option<String>,
+    /// What the request asked for.
+    pub requested: Option<String>,
+    /// The most that would have passed.
+    pub allowed: Option<String>,
+    /// For a share rule: the share (`"0.5"`)…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
+    /// …and the amount it is a share of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+}
+
+impl From<&Rule> for RuleProblem {
+    fn from(rule: &Rule) -> Self {
+        let text = |f: &Option<crate::domain::Figure>| f.as_ref().map(ToString::to_string);
+        RuleProblem {
+            id: rule.id.to_owned(),
+            region: rule.region.as_ref().map(ToString::to_string),
+            policy_version: rule
+                .policy_version
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+            source: rule.source.clone(),
+            limit: text(&rule.limit),
+            used: text(&rule.used),
+            requested: text(&rule.requested),
+            allowed: text(&rule.allowed),
+            share: rule.share.map(|s| s.normalize().to_string()),
+            base: rule.base.map(|b| b.to_string()),
+        }
+    }
 }
 
 /// A problem document: what every error response carries.
@@ -35,6 +84,9 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// On a rule's refusal: the rule and its figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleProblem>,
 }
 
 /// An error answer of the API.
@@ -45,12 +97,14 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldProblem>,
     /// What went wrong inside, for the log only; never sent.
-    pub cause: Option<String>,
+    pub cause: Option<Box<str>>,
     /// Seconds after which a retry may succeed (`Retry-After`); 503 answers
     /// say 5 unless told otherwise.
     pub retry_after: Option<u32>,
     /// The methods a path allows (`Allow`, with 405).
     pub allow: Option<Box<str>>,
+    /// The rule behind a refusal.
+    pub rule: Option<Box<Rule>>,
 }
 
 impl ApiError {
@@ -64,12 +118,13 @@ impl ApiError {
             cause: None,
             retry_after: None,
             allow: None,
+            rule: None,
         }
     }
 
     /// Attaches an internal cause, logged with the request id.
     pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
-        self.cause = Some(cause.into());
+        self.cause = Some(cause.into().into_boxed_str());
         self
     }
 
@@ -121,6 +176,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             errors: self.errors.clone(),
+            rule: self.rule.as_deref().map(RuleProblem::from),
         }
     }
 
@@ -158,13 +214,16 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden(detail) => ApiError::forbidden(detail),
             DomainError::NotFound => ApiError::not_found(),
             DomainError::Conflict(detail) => ApiError::new(Status::Conflict, "conflict", detail),
-            DomainError::Refused(refusal, detail) => {
+            DomainError::Refused(refusal, detail, rule) => {
                 let status = if refusal == Refusal::InvalidState {
                     Status::Conflict
                 } else {
                     Status::UnprocessableEntity
                 };
-                ApiError::new(status, refusal.code(), detail)
+                ApiError {
+                    rule,
+                    ..ApiError::new(status, refusal.code(), detail)
+                }
             }
         }
     }

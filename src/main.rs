@@ -56,6 +56,12 @@ enum Command {
     /// service, so the audit chains verify) and print, once, a login and
     /// password and API credentials for a person of each role.
     Demo,
+    /// Verify an exported trail (JSON Lines of export-audit) without the
+    /// service or its database; exit 0 only when every line verifies.
+    VerifyExport {
+        /// The exported file.
+        file: std::path::PathBuf,
+    },
     /// Stream a region's audit events to standard output.
     ExportAudit {
         #[arg(long)]
@@ -92,6 +98,7 @@ fn main() -> ExitCode {
                 .map(|_| ExitCode::SUCCESS),
             Command::VerifyAudit { region } => verify_audit(&config, &region).await,
             Command::Demo => demo(&config).await,
+            Command::VerifyExport { file } => verify_export(&file),
             Command::ExportAudit { region, format } => export_audit(&config, &region, &format)
                 .await
                 .map(|_| ExitCode::SUCCESS),
@@ -102,6 +109,33 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("voucher-ledger: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Verifies an exported trail: the verdict and the head on standard output
+/// (exit 0), or the first bad line (exit 1).
+fn verify_export(file: &std::path::Path) -> Result<ExitCode, String> {
+    let opened = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let report = voucher_ledger::audit::offline::verify(std::io::BufReader::new(opened))
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let region = report.region.as_deref().unwrap_or("-");
+    match (&report.bad, &report.head) {
+        (Some((line, problem)), _) => {
+            println!("FAILED: line {line}: {problem}");
+            println!("bad line {line}");
+            Ok(ExitCode::FAILURE)
+        }
+        (None, head) => {
+            println!(
+                "ok: {} events of {region}, {} transfers balanced, {} accounts never below zero",
+                report.events, report.transfers, report.accounts
+            );
+            match head {
+                Some((seq, hash)) => println!("head {seq} {hash}"),
+                None => println!("head 0 -"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

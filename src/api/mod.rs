@@ -18,6 +18,7 @@ pub mod reports;
 pub mod tokens;
 pub mod views;
 pub mod vouchers;
+pub mod what_if;
 
 use rocket::Route;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -40,7 +41,11 @@ macro_rules! api {
                 version = "1",
             ),
             paths($($handler),+),
-            components(schemas(crate::error::Problem, crate::error::FieldProblem)),
+            components(schemas(
+                crate::error::Problem,
+                crate::error::FieldProblem,
+                crate::error::RuleProblem
+            )),
             modifiers(&BearerAuth, &EveryStatus),
             tags(
                 (name = "service", description = "Health and description"),
@@ -70,6 +75,7 @@ api![
     programme::read_budget,
     programme::admit,
     programme::policy,
+    what_if::run_what_if,
     applications::submit,
     applications::approve,
     applications::reject,

@@ -10,6 +10,7 @@
 
 pub mod canonical;
 pub mod export;
+pub mod offline;
 pub mod verify;
 
 use chrono::{DateTime, SecondsFormat, Utc};

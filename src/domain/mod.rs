@@ -11,7 +11,7 @@ pub mod states;
 pub mod text;
 
 pub use credit_code::CreditCode;
-pub use error::{DomainError, Refusal};
+pub use error::{DomainError, Figure, Refusal, Rule};
 pub use identity::{Actor, CompanyType, NewOrganization, OrgKind, Region, Role};
 pub use money::{Amount, Money};
 pub use states::{ApplicationStatus, ClaimStatus, RedemptionStatus, VoucherState};

@@ -192,8 +192,14 @@ impl Transfer {
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// The account would go below zero.
-    #[error("insufficient balance on a {} account", .0.as_str())]
-    Insufficient(AccountKind),
+    #[error("insufficient balance on a {} account", .account.kind.as_str())]
+    Insufficient {
+        account: AccountRef,
+        /// The account's balance when the transfer was refused.
+        balance: Money,
+        /// What the transfer would have taken from it.
+        amount: Money,
+    },
     /// The transfer itself is malformed: a bug in the caller.
     #[error("malformed transfer: {0}")]
     Malformed(String),
@@ -350,11 +356,15 @@ async fn move_balances<C: ConnectionTrait>(
     }
     // Nothing moved: say why.
     let found = balances(conn, legs.iter().map(|(id, _, _)| *id)).await?;
-    for (id, delta, kind) in &legs {
+    for ((id, delta, kind), (account, _)) in legs.iter().zip(&transfer.legs) {
         match found.get(id) {
             None => return Err(LedgerError::Malformed(format!("no {kind} account {id}"))),
             Some(balance) if *delta < 0 && !kind.may_go_negative() && balance.fen() < -delta => {
-                return Err(LedgerError::Insufficient(*kind))
+                return Err(LedgerError::Insufficient {
+                    account: account.clone(),
+                    balance: *balance,
+                    amount: Money::from_fen(-delta),
+                })
             }
             Some(_) => {}
         }

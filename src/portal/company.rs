@@ -8,9 +8,10 @@ use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::explain::{percent, Numbers, Policy};
+use super::explain::{percent, Policy};
 use super::forms::{self, problem_on, Acted, Plain, Problem};
 use super::frame::{Frame, Html, PageError, Signed};
 use super::i18n::{yuan, Lang};
@@ -279,7 +280,7 @@ pub async fn apply(
         &form.purpose,
     ];
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    match forms::act(&app.service, &signed, csrf, idem, &fields, op, None).await? {
+    match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to("/company?done=applied"))),
         Acted::Again => Ok(Either::Left(Redirect::to("/company?done=again"))),
         Acted::Refused(problem) => apply_page(&app.service, &signed, form.clone(), Some(problem))
@@ -409,10 +410,17 @@ pub struct HoldFields {
     pub intent: Option<String>,
 }
 
-/// The policy of a voucher and the share rule's numbers for a contract.
-fn share_numbers(service: &Service, v: &Voucher, contract: Option<Money>) -> Option<Numbers> {
+/// The share rule of a voucher's policy: the share, the most a contract of
+/// `contract` allows, and the policy version.
+struct ShareRule {
+    share: Decimal,
+    most: Money,
+    policy: Policy,
+}
+
+fn share_rule(service: &Service, v: &Voucher, contract: Option<Money>) -> Option<ShareRule> {
     let version = service.rules.get(&v.region)?.version(v.year).ok()?;
-    Some(Numbers::Share {
+    Some(ShareRule {
         share: version.contract_share,
         most: contract.map_or(Money::ZERO, |c| max_share(version, c)),
         policy: Policy {
@@ -444,11 +452,11 @@ async fn hold_page(
         .and_then(|r| r.version(v.year).ok())
         .ok_or_else(|| PageError::new(signed.lang, Status::NotFound, "error.404"))?;
     let contract = forms::amount(signed, "contract_amount", &form.contract_amount).ok();
-    let Some(Numbers::Share {
+    let Some(ShareRule {
         share,
         policy,
         most,
-    }) = share_numbers(service, &v, contract)
+    }) = share_rule(service, &v, contract)
     else {
         return Err(PageError::new(signed.lang, Status::NotFound, "error.404"));
     };
@@ -509,13 +517,11 @@ pub async fn share_limit(
         .await
         .map_err(page_err(&signed))?;
     let contract = forms::amount(&signed, "contract_amount", contract_amount.unwrap_or(""));
-    match (contract, share_numbers(&app.service, &v, None)) {
-        (Ok(contract), Some(_)) => match share_numbers(&app.service, &v, Some(contract)) {
-            Some(Numbers::Share { most, .. }) => Ok(yuan(most)),
-            _ => Ok(String::new()),
-        },
-        (Err(problem), _) => Ok(problem.message),
-        _ => Ok(String::new()),
+    match contract {
+        Ok(contract) => Ok(share_rule(&app.service, &v, Some(contract))
+            .map(|rule| yuan(rule.most))
+            .unwrap_or_default()),
+        Err(problem) => Ok(problem.message),
     }
 }
 
@@ -528,7 +534,7 @@ pub async fn hold(
     id: &str,
     form: Form<HoldFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let actor = company(&signed)?.clone();
+    company(&signed)?;
     let id = parse_id(&signed, id)?;
     let form = form.into_inner();
     signed.check_csrf(form.csrf.as_deref())?;
@@ -558,14 +564,6 @@ pub async fn hold(
         };
         return again(Some(problem), form).await;
     };
-    let v = vouchers::find(app.service.db.reader(), &actor, id)
-        .await
-        .map_err(page_err(&signed))?;
-    let numbers = if amount > v.available {
-        Some(Numbers::Available(v.available))
-    } else {
-        share_numbers(&app.service, &v, Some(contract))
-    };
     let op = Hold {
         voucher_id: id,
         provider_id,
@@ -582,16 +580,7 @@ pub async fn hold(
         &form.amount,
     ];
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let acted = forms::act(
-        &app.service,
-        &signed,
-        csrf,
-        idem,
-        &fields,
-        op,
-        numbers.as_ref(),
-    );
-    match acted.await? {
+    match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to("/company/redemptions?done=held"))),
         Acted::Again => Ok(Either::Left(Redirect::to(
             "/company/redemptions?done=again",
@@ -677,7 +666,7 @@ pub async fn cancel(
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let op = CancelRedemption { id };
     let id_text = id.to_string();
-    match forms::act(&app.service, &signed, csrf, idem, &[&id_text], op, None).await? {
+    match forms::act(&app.service, &signed, csrf, idem, &[&id_text], op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to(
             "/company/redemptions?done=cancelled",
         ))),

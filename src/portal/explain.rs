@@ -5,21 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::i18n::{date, yuan, Lang};
-use crate::domain::{DomainError, Money, Refusal, Region};
-
-/// The numbers of a rule, gathered by the page that asked, for the
-/// explanation of a refusal.
-#[derive(Debug, Clone)]
-pub enum Numbers {
-    /// The share rule: the share, the most the contract allows.
-    Share {
-        share: Decimal,
-        most: Money,
-        policy: Policy,
-    },
-    /// What the voucher has available.
-    Available(Money),
-}
+use crate::domain::{DomainError, Figure, Refusal, Region, Rule};
 
 /// A policy version, as the explanation names it.
 #[derive(Debug, Clone)]
@@ -56,7 +42,7 @@ pub fn percent(share: Decimal) -> String {
 /// The form field a refusal concerns.
 pub fn field_of(err: &DomainError) -> &'static str {
     match err {
-        DomainError::Refused(refusal, _) => match refusal {
+        DomainError::Refused(refusal, ..) => match refusal {
             Refusal::DuplicateContract => "contract_no",
             Refusal::DuplicateInvoice | Refusal::ClaimDeadlinePassed => "invoice_no",
             Refusal::ProviderNotAdmitted | Refusal::RelatedParty => "provider_id",
@@ -76,10 +62,12 @@ pub fn field_of(err: &DomainError) -> &'static str {
     }
 }
 
-/// A domain refusal in words, with its numbers when the page has them.
-pub fn domain(lang: Lang, err: &DomainError, numbers: Option<&Numbers>) -> String {
+/// A domain refusal in words, with the figures of its rule when it names one.
+pub fn domain(lang: Lang, err: &DomainError) -> String {
     match err {
-        DomainError::Refused(refusal, detail) => refused(lang, *refusal, detail, numbers),
+        DomainError::Refused(refusal, detail, rule) => {
+            refused(lang, *refusal, detail, rule.as_deref())
+        }
         DomainError::Validation(fields) => {
             let amount = fields
                 .iter()
@@ -97,59 +85,115 @@ pub fn domain(lang: Lang, err: &DomainError, numbers: Option<&Numbers>) -> Strin
     }
 }
 
-fn refused(lang: Lang, refusal: Refusal, detail: &str, numbers: Option<&Numbers>) -> String {
-    match (refusal, numbers) {
-        (
-            Refusal::ShareExceeded,
-            Some(Numbers::Share {
-                share,
-                most,
-                policy,
-            }),
-        ) => lang
-            .t("refusal.share_exceeded.numbers")
-            .replace("{share}", &percent(*share))
-            .replace("{policy}", &policy.name(lang))
-            .replace("{most}", &yuan(*most)),
-        (Refusal::InsufficientBalance, Some(Numbers::Available(available))) => format!(
-            "{}：{} {}",
-            lang.t("refusal.insufficient_balance"),
-            lang.t("hold.available"),
-            yuan(*available)
-        ),
-        _ => {
-            let key = format!("refusal.{}", refusal.code());
-            match lang.t(&key) {
-                super::i18n::MISSING => format!("{}{detail}", lang.t("refusal.other")),
-                text => text.to_owned(),
-            }
+fn refused(lang: Lang, refusal: Refusal, detail: &str, rule: Option<&Rule>) -> String {
+    if let Some(rule) = rule {
+        let key = format!("refusal.{}.rule", refusal.code());
+        let text = lang.t(&key);
+        if text != super::i18n::MISSING {
+            return with_figures(lang, text, rule);
         }
     }
+    let key = format!("refusal.{}", refusal.code());
+    match lang.t(&key) {
+        super::i18n::MISSING => format!("{}{detail}", lang.t("refusal.other")),
+        text => text.to_owned(),
+    }
+}
+
+/// `text` with the rule's figures in place of `{limit}`, `{used}`,
+/// `{requested}`, `{allowed}`, `{share}`, `{base}` and `{policy}`.
+fn with_figures(lang: Lang, text: &str, rule: &Rule) -> String {
+    let figure = |f: &Option<Figure>| match f {
+        Some(Figure::Money(m)) => yuan(*m),
+        Some(Figure::Day(d)) => date(*d),
+        Some(Figure::Text(t)) if rule.id.ends_with("categories") => t
+            .split(',')
+            .map(|c| super::i18n::category(lang, c))
+            .collect::<Vec<_>>()
+            .join("、"),
+        Some(Figure::Text(t)) => t.clone(),
+        None => "—".to_owned(),
+    };
+    let policy = match (&rule.region, rule.policy_version) {
+        (Some(region), Some(effective_from)) => Policy {
+            region: region.clone(),
+            effective_from,
+        }
+        .name(lang),
+        (Some(region), None) => region_name(lang, region).to_owned(),
+        _ => String::new(),
+    };
+    text.replace("{limit}", &figure(&rule.limit))
+        .replace("{used}", &figure(&rule.used))
+        .replace("{requested}", &figure(&rule.requested))
+        .replace("{allowed}", &figure(&rule.allowed))
+        .replace("{share}", &rule.share.map(percent).unwrap_or_default())
+        .replace("{base}", &rule.base.map(yuan).unwrap_or_default())
+        .replace("{policy}", &policy)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Money;
+
+    fn sh_2026() -> Rule {
+        Rule {
+            policy_version: NaiveDate::from_ymd_opt(2026, 1, 1),
+            ..Rule::named("x", &Region::parse("SH").unwrap())
+        }
+    }
 
     #[test]
     fn a_share_refusal_names_the_rule_the_number_and_the_version() {
-        let numbers = Numbers::Share {
-            share: Decimal::new(5, 1),
-            most: Money::from_fen(10_000_000),
-            policy: Policy {
-                region: Region::parse("SH").unwrap(),
-                effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-            },
-        };
-        let err = DomainError::refused(Refusal::ShareExceeded, "x");
+        let rule = Rule {
+            id: "contract_share",
+            ..sh_2026()
+        }
+        .limit(Money::from_fen(10_000_000))
+        .allowed(Money::from_fen(10_000_000))
+        .share_of(Decimal::new(5, 1), Money::from_fen(20_000_000));
+        let err = DomainError::refused(Refusal::ShareExceeded, "x").with_rule(rule);
         assert_eq!(
-            domain(Lang::Zh, &err, Some(&numbers)),
+            domain(Lang::Zh, &err),
             "超过合同金额 50% 的上限（上海 2026 版）：本合同最多可用 ¥100,000.00"
         );
         assert_eq!(
-            domain(Lang::En, &err, Some(&numbers)),
+            domain(Lang::En, &err),
             "Above the 50% of the contract a voucher may pay (Shanghai policy of 2026-01-01): this contract allows at most ¥100,000.00"
         );
+    }
+
+    #[test]
+    fn every_rule_with_figures_has_words_without_placeholders() {
+        use Refusal::*;
+        let rule = sh_2026()
+            .limit(Money::from_fen(1))
+            .used(Money::from_fen(2))
+            .requested(Money::from_fen(3))
+            .allowed(Money::from_fen(4))
+            .share_of(Decimal::new(3, 1), Money::from_fen(5));
+        for refusal in [
+            InsufficientBalance,
+            BudgetExceeded,
+            AnnualCapExceeded,
+            ShareExceeded,
+            ProviderNotAdmitted,
+            CategoryNotEligible,
+            RelatedParty,
+            VoucherExpired,
+            ClaimDeadlinePassed,
+            DuplicateContract,
+            DuplicateInvoice,
+            CrossRegionBudgetExceeded,
+        ] {
+            for lang in [Lang::Zh, Lang::En] {
+                let err = DomainError::refused(refusal, "detail").with_rule(rule.clone());
+                let text = domain(lang, &err);
+                assert!(!text.contains("detail"), "{refusal:?} {lang:?}: {text}");
+                assert!(!text.contains('{'), "{refusal:?} {lang:?}: {text}");
+            }
+        }
     }
 
     #[test]
@@ -171,7 +215,7 @@ mod tests {
             InvalidState,
         ] {
             for lang in [Lang::Zh, Lang::En] {
-                let text = domain(lang, &DomainError::refused(refusal, "detail"), None);
+                let text = domain(lang, &DomainError::refused(refusal, "detail"));
                 assert!(!text.contains("detail"), "{refusal:?} {lang:?}: {text}");
                 assert!(!text.contains('{'), "{refusal:?} {lang:?}: {text}");
             }

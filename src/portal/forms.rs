@@ -6,7 +6,7 @@ use rocket::http::Status;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::explain::{self, Numbers};
+use super::explain;
 use super::frame::{PageError, Signed};
 use crate::domain::{DomainError, Money};
 use crate::service::idempotency::KeyedRequest;
@@ -93,7 +93,6 @@ pub async fn act<O: Operation>(
     idem: Option<&str>,
     fields: &[&str],
     op: O,
-    numbers: Option<&Numbers>,
 ) -> Result<Acted<O::Output>, PageError> {
     signed.check_csrf(csrf)?;
     let lang = signed.lang;
@@ -122,7 +121,7 @@ pub async fn act<O: Operation>(
             err @ (DomainError::Refused(..) | DomainError::Validation(_)),
         )) => Ok(Acted::Refused(Problem {
             field: explain::field_of(&err),
-            message: explain::domain(lang, &err, numbers),
+            message: explain::domain(lang, &err),
         })),
         Err(e) => Err(PageError::from_service(lang, e)),
     }

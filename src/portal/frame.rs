@@ -232,10 +232,7 @@ impl Frame {
 
     /// A service category's name (its code if it has none).
     pub fn category<'a>(&self, code: &'a str) -> std::borrow::Cow<'a, str> {
-        match self.lang.t(&format!("category.{code}")) {
-            super::i18n::MISSING => code.into(),
-            name => name.into(),
-        }
+        super::i18n::category(self.lang, code)
     }
 }
 
@@ -269,6 +266,7 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/regulator/vouchers", "nav.vouchers_admin"),
             ("/regulator/providers", "nav.providers_admin"),
             ("/regulator/policy", "nav.policy"),
+            ("/regulator/what-if", "nav.what_if"),
             ("/regulator/audit", "nav.audit"),
         ],
         Role::Admin | Role::System => &[
@@ -391,7 +389,7 @@ impl PageError {
                 PageError::new(lang, Status::Forbidden, "error.403")
             }
             ServiceError::Domain(e) => PageError {
-                message: super::explain::domain(lang, &e, None),
+                message: super::explain::domain(lang, &e),
                 ..PageError::new(lang, Status::UnprocessableEntity, "error.400")
             },
             ServiceError::Busy

@@ -8,7 +8,9 @@
 //!   the guards and the error pages.
 //! - [`login`]: sign in and out, the language switch.
 //! - [`company`] and [`provider`]: the pages of those roles.
-//! - [`explain`]: refusals in the user's language, with their numbers.
+//! - [`explain`]: refusals in the user's language, with the figures of
+//!   their rule.
+//! - [`what_if`]: the regulator's policy what-if.
 
 pub mod assets;
 pub mod chart;
@@ -22,6 +24,7 @@ pub mod operator;
 pub mod programme;
 pub mod provider;
 pub mod regulator;
+pub mod what_if;
 
 use rocket::{Catcher, Route};
 
@@ -40,6 +43,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(provider::routes());
     routes.extend(regulator::routes());
     routes.extend(programme::routes());
+    routes.extend(what_if::routes());
     routes.extend(operator::routes());
     routes
 }

@@ -124,7 +124,7 @@ pub async fn register(
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let fields = [form.name.as_str(), form.region.as_str()];
     let service = &app.service;
-    match forms::act(service, &signed, csrf, idem, &fields, op, None).await? {
+    match forms::act(service, &signed, csrf, idem, &fields, op).await? {
         Acted::Done(registered) => {
             let created = Some((registered.organization, registered.credentials));
             organizations_view(
@@ -268,7 +268,7 @@ pub async fn create_user(
             }
             _ => "login",
         },
-        message: super::explain::domain(signed.lang, &err, None),
+        message: super::explain::domain(signed.lang, &err),
     };
     let checked = people::check_manager(&service.db, &signed.person.actor, id)
         .await
@@ -294,7 +294,7 @@ pub async fn create_user(
     };
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let fields = [form.login.as_str(), form.display_name.as_str()];
-    match forms::act(service, &signed, csrf, idem, &fields, op, None).await? {
+    match forms::act(service, &signed, csrf, idem, &fields, op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to(format!(
             "/operator/organizations/{id}?done=user_created"
         )))),
@@ -329,7 +329,7 @@ pub async fn disable_user(
         user_id,
     };
     let user_text = user_id.to_string();
-    match forms::act(&app.service, &signed, csrf, idem, &[&user_text], op, None).await? {
+    match forms::act(&app.service, &signed, csrf, idem, &[&user_text], op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to(format!(
             "/operator/organizations/{id}?done=user_disabled"
         )))),

@@ -138,7 +138,7 @@ pub async fn revoke(
         reason: form.reason.clone(),
     };
     let fields = [id_text.as_str(), form.reason.as_str()];
-    match forms::act(&app.service, &signed, csrf, idem, &fields, op, None).await? {
+    match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
         Acted::Done(v) => Ok(Either::Left(Redirect::to(format!(
             "/regulator/vouchers?q={}&done=revoked",
             v.serial
@@ -253,7 +253,7 @@ pub async fn admit(
     };
     let mut fields: Vec<&str> = vec![&form.provider_id];
     fields.extend(form.category.iter().map(String::as_str));
-    match forms::act(&app.service, &signed, csrf, idem, &fields, op, None).await? {
+    match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to(
             "/regulator/providers?done=admitted",
         ))),

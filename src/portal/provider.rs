@@ -160,17 +160,7 @@ pub async fn complete(
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let id_text = id.to_string();
     let op = Complete { id, amount };
-    match forms::act(
-        &app.service,
-        &signed,
-        csrf,
-        idem,
-        &[&id_text, &typed],
-        op,
-        None,
-    )
-    .await?
-    {
+    match forms::act(&app.service, &signed, csrf, idem, &[&id_text, &typed], op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to(
             "/provider/unclaimed?done=completed",
         ))),
@@ -196,7 +186,7 @@ pub async fn cancel(
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let id_text = id.to_string();
     let op = CancelRedemption { id };
-    match forms::act(&app.service, &signed, csrf, idem, &[&id_text], op, None).await? {
+    match forms::act(&app.service, &signed, csrf, idem, &[&id_text], op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to("/provider?done=cancelled"))),
         Acted::Again => Ok(Either::Left(Redirect::to("/provider?done=again"))),
         Acted::Refused(problem) => home_page(
@@ -317,7 +307,7 @@ pub async fn claim(
         invoice_no: form.invoice_no.clone(),
     };
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    match forms::act(&app.service, &signed, csrf, idem, &fields, op, None).await? {
+    match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
         Acted::Done(_) => Ok(Either::Left(Redirect::to("/provider/claims?done=claimed"))),
         Acted::Again => Ok(Either::Left(Redirect::to("/provider/claims?done=again"))),
         Acted::Refused(problem) => {

@@ -429,7 +429,7 @@ impl Desk<'_> {
             Queue::Applications => "/regulator/applications",
             Queue::Claims => "/regulator/claims",
         };
-        match forms::act(service, signed, csrf, idem, &fields, op, None).await? {
+        match forms::act(service, signed, csrf, idem, &fields, op).await? {
             Acted::Done(_) => Ok(Either::Left(Redirect::to(format!("{path}?done={done}")))),
             Acted::Again => Ok(Either::Left(Redirect::to(format!("{path}?done=again")))),
             Acted::Refused(problem) => {

@@ -42,6 +42,11 @@ pub fn admission(
         return Err(DomainError::refused(
             Refusal::ProviderNotAdmitted,
             format!("the {region} programme does not admit providers of {provider_region}"),
+        )
+        .with_rule(
+            v.rule("admits_provider_regions", region)
+                .requested(provider_region.to_string())
+                .allowed(joined(&v.admits_provider_regions)),
         ));
     }
     category_eligible(v, region, categories)
@@ -57,9 +62,23 @@ pub fn category_eligible(
         Some(c) => Err(DomainError::refused(
             Refusal::CategoryNotEligible,
             format!("the {region} programme does not fund `{c}`"),
+        )
+        .with_rule(
+            v.rule("categories", region)
+                .requested(c.clone())
+                .allowed(joined(&v.categories)),
         )),
         None => Ok(()),
     }
+}
+
+/// A list as one figure: `SH,ZJ,JX`.
+fn joined<T: ToString>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The annual cap for a company type.
@@ -75,6 +94,7 @@ pub fn annual_cap(v: &PolicyVersion, company_type: CompanyType) -> Money {
 /// fiscal year to companies of the same controller, net of revocations.
 pub fn within_annual_cap(
     v: &PolicyVersion,
+    region: &Region,
     company_type: CompanyType,
     already: Money,
     amount: Money,
@@ -90,6 +110,19 @@ pub fn within_annual_cap(
                 "the annual cap for a {} is {cap}; {already} was already issued to this controller this year",
                 company_type
             ),
+        )
+        .with_rule(
+            v.rule(
+                match company_type {
+                    CompanyType::Enterprise => "enterprise_cap",
+                    CompanyType::Team => "team_cap",
+                },
+                region,
+            )
+            .limit(cap)
+            .used(already)
+            .requested(amount)
+            .allowed(cap.checked_sub(already).unwrap_or_default().max(Money::ZERO)),
         ));
     }
     Ok(())
@@ -98,20 +131,28 @@ pub fn within_annual_cap(
 /// Refuses a redemption between related parties: the same actual controller
 /// or the same unified social credit code, compared by their keys (one
 /// spelling is as good as another).
-pub fn not_related(company: &Party, provider: &Party) -> Result<(), DomainError> {
+pub fn not_related(
+    v: &PolicyVersion,
+    region: &Region,
+    company: &Party,
+    provider: &Party,
+) -> Result<(), DomainError> {
     let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
         (Some(a), Some(b)) => key(a) == key(b),
         _ => false,
     };
-    if same(&company.credit_code, &provider.credit_code)
-        || same(&company.actual_controller, &provider.actual_controller)
-    {
-        return Err(DomainError::refused(
-            Refusal::RelatedParty,
-            "the company and the provider are related parties (same credit code or actual controller)",
-        ));
-    }
-    Ok(())
+    let matched = if same(&company.credit_code, &provider.credit_code) {
+        "credit_code"
+    } else if same(&company.actual_controller, &provider.actual_controller) {
+        "actual_controller"
+    } else {
+        return Ok(());
+    };
+    Err(DomainError::refused(
+        Refusal::RelatedParty,
+        format!("the company and the provider are related parties (same {matched})"),
+    )
+    .with_rule(v.rule("related_party", region).used(matched.to_owned())))
 }
 
 /// The most a voucher may pay of a contract: the share, rounded down to the fen.
@@ -124,6 +165,7 @@ pub fn max_share(v: &PolicyVersion, contract_amount: Money) -> Money {
 /// Refuses a voucher part above the share of the contract.
 pub fn within_share(
     v: &PolicyVersion,
+    region: &Region,
     contract_amount: Money,
     amount: Money,
 ) -> Result<(), DomainError> {
@@ -135,6 +177,13 @@ pub fn within_share(
                 "a voucher pays at most {} of a contract: {max} of {contract_amount}",
                 v.contract_share
             ),
+        )
+        .with_rule(
+            v.rule("contract_share", region)
+                .limit(max)
+                .requested(amount)
+                .allowed(max)
+                .share_of(v.contract_share, contract_amount),
         ));
     }
     Ok(())
@@ -143,12 +192,13 @@ pub fn within_share(
 /// The checks of a hold every region makes, in order: related party,
 /// admission, category, share of the contract.
 pub fn hold(v: &PolicyVersion, region: &Region, facts: &HoldFacts) -> Result<(), DomainError> {
-    not_related(&facts.company, &facts.provider)?;
+    not_related(v, region, &facts.company, &facts.provider)?;
     let Some(admitted) = &facts.admitted else {
         return Err(DomainError::refused(
             Refusal::ProviderNotAdmitted,
             format!("the provider is not admitted to the {region} programme"),
-        ));
+        )
+        .with_rule(v.rule("admission", region)));
     };
     category_eligible(v, region, std::slice::from_ref(&facts.category))?;
     if !admitted.contains(&facts.category) {
@@ -158,7 +208,12 @@ pub fn hold(v: &PolicyVersion, region: &Region, facts: &HoldFacts) -> Result<(),
                 "the provider is not admitted to {region} for `{}`",
                 facts.category
             ),
+        )
+        .with_rule(
+            v.rule("admitted_categories", region)
+                .requested(facts.category.clone())
+                .allowed(joined(admitted)),
         ));
     }
-    within_share(v, facts.contract_amount, facts.amount)
+    within_share(v, region, facts.contract_amount, facts.amount)
 }

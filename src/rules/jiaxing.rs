@@ -39,6 +39,18 @@ impl RegionRules for Jiaxing {
                     "at most {cap} ({share} of the year's budget) may be spent outside {}; {} is already held or completed",
                     self.0.region, cross.committed_outside
                 ),
+            )
+            .with_rule(
+                v.rule("cross_region_budget_share", &self.0.region)
+                    .limit(cap)
+                    .used(cross.committed_outside)
+                    .requested(facts.amount)
+                    .allowed(
+                        cap.checked_sub(cross.committed_outside)
+                            .unwrap_or_default()
+                            .max(Money::ZERO),
+                    )
+                    .share_of(share, cross.appropriated),
             ));
         }
         Ok(())

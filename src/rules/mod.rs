@@ -11,6 +11,7 @@ pub mod jiaxing;
 pub mod policy;
 pub mod shanghai;
 pub mod standard;
+pub mod what_if;
 pub mod zhejiang;
 
 use std::collections::BTreeMap;
@@ -98,7 +99,13 @@ pub trait RegionRules: Send + Sync {
 
     /// May this voucher be issued?
     fn check_issuance(&self, v: &PolicyVersion, facts: &IssuanceFacts) -> Result<(), DomainError> {
-        common::within_annual_cap(v, facts.company_type, facts.already_issued, facts.amount)
+        common::within_annual_cap(
+            v,
+            &self.policy().region,
+            facts.company_type,
+            facts.already_issued,
+            facts.amount,
+        )
     }
 
     /// May this amount be held? Order: related party, admission, category,
@@ -242,7 +249,7 @@ crate::text_enum!(RulesModule {
 
 impl RulesModule {
     /// Whether the module applies `cross_region_budget_share`.
-    fn caps_cross_region_spending(self) -> bool {
+    pub fn caps_cross_region_spending(self) -> bool {
         self == RulesModule::Jiaxing
     }
 }

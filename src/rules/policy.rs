@@ -24,7 +24,7 @@ pub struct PolicyError {
 }
 
 /// How often a region settles with providers (payment batches).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SettlementCycle {
     Monthly,
@@ -61,6 +61,15 @@ pub struct PolicyVersion {
 }
 
 impl PolicyVersion {
+    /// The rule `id` of this version of `region`'s policy, for a refusal.
+    pub fn rule(&self, id: &'static str, region: &Region) -> crate::domain::Rule {
+        crate::domain::Rule {
+            policy_version: Some(self.effective_from),
+            source: self.source.clone(),
+            ..crate::domain::Rule::named(id, region)
+        }
+    }
+
     /// Whether this version governs vouchers of fiscal year `year` (the
     /// version in force on 1 January of that year).
     pub fn covers(&self, year: i32) -> bool {
@@ -119,25 +128,118 @@ fn standard() -> String {
     "standard".into()
 }
 
-#[derive(Debug, Deserialize)]
+/// One version as a policy file writes it, and as a what-if draft is sent.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VersionFile {
-    effective_from: String,
+pub struct VersionFile {
+    /// `YYYY-MM-DD`.
+    pub effective_from: String,
     #[serde(default)]
-    effective_to: Option<String>,
-    enterprise_cap: String,
-    team_cap: String,
-    contract_share: String,
-    categories: Vec<String>,
-    applicant_regions: Vec<String>,
-    admits_provider_regions: Vec<String>,
-    use_deadline: String,
-    claim_deadline: String,
-    settlement_cycle: SettlementCycle,
+    pub effective_to: Option<String>,
+    /// Decimal string, e.g. `"200000.00"`.
+    pub enterprise_cap: String,
+    pub team_cap: String,
+    /// A share between 0 and 1, e.g. `"0.50"`.
+    pub contract_share: String,
+    pub categories: Vec<String>,
+    pub applicant_regions: Vec<String>,
+    pub admits_provider_regions: Vec<String>,
+    /// `MM-DD` in the fiscal year.
+    pub use_deadline: String,
+    /// `MM-DD` in the next year.
+    pub claim_deadline: String,
+    pub settlement_cycle: SettlementCycle,
     #[serde(default)]
-    cross_region_budget_share: Option<String>,
+    pub cross_region_budget_share: Option<String>,
     #[serde(default)]
-    source: Option<String>,
+    pub source: Option<String>,
+}
+
+impl VersionFile {
+    /// The version, checked; an error names the key and what is wrong.
+    pub fn check(self) -> Result<PolicyVersion, (&'static str, String)> {
+        let v = self;
+        let date = |name: &'static str, text: &str| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| (name, format!("`{text}` is not a date like 2026-01-01")))
+        };
+        let money =
+            |name: &'static str, text: &str| Money::parse_positive(text).map_err(|e| (name, e));
+        let share = |name: &'static str, text: &str| {
+            text.parse::<Decimal>()
+                .ok()
+                .filter(|s| *s > Decimal::ZERO && *s <= Decimal::ONE && s.scale() <= 4)
+                .ok_or_else(|| {
+                    (
+                        name,
+                        format!("`{text}` is not a share between 0 and 1, like \"0.50\""),
+                    )
+                })
+        };
+        let month_day = |name: &'static str, text: &str| {
+            let parsed = text
+                .split_once('-')
+                .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+                .filter(|&(m, d)| NaiveDate::from_ymd_opt(2024, m, d).is_some());
+            parsed.ok_or_else(|| (name, format!("`{text}` is not a month and day like 12-31")))
+        };
+        let regions = |name: &'static str, list: &[String]| -> Result<Vec<Region>, _> {
+            if list.is_empty() {
+                return Err((name, "must name at least one region".to_owned()));
+            }
+            list.iter()
+                .map(|r| {
+                    Region::parse(r).map_err(|_| (name, format!("`{r}` is not a region code")))
+                })
+                .collect()
+        };
+        if v.categories.is_empty() {
+            return Err(("categories", "must list at least one category".into()));
+        }
+        if let Some(c) = v
+            .categories
+            .iter()
+            .find(|c| !CATEGORIES.contains(&c.as_str()))
+        {
+            return Err((
+                "categories",
+                format!("unknown category `{c}`; one of {}", CATEGORIES.join(", ")),
+            ));
+        }
+        let version = PolicyVersion {
+            effective_from: date("effective_from", &v.effective_from)?,
+            effective_to: v
+                .effective_to
+                .as_deref()
+                .map(|t| date("effective_to", t))
+                .transpose()?,
+            enterprise_cap: money("enterprise_cap", &v.enterprise_cap)?,
+            team_cap: money("team_cap", &v.team_cap)?,
+            contract_share: share("contract_share", &v.contract_share)?,
+            categories: v.categories,
+            applicant_regions: regions("applicant_regions", &v.applicant_regions)?,
+            admits_provider_regions: regions(
+                "admits_provider_regions",
+                &v.admits_provider_regions,
+            )?,
+            use_deadline: month_day("use_deadline", &v.use_deadline)?,
+            claim_deadline: month_day("claim_deadline", &v.claim_deadline)?,
+            settlement_cycle: v.settlement_cycle,
+            cross_region_budget_share: v
+                .cross_region_budget_share
+                .as_deref()
+                .map(|s| share("cross_region_budget_share", s))
+                .transpose()?,
+            source: v.source,
+        };
+        if version
+            .effective_to
+            .is_some_and(|to| to < version.effective_from)
+        {
+            return Err(("effective_to", "is before effective_from".into()));
+        }
+        Ok(version)
+    }
 }
 
 /// Reads and checks one policy file.
@@ -186,102 +288,9 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
     }
     let mut versions = Vec::new();
     for (i, v) in raw.versions.into_iter().enumerate() {
-        let key = |name: &str| format!("versions[{i}].{name}");
-        let date = |name: &str, text: &str| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                error(
-                    &key(name),
-                    format!("`{text}` is not a date like 2026-01-01"),
-                )
-            })
-        };
-        let money =
-            |name: &str, text: &str| Money::parse_positive(text).map_err(|e| error(&key(name), e));
-        let share = |name: &str, text: &str| {
-            text.parse::<Decimal>()
-                .ok()
-                .filter(|s| *s > Decimal::ZERO && *s <= Decimal::ONE && s.scale() <= 4)
-                .ok_or_else(|| {
-                    error(
-                        &key(name),
-                        format!("`{text}` is not a share between 0 and 1, like \"0.50\""),
-                    )
-                })
-        };
-        let month_day = |name: &str, text: &str| {
-            let parsed = text
-                .split_once('-')
-                .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
-                .filter(|&(m, d)| NaiveDate::from_ymd_opt(2024, m, d).is_some());
-            parsed.ok_or_else(|| {
-                error(
-                    &key(name),
-                    format!("`{text}` is not a month and day like 12-31"),
-                )
-            })
-        };
-        let regions = |name: &str, list: &[String]| -> Result<Vec<Region>, PolicyError> {
-            if list.is_empty() {
-                return Err(error(&key(name), "must name at least one region".into()));
-            }
-            list.iter()
-                .map(|r| {
-                    Region::parse(r)
-                        .map_err(|_| error(&key(name), format!("`{r}` is not a region code")))
-                })
-                .collect()
-        };
-        if v.categories.is_empty() {
-            return Err(error(
-                &key("categories"),
-                "must list at least one category".into(),
-            ));
-        }
-        if let Some(c) = v
-            .categories
-            .iter()
-            .find(|c| !CATEGORIES.contains(&c.as_str()))
-        {
-            return Err(error(
-                &key("categories"),
-                format!("unknown category `{c}`; one of {}", CATEGORIES.join(", ")),
-            ));
-        }
-        let version = PolicyVersion {
-            effective_from: date("effective_from", &v.effective_from)?,
-            effective_to: v
-                .effective_to
-                .as_deref()
-                .map(|t| date("effective_to", t))
-                .transpose()?,
-            enterprise_cap: money("enterprise_cap", &v.enterprise_cap)?,
-            team_cap: money("team_cap", &v.team_cap)?,
-            contract_share: share("contract_share", &v.contract_share)?,
-            categories: v.categories,
-            applicant_regions: regions("applicant_regions", &v.applicant_regions)?,
-            admits_provider_regions: regions(
-                "admits_provider_regions",
-                &v.admits_provider_regions,
-            )?,
-            use_deadline: month_day("use_deadline", &v.use_deadline)?,
-            claim_deadline: month_day("claim_deadline", &v.claim_deadline)?,
-            settlement_cycle: v.settlement_cycle,
-            cross_region_budget_share: v
-                .cross_region_budget_share
-                .as_deref()
-                .map(|s| share("cross_region_budget_share", s))
-                .transpose()?,
-            source: v.source,
-        };
-        if version
-            .effective_to
-            .is_some_and(|to| to < version.effective_from)
-        {
-            return Err(error(
-                &key("effective_to"),
-                "is before effective_from".into(),
-            ));
-        }
+        let version = v
+            .check()
+            .map_err(|(name, message)| error(&format!("versions[{i}].{name}"), message))?;
         versions.push(version);
     }
     versions.sort_by_key(|v| v.effective_from);

@@ -24,7 +24,7 @@ fn yuan(text: &str) -> Money {
 fn refusal(result: Result<(), DomainError>) -> Option<Refusal> {
     match result {
         Ok(()) => None,
-        Err(DomainError::Refused(r, _)) => Some(r),
+        Err(DomainError::Refused(r, ..)) => Some(r),
         Err(other) => panic!("not a refusal: {other:?}"),
     }
 }

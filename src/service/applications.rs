@@ -165,6 +165,13 @@ impl Operation for ApproveApplication {
                 Refusal::BudgetExceeded,
                 format!("no budget appropriated for {region} {}", app.year),
             )
+            .with_rule(
+                ctx.rule("appropriation", &region, app.year)
+                    .limit(Money::ZERO)
+                    .used(Money::ZERO)
+                    .requested(amount)
+                    .allowed(Money::ZERO),
+            )
         })?;
         // With the budget row locked, issuance in this region and year is
         // serial, so what was issued before cannot change under the cap check.

@@ -123,6 +123,11 @@ async fn submit<C: ConnectionTrait>(
                 v.serial, v.claim_until
             ),
         )
+        .with_rule(
+            ctx.rule("claim_deadline", &v.region, v.year)
+                .limit(v.claim_until)
+                .requested(today),
+        )
         .into());
     }
     let mut amount = Money::ZERO;
@@ -137,7 +142,7 @@ async fn submit<C: ConnectionTrait>(
         region: Set(region),
         provider_id: Set(ctx.actor.sub),
         invoice_key: Set(text::key(&invoice_no)),
-        invoice_no: Set(invoice_no),
+        invoice_no: Set(invoice_no.clone()),
         amount: Set(amount.fen()),
         status: Set(ClaimStatus::Submitted),
         reason: Set(None),
@@ -153,6 +158,10 @@ async fn submit<C: ConnectionTrait>(
             return Err(DomainError::refused(
                 Refusal::DuplicateInvoice,
                 "this invoice number was already claimed",
+            )
+            .with_rule(
+                ctx.rule("invoice_no", &rows[0].region, rows[0].year)
+                    .requested(invoice_no),
             )
             .into())
         }

@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod tail;
 pub mod visible;
 pub mod vouchers;
+pub mod what_if;
 
 use sea_orm::DbErr;
 
@@ -94,18 +95,35 @@ impl From<crate::ledger::LedgerError> for ServiceError {
         use crate::domain::Refusal;
         use crate::ledger::{AccountKind, LedgerError};
         match err {
-            LedgerError::Insufficient(AccountKind::Voucher) => DomainError::refused(
-                Refusal::InsufficientBalance,
-                "the voucher's available balance is too small",
-            )
-            .into(),
-            LedgerError::Insufficient(AccountKind::Budget) => DomainError::refused(
-                Refusal::BudgetExceeded,
-                "the region's unissued budget for the year is too small",
-            )
-            .into(),
-            LedgerError::Insufficient(kind) => {
-                ServiceError::Internal(format!("ledger: insufficient balance on a {kind} account"))
+            LedgerError::Insufficient {
+                account,
+                balance,
+                amount,
+            } => {
+                let (refusal, id, detail) = match account.kind {
+                    AccountKind::Voucher => (
+                        Refusal::InsufficientBalance,
+                        "voucher_balance",
+                        "the voucher's available balance is too small",
+                    ),
+                    AccountKind::Budget => (
+                        Refusal::BudgetExceeded,
+                        "appropriation",
+                        "the region's unissued budget for the year is too small",
+                    ),
+                    kind => {
+                        return ServiceError::Internal(format!(
+                            "ledger: insufficient balance on a {kind} account"
+                        ))
+                    }
+                };
+                DomainError::refused(refusal, detail)
+                    .with_rule(
+                        crate::domain::Rule::named(id, &account.region)
+                            .requested(amount)
+                            .allowed(balance),
+                    )
+                    .into()
             }
             LedgerError::Malformed(why) => ServiceError::Internal(format!("ledger: {why}")),
             LedgerError::Db(e) => e.into(),

@@ -17,7 +17,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ use super::tail::Tail;
 use super::{movements, ServiceError, ServiceResult};
 use crate::audit::{self, Entry, Heads, Origin};
 use crate::domain::clock::{shanghai_date, Clock};
-use crate::domain::{Actor, DomainError, Region, Role};
+use crate::domain::{Actor, DomainError, Money, Region, Role, Rule};
 use crate::ledger::{self, Posted, Transfer};
 use crate::rules::{RegionRules, Registry};
 use crate::store::Db;
@@ -122,9 +122,55 @@ impl Ctx {
             at: self.now,
             operation: self.operation,
         };
-        let posted = movements::post(txn, &transfer, &stamp).await?;
-        self.posted.lock().expect("journal lock").push(posted);
-        Ok(())
+        match movements::post(txn, &transfer, &stamp).await {
+            Ok(posted) => {
+                self.posted.lock().expect("journal lock").push(posted);
+                Ok(())
+            }
+            Err(ServiceError::Domain(err)) if err.rule().is_some() => {
+                Err(self.shortfall(txn, &transfer, err).await?.into())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Completes the rule of a balance the ledger found too small: the
+    /// policy version, and what the balance was out of (the voucher's face
+    /// value, the year's appropriation) and how much of it was used.
+    async fn shortfall<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        transfer: &Transfer,
+        err: DomainError,
+    ) -> ServiceResult<DomainError> {
+        use crate::store::entities::{budgets, vouchers};
+        let Some(found) = err.rule() else {
+            return Ok(err);
+        };
+        let mut rule = Rule {
+            requested: found.requested.clone(),
+            allowed: found.allowed.clone(),
+            ..self.rule(found.id, &transfer.region, transfer.year)
+        };
+        let out_of = match rule.id {
+            "voucher_balance" => match transfer.voucher_id {
+                Some(id) => vouchers::Entity::find_by_id(id)
+                    .one(txn)
+                    .await?
+                    .map(|v| Money::from_fen(v.face_value)),
+                None => None,
+            },
+            _ => budgets::Entity::find_by_id((transfer.region.clone(), transfer.year))
+                .one(txn)
+                .await?
+                .map(|b| Money::from_fen(b.appropriated)),
+        };
+        if let (Some(limit), Some(allowed)) = (out_of, rule.allowed_money()) {
+            rule = rule
+                .limit(limit)
+                .used(limit.checked_sub(allowed).unwrap_or_default());
+        }
+        Ok(err.with_rule(rule))
     }
 
     /// What the operation posted so far.
@@ -135,6 +181,15 @@ impl Ctx {
     /// The rules of an issuing region (404 for a region that is not one).
     pub fn rules_for(&self, region: &Region) -> Result<&dyn RegionRules, DomainError> {
         self.rules.get(region).ok_or(DomainError::NotFound)
+    }
+
+    /// The rule `id` of `region`'s policy for fiscal year `year`, for a
+    /// refusal the service makes (the version left out if none covers it).
+    pub fn rule(&self, id: &'static str, region: &Region, year: i32) -> Rule {
+        match self.rules.get(region).and_then(|r| r.version(year).ok()) {
+            Some(v) => v.rule(id, region),
+            None => Rule::named(id, region),
+        }
     }
 
     /// The fiscal year now, in Asia/Shanghai.

@@ -23,7 +23,7 @@ use crate::domain::clock::shanghai_date;
 use crate::domain::programme::{parse_category, split_categories};
 use crate::domain::text;
 use crate::domain::{
-    Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, VoucherState,
+    Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, Rule, VoucherState,
 };
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::common::Party;
@@ -108,7 +108,7 @@ impl Operation for Hold {
             Action::Hold,
             &Stake::of(&v.region).company(v.holder_id),
         )?;
-        ensure_usable(&v, ctx.now)?;
+        ensure_usable(ctx, &v)?;
         let provider = organization_of_kind(txn, ctx, self.provider_id, OrgKind::Provider)
             .await?
             .ok_or(DomainError::NotFound)?;
@@ -143,7 +143,7 @@ impl Operation for Hold {
             provider_id: Set(provider.id),
             provider_region: Set(provider.region.clone()),
             contract_key: Set(Some(text::key(&contract_no))),
-            contract_no: Set(contract_no),
+            contract_no: Set(contract_no.clone()),
             contract_amount: Set(self.contract_amount.fen()),
             service_category: Set(category),
             amount: Set(self.amount.fen()),
@@ -162,6 +162,11 @@ impl Operation for Hold {
                 return Err(DomainError::refused(
                     Refusal::DuplicateContract,
                     "this provider already has a redemption for this contract number",
+                )
+                .with_rule(
+                    version
+                        .rule("contract_no", &v.region)
+                        .requested(contract_no),
                 )
                 .into())
             }
@@ -193,12 +198,17 @@ async fn cross_region_facts<C: ConnectionTrait>(
     region: &Region,
     year: i32,
 ) -> ServiceResult<CrossRegionFacts> {
-    let budget = lock_budget(txn, region, year)
-        .await?
-        .ok_or(DomainError::refused(
+    let budget = lock_budget(txn, region, year).await?.ok_or_else(|| {
+        DomainError::refused(
             Refusal::CrossRegionBudgetExceeded,
             format!("no budget appropriated for {region} {year}"),
-        ))?;
+        )
+        .with_rule(
+            Rule::named("cross_region_budget_share", region)
+                .limit(Money::ZERO)
+                .allowed(Money::ZERO),
+        )
+    })?;
     Ok(CrossRegionFacts {
         appropriated: Money::from_fen(budget.appropriated),
         committed_outside: Money::from_fen(budget.outside_committed),
@@ -224,11 +234,17 @@ pub async fn cross_region_used<C: ConnectionTrait>(
 }
 
 /// A voucher may take new holds: active and within its use deadline.
-fn ensure_usable(v: &vouchers::Model, now: DateTime<Utc>) -> Result<(), DomainError> {
-    if v.state == VoucherState::Expired || shanghai_date(now) > v.use_until {
+fn ensure_usable(ctx: &Ctx, v: &vouchers::Model) -> Result<(), DomainError> {
+    let today = shanghai_date(ctx.now);
+    if v.state == VoucherState::Expired || today > v.use_until {
         return Err(DomainError::refused(
             Refusal::VoucherExpired,
             format!("the voucher could be used until {}", v.use_until),
+        )
+        .with_rule(
+            ctx.rule("use_deadline", &v.region, v.year)
+                .limit(v.use_until)
+                .requested(today),
         ));
     }
     if v.state != VoucherState::Active {
@@ -285,10 +301,16 @@ impl Operation for Complete {
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Redemption>> {
         let (r, v) = lock_held(txn, &ctx.actor, Action::Complete, self.id).await?;
-        if shanghai_date(ctx.now) > v.claim_until {
+        let today = shanghai_date(ctx.now);
+        if today > v.claim_until {
             return Err(DomainError::refused(
                 Refusal::ClaimDeadlinePassed,
                 format!("completions were possible until {}", v.claim_until),
+            )
+            .with_rule(
+                ctx.rule("claim_deadline", &v.region, v.year)
+                    .limit(v.claim_until)
+                    .requested(today),
             )
             .into());
         }

@@ -379,3 +379,166 @@ async fn postings_transfers_and_events_are_append_only() {
     }
     assert_eq!(verify(&w).await["ok"], true);
 }
+
+/// The verdict lines (`head …` or `bad line …`) and exit codes of both
+/// offline verifiers, the ledger's and docs/verify_export.py, on `text`.
+pub fn offline_verdicts(text: &str) -> [(Option<i32>, String); 2] {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trail.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_export.py");
+    let rust = std::process::Command::new(env!("CARGO_BIN_EXE_voucher-ledger"))
+        .arg("verify-export")
+        .arg(&file)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let python = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    [rust, python].map(|out| {
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let verdict = stdout
+            .lines()
+            .find(|l| l.starts_with("head ") || l.starts_with("bad line "))
+            .unwrap_or_else(|| panic!("no verdict in {stdout:?} {:?}", out.stderr))
+            .to_owned();
+        (out.status.code(), verdict)
+    })
+}
+
+/// Both verifiers give the same verdict on `text`; that verdict.
+pub fn agreed_verdict(text: &str) -> (Option<i32>, String) {
+    let [rust, python] = offline_verdicts(text);
+    assert_eq!(
+        rust, python,
+        "the ledger's verifier and the Python one disagree"
+    );
+    rust
+}
+
+/// An event's hash recomputed from its fields by the canonical encoding as
+/// docs/audit-format.md defines it (the object with sorted keys, the time
+/// with six fractional digits), as a forger who rewrites a trail would.
+fn rehash(e: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut actor = e["actor"].clone();
+    if actor["via"].is_null() {
+        actor.as_object_mut().unwrap().remove("via");
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(e["occurred_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let hashed = json!({
+        "v": 1, "region": e["region"], "seq": e["seq"], "id": e["id"],
+        "operation_id": e["operation_id"], "occurred_at": at, "actor": actor,
+        "action": e["action"], "entity_type": e["entity_type"], "entity_id": e["entity_id"],
+        "request_id": e["request_id"], "idempotency_key": e["idempotency_key"],
+        "payload": e["payload"], "prev_hash": e["prev_hash"],
+    });
+    let text = voucher_ledger::audit::canonical::to_canonical(&hashed);
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Recomputes the links and hashes of `events` from index `from` on, as a
+/// forger who rewrites the rest of a trail would.
+fn forge_from(events: &mut [Value], from: usize) {
+    for i in from..events.len() {
+        if i > from {
+            events[i]["prev_hash"] = events[i - 1]["hash"].clone();
+        }
+        events[i]["hash"] = json!(rehash(&events[i]));
+    }
+}
+
+/// The lines of a trail as JSON, and back.
+fn events_of(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn trail_of(events: &[Value]) -> String {
+    events.iter().map(|e| format!("{e}\n")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_verifies_offline_and_both_verifiers_find_the_same_tampering() {
+    let w = scenario().await;
+    let jx = &w.jx_regulator.token;
+    let export = w.get(jx, "/api/v1/audit/events/export?format=jsonl").await;
+    assert_eq!(export.status.code, 200);
+    let published = w.get(jx, "/api/v1/audit/verify?region=JX").await;
+    let head = format!(
+        "head {} {}",
+        published.body["head_seq"],
+        published.body["head_hash"].as_str().unwrap()
+    );
+    // The export verifies, ending at the head the service publishes.
+    assert_eq!(agreed_verdict(&export.text), (Some(0), head.clone()));
+    let events = events_of(&export.text);
+    let hold = events
+        .iter()
+        .position(|e| e["action"] == "redemption.hold")
+        .unwrap();
+    let bad = |line: usize| (Some(1), format!("bad line {}", line + 1));
+
+    // The same instant written another way is the same event.
+    let mut same = events.clone();
+    let at = same[hold]["occurred_at"]
+        .as_str()
+        .unwrap()
+        .replace('Z', "+00:00");
+    same[hold]["occurred_at"] = json!(at);
+    assert_eq!(agreed_verdict(&trail_of(&same)), (Some(0), head));
+
+    // An amount changed (both legs, so the transfer still balances).
+    let mut changed = events.clone();
+    for leg in changed[hold]["payload"]["transfers"][0]["legs"]
+        .as_array_mut()
+        .unwrap()
+    {
+        let fen = leg["amount_fen"].as_i64().unwrap();
+        leg["amount_fen"] = json!(fen.signum() * 400_000_000);
+    }
+    assert_eq!(agreed_verdict(&trail_of(&changed)), bad(hold));
+    // A contract number changed and the event's hash recomputed: the next
+    // event no longer links to it.
+    let mut relinked = events.clone();
+    relinked[hold]["payload"]["contract_no"] = json!("A-9");
+    relinked[hold]["hash"] = json!(rehash(&relinked[hold]));
+    assert_eq!(agreed_verdict(&trail_of(&relinked)), bad(hold + 1));
+    // The changed amount with every hash from there recomputed: the chain
+    // holds, but the voucher's account goes below zero at that line.
+    forge_from(&mut changed, hold);
+    assert_eq!(agreed_verdict(&trail_of(&changed)), bad(hold));
+
+    // A line removed, two lines swapped, a legs' sum off by one fen.
+    let mut removed = events.clone();
+    removed.remove(hold);
+    assert_eq!(agreed_verdict(&trail_of(&removed)), bad(hold));
+    let mut swapped = events.clone();
+    swapped.swap(hold, hold + 1);
+    assert_eq!(agreed_verdict(&trail_of(&swapped)), bad(hold));
+    let mut unbalanced = events.clone();
+    let leg = &mut unbalanced[hold]["payload"]["transfers"][0]["legs"][0]["amount_fen"];
+    *leg = json!(leg.as_i64().unwrap() + 1);
+    forge_from(&mut unbalanced, hold);
+    assert_eq!(agreed_verdict(&trail_of(&unbalanced)), bad(hold));
+    // A voucher's recorded balance rewritten (hashes forged): its event is named.
+    let mut inflated = events.clone();
+    let issue = events
+        .iter()
+        .position(|e| e["entity_type"] == "voucher")
+        .unwrap();
+    inflated[issue]["payload"]["available"] = json!("999999.00");
+    forge_from(&mut inflated, issue);
+    assert_eq!(agreed_verdict(&trail_of(&inflated)), bad(issue));
+    // Not JSON at all.
+    let mut garbled = export.text.clone();
+    garbled.push_str("{not json\n");
+    assert_eq!(agreed_verdict(&garbled), bad(events.len()));
+}

@@ -91,6 +91,21 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
             .unwrap();
         assert!(verification.ok, "{verification:?}");
         assert!(verification.events_checked > 5);
+        // …and its export verifies offline, with both verifiers, to the same head.
+        use voucher_ledger::audit::export::{next_lines, Format};
+        let mut filter = voucher_ledger::audit::EventFilter::of(region.clone());
+        let mut trail = String::new();
+        loop {
+            let lines = next_lines(app.db.reader(), &mut filter, Format::JsonLines, 500)
+                .await
+                .unwrap();
+            if lines.is_empty() {
+                break;
+            }
+            trail.extend(lines);
+        }
+        let head = format!("head {} {}", verification.head_seq, verification.head_hash);
+        assert_eq!(crate::audit::agreed_verdict(&trail), (Some(0), head));
     }
     app.assert_invariants().await;
 

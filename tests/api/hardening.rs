@@ -133,9 +133,11 @@ async fn a_contract_number_in_another_case_is_a_duplicate() {
         .await;
     assert_eq!(first.status.code, 201, "{}", first.text);
     for disguise in ["DUP-abc", " dup-abc ", "ｄｕｐ-ABC"] {
-        w.hold(&w.jx_company, &v, &w.jx_lab, disguise, "100.00", "50.00")
-            .await
-            .assert_problem(422, "duplicate_contract");
+        let again = w
+            .hold(&w.jx_company, &v, &w.jx_lab, disguise, "100.00", "50.00")
+            .await;
+        again.assert_problem(422, "duplicate_contract");
+        again.assert_rule("contract_no", &[("requested", disguise.trim())]);
     }
     w.app.assert_invariants().await;
 }

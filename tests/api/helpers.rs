@@ -52,6 +52,18 @@ impl Answer {
 
     /// Asserts a problem+json answer with `status` and `code`.
     #[track_caller]
+    /// Checks the `rule` of a refusal: its id, that it names a region and
+    /// policy version, and the given figures (`("allowed", "0.00")`).
+    pub fn assert_rule(&self, id: &str, figures: &[(&str, &str)]) {
+        let rule = &self.body["rule"];
+        assert_eq!(rule["id"], id, "{}", self.text);
+        assert!(rule["region"].is_string(), "{}", self.text);
+        assert!(rule["policy_version"].is_string(), "{}", self.text);
+        for (key, value) in figures {
+            assert_eq!(rule[*key], *value, "{key} in {}", self.text);
+        }
+    }
+
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status.code, status, "status of {}", self.text);
         assert_eq!(

@@ -228,6 +228,7 @@ async fn a_jiaxing_voucher_is_spent_in_shanghai_and_paid_by_jiaxing() {
         )
         .await;
     r4_claim.assert_problem(422, "duplicate_invoice");
+    r4_claim.assert_rule("invoice_no", &[("requested", "INV-1")]);
     // Rejected, then claimed again.
     let c2 = w
         .post(
@@ -401,9 +402,18 @@ async fn rejection_revocation_exhaustion_and_expiry() {
         ["0.00", "0.00", "1000.00", "0.00", "0.00"],
     )
     .await;
-    w.hold(&w.jx_company, &small, &w.sh_lab, "E-2", "2000.00", "0.01")
-        .await
-        .assert_problem(422, "insufficient_balance");
+    let short = w
+        .hold(&w.jx_company, &small, &w.sh_lab, "E-2", "2000.00", "0.01")
+        .await;
+    short.assert_problem(422, "insufficient_balance");
+    short.assert_rule(
+        "voucher_balance",
+        &[
+            ("requested", "0.01"),
+            ("allowed", "0.00"),
+            ("used", "1000.00"),
+        ],
+    );
 
     // Revoked with a hold open: the hold may still be cancelled; all returns.
     let v2 = w.voucher(&w.jx_company_2, jx, "JX", "50000.00").await;
@@ -504,9 +514,14 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     .await;
 
     w.travel_to("2027-01-01T00:00:00").await;
-    w.hold(&w.sh_company, &v3, &w.sh_lab, "X-9", "30000.00", "1.00")
-        .await
-        .assert_problem(422, "voucher_expired");
+    let late = w
+        .hold(&w.sh_company, &v3, &w.sh_lab, "X-9", "30000.00", "1.00")
+        .await;
+    late.assert_problem(422, "voucher_expired");
+    late.assert_rule(
+        "use_deadline",
+        &[("limit", "2026-12-31"), ("requested", "2027-01-01")],
+    );
     let run = w
         .post(&w.admin, "/api/v1/admin/expiry-runs", json!({}))
         .await;
@@ -547,20 +562,25 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     );
 
     w.travel_to("2027-04-01T00:00:00").await;
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{r7_id}/complete"),
-        json!({}),
-    )
-    .await
-    .assert_problem(422, "claim_deadline_passed");
-    w.post(
-        &w.sh_lab.token,
-        "/api/v1/claims",
-        json!({"redemption_ids": [r6_id], "invoice_no": "LATE-1"}),
-    )
-    .await
-    .assert_problem(422, "claim_deadline_passed");
+    let late = w
+        .post(
+            &w.sh_lab.token,
+            &format!("/api/v1/redemptions/{r7_id}/complete"),
+            json!({}),
+        )
+        .await;
+    late.assert_problem(422, "claim_deadline_passed");
+    let deadline = [("limit", "2027-03-31"), ("requested", "2027-04-01")];
+    late.assert_rule("claim_deadline", &deadline);
+    let late = w
+        .post(
+            &w.sh_lab.token,
+            "/api/v1/claims",
+            json!({"redemption_ids": [r6_id], "invoice_no": "LATE-1"}),
+        )
+        .await;
+    late.assert_problem(422, "claim_deadline_passed");
+    late.assert_rule("claim_deadline", &deadline);
     let run = w
         .post(&w.admin, "/api/v1/admin/expiry-runs", json!({}))
         .await;

@@ -27,4 +27,5 @@ mod resilience;
 mod rules;
 mod served;
 mod service;
+mod what_if;
 mod world;

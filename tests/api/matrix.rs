@@ -195,6 +195,17 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
         ),
         row(
             "post",
+            "/api/v1/regions/{region}/policy/what-if",
+            "/api/v1/regions/JX/policy/what-if",
+            Some(json!({"year": 1999, "draft": {
+                "effective_from": "1999-01-01", "enterprise_cap": "1.00", "team_cap": "1.00",
+                "contract_share": "0.5", "categories": ["testing"], "applicant_regions": ["JX"],
+                "admits_provider_regions": ["JX"], "use_deadline": "12-31",
+                "claim_deadline": "03-31", "settlement_cycle": "monthly"}})),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
             "/api/v1/applications",
             "/api/v1/applications",
             Some(json!({"region": "JX", "year": 1999, "amount": "1.00", "purpose": "x"})),

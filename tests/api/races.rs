@@ -125,6 +125,15 @@ async fn approvals_racing_for_one_budget_never_overdraw_it() {
     assert_eq!(count_status(&answers, 201), 10);
     for a in answers.iter().filter(|a| a.status.code != 201) {
         a.assert_problem(422, "budget_exceeded");
+        a.assert_rule(
+            "appropriation",
+            &[
+                ("limit", "50000.00"),
+                ("used", "50000.00"),
+                ("allowed", "0.00"),
+                ("requested", "5000.00"),
+            ],
+        );
     }
     let mut serials: Vec<String> = answers
         .iter()

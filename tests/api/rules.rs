@@ -6,8 +6,8 @@ use serde_json::json;
 use crate::helpers::{company, new_key, provider, TestApp};
 use crate::world::{Org, World};
 
-/// Sends a request that must be refused with `code`, and checks that the
-/// ledger did not change.
+/// Sends a request that must be refused with `code`, checks that the
+/// ledger did not change, and returns the problem's `rule` object.
 async fn refused(
     w: &World,
     token: &str,
@@ -15,12 +15,32 @@ async fn refused(
     body: serde_json::Value,
     status: u16,
     code: &str,
-) {
+) -> serde_json::Value {
     let before = w.snapshot().await;
     let answer = w.post(token, path, body).await;
     answer.assert_problem(status, code);
     assert_eq!(w.snapshot().await, before, "{code} changed the ledger");
     w.app.assert_invariants().await;
+    answer.body["rule"].clone()
+}
+
+/// The JX policy version in force since 2018, as a refusal names it.
+const JX_SOURCE: &str =
+    "Jiaxing–Shanghai agreement report (crntt.com, 2018); caps and cross-region share illustrative";
+
+/// Checks a refusal's rule object: `id`, the JX policy version, and the
+/// figures `limit`, `used`, `requested`, `allowed` (null where not given).
+fn assert_rule(rule: &serde_json::Value, id: &str, figures: [Option<&str>; 4]) {
+    assert_eq!(rule["id"], id, "{rule}");
+    assert_eq!(rule["region"], "JX", "{rule}");
+    assert_eq!(rule["policy_version"], "2018-01-01", "{rule}");
+    assert_eq!(rule["source"], JX_SOURCE, "{rule}");
+    for (key, want) in ["limit", "used", "requested", "allowed"]
+        .iter()
+        .zip(figures)
+    {
+        assert_eq!(rule[*key], json!(want), "{key} of {rule}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +65,7 @@ async fn every_rule_has_its_code() {
         )
         .await;
     let id = application.body["id"].as_str().unwrap().to_owned();
-    refused(
+    let rule = refused(
         &w,
         &jx.token,
         &format!("/api/v1/applications/{id}/approve"),
@@ -54,6 +74,13 @@ async fn every_rule_has_its_code() {
         "annual_cap_exceeded",
     )
     .await;
+    let figures = [
+        Some("200000.00"),
+        Some("150000.00"),
+        Some("50000.01"),
+        Some("50000.00"),
+    ];
+    assert_rule(&rule, "enterprise_cap", figures);
     // Exactly at the cap passes.
     let exact = w
         .post(
@@ -80,7 +107,7 @@ async fn every_rule_has_its_code() {
         )
         .await;
     let id = application.body["id"].as_str().unwrap().to_owned();
-    refused(
+    let rule = refused(
         &w,
         &jx.token,
         &format!("/api/v1/applications/{id}/approve"),
@@ -89,6 +116,16 @@ async fn every_rule_has_its_code() {
         "annual_cap_exceeded",
     )
     .await;
+    assert_rule(
+        &rule,
+        "team_cap",
+        [
+            Some("50000.00"),
+            Some("0.00"),
+            Some("50000.01"),
+            Some("50000.00"),
+        ],
+    );
     let team_voucher = w
         .post(
             &jx.token,
@@ -115,7 +152,7 @@ async fn every_rule_has_its_code() {
         json!({"voucher_id": voucher["id"], "provider_id": provider.id, "contract_no": contract,
                "contract_amount": contract, "service_category": category, "amount": amount})
     };
-    refused(
+    let rule = refused(
         &w,
         &team.token,
         "/api/v1/redemptions",
@@ -124,9 +161,14 @@ async fn every_rule_has_its_code() {
         "related_party",
     )
     .await;
+    assert_rule(
+        &rule,
+        "related_party",
+        [None, Some("actual_controller"), None, None],
+    );
 
     // share_exceeded: half of the contract, rounded down to the fen.
-    refused(
+    let rule = refused(
         &w,
         &team.token,
         "/api/v1/redemptions",
@@ -135,6 +177,15 @@ async fn every_rule_has_its_code() {
         "share_exceeded",
     )
     .await;
+    assert_rule(
+        &rule,
+        "contract_share",
+        [Some("166.66"), None, Some("166.67"), Some("166.66")],
+    );
+    assert_eq!(
+        (&rule["share"], &rule["base"]),
+        (&json!("0.5"), &json!("333.33"))
+    );
     let ok = w
         .post(
             &team.token,
@@ -145,7 +196,8 @@ async fn every_rule_has_its_code() {
     assert_eq!(ok.status.code, 201, "{}", ok.text);
 
     // category_not_eligible: JX does not fund consulting, at admission and at a hold.
-    refused(
+    let funded = Some("testing,rnd,tech_transfer");
+    let rule = refused(
         &w,
         &jx.token,
         "/api/v1/regions/JX/admissions",
@@ -154,7 +206,12 @@ async fn every_rule_has_its_code() {
         "category_not_eligible",
     )
     .await;
-    refused(
+    assert_rule(
+        &rule,
+        "categories",
+        [None, None, Some("consulting"), funded],
+    );
+    let rule = refused(
         &w,
         &team.token,
         "/api/v1/redemptions",
@@ -163,8 +220,13 @@ async fn every_rule_has_its_code() {
         "category_not_eligible",
     )
     .await;
+    assert_rule(
+        &rule,
+        "categories",
+        [None, None, Some("consulting"), funded],
+    );
     // …and the lab is admitted for testing only.
-    refused(
+    let rule = refused(
         &w,
         &team.token,
         "/api/v1/redemptions",
@@ -173,9 +235,14 @@ async fn every_rule_has_its_code() {
         "category_not_eligible",
     )
     .await;
+    assert_rule(
+        &rule,
+        "admitted_categories",
+        [None, None, Some("rnd"), Some("testing")],
+    );
 
     // provider_not_admitted: SH admits Shanghai providers only; ZJ's are not admitted by JX here.
-    refused(
+    let rule = refused(
         &w,
         &w.sh_regulator.token,
         "/api/v1/regions/SH/admissions",
@@ -184,11 +251,26 @@ async fn every_rule_has_its_code() {
         "provider_not_admitted",
     )
     .await;
+    assert_eq!(
+        (
+            &rule["id"],
+            &rule["region"],
+            &rule["requested"],
+            &rule["allowed"]
+        ),
+        (
+            &json!("admits_provider_regions"),
+            &json!("SH"),
+            &json!("JX"),
+            &json!("SH")
+        ),
+        "{rule}"
+    );
     let zj_lab = {
         let (id, token) = w.app.register(&w.zj_regulator.token, provider("ZJ")).await;
         Org { id, token }
     };
-    refused(
+    let rule = refused(
         &w,
         &team.token,
         "/api/v1/redemptions",
@@ -197,6 +279,7 @@ async fn every_rule_has_its_code() {
         "provider_not_admitted",
     )
     .await;
+    assert_rule(&rule, "admission", [None; 4]);
 
     // budget_exceeded: nothing was appropriated for 2027 yet.
     let application = w
@@ -207,7 +290,7 @@ async fn every_rule_has_its_code() {
         )
         .await;
     let id = application.body["id"].as_str().unwrap().to_owned();
-    refused(
+    let rule = refused(
         &w,
         &jx.token,
         &format!("/api/v1/applications/{id}/approve"),
@@ -216,6 +299,8 @@ async fn every_rule_has_its_code() {
         "budget_exceeded",
     )
     .await;
+    let zero = Some("0.00");
+    assert_rule(&rule, "appropriation", [zero, zero, Some("1000.00"), zero]);
 
     // A company applies to its region's programme only.
     refused(
@@ -262,7 +347,7 @@ async fn jiaxing_caps_spending_outside_jiaxing_at_thirty_percent() {
     // 15,000.00 completed outside; 15,000.00 left.
     let body = json!({"voucher_id": v2["id"], "provider_id": w.sh_lab.id, "contract_no": "X-2",
                       "contract_amount": "60000.00", "service_category": "testing", "amount": "15000.01"});
-    refused(
+    let rule = refused(
         &w,
         &w.jx_company_2.token,
         "/api/v1/redemptions",
@@ -271,6 +356,20 @@ async fn jiaxing_caps_spending_outside_jiaxing_at_thirty_percent() {
         "cross_region_budget_exceeded",
     )
     .await;
+    assert_rule(
+        &rule,
+        "cross_region_budget_share",
+        [
+            Some("30000.00"),
+            Some("15000.00"),
+            Some("15000.01"),
+            Some("15000.00"),
+        ],
+    );
+    assert_eq!(
+        (&rule["share"], &rule["base"]),
+        (&json!("0.3"), &json!("100000.00"))
+    );
     let exact = w
         .hold(
             &w.jx_company_2,

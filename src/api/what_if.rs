@@ -1,0 +1,219 @@
+//! Policy what-if: `POST /api/v1/regions/{region}/policy/what-if`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rocket::serde::json::Json;
+use rocket::{post, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::idempotent::Idempotent;
+use crate::domain::programme::parse_year;
+use crate::domain::{Money, Region};
+use crate::error::{ApiError, ApiResult, FieldProblem};
+use crate::rules::policy::VersionFile;
+use crate::rules::what_if::{Kind, Outcome};
+use crate::service::what_if as replay;
+use crate::App;
+
+/// The most differences an answer lists (all are counted).
+pub const MOST_LISTED: usize = 1000;
+
+/// A draft policy version and the fiscal year to replay under it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfRequest {
+    #[schema(example = 2026)]
+    pub year: i32,
+    /// The same keys as a version in the region's policy file.
+    pub draft: VersionFile,
+}
+
+/// What the draft would have changed in the year.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatIfView {
+    pub region: String,
+    pub year: i32,
+    /// `effective_from` of the version that was in force.
+    pub policy_in_force: NaiveDate,
+    /// Applications, approvals and holds replayed.
+    pub replayed: Replayed,
+    pub applications_refused: u64,
+    pub applications_reduced: u64,
+    /// By how much approvals would have been lower in all.
+    #[schema(value_type = String)]
+    pub applications_reduced_by: Money,
+    pub holds_refused: u64,
+    #[schema(value_type = String)]
+    pub holds_refused_amount: Money,
+    pub companies_affected: u64,
+    pub budget: BudgetEffect,
+    pub by_rule: Vec<RuleEffect>,
+    /// Every difference counted; at most 1000 listed, in the order they happened.
+    pub differences_total: u64,
+    pub differences: Vec<DifferenceView>,
+}
+
+/// How many of each were replayed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Replayed {
+    pub applications: u64,
+    pub approvals: u64,
+    pub holds: u64,
+}
+
+/// The year's budget, as it went and under the draft.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetEffect {
+    #[schema(value_type = String)]
+    pub issued_actual: Money,
+    #[schema(value_type = String)]
+    pub issued_draft: Money,
+    /// Issued under the draft minus issued (negative: budget left unissued).
+    #[schema(value_type = String)]
+    pub issued_change: Money,
+    #[schema(value_type = String)]
+    pub held_actual: Money,
+    #[schema(value_type = String)]
+    pub held_draft: Money,
+}
+
+/// The differences one rule of the draft made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleEffect {
+    /// The policy key (`enterprise_cap`, `contract_share`, …), or
+    /// `voucher_balance` for holds the draft's smaller vouchers cannot pay.
+    pub rule: String,
+    pub applications_refused: u64,
+    pub applications_reduced: u64,
+    #[schema(value_type = String)]
+    pub applications_amount: Money,
+    pub holds_refused: u64,
+    #[schema(value_type = String)]
+    pub holds_amount: Money,
+}
+
+/// One application or hold that would have gone differently.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DifferenceView {
+    /// `application` or `hold`.
+    pub kind: &'static str,
+    /// The application's or redemption's id.
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub rule: String,
+    /// Approved or held as it happened.
+    #[schema(value_type = String)]
+    pub actual: Money,
+    /// What the draft allows ("0.00": refused).
+    #[schema(value_type = String)]
+    pub draft: Money,
+    pub at: DateTime<Utc>,
+}
+
+impl WhatIfView {
+    /// The answer for a replay's outcome.
+    pub fn of(region: &Region, year: i32, in_force: NaiveDate, o: &Outcome) -> Self {
+        let sum = |f: fn(&crate::rules::what_if::Tally) -> Money| {
+            o.by_rule
+                .values()
+                .map(f)
+                .fold(Money::ZERO, |a, b| a.checked_add(b).unwrap_or(a))
+        };
+        let count = |f: fn(&crate::rules::what_if::Tally) -> u64| o.by_rule.values().map(f).sum();
+        WhatIfView {
+            region: region.to_string(),
+            year,
+            policy_in_force: in_force,
+            replayed: Replayed {
+                applications: o.applications,
+                approvals: o.approvals,
+                holds: o.holds,
+            },
+            applications_refused: count(|t| t.applications_refused),
+            applications_reduced: count(|t| t.applications_reduced),
+            applications_reduced_by: sum(|t| t.applications_amount),
+            holds_refused: count(|t| t.holds_refused),
+            holds_refused_amount: sum(|t| t.holds_amount),
+            companies_affected: o.companies_affected.len() as u64,
+            budget: BudgetEffect {
+                issued_actual: o.issued_actual,
+                issued_draft: o.issued_draft,
+                issued_change: Money::from_fen(o.issued_draft.fen() - o.issued_actual.fen()),
+                held_actual: o.held_actual,
+                held_draft: o.held_draft,
+            },
+            by_rule: o
+                .by_rule
+                .iter()
+                .map(|(rule, t)| RuleEffect {
+                    rule: (*rule).to_owned(),
+                    applications_refused: t.applications_refused,
+                    applications_reduced: t.applications_reduced,
+                    applications_amount: t.applications_amount,
+                    holds_refused: t.holds_refused,
+                    holds_amount: t.holds_amount,
+                })
+                .collect(),
+            differences_total: o.differences.len() as u64,
+            differences: o
+                .differences
+                .iter()
+                .take(MOST_LISTED)
+                .map(|d| DifferenceView {
+                    kind: match d.kind {
+                        Kind::Application => "application",
+                        Kind::Hold => "hold",
+                    },
+                    id: d.id,
+                    company_id: d.company,
+                    rule: d.rule.to_owned(),
+                    actual: d.actual,
+                    draft: d.draft,
+                    at: d.at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Replays a fiscal year of the region's applications, approvals and holds
+/// under a draft policy version, on a read-only snapshot, changing nothing,
+/// and answers what would have differed, per rule. The region's regulator
+/// only. Like every POST it needs an `Idempotency-Key`; since it changes
+/// nothing, a repeat runs again on the data as it is then.
+#[utoipa::path(
+    post, path = "/api/v1/regions/{region}/policy/what-if", tag = "programme",
+    params(("region" = String, Path, example = "JX"), ("Idempotency-Key" = String, Header)),
+    request_body = WhatIfRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, body = WhatIfView),
+        (status = 403, description = "Not the region's regulator", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not an issuing region", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the draft's field (`draft.contract_share`, …) or the year", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/regions/<region>/policy/what-if", data = "<req>")]
+pub async fn run_what_if(
+    app: &State<App>,
+    region: &str,
+    req: Idempotent<WhatIfRequest>,
+) -> ApiResult<Json<WhatIfView>> {
+    let region = Region::parse(region).map_err(|_| ApiError::not_found())?;
+    let actor = req.once.call().actor.clone();
+    replay::permitted(&actor, &region)?;
+    let year = parse_year(req.body.year)?;
+    let draft = req.body.draft.check().map_err(|(key, message)| {
+        ApiError::validation(vec![FieldProblem {
+            field: format!("draft.{key}"),
+            message,
+        }])
+    })?;
+    let found = replay::run(&app.service, &actor, &region, year, &draft).await?;
+    Ok(Json(WhatIfView::of(
+        &region,
+        found.year,
+        found.in_force,
+        &found.outcome,
+    )))
+}

@@ -1,0 +1,257 @@
+//! The regulator's policy what-if page: a draft of the region's policy
+//! (filled in with the version in force), replayed over a fiscal year by
+//! the same service call as `POST /api/v1/regions/{region}/policy/what-if`,
+//! and what would have differed, per rule and one by one.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use chrono::Datelike;
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::{get, post, Route, State};
+use uuid::Uuid;
+
+use super::company::organization_names;
+use super::forms::{problem_on, Problem};
+use super::frame::{Frame, Html, PageError, Signed};
+use crate::api::what_if::WhatIfView;
+use crate::domain::clock::shanghai_date;
+use crate::domain::programme::CATEGORIES;
+use crate::domain::{Region, Role};
+use crate::rules::policy::VersionFile;
+use crate::rules::PolicyVersion;
+use crate::service::what_if;
+use crate::App;
+
+/// The what-if page's routes.
+pub fn routes() -> Vec<Route> {
+    rocket::routes![draft_page, run]
+}
+
+/// The most differences the page lists (the API lists more).
+const LISTED: usize = 100;
+
+/// A draft as the form sends it: the keys of a policy version.
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct DraftFields {
+    pub csrf: Option<String>,
+    pub year: String,
+    pub enterprise_cap: String,
+    pub team_cap: String,
+    pub contract_share: String,
+    pub categories: Vec<String>,
+    pub applicant_regions: String,
+    pub admits_provider_regions: String,
+    pub use_deadline: String,
+    pub claim_deadline: String,
+    pub cross_region_budget_share: String,
+}
+
+impl DraftFields {
+    /// The form filled in with version `v`, for `year`.
+    fn of(year: i32, v: &PolicyVersion) -> Self {
+        let codes = |list: &[Region]| {
+            list.iter()
+                .map(Region::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        DraftFields {
+            csrf: None,
+            year: year.to_string(),
+            enterprise_cap: v.enterprise_cap.to_string(),
+            team_cap: v.team_cap.to_string(),
+            contract_share: v.contract_share.to_string(),
+            categories: v.categories.clone(),
+            applicant_regions: codes(&v.applicant_regions),
+            admits_provider_regions: codes(&v.admits_provider_regions),
+            use_deadline: format!("{:02}-{:02}", v.use_deadline.0, v.use_deadline.1),
+            claim_deadline: format!("{:02}-{:02}", v.claim_deadline.0, v.claim_deadline.1),
+            cross_region_budget_share: v
+                .cross_region_budget_share
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The draft as a policy file would write it, on top of `base` (the
+    /// keys the form does not show).
+    fn version(&self, base: &PolicyVersion, year: i32) -> VersionFile {
+        let list = |text: &str| {
+            text.split([',', '，', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_uppercase)
+                .collect()
+        };
+        let share = self.cross_region_budget_share.trim();
+        VersionFile {
+            effective_from: format!("{year}-01-01"),
+            effective_to: None,
+            enterprise_cap: self.enterprise_cap.trim().to_owned(),
+            team_cap: self.team_cap.trim().to_owned(),
+            contract_share: self.contract_share.trim().to_owned(),
+            categories: self.categories.clone(),
+            applicant_regions: list(&self.applicant_regions),
+            admits_provider_regions: list(&self.admits_provider_regions),
+            use_deadline: self.use_deadline.trim().to_owned(),
+            claim_deadline: self.claim_deadline.trim().to_owned(),
+            settlement_cycle: base.settlement_cycle,
+            cross_region_budget_share: (!share.is_empty()).then(|| share.to_owned()),
+            source: None,
+        }
+    }
+}
+
+/// One difference, with the company's name.
+pub struct DifferenceRow {
+    pub kind: &'static str,
+    pub company: String,
+    pub rule: String,
+    pub actual: String,
+    pub draft: String,
+    pub day: String,
+}
+
+#[derive(Template)]
+#[template(path = "regulator_what_if.html", config = "src/portal/askama.toml")]
+pub struct WhatIfPage {
+    pub f: Frame,
+    pub form: DraftFields,
+    /// Every category, and whether the draft funds it.
+    pub categories: Vec<(&'static str, bool)>,
+    /// Whether the region's rules use the cross-region share.
+    pub cross_region: bool,
+    pub in_force: String,
+    pub problem: Option<Problem>,
+    pub result: Option<WhatIfView>,
+    pub rows: Vec<DifferenceRow>,
+}
+
+impl WhatIfPage {
+    fn problem_on(&self, field: &str) -> Option<&str> {
+        problem_on(&self.problem, field)
+    }
+
+    /// A rule's name in the reader's language (its key if it has none).
+    fn rule_name<'a>(&self, rule: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.f.lang.t(&format!("whatif.rule.{rule}")) {
+            super::i18n::MISSING => rule.into(),
+            name => name.into(),
+        }
+    }
+}
+
+/// The signed-in regulator's region, and the version in force for `year`.
+fn regulator_policy<'a>(
+    app: &'a App,
+    signed: &Signed,
+    year: i32,
+) -> Result<(Region, &'a PolicyVersion, bool), PageError> {
+    let actor = &signed.expect(Role::Regulator)?.actor;
+    let region = actor
+        .region
+        .clone()
+        .ok_or_else(|| PageError::new(signed.lang, Status::Forbidden, "error.403"))?;
+    let rules = app
+        .service
+        .rules
+        .get(&region)
+        .ok_or_else(|| PageError::new(signed.lang, Status::NotFound, "error.404"))?;
+    let version = rules
+        .version(year)
+        .map_err(|_| PageError::new(signed.lang, Status::NotFound, "error.404"))?;
+    let cross_region = rules.policy().rules.caps_cross_region_spending();
+    Ok((region, version, cross_region))
+}
+
+fn page(
+    signed: &Signed,
+    form: DraftFields,
+    in_force: &PolicyVersion,
+    cross_region: bool,
+) -> WhatIfPage {
+    let categories = CATEGORIES
+        .iter()
+        .map(|c| (*c, form.categories.iter().any(|d| d == c)))
+        .collect();
+    WhatIfPage {
+        f: signed.frame("whatif.title"),
+        form,
+        categories,
+        cross_region,
+        in_force: super::i18n::date(in_force.effective_from),
+        problem: None,
+        result: None,
+        rows: Vec::new(),
+    }
+}
+
+/// The draft form, filled in with the version in force for `year`.
+#[get("/regulator/what-if?<year>")]
+pub fn draft_page(app: &State<App>, signed: Signed, year: Option<i32>) -> Result<Html, PageError> {
+    let year = year.unwrap_or_else(|| shanghai_date(app.service.clock.now()).year());
+    let (_, version, cross_region) = regulator_policy(app, &signed, year)?;
+    Html::page(&page(
+        &signed,
+        DraftFields::of(year, version),
+        version,
+        cross_region,
+    ))
+}
+
+/// Replays the year under the draft and shows what would have differed.
+#[post("/regulator/what-if", data = "<form>")]
+pub async fn run(
+    app: &State<App>,
+    signed: Signed,
+    form: Form<DraftFields>,
+) -> Result<Html, PageError> {
+    let form = form.into_inner();
+    signed.check_csrf(form.csrf.as_deref())?;
+    let lang = signed.lang;
+    let year = form.year.trim().parse::<i32>().ok();
+    let year_or_now = year.unwrap_or_else(|| shanghai_date(app.service.clock.now()).year());
+    let (region, in_force, cross_region) = regulator_policy(app, &signed, year_or_now)?;
+    let draft = form.version(in_force, year_or_now).check();
+    let mut view = page(&signed, form, in_force, cross_region);
+    let draft = match (year, draft) {
+        (None, _) => Err(("year", lang.t("refusal.field").to_owned())),
+        (Some(_), Err((key, message))) => Err((key, message)),
+        (Some(_), Ok(draft)) => Ok(draft),
+    };
+    let draft = match draft {
+        Ok(draft) => draft,
+        Err((field, message)) => {
+            view.problem = Some(Problem { field, message });
+            return Html::with_status(Status::UnprocessableEntity, &view);
+        }
+    };
+    let actor = signed.person.actor.clone();
+    let found = what_if::run(&app.service, &actor, &region, year_or_now, &draft)
+        .await
+        .map_err(|e| PageError::from_service(lang, e))?;
+    let result = WhatIfView::of(&region, found.year, found.in_force, &found.outcome);
+    let listed = &found.outcome.differences[..found.outcome.differences.len().min(LISTED)];
+    let names: HashMap<Uuid, String> =
+        organization_names(&app.service, listed.iter().map(|d| d.company))
+            .await
+            .map_err(|e| PageError::from_service(lang, e))?;
+    view.rows = listed
+        .iter()
+        .map(|d| DifferenceRow {
+            kind: match d.kind {
+                crate::rules::what_if::Kind::Application => "whatif.kind.application",
+                crate::rules::what_if::Kind::Hold => "whatif.kind.hold",
+            },
+            company: names.get(&d.company).cloned().unwrap_or_default(),
+            rule: d.rule.to_owned(),
+            actual: super::i18n::yuan(d.actual),
+            draft: super::i18n::yuan(d.draft),
+            day: super::i18n::date(shanghai_date(d.at)),
+        })
+        .collect();
+    view.result = Some(result);
+    Html::page(&view)
+}

@@ -1,0 +1,218 @@
+//! Policy what-if (see [`crate::rules::what_if`]): a region-year's
+//! applications, approvals and holds read from one read-only snapshot and
+//! replayed under a draft policy version. Nothing is written.
+//!
+//! The order of the replay is the order of the ledger's transfers (their
+//! ids are time-ordered UUIDs): an approval at its `issue`, a revocation at
+//! its `revoke`, a hold at its `hold`, and its resolution at its first
+//! `complete`, `release` or `expire`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::{Service, ServiceResult};
+use crate::domain::clock::shanghai_date;
+use crate::domain::{
+    Actor, ApplicationStatus, CompanyType, DomainError, Money, OrgKind, RedemptionStatus, Region,
+    Role,
+};
+use crate::rules::what_if::{self, Company, Outcome, Step};
+use crate::rules::PolicyVersion;
+use crate::store::entities::{
+    applications, budgets, organizations, redemptions, transfers, vouchers,
+};
+
+/// A what-if's answer: the version in force for the year and what the
+/// draft would have changed.
+#[derive(Debug, Clone)]
+pub struct WhatIf {
+    pub region: Region,
+    pub year: i32,
+    /// `effective_from` of the version in force for the year.
+    pub in_force: chrono::NaiveDate,
+    pub outcome: Outcome,
+}
+
+/// Only the region's regulator replays its policy.
+pub fn permitted(actor: &Actor, region: &Region) -> Result<(), DomainError> {
+    if actor.role == Role::Regulator && actor.region.as_ref() == Some(region) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(format!(
+            "only the regulator of {region} replays its policy"
+        )))
+    }
+}
+
+/// Replays `region`'s fiscal year `year` under `draft`.
+pub async fn run(
+    service: &Service,
+    actor: &Actor,
+    region: &Region,
+    year: i32,
+    draft: &PolicyVersion,
+) -> ServiceResult<WhatIf> {
+    permitted(actor, region)?;
+    let rules = service.rules.get(region).ok_or(DomainError::NotFound)?;
+    let in_force = rules.version(year)?.effective_from;
+    let txn = service.db.begin_read().await?;
+    let appropriated = budgets::Entity::find_by_id((region.clone(), year))
+        .one(&txn)
+        .await?
+        .map_or(Money::ZERO, |b| Money::from_fen(b.appropriated));
+    let companies = companies(&txn).await?;
+    let steps = steps(&txn, region, year).await?;
+    txn.commit().await?;
+    let outcome = what_if::replay(rules, draft, year, appropriated, &companies, steps);
+    Ok(WhatIf {
+        region: region.clone(),
+        year,
+        in_force,
+        outcome,
+    })
+}
+
+/// Every company, with its type, region and cap group.
+async fn companies<C: sea_orm::ConnectionTrait>(txn: &C) -> ServiceResult<HashMap<Uuid, Company>> {
+    let rows: Vec<(Uuid, Region, Option<CompanyType>, Option<String>)> =
+        organizations::Entity::find()
+            .select_only()
+            .columns([
+                organizations::Column::Id,
+                organizations::Column::Region,
+                organizations::Column::CompanyType,
+                organizations::Column::ControllerKey,
+            ])
+            .filter(organizations::Column::Kind.eq(OrgKind::Company))
+            .into_tuple()
+            .all(txn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, region, company_type, controller)| {
+            let company = Company {
+                company_type: company_type.unwrap_or(CompanyType::Enterprise),
+                region,
+                cap_group: controller.map_or_else(|| id.to_string(), |c| format!("controller:{c}")),
+            };
+            (id, company)
+        })
+        .collect())
+}
+
+/// A transfer as the replay orders it: id, code, voucher, redemption, time.
+type Moved = (Uuid, String, Option<Uuid>, Option<Uuid>, DateTime<Utc>);
+
+/// The region-year's steps, in the order they happened.
+async fn steps<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<Vec<(DateTime<Utc>, Step)>> {
+    let waiting: Vec<(Uuid, Uuid, DateTime<Utc>)> = applications::Entity::find()
+        .select_only()
+        .columns([
+            applications::Column::Id,
+            applications::Column::CompanyId,
+            applications::Column::CreatedAt,
+        ])
+        .filter(applications::Column::Region.eq(region.clone()))
+        .filter(applications::Column::Year.eq(year))
+        .filter(applications::Column::Status.ne(ApplicationStatus::Approved))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let issued: HashMap<Uuid, (Uuid, Uuid, i64)> = vouchers::Entity::find()
+        .select_only()
+        .columns([
+            vouchers::Column::Id,
+            vouchers::Column::ApplicationId,
+            vouchers::Column::HolderId,
+            vouchers::Column::FaceValue,
+        ])
+        .filter(vouchers::Column::Region.eq(region.clone()))
+        .filter(vouchers::Column::Year.eq(year))
+        .into_tuple::<(Uuid, Uuid, Uuid, i64)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|(id, app, holder, face)| (id, (app, holder, face)))
+        .collect();
+    let held: HashMap<Uuid, redemptions::Model> = redemptions::Entity::find()
+        .filter(redemptions::Column::Region.eq(region.clone()))
+        .filter(redemptions::Column::Year.eq(year))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut moved: Vec<Moved> = transfers::Entity::find()
+        .select_only()
+        .columns([
+            transfers::Column::Id,
+            transfers::Column::Code,
+            transfers::Column::VoucherId,
+            transfers::Column::RedemptionId,
+            transfers::Column::CreatedAt,
+        ])
+        .filter(transfers::Column::Region.eq(region.clone()))
+        .filter(transfers::Column::Year.eq(year))
+        .filter(
+            transfers::Column::Code
+                .is_in(["issue", "revoke", "hold", "complete", "release", "expire"]),
+        )
+        .into_tuple()
+        .all(txn)
+        .await?;
+    moved.sort_by_key(|t| t.0);
+    let mut steps: Vec<(DateTime<Utc>, Step)> = waiting
+        .into_iter()
+        .map(|(application, company, at)| {
+            (
+                at,
+                Step::Applied {
+                    application,
+                    company,
+                },
+            )
+        })
+        .collect();
+    let mut resolved = std::collections::HashSet::new();
+    for (_, code, voucher, redemption, at) in moved {
+        let step = match (code.as_str(), voucher, redemption) {
+            ("issue", Some(v), _) => issued.get(&v).map(|(app, holder, face)| Step::Issued {
+                application: *app,
+                voucher: v,
+                company: *holder,
+                amount: Money::from_fen(*face),
+            }),
+            ("revoke", Some(v), _) => Some(Step::Revoked { voucher: v }),
+            ("hold", _, Some(r)) => held.get(&r).map(|r| Step::Held {
+                redemption: r.id,
+                voucher: r.voucher_id,
+                company: r.company_id,
+                provider_region: r.provider_region.clone(),
+                category: r.service_category.clone(),
+                day: shanghai_date(r.created_at),
+                contract_amount: Money::from_fen(r.contract_amount),
+                amount: Money::from_fen(r.amount),
+            }),
+            ("complete" | "release" | "expire", _, Some(r)) if resolved.insert(r) => {
+                held.get(&r).map(|r| Step::Resolved {
+                    redemption: r.id,
+                    kept: if r.status == RedemptionStatus::Completed {
+                        Money::from_fen(r.completed_amount)
+                    } else {
+                        Money::ZERO
+                    },
+                })
+            }
+            _ => None,
+        };
+        steps.extend(step.map(|step| (at, step)));
+    }
+    Ok(steps)
+}
