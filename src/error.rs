@@ -22,9 +22,28 @@ pub struct FieldProblem {
     pub message: String,
 }
 
-/// The rule behind a refusal and the figures it compared (docs/rules.md
-/// lists each rule's): amounts as decimal strings (`"40000.00"`), days as
-/// `YYYY-MM-DD`, names as they are.
+/// The rule behind a refusal and the figures it compared: amounts as
+/// decimal strings (`"40000.00"`), days as `YYYY-MM-DD`, lists as
+/// comma-separated codes; `null` where the rule compares no such figure.
+/// By code (`id`: limit / used / requested / allowed):
+/// `annual_cap_exceeded` (`enterprise_cap`, `team_cap`: the cap / issued
+/// to the actual controller this year / the amount / what is left);
+/// `share_exceeded` (`contract_share`: share × contract / – / the amount /
+/// the same as limit; `share`, `base` = the contract amount);
+/// `budget_exceeded` (`appropriation`: appropriated / issued / the amount /
+/// unissued); `cross_region_budget_exceeded` (`cross_region_budget_share`:
+/// share × appropriation / held or completed outside / the amount / what is
+/// left; `share`, `base`); `insufficient_balance` (`voucher_balance`: face
+/// value / face value − available / the amount / available);
+/// `provider_not_admitted` (`admits_provider_regions`: – / – / the
+/// provider's region / the regions admitted; or `admission`);
+/// `category_not_eligible` (`categories`, `admitted_categories`: – / – /
+/// the category / the categories allowed); `related_party`
+/// (`related_party`: used = `credit_code` or `actual_controller`);
+/// `voucher_expired` (`use_deadline`) and `claim_deadline_passed`
+/// (`claim_deadline`): the last day / – / today / –; `duplicate_contract`
+/// (`contract_no`) and `duplicate_invoice` (`invoice_no`): requested = the
+/// number. docs/rules.md has the same table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct RuleProblem {
     /// The policy key or rule name (`contract_share`, `enterprise_cap`, …).

@@ -11,7 +11,7 @@ use super::idempotent::Idempotent;
 use crate::domain::programme::parse_year;
 use crate::domain::{Money, Region};
 use crate::error::{ApiError, ApiResult, FieldProblem};
-use crate::rules::policy::VersionFile;
+use crate::rules::policy::{SettlementCycle, VersionFile};
 use crate::rules::what_if::{Kind, Outcome};
 use crate::service::what_if as replay;
 use crate::App;
@@ -25,8 +25,64 @@ pub const MOST_LISTED: usize = 1000;
 pub struct WhatIfRequest {
     #[schema(example = 2026)]
     pub year: i32,
-    /// The same keys as a version in the region's policy file.
-    pub draft: VersionFile,
+    pub draft: DraftVersion,
+}
+
+/// A draft version: the same keys as a version in the region's policy file
+/// (docs/rules.md).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftVersion {
+    #[schema(example = "2027-01-01")]
+    pub effective_from: String,
+    #[serde(default)]
+    pub effective_to: Option<String>,
+    #[schema(example = "200000.00")]
+    pub enterprise_cap: String,
+    #[schema(example = "50000.00")]
+    pub team_cap: String,
+    /// A share between 0 and 1.
+    #[schema(example = "0.50")]
+    pub contract_share: String,
+    #[schema(example = json!(["testing", "rnd"]))]
+    pub categories: Vec<String>,
+    #[schema(example = json!(["JX"]))]
+    pub applicant_regions: Vec<String>,
+    #[schema(example = json!(["JX", "ZJ", "SH"]))]
+    pub admits_provider_regions: Vec<String>,
+    /// `MM-DD` of the fiscal year.
+    #[schema(example = "12-31")]
+    pub use_deadline: String,
+    /// `MM-DD` of the next year.
+    #[schema(example = "03-31")]
+    pub claim_deadline: String,
+    #[schema(value_type = String, example = "monthly")]
+    pub settlement_cycle: SettlementCycle,
+    #[serde(default)]
+    #[schema(example = "0.30")]
+    pub cross_region_budget_share: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl From<DraftVersion> for VersionFile {
+    fn from(d: DraftVersion) -> Self {
+        VersionFile {
+            effective_from: d.effective_from,
+            effective_to: d.effective_to,
+            enterprise_cap: d.enterprise_cap,
+            team_cap: d.team_cap,
+            contract_share: d.contract_share,
+            categories: d.categories,
+            applicant_regions: d.applicant_regions,
+            admits_provider_regions: d.admits_provider_regions,
+            use_deadline: d.use_deadline,
+            claim_deadline: d.claim_deadline,
+            settlement_cycle: d.settlement_cycle,
+            cross_region_budget_share: d.cross_region_budget_share,
+            source: d.source,
+        }
+    }
 }
 
 /// What the draft would have changed in the year.
@@ -203,12 +259,14 @@ pub async fn run_what_if(
     let actor = req.once.call().actor.clone();
     replay::permitted(&actor, &region)?;
     let year = parse_year(req.body.year)?;
-    let draft = req.body.draft.check().map_err(|(key, message)| {
-        ApiError::validation(vec![FieldProblem {
-            field: format!("draft.{key}"),
-            message,
-        }])
-    })?;
+    let draft = VersionFile::from(req.body.draft)
+        .check()
+        .map_err(|(key, message)| {
+            ApiError::validation(vec![FieldProblem {
+                field: format!("draft.{key}"),
+                message,
+            }])
+        })?;
     let found = replay::run(&app.service, &actor, &region, year, &draft).await?;
     Ok(Json(WhatIfView::of(
         &region,

@@ -188,6 +188,19 @@ fn page(
     }
 }
 
+/// What to say of an invalid draft field, in the reader's language.
+fn invalid_text(field: &str) -> &'static str {
+    match field {
+        "enterprise_cap" | "team_cap" => "refusal.amount_format",
+        "contract_share" | "cross_region_budget_share" => "whatif.invalid.share",
+        "use_deadline" | "claim_deadline" => "whatif.invalid.month_day",
+        "applicant_regions" | "admits_provider_regions" => "whatif.invalid.regions",
+        "categories" => "whatif.invalid.categories",
+        "year" => "whatif.invalid.year",
+        _ => "refusal.field",
+    }
+}
+
 /// The draft form, filled in with the version in force for `year`.
 #[get("/regulator/what-if?<year>")]
 pub fn draft_page(app: &State<App>, signed: Signed, year: Option<i32>) -> Result<Html, PageError> {
@@ -211,19 +224,29 @@ pub async fn run(
     let form = form.into_inner();
     signed.check_csrf(form.csrf.as_deref())?;
     let lang = signed.lang;
-    let year = form.year.trim().parse::<i32>().ok();
-    let year_or_now = year.unwrap_or_else(|| shanghai_date(app.service.clock.now()).year());
-    let (region, in_force, cross_region) = regulator_policy(app, &signed, year_or_now)?;
+    // A year without a policy version is a problem of the year field; the
+    // form is then shown for the current year's version.
+    let asked = form.year.trim().parse::<i32>().ok();
+    let found = asked.map(|y| regulator_policy(app, &signed, y).map(|found| (y, found)));
+    let (year, (region, in_force, cross_region)) = match found {
+        Some(Ok(found)) => (Some(found.0), found.1),
+        _ => {
+            let now = shanghai_date(app.service.clock.now()).year();
+            (None, regulator_policy(app, &signed, now)?)
+        }
+    };
+    let year_or_now = year.unwrap_or(in_force.effective_from.year());
     let draft = form.version(in_force, year_or_now).check();
     let mut view = page(&signed, form, in_force, cross_region);
     let draft = match (year, draft) {
-        (None, _) => Err(("year", lang.t("refusal.field").to_owned())),
-        (Some(_), Err((key, message))) => Err((key, message)),
+        (None, _) => Err(("year", ())),
+        (Some(_), Err((key, _))) => Err((key, ())),
         (Some(_), Ok(draft)) => Ok(draft),
     };
     let draft = match draft {
         Ok(draft) => draft,
-        Err((field, message)) => {
+        Err((field, _)) => {
+            let message = lang.t(invalid_text(field)).to_owned();
             view.problem = Some(Problem { field, message });
             return Html::with_status(Status::UnprocessableEntity, &view);
         }

@@ -24,7 +24,7 @@ pub struct PolicyError {
 }
 
 /// How often a region settles with providers (payment batches).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SettlementCycle {
     Monthly,
@@ -129,7 +129,7 @@ fn standard() -> String {
 }
 
 /// One version as a policy file writes it, and as a what-if draft is sent.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct VersionFile {
     /// `YYYY-MM-DD`.

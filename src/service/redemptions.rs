@@ -23,11 +23,11 @@ use crate::domain::clock::shanghai_date;
 use crate::domain::programme::{parse_category, split_categories};
 use crate::domain::text;
 use crate::domain::{
-    Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, Rule, VoucherState,
+    Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, VoucherState,
 };
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::common::Party;
-use crate::rules::{CrossRegionFacts, HoldFacts};
+use crate::rules::{CrossRegionFacts, HoldFacts, PolicyVersion};
 use crate::store::entities::{organizations, redemptions, vouchers};
 use crate::store::is_unique_violation;
 
@@ -119,7 +119,7 @@ impl Operation for Hold {
             .await?
             .ok_or(DomainError::NotFound)?;
         let cross_region = if rules.needs_cross_region_facts(&provider.region) {
-            Some(cross_region_facts(txn, &region, v.year).await?)
+            Some(cross_region_facts(txn, version, &region, v.year).await?)
         } else {
             None
         };
@@ -195,6 +195,7 @@ fn party(org: &organizations::Model) -> Party {
 /// year are checked one at a time.
 async fn cross_region_facts<C: ConnectionTrait>(
     txn: &C,
+    version: &PolicyVersion,
     region: &Region,
     year: i32,
 ) -> ServiceResult<CrossRegionFacts> {
@@ -204,7 +205,8 @@ async fn cross_region_facts<C: ConnectionTrait>(
             format!("no budget appropriated for {region} {year}"),
         )
         .with_rule(
-            Rule::named("cross_region_budget_share", region)
+            version
+                .rule("cross_region_budget_share", region)
                 .limit(Money::ZERO)
                 .allowed(Money::ZERO),
         )

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::{Service, ServiceResult};
+use super::{Service, ServiceError, ServiceResult};
 use crate::domain::clock::shanghai_date;
 use crate::domain::{
     Actor, ApplicationStatus, CompanyType, DomainError, Money, OrgKind, RedemptionStatus, Region,
@@ -66,7 +66,14 @@ pub async fn run(
     let companies = companies(&txn).await?;
     let steps = steps(&txn, region, year).await?;
     txn.commit().await?;
-    let outcome = what_if::replay(rules, draft, year, appropriated, &companies, steps);
+    // The replay is CPU work: off the async workers.
+    let (registry, draft, of) = (service.rules.clone(), draft.clone(), region.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        let rules = registry.get(&of).expect("an issuing region, found above");
+        what_if::replay(rules, &draft, year, appropriated, &companies, steps)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("what-if: {e}")))?;
     Ok(WhatIf {
         region: region.clone(),
         year,

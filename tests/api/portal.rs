@@ -501,6 +501,7 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         "/regulator/vouchers",
         "/regulator/providers",
         "/regulator/policy",
+        "/regulator/what-if",
         "/regulator/audit",
     ];
     let staff_pages = ["/operator", "/operator/expiry"];
@@ -953,4 +954,116 @@ async fn the_operator_registers_a_regulator_and_its_people() {
     assert!(b.text("#login-message").await.contains("disabled"));
     b.assert_quiet_console().await;
     b.quit().await;
+}
+
+/// How many transfers, audit events, applications and vouchers there are.
+async fn ledger_rows(served: &Served) -> Vec<i64> {
+    let db = served.service.db.reader();
+    let mut counts = Vec::new();
+    for table in ["transfers", "audit_events", "applications", "vouchers"] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        counts.push(row.try_get_by_index::<i64>(0).unwrap());
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
+    let served = Served::start().await;
+    let company = served.jx_company.actor.clone();
+    let apply = SubmitApplication {
+        region: "JX".into(),
+        year: 2026,
+        amount: yuan("150000.00"),
+        purpose: "二期研发".into(),
+    };
+    served.run(&company, apply).await;
+    let hold = Hold {
+        voucher_id: served.voucher,
+        provider_id: served.sh_lab.actor.sub,
+        contract_no: "JX-SH-2026-301".into(),
+        contract_amount: yuan("80000.00"),
+        service_category: "testing".into(),
+        amount: yuan("40000.00"),
+    };
+    served.run(&company, hold).await;
+    let officer = served
+        .person(&served.jx_regulator, "jx-analyst", "周敏")
+        .await;
+    let b = Browser::start(&served.base, ZH).await;
+    b.sign_in(&officer).await;
+
+    // Approving the whole 150,000.00 breaks the cap: the refusal says the
+    // cap, what the controller has and the most that would pass.
+    b.click("nav a[href='/regulator/applications']").await;
+    let row = "section.application[data-purpose='二期研发']";
+    b.click(&format!("{row} button.approve")).await;
+    assert_eq!(
+        b.text(&format!("{row} .notice.error")).await,
+        "超过年度申领上限 ¥200,000.00（嘉兴 2018 版）：同一实际控制人本年度已获 ¥100,000.00，最多还可获 ¥100,000.00"
+    );
+    b.shoot("regulator-cap-refused").await;
+
+    // The what-if page starts from the policy in force: replaying it
+    // changes nothing.
+    b.click("nav a[href='/regulator/what-if']").await;
+    assert_eq!(b.value("#enterprise_cap").await, "200000.00");
+    assert_eq!(b.value("#cross_region_budget_share").await, "0.30");
+    b.shoot("regulator-what-if").await;
+    b.click("#replay").await;
+    assert!(b.text("#no-difference").await.contains("没有任何不同"));
+    b.assert_quiet_console().await;
+
+    // A share of 30 %: the 40,000.00 of an 80,000.00 contract is refused.
+    let before = ledger_rows(&served).await;
+    b.fill("#contract_share", "0.30").await;
+    b.click("#replay").await;
+    assert_eq!(
+        b.text("[data-figure='holds_refused']").await,
+        "1 · ¥40,000.00"
+    );
+    assert!(b
+        .text("#by-rule tr[data-rule='contract_share']")
+        .await
+        .contains("合同金额比例"));
+    assert!(b
+        .text("#differences")
+        .await
+        .contains("嘉兴光子科技有限公司"));
+    assert_eq!(
+        b.value("#contract_share").await,
+        "0.30",
+        "the draft is kept"
+    );
+    b.shoot("regulator-what-if-result").await;
+    assert_eq!(
+        ledger_rows(&served).await,
+        before,
+        "a what-if changed the ledger"
+    );
+
+    // A share above 1 is explained next to its field.
+    b.fill("#contract_share", "1.5").await;
+    b.click("#replay").await;
+    assert!(b.page_text().await.contains("请填写 0 到 1 之间的比例"));
+    b.shoot("regulator-what-if-invalid").await;
+    b.quit().await;
+
+    // The same page in English.
+    let en = Browser::start(&served.base, "en").await;
+    en.sign_in(&officer).await;
+    en.open("/regulator/what-if").await;
+    en.fill("#enterprise_cap", "50000.00").await;
+    en.click("#replay").await;
+    assert_eq!(
+        en.text("[data-figure='applications_reduced']").await,
+        "1 · ¥50,000.00"
+    );
+    en.shoot("regulator-what-if-result-en").await;
+    en.quit().await;
 }

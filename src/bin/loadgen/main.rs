@@ -100,6 +100,18 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// Time the policy what-if of 2026 for JX (`POST
+    /// /api/v1/regions/JX/policy/what-if`) as a new JX regulator made
+    /// through the API: the policy in force (no difference expected) and a
+    /// draft with a quarter of the enterprise cap, `requests` times each.
+    WhatIf {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 3)]
+        requests: usize,
+        #[arg(long)]
+        database_url: String,
+    },
     /// Time the Jiaxing regulator's portal dashboard (`GET /regulator`) for
     /// 2026: a new JX regulator and a person of it are made through the
     /// API, the person signs in through the portal's form.
@@ -154,6 +166,11 @@ fn main() {
             requests,
             database_url,
         } => dashboard(&target, requests, &database_url),
+        Command::WhatIf {
+            target,
+            requests,
+            database_url,
+        } => what_if(&target, requests, &database_url),
         Command::Pages {
             url,
             login,
@@ -591,6 +608,84 @@ fn pages(url: &str, login: &str, password: &str, paths: &str, requests: usize) -
                 "first_ms": (first * 10.0).round() / 10.0,
                 "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
                 "max_ms": percentile(&times, 1.0),
+            })
+        );
+    }
+    Ok(())
+}
+
+/// Sends `POST path` with a fresh key as `token`; the body of a success.
+fn post_json(
+    agent: &ureq::Agent,
+    url: &str,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> Result<Value> {
+    let mut response = agent
+        .post(&format!("{url}{path}"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Idempotency-Key", &Uuid::now_v7().to_string())
+        .send_json(body)
+        .map_err(err)?;
+    let status = response.status();
+    let body: Value = response.body_mut().read_json().map_err(err)?;
+    if !status.is_success() {
+        return Err(format!("{path}: {status} {body}"));
+    }
+    Ok(body)
+}
+
+fn what_if(target: &Target, requests: usize, database_url: &str) -> Result<()> {
+    let (agent, url) = (agent(), target.url.as_str());
+    let operator = token(&agent, url, &target.client_id, &target.client_secret)?;
+    let n = Uuid::now_v7().simple().to_string();
+    let org = post_json(
+        &agent,
+        url,
+        "/api/v1/organizations",
+        &operator,
+        json!({"kind": "regulator", "name": format!("loadgen regulator {n}"), "region": "JX"}),
+    )?;
+    let (id, secret) = (
+        org["client_id"].as_str().ok_or("no client id")?,
+        org["client_secret"].as_str().ok_or("no client secret")?,
+    );
+    let regulator = token(&agent, url, id, secret)?;
+    let (_, postings) = raw::sum_postings(database_url)?;
+    let policy = |cap: &str| {
+        json!({"year": 2026, "draft": {
+            "effective_from": "2018-01-01", "enterprise_cap": cap, "team_cap": "50000.00",
+            "contract_share": "0.50", "categories": ["testing", "rnd", "tech_transfer"],
+            "applicant_regions": ["JX"], "admits_provider_regions": ["JX", "ZJ", "SH"],
+            "use_deadline": "12-31", "claim_deadline": "03-31", "settlement_cycle": "monthly",
+            "cross_region_budget_share": "0.30"}})
+    };
+    for (draft, cap) in [
+        ("in force", "200000.00"),
+        ("a quarter of the cap", "50000.00"),
+    ] {
+        let mut times = Vec::with_capacity(requests);
+        let mut last = Value::Null;
+        for _ in 0..requests {
+            let started = Instant::now();
+            last = post_json(
+                &agent,
+                url,
+                "/api/v1/regions/JX/policy/what-if",
+                &regulator,
+                policy(cap),
+            )?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{}",
+            json!({
+                "workload": "what-if", "backend": drive::backend(database_url), "draft": draft,
+                "postings": postings, "replayed": last["replayed"],
+                "differences": last["differences_total"], "operations": requests,
+                "p50_ms": percentile(&times, 0.5), "max_ms": percentile(&times, 1.0),
             })
         );
     }
