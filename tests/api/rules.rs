@@ -50,12 +50,7 @@ async fn every_rule_has_its_code() {
 
     // annual_cap_exceeded: JX enterprises get 200,000.00 a year, summed over
     // the actual controller (jx_company and this sister company share one).
-    let mut sister = company("JX");
-    sister["actual_controller"] = json!("Zhang San");
-    let sister = {
-        let (id, token) = w.app.register(&jx.token, sister).await;
-        Org { id, token }
-    };
+    let sister = w.jx_sister().await;
     w.voucher(&w.jx_company, jx, "JX", "150000.00").await;
     let application = w
         .post(

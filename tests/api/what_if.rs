@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{company, Req};
+use crate::helpers::Req;
 use crate::world::{Org, World};
 
 /// JX's policy version in force, as its file writes it.
@@ -49,12 +49,7 @@ struct Year {
 async fn year() -> Year {
     let w = World::new().await;
     let jx = &w.jx_regulator;
-    let mut sister = company("JX");
-    sister["actual_controller"] = json!("Zhang San");
-    let sister = {
-        let (id, token) = w.app.register(&jx.token, sister).await;
-        Org { id, token }
-    };
+    let sister = w.jx_sister().await;
     let big = w.voucher(&w.jx_company, jx, "JX", "150000.00").await;
     let small = w.voucher(&sister, jx, "JX", "50000.00").await;
     let other = w.voucher(&w.jx_company_2, jx, "JX", "40000.00").await;

@@ -113,6 +113,15 @@ impl World {
         world
     }
 
+    /// A JX company of the same actual controller as `jx_company` (their
+    /// annual cap is shared).
+    pub async fn jx_sister(&self) -> Org {
+        let mut sister = company("JX");
+        sister["actual_controller"] = json!("Zhang San");
+        let (id, token) = self.app.register(&self.jx_regulator.token, sister).await;
+        Org { id, token }
+    }
+
     /// A `POST` with a fresh idempotency key.
     pub async fn post(&self, token: &str, path: &str, body: Value) -> Answer {
         self.app.post(path, token, &new_key(), &body).await

@@ -508,20 +508,7 @@ fn cookie<B>(response: &ureq::http::Response<B>, name: &str) -> Option<String> {
 /// cookie's value.
 fn portal_session(agent: &ureq::Agent, url: &str, token: &str) -> Result<String> {
     let n = Uuid::now_v7().simple().to_string();
-    let post = |path: &str, body: Value| -> Result<Value> {
-        let mut response = agent
-            .post(&format!("{url}{path}"))
-            .header("Authorization", &format!("Bearer {token}"))
-            .header("Idempotency-Key", &Uuid::now_v7().to_string())
-            .send_json(body)
-            .map_err(err)?;
-        let status = response.status();
-        let body: Value = response.body_mut().read_json().map_err(err)?;
-        if !status.is_success() {
-            return Err(format!("{path}: {status} {body}"));
-        }
-        Ok(body)
-    };
+    let post = |path: &str, body: Value| post_json(agent, url, path, token, body);
     let org = post(
         "/api/v1/organizations",
         json!({"kind": "regulator", "name": format!("loadgen regulator {n}"), "region": "JX"}),
