@@ -8,7 +8,7 @@ use super::policy::PolicyVersion;
 use super::HoldFacts;
 
 /// One side of a contract, as the related-party rule sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Party {
     pub credit_code: Option<String>,
     pub actual_controller: Option<String>,

@@ -56,20 +56,24 @@ pub enum Step {
     /// A voucher revoked (what was available returns).
     Revoked { voucher: Uuid },
     /// A hold against a contract.
-    Held {
-        redemption: Uuid,
-        voucher: Uuid,
-        company: Uuid,
-        provider_region: Region,
-        category: String,
-        /// The day of the hold, in Asia/Shanghai.
-        day: NaiveDate,
-        contract_amount: Money,
-        amount: Money,
-    },
+    Held(Hold),
     /// A hold resolved: completed for `kept` (the rest released), or
     /// cancelled or expired (`kept` zero).
     Resolved { redemption: Uuid, kept: Money },
+}
+
+/// A hold, as the replay needs it.
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub redemption: Uuid,
+    pub voucher: Uuid,
+    pub company: Uuid,
+    pub provider_region: Region,
+    pub category: String,
+    /// The day of the hold, in Asia/Shanghai.
+    pub day: NaiveDate,
+    pub contract_amount: Money,
+    pub amount: Money,
 }
 
 /// What was asked, by kind.
@@ -215,80 +219,7 @@ impl Books<'_> {
                     *available = Money::ZERO;
                 }
             }
-            Step::Held {
-                redemption,
-                voucher,
-                company,
-                provider_region,
-                category,
-                day,
-                contract_amount,
-                amount,
-            } => {
-                self.outcome.holds += 1;
-                self.outcome.held_actual = add(self.outcome.held_actual, amount);
-                let facts = HoldFacts {
-                    company: Party {
-                        credit_code: None,
-                        actual_controller: None,
-                    },
-                    provider: Party {
-                        credit_code: None,
-                        actual_controller: None,
-                    },
-                    cross_region: self
-                        .rules
-                        .needs_cross_region_facts(&provider_region)
-                        .then_some(CrossRegionFacts {
-                            appropriated: self.appropriated,
-                            committed_outside: self.outside_committed,
-                        }),
-                    provider_region,
-                    admitted: Some(vec![category.clone()]),
-                    category,
-                    contract_amount,
-                    amount,
-                };
-                let available = self.vouchers.get(&voucher).map_or(Money::ZERO, |v| v.1);
-                let admitted = self.rules.check_admission(
-                    self.draft,
-                    &facts.provider_region,
-                    std::slice::from_ref(&facts.category),
-                );
-                let refused = if day > self.use_until {
-                    Some("use_deadline")
-                } else if let Err(e) = admitted {
-                    Some(rule_of(&e))
-                } else if let Err(e) = self.rules.check_hold(self.draft, &facts) {
-                    Some(rule_of(&e))
-                } else if amount > available {
-                    Some("voucher_balance")
-                } else {
-                    None
-                };
-                match refused {
-                    Some(rule) => self.differ(
-                        Kind::Hold,
-                        redemption,
-                        company,
-                        rule,
-                        amount,
-                        Money::ZERO,
-                        at,
-                    ),
-                    None => {
-                        let outside = facts.provider_region != self.region;
-                        if let Some(v) = self.vouchers.get_mut(&voucher) {
-                            v.1 = sub(v.1, amount);
-                        }
-                        if outside {
-                            self.outside_committed = add(self.outside_committed, amount);
-                        }
-                        self.open.insert(redemption, (voucher, amount, outside));
-                        self.outcome.held_draft = add(self.outcome.held_draft, amount);
-                    }
-                }
-            }
+            Step::Held(hold) => self.hold(at, hold),
             Step::Resolved { redemption, kept } => {
                 if let Some((voucher, amount, outside)) = self.open.remove(&redemption) {
                     let released = sub(amount, kept);
@@ -301,6 +232,62 @@ impl Books<'_> {
                 }
             }
         }
+    }
+
+    /// A hold under the draft: the use deadline, the admission of the
+    /// provider's region and the category, the module's checks of a hold,
+    /// then the voucher's balance.
+    fn hold(&mut self, at: DateTime<Utc>, h: Hold) {
+        self.outcome.holds += 1;
+        self.outcome.held_actual = add(self.outcome.held_actual, h.amount);
+        let outside = h.provider_region != self.region;
+        let facts = HoldFacts {
+            company: Party::default(),
+            provider: Party::default(),
+            cross_region: self
+                .rules
+                .needs_cross_region_facts(&h.provider_region)
+                .then_some(CrossRegionFacts {
+                    appropriated: self.appropriated,
+                    committed_outside: self.outside_committed,
+                }),
+            provider_region: h.provider_region,
+            admitted: Some(vec![h.category.clone()]),
+            category: h.category,
+            contract_amount: h.contract_amount,
+            amount: h.amount,
+        };
+        let available = self.vouchers.get(&h.voucher).map_or(Money::ZERO, |v| v.1);
+        let admitted = self.rules.check_admission(
+            self.draft,
+            &facts.provider_region,
+            std::slice::from_ref(&facts.category),
+        );
+        let refused = if h.day > self.use_until {
+            Some("use_deadline")
+        } else if let Err(e) = admitted {
+            Some(rule_of(&e))
+        } else if let Err(e) = self.rules.check_hold(self.draft, &facts) {
+            Some(rule_of(&e))
+        } else if h.amount > available {
+            Some("voucher_balance")
+        } else {
+            None
+        };
+        if let Some(rule) = refused {
+            let (kind, actual) = (Kind::Hold, h.amount);
+            self.differ(kind, h.redemption, h.company, rule, actual, Money::ZERO, at);
+            return;
+        }
+        if let Some(v) = self.vouchers.get_mut(&h.voucher) {
+            v.1 = sub(v.1, h.amount);
+        }
+        if outside {
+            self.outside_committed = add(self.outside_committed, h.amount);
+        }
+        self.open
+            .insert(h.redemption, (h.voucher, h.amount, outside));
+        self.outcome.held_draft = add(self.outcome.held_draft, h.amount);
     }
 
     /// The rule refusing `company`'s application under the draft, if any.
@@ -396,5 +383,68 @@ impl Books<'_> {
             draft,
             at,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Registry;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2026, 3, 2, 2, minute, 0).unwrap()
+    }
+
+    fn yuan(fen: i64) -> Money {
+        Money::from_fen(fen * 100)
+    }
+
+    /// Two companies of one controller; the first's voucher is revoked
+    /// before the second applies: under a draft cap of 100,000.00 the
+    /// revocation makes room again, so only the first approval is reduced.
+    #[test]
+    fn a_revocation_under_the_draft_frees_the_controllers_cap() {
+        let registry = Registry::builtin().unwrap();
+        let jx = Region::parse("JX").unwrap();
+        let rules = registry.get(&jx).unwrap();
+        let mut draft = rules.version(2026).unwrap().clone();
+        draft.enterprise_cap = yuan(100_000);
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let company = |_| Company {
+            company_type: CompanyType::Enterprise,
+            region: jx.clone(),
+            cap_group: "controller:zhang san".into(),
+        };
+        let companies: HashMap<Uuid, Company> = [(a, company(a)), (b, company(b))].into();
+        let (va, vb) = (Uuid::now_v7(), Uuid::now_v7());
+        let issued = |company, voucher, amount| Step::Issued {
+            application: Uuid::now_v7(),
+            voucher,
+            company,
+            amount,
+        };
+        let steps = vec![
+            (at(0), issued(a, va, yuan(150_000))),
+            (at(1), Step::Revoked { voucher: va }),
+            (at(2), issued(b, vb, yuan(80_000))),
+        ];
+        let outcome = replay(rules, &draft, 2026, yuan(1_000_000), &companies, steps);
+        assert_eq!(outcome.differences.len(), 1, "{outcome:?}");
+        let d = &outcome.differences[0];
+        assert_eq!(
+            (d.rule, d.actual, d.draft),
+            ("enterprise_cap", yuan(150_000), yuan(100_000))
+        );
+        assert_eq!(outcome.issued_draft, yuan(180_000));
+        // Under the policy in force, nothing differs.
+        let unchanged = rules.version(2026).unwrap();
+        let steps = vec![
+            (at(0), issued(a, va, yuan(150_000))),
+            (at(1), Step::Revoked { voucher: va }),
+            (at(2), issued(b, vb, yuan(50_000))),
+        ];
+        let outcome = replay(rules, unchanged, 2026, yuan(1_000_000), &companies, steps);
+        assert!(outcome.differences.is_empty(), "{outcome:?}");
     }
 }

@@ -19,7 +19,7 @@ use crate::domain::{
     Actor, ApplicationStatus, CompanyType, DomainError, Money, OrgKind, RedemptionStatus, Region,
     Role,
 };
-use crate::rules::what_if::{self, Company, Outcome, Step};
+use crate::rules::what_if::{self, Company, Hold, Outcome, Step};
 use crate::rules::PolicyVersion;
 use crate::store::entities::{
     applications, budgets, organizations, redemptions, transfers, vouchers,
@@ -197,15 +197,17 @@ async fn steps<C: sea_orm::ConnectionTrait>(
                 amount: Money::from_fen(*face),
             }),
             ("revoke", Some(v), _) => Some(Step::Revoked { voucher: v }),
-            ("hold", _, Some(r)) => held.get(&r).map(|r| Step::Held {
-                redemption: r.id,
-                voucher: r.voucher_id,
-                company: r.company_id,
-                provider_region: r.provider_region.clone(),
-                category: r.service_category.clone(),
-                day: shanghai_date(r.created_at),
-                contract_amount: Money::from_fen(r.contract_amount),
-                amount: Money::from_fen(r.amount),
+            ("hold", _, Some(r)) => held.get(&r).map(|r| {
+                Step::Held(Hold {
+                    redemption: r.id,
+                    voucher: r.voucher_id,
+                    company: r.company_id,
+                    provider_region: r.provider_region.clone(),
+                    category: r.service_category.clone(),
+                    day: shanghai_date(r.created_at),
+                    contract_amount: Money::from_fen(r.contract_amount),
+                    amount: Money::from_fen(r.amount),
+                })
             }),
             ("complete" | "release" | "expire", _, Some(r)) if resolved.insert(r) => {
                 held.get(&r).map(|r| Step::Resolved {
