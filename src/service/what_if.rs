@@ -25,6 +25,9 @@ use crate::store::entities::{
     applications, budgets, organizations, redemptions, transfers, vouchers,
 };
 
+/// Replays running in this instance (at most one).
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// A what-if's answer: the version in force for the year and what the
 /// draft would have changed.
 #[derive(Debug, Clone)]
@@ -58,6 +61,12 @@ pub async fn run(
     permitted(actor, region)?;
     let rules = service.rules.get(region).ok_or(DomainError::NotFound)?;
     let in_force = rules.version(year)?.effective_from;
+    // One replay at a time per instance: each reads a whole year and keeps
+    // a core busy; others wait their turn rather than crowd the service.
+    let _turn = RUNNING
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(format!("what-if: {e}")))?;
     let txn = service.db.begin_read().await?;
     let appropriated = budgets::Entity::find_by_id((region.clone(), year))
         .one(&txn)
