@@ -230,6 +230,16 @@ impl Frame {
         super::i18n::date(crate::domain::clock::shanghai_date(*at))
     }
 
+    /// A number of redemptions: "3 笔", "1 redemption", "3 redemptions".
+    pub fn redemptions(&self, n: usize) -> String {
+        let key = if n == 1 {
+            "count.redemption"
+        } else {
+            "count.redemptions"
+        };
+        self.lang.t(key).replace("{n}", &n.to_string())
+    }
+
     /// A service category's name (its code if it has none).
     pub fn category<'a>(&self, code: &'a str) -> std::borrow::Cow<'a, str> {
         super::i18n::category(self.lang, code)

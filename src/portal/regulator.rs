@@ -246,7 +246,15 @@ pub struct ApplicationsPage {
     pub f: Frame,
     pub notice: Option<&'static str>,
     pub rows: Vec<ApplicationRow>,
-    pub decided: Vec<(Application, String)>,
+    pub decided: Vec<DecidedRow>,
+}
+
+/// An application decided: by whom it was asked, and what was approved.
+pub struct DecidedRow {
+    pub a: Application,
+    pub company: String,
+    /// The voucher's face value, for an approved application.
+    pub approved: Option<Money>,
 }
 
 /// Renders the applications queue, with a refusal on one row.
@@ -273,7 +281,11 @@ async fn applications_view(
     for a in all {
         let company = names.get(&a.company_id).cloned().unwrap_or_default();
         if a.status != ApplicationStatus::Submitted {
-            decided.push((a, company));
+            decided.push(DecidedRow {
+                a,
+                company,
+                approved: None,
+            });
             continue;
         }
         let room = applications::cap_room_of(db, &service.rules, a.company_id, region, a.year)
@@ -301,6 +313,13 @@ async fn applications_view(
         });
     }
     decided.truncate(50);
+    let vouchers = decided.iter().filter_map(|d| d.a.voucher_id).collect();
+    let approved = crate::service::vouchers::face_values(db, actor, vouchers)
+        .await
+        .map_err(err(lang))?;
+    for d in &mut decided {
+        d.approved = d.a.voucher_id.and_then(|v| approved.get(&v).copied());
+    }
     let status = if refused.is_some() {
         Status::UnprocessableEntity
     } else {

@@ -33,6 +33,8 @@ pub const LOCK_AFTER: i32 = 5;
 pub const LOCK_FOR: Duration = Duration::minutes(15);
 /// A session's last request is written at most this often.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// Failures of a login not locked are forgotten after this long.
+pub const FORGET_FAILURES_AFTER: Duration = Duration::hours(24);
 /// Longer logins cannot exist; they are refused without hashing.
 const MAX_LOGIN_BYTES: usize = 256;
 
@@ -267,9 +269,19 @@ impl Operation for Purge {
             )
             .exec(txn)
             .await?;
+        // Locks that ended, and failures a day old of logins not locked:
+        // what a storm of made-up logins leaves behind is forgotten.
+        let unlocked = login_locks::Column::LockedUntil
+            .is_null()
+            .or(login_locks::Column::LockedUntil.lt(ctx.now));
+        let stale = login_locks::Column::Failures
+            .eq(0)
+            .or(login_locks::Column::LastFailedAt
+                .is_null()
+                .or(login_locks::Column::LastFailedAt.lt(ctx.now - FORGET_FAILURES_AFTER)));
         let locks = login_locks::Entity::delete_many()
-            .filter(login_locks::Column::Failures.eq(0))
-            .filter(login_locks::Column::LockedUntil.lt(ctx.now))
+            .filter(unlocked)
+            .filter(stale)
             .exec(txn)
             .await?;
         Ok(Done::unrecorded(
@@ -293,6 +305,7 @@ impl Operation for RecordFailure {
             login_key: Set(self.login_key.clone()),
             failures: Set(1),
             locked_until: Set(None),
+            last_failed_at: Set(Some(ctx.now)),
         })
         .on_conflict(
             OnConflict::column(login_locks::Column::LoginKey)
@@ -300,6 +313,7 @@ impl Operation for RecordFailure {
                     login_locks::Column::Failures,
                     Expr::col((login_locks::Entity, login_locks::Column::Failures)).add(1),
                 )
+                .value(login_locks::Column::LastFailedAt, Expr::value(ctx.now))
                 .to_owned(),
         )
         .exec_without_returning(txn)

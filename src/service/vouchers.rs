@@ -285,6 +285,30 @@ impl Operation for RevokeVoucher {
     }
 }
 
+/// The face values (what was approved) of the vouchers `ids` of the
+/// deciding regulator's region, by voucher.
+pub async fn face_values<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    ids: Vec<Uuid>,
+) -> ServiceResult<std::collections::HashMap<Uuid, Money>> {
+    use sea_orm::QuerySelect;
+    access::permit(actor, Action::DecideApplication)?;
+    let region = actor.region.clone().ok_or(DomainError::NotFound)?;
+    let rows: Vec<(Uuid, i64)> = vouchers::Entity::find()
+        .select_only()
+        .columns([vouchers::Column::Id, vouchers::Column::FaceValue])
+        .filter(vouchers::Column::Id.is_in(ids))
+        .filter(vouchers::Column::Region.eq(region))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, fen)| (id, Money::from_fen(fen)))
+        .collect())
+}
+
 /// The vouchers of the actor's region whose serial is `query`, or whose
 /// holder's name contains it, newest first (at most `limit`): what a
 /// regulator looks for, without reading the region's every voucher.

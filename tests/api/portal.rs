@@ -452,6 +452,29 @@ async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must()
     assert_eq!(sessions::purge(&served.service).await.unwrap(), 0);
     served.clock.advance(chrono::Duration::hours(9));
     assert_eq!(sessions::purge(&served.service).await.unwrap(), 1);
+
+    // A made-up login's failure is remembered for a day, then forgotten:
+    // a storm of such logins leaves nothing behind.
+    let locks = || async {
+        let count: i64 = db
+            .query_one_raw(rows("login_locks"))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        count
+    };
+    assert_eq!(locks().await, 0);
+    let failed = sessions::sign_in(&served.service, "nobody.here", "wrong password").await;
+    assert!(failed.unwrap().is_err());
+    assert_eq!(locks().await, 1);
+    served.clock.advance(chrono::Duration::hours(23));
+    sessions::purge(&served.service).await.unwrap();
+    assert_eq!(locks().await, 1, "a failure of today is kept");
+    served.clock.advance(chrono::Duration::hours(2));
+    sessions::purge(&served.service).await.unwrap();
+    assert_eq!(locks().await, 0);
 }
 
 /// The status the browser got for the page it shows.
@@ -604,10 +627,9 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         decided.contains("已驳回") && decided.contains("材料不全"),
         "{decided}"
     );
-    assert!(b
-        .text("#decided tr[data-purpose='扩产检测']")
-        .await
-        .contains("已批准"));
+    let approved = "#decided tr[data-purpose='扩产检测']";
+    assert!(b.text(approved).await.contains("已批准"));
+    assert_eq!(b.text(&format!("{approved} .approved")).await, "¥50,000.00");
     b.shoot("regulator-applications-decided").await;
 
     // The lab's claim: approved, then paid with the bank's reference.

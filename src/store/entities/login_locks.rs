@@ -11,6 +11,8 @@ pub struct Model {
     /// Failures since the last success or lock.
     pub failures: i32,
     pub locked_until: Option<DateTimeUtc>,
+    /// When the last failure was (none in rows older than the column).
+    pub last_failed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
