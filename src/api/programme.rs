@@ -21,7 +21,7 @@ use crate::service::budgets::{self, Appropriate, Budget};
 use crate::App;
 
 /// A region in a path: its code, or no such resource (404).
-fn path_region(region: &str) -> Result<Region, ApiError> {
+pub fn path_region(region: &str) -> Result<Region, ApiError> {
     Region::parse(region).map_err(|_| ApiError::not_found())
 }
 

@@ -8,6 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::idempotent::Idempotent;
+use super::programme::path_region;
+use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
 use crate::domain::{Money, Region};
 use crate::error::{ApiError, ApiResult, FieldProblem};
@@ -255,9 +257,9 @@ pub async fn run_what_if(
     region: &str,
     req: Idempotent<WhatIfRequest>,
 ) -> ApiResult<Json<WhatIfView>> {
-    let region = Region::parse(region).map_err(|_| ApiError::not_found())?;
+    let region = path_region(region)?;
     let actor = req.once.call().actor.clone();
-    replay::permitted(&actor, &region)?;
+    access::permit_in_region(&actor, Action::ManageProgramme, &region)?;
     let year = parse_year(req.body.year)?;
     let draft = VersionFile::from(req.body.draft)
         .check()

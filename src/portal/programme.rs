@@ -30,7 +30,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// The signed-in regulator and its region.
-fn regulator(signed: &Signed) -> Result<(&Actor, Region), PageError> {
+pub fn regulator(signed: &Signed) -> Result<(&Actor, Region), PageError> {
     let actor = &signed.expect(Role::Regulator)?.actor;
     let region = actor
         .region

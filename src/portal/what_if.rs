@@ -18,7 +18,7 @@ use super::frame::{Frame, Html, PageError, Signed};
 use crate::api::what_if::WhatIfView;
 use crate::domain::clock::shanghai_date;
 use crate::domain::programme::CATEGORIES;
-use crate::domain::{Region, Role};
+use crate::domain::Region;
 use crate::rules::policy::VersionFile;
 use crate::rules::PolicyVersion;
 use crate::service::what_if;
@@ -149,11 +149,7 @@ fn regulator_policy<'a>(
     signed: &Signed,
     year: i32,
 ) -> Result<(Region, &'a PolicyVersion, bool), PageError> {
-    let actor = &signed.expect(Role::Regulator)?.actor;
-    let region = actor
-        .region
-        .clone()
-        .ok_or_else(|| PageError::new(signed.lang, Status::Forbidden, "error.403"))?;
+    let (_, region) = super::programme::regulator(signed)?;
     let rules = app
         .service
         .rules

@@ -14,10 +14,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{Service, ServiceError, ServiceResult};
+use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
 use crate::domain::{
     Actor, ApplicationStatus, CompanyType, DomainError, Money, OrgKind, RedemptionStatus, Region,
-    Role,
 };
 use crate::rules::what_if::{self, Company, Hold, Outcome, Step};
 use crate::rules::PolicyVersion;
@@ -39,18 +39,8 @@ pub struct WhatIf {
     pub outcome: Outcome,
 }
 
-/// Only the region's regulator replays its policy.
-pub fn permitted(actor: &Actor, region: &Region) -> Result<(), DomainError> {
-    if actor.role == Role::Regulator && actor.region.as_ref() == Some(region) {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(format!(
-            "only the regulator of {region} replays its policy"
-        )))
-    }
-}
-
-/// Replays `region`'s fiscal year `year` under `draft`.
+/// Replays `region`'s fiscal year `year` under `draft`: the region's
+/// regulator only (as for the rest of its programme).
 pub async fn run(
     service: &Service,
     actor: &Actor,
@@ -58,7 +48,7 @@ pub async fn run(
     year: i32,
     draft: &PolicyVersion,
 ) -> ServiceResult<WhatIf> {
-    permitted(actor, region)?;
+    access::permit_in_region(actor, Action::ManageProgramme, region)?;
     let rules = service.rules.get(region).ok_or(DomainError::NotFound)?;
     let in_force = rules.version(year)?.effective_from;
     // One replay at a time per instance: each reads a whole year and keeps

@@ -19,9 +19,9 @@ async fn sql(w: &World, statement: &str) {
     w.app.sql(statement).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tampering_is_found() {
-    let w = World::new().await;
+/// A JX voucher of 1,000.00 with 100.00 held at the Shanghai lab and
+/// completed with `completion` (`{}`: all of it).
+async fn completed_at_the_lab(w: &World, completion: serde_json::Value) {
     let v = w
         .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
         .await;
@@ -29,12 +29,20 @@ async fn tampering_is_found() {
         .hold(&w.jx_company, &v, &w.sh_lab, "T-1", "2000.00", "100.00")
         .await;
     let id = r.body["id"].as_str().unwrap();
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{id}/complete"),
-        json!({}),
-    )
-    .await;
+    let done = w
+        .post(
+            &w.sh_lab.token,
+            &format!("/api/v1/redemptions/{id}/complete"),
+            completion,
+        )
+        .await;
+    assert_eq!(done.status.code, 200, "{}", done.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_is_found() {
+    let w = World::new().await;
+    completed_at_the_lab(&w, json!({})).await;
     assert!(broken_rules(&w).await.is_empty());
     w.app.allow_tampering().await;
 
@@ -120,19 +128,7 @@ async fn the_monthly_totals_are_rebuilt_from_the_transfers_by_their_migration() 
     use migration::MigratorTrait;
     use sea_orm::{ConnectionTrait, Statement};
     let w = World::new().await;
-    let v = w
-        .voucher(&w.jx_company, &w.jx_regulator, "JX", "1000.00")
-        .await;
-    let r = w
-        .hold(&w.jx_company, &v, &w.sh_lab, "T-1", "2000.00", "100.00")
-        .await;
-    let id = r.body["id"].as_str().unwrap();
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{id}/complete"),
-        json!({"amount": "60.00"}),
-    )
-    .await;
+    completed_at_the_lab(&w, json!({"amount": "60.00"})).await;
     let db = w.app.db.writer();
     let rows = || async {
         let sql = "SELECT region, year, month, issued, redeemed FROM monthly_totals \

@@ -425,6 +425,18 @@ fn timed_get(agent: &ureq::Agent, url: &str, path: &str, token: &str) -> Result<
     Ok((ms, body))
 }
 
+/// Calls `call` (which answers its milliseconds) once to warm up, then
+/// `requests` times: the first call's time and the others', sorted.
+fn timed_runs(requests: usize, mut call: impl FnMut() -> Result<f64>) -> Result<(f64, Vec<f64>)> {
+    let first = call()?;
+    let mut times = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        times.push(call()?);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((first, times))
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     (sorted[i] * 10.0).round() / 10.0
@@ -582,12 +594,7 @@ fn pages(url: &str, login: &str, password: &str, paths: &str, requests: usize) -
             }
             Ok(started.elapsed().as_secs_f64() * 1000.0)
         };
-        let first = get()?;
-        let mut times = Vec::with_capacity(requests);
-        for _ in 0..requests {
-            times.push(get()?);
-        }
-        times.sort_by(f64::total_cmp);
+        let (first, times) = timed_runs(requests, get)?;
         println!(
             "{}",
             json!({
@@ -699,12 +706,7 @@ fn dashboard(target: &Target, requests: usize, database_url: &str) -> Result<()>
         }
         Ok(ms)
     };
-    let first = get()?;
-    let mut times = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        times.push(get()?);
-    }
-    times.sort_by(f64::total_cmp);
+    let (first, times) = timed_runs(requests, get)?;
     println!(
         "{}",
         json!({
