@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::domain::clock::SystemClock;
 use crate::rules::Registry;
-use crate::service::group::Group;
+use crate::service::engine::group::Group;
 use crate::service::Service;
 use crate::store::{Db, DbSettings};
 

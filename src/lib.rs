@@ -1,20 +1,25 @@
 //! The ledger behind the Yangtze River Delta innovation vouchers.
 //!
-//! Dependencies point one way: `api` → `service` → `domain` / `rules` /
-//! `ledger` / `audit`; `service` → `store`. Every state change runs through
+//! Dependencies point one way (docs/architecture.md has the rooms and what
+//! each may import): `api` and `portal` → `service` → `domain` / `rules` /
+//! `ledger` / `audit` → `store`. Every state change runs through
 //! [`service::Service::execute`]. [`build_rocket`] assembles the HTTP
 //! service; tests call it.
 
 pub mod api;
+pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod catcher;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod download;
 pub mod error;
 pub mod ledger;
 pub mod portal;
 pub mod rules;
+pub mod scenario;
 pub mod service;
 pub mod store;
 pub mod telemetry;
@@ -24,52 +29,9 @@ use rocket::{Build, Rocket};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::JwtKeys;
-use crate::config::{Config, ConfigError};
-use crate::service::expiry::ExpiryReport;
-use crate::service::logins::LoginLimits;
-use crate::service::{Call, Service};
+use crate::config::Config;
 
-/// What every request handler shares.
-pub struct App {
-    /// The use cases: database, rules, clock.
-    pub service: Service,
-    pub keys: JwtKeys,
-    /// Failed logins per client id and source address.
-    pub logins: LoginLimits,
-    /// How long idempotency records are kept.
-    pub idempotency_retention: chrono::Duration,
-    /// How often the expiry job runs inside the server.
-    pub expiry_interval: std::time::Duration,
-}
-
-impl App {
-    /// The shared state for `config`, `db` and the token signing `secret`.
-    pub fn new(config: &Config, db: store::Db, secret: &[u8]) -> Result<Self, ConfigError> {
-        let s = &config.settings;
-        let keys = JwtKeys::new(
-            secret,
-            &s.jwt_issuer,
-            &s.jwt_audience,
-            s.token_ttl_secs,
-            s.jwt_leeway_secs,
-        )
-        .map_err(|e| ConfigError {
-            key: "jwt_secret".into(),
-            message: e.to_string(),
-        })?;
-        Ok(App {
-            service: config.service(db),
-            keys,
-            logins: LoginLimits::new(
-                s.login_failures_per_client_per_minute,
-                s.login_failures_per_address_per_minute,
-            ),
-            idempotency_retention: chrono::Duration::hours(s.idempotency_retention_hours as i64),
-            expiry_interval: std::time::Duration::from_secs(s.expiry_interval_secs),
-        })
-    }
-}
+pub use app::App;
 
 /// The HTTP service: routes, OpenAPI and Swagger UI, catchers, request log
 /// and the background maintenance task.
@@ -81,57 +43,18 @@ pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
             "/",
             SwaggerUi::new("/docs/<_..>").url("/openapi.json", api::ApiDoc::openapi()),
         )
-        .register("/", portal::catchers())
+        .register("/", catcher::catchers())
         .mount("/", portal::routes())
         .attach(telemetry::RequestLog)
         .attach(AdHoc::on_liftoff("maintenance", |rocket| {
             Box::pin(async move {
                 if let Some(app) = rocket.state::<App>() {
-                    tokio::spawn(purge_expired(
+                    tokio::spawn(app::purge_expired(
                         app.service.clone(),
                         app.idempotency_retention,
                     ));
-                    tokio::spawn(expire(app.service.clone(), app.expiry_interval));
+                    tokio::spawn(app::expire(app.service.clone(), app.expiry_interval));
                 }
             })
         }))
-}
-
-/// Runs the expiry job on a schedule while the server runs, as the system.
-/// Each run is one operation; a run that finds nothing due changes nothing.
-async fn expire(service: Service, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        let now = service.clock.now();
-        match service::expiry::run_to_end(&service, &Call::system(), now).await {
-            Ok(r) if r == ExpiryReport::default() => {}
-            Ok(r) => tracing::info!(
-                vouchers = r.vouchers_expired,
-                holds = r.holds_expired,
-                "expiry run"
-            ),
-            Err(e) => tracing::warn!(error = %e, "expiry run failed"),
-        }
-    }
-}
-
-/// Hourly: purges idempotency records past their retention, portal
-/// sessions that ended by time and expired login locks.
-async fn purge_expired(service: Service, retention: chrono::Duration) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let before = service.clock.now() - retention;
-        match service::idempotency::purge(&service.db, before).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "idempotency records purged"),
-            Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
-        }
-        match service::sessions::purge(&service).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "ended sessions and expired locks purged"),
-            Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
-        }
-    }
 }

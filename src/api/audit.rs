@@ -3,17 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use rocket::futures::Stream;
-use rocket::http::{ContentType, Header};
-use rocket::response::stream::TextStream;
 use rocket::serde::json::Json;
-use rocket::{get, Responder, State};
+use rocket::{get, State};
 
 use super::common::{page, query_problem};
 use super::views::{EventView, VerificationView};
-use crate::audit::export::{lines as export_lines, Format};
+use crate::audit::export::Format;
 use crate::audit::{self, Event, EventFilter};
 use crate::auth::Caller;
 use crate::domain::text;
+use crate::download::Download;
 use crate::error::{ApiError, ApiResult};
 use crate::service::{audited_region, ServiceError};
 use crate::App;
@@ -109,35 +108,6 @@ pub async fn events(
     Ok(Json(EventList { items, next_cursor }))
 }
 
-/// A streamed file.
-#[derive(Responder)]
-pub struct Download<S> {
-    inner: TextStream<S>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
-/// A region's whole audit trail as a file in `format`, streamed page by
-/// page (the API's export and the portal's download).
-pub fn audit_file(
-    db: crate::store::Db,
-    region: crate::domain::Region,
-    format: Format,
-) -> Download<impl Stream<Item = String>> {
-    Download {
-        disposition: Header::new(
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"audit-{region}.{}\"",
-                format.extension()
-            ),
-        ),
-        inner: TextStream::from(export_lines(db, region, format)),
-        content_type: ContentType::parse_flexible(format.content_type())
-            .unwrap_or(ContentType::Plain),
-    }
-}
-
 /// A region's events as a file: JSON Lines (`format=jsonl`, the default) or
 /// CSV, streamed page by page.
 #[utoipa::path(
@@ -159,7 +129,8 @@ pub async fn export(
     let region = audited_region(&app.service.rules, &caller.0, region)?;
     let format = Format::parse(format.unwrap_or("jsonl"))
         .ok_or_else(|| query_problem("format", "must be jsonl or csv"))?;
-    Ok(audit_file(app.service.db.clone(), region, format))
+    let file = audit::export::file(app.service.db.clone(), region, format);
+    Ok(Download::new(&file.filename, file.content_type, file.lines))
 }
 
 /// Recomputes a region's chain and cross-checks it with the postings and

@@ -13,7 +13,7 @@ use super::body::JsonBody;
 use super::reply::Reply;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::service::idempotency::KeyedRequest;
+use crate::service::engine::KeyedRequest;
 use crate::service::{Answer, Call, Executed, Operation, ServiceError};
 use crate::App;
 

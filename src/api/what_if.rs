@@ -11,10 +11,10 @@ use super::idempotent::Idempotent;
 use super::programme::path_region;
 use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
-use crate::domain::{Money, Region};
+use crate::domain::Money;
 use crate::error::{ApiError, ApiResult, FieldProblem};
 use crate::rules::policy::{SettlementCycle, VersionFile};
-use crate::rules::what_if::{Kind, Outcome};
+use crate::rules::what_if::Kind;
 use crate::service::what_if as replay;
 use crate::App;
 
@@ -170,51 +170,47 @@ pub struct DifferenceView {
 }
 
 impl WhatIfView {
-    /// The answer for a replay's outcome.
-    pub fn of(region: &Region, year: i32, in_force: NaiveDate, o: &Outcome) -> Self {
-        let sum = |f: fn(&crate::rules::what_if::Tally) -> Money| {
-            o.by_rule
-                .values()
-                .map(f)
-                .fold(Money::ZERO, |a, b| a.checked_add(b).unwrap_or(a))
-        };
-        let count = |f: fn(&crate::rules::what_if::Tally) -> u64| o.by_rule.values().map(f).sum();
+    /// The answer for a replay: its summary, field by field, and the first
+    /// [`MOST_LISTED`] differences.
+    pub fn of(found: &replay::WhatIf) -> Self {
+        let s = found.summary();
         WhatIfView {
-            region: region.to_string(),
-            year,
-            policy_in_force: in_force,
+            region: s.region.to_string(),
+            year: s.year,
+            policy_in_force: s.policy_in_force,
             replayed: Replayed {
-                applications: o.applications,
-                approvals: o.approvals,
-                holds: o.holds,
+                applications: s.replayed.applications,
+                approvals: s.replayed.approvals,
+                holds: s.replayed.holds,
             },
-            applications_refused: count(|t| t.applications_refused),
-            applications_reduced: count(|t| t.applications_reduced),
-            applications_reduced_by: sum(|t| t.applications_amount),
-            holds_refused: count(|t| t.holds_refused),
-            holds_refused_amount: sum(|t| t.holds_amount),
-            companies_affected: o.companies_affected.len() as u64,
+            applications_refused: s.applications_refused,
+            applications_reduced: s.applications_reduced,
+            applications_reduced_by: s.applications_reduced_by,
+            holds_refused: s.holds_refused,
+            holds_refused_amount: s.holds_refused_amount,
+            companies_affected: s.companies_affected,
             budget: BudgetEffect {
-                issued_actual: o.issued_actual,
-                issued_draft: o.issued_draft,
-                issued_change: Money::from_fen(o.issued_draft.fen() - o.issued_actual.fen()),
-                held_actual: o.held_actual,
-                held_draft: o.held_draft,
+                issued_actual: s.budget.issued_actual,
+                issued_draft: s.budget.issued_draft,
+                issued_change: s.budget.issued_change,
+                held_actual: s.budget.held_actual,
+                held_draft: s.budget.held_draft,
             },
-            by_rule: o
+            by_rule: s
                 .by_rule
-                .iter()
-                .map(|(rule, t)| RuleEffect {
-                    rule: (*rule).to_owned(),
-                    applications_refused: t.applications_refused,
-                    applications_reduced: t.applications_reduced,
-                    applications_amount: t.applications_amount,
-                    holds_refused: t.holds_refused,
-                    holds_amount: t.holds_amount,
+                .into_iter()
+                .map(|r| RuleEffect {
+                    rule: r.rule,
+                    applications_refused: r.applications_refused,
+                    applications_reduced: r.applications_reduced,
+                    applications_amount: r.applications_amount,
+                    holds_refused: r.holds_refused,
+                    holds_amount: r.holds_amount,
                 })
                 .collect(),
-            differences_total: o.differences.len() as u64,
-            differences: o
+            differences_total: s.differences_total,
+            differences: found
+                .outcome
                 .differences
                 .iter()
                 .take(MOST_LISTED)
@@ -270,10 +266,5 @@ pub async fn run_what_if(
             }])
         })?;
     let found = replay::run(&app.service, &actor, &region, year, &draft).await?;
-    Ok(Json(WhatIfView::of(
-        &region,
-        found.year,
-        found.in_force,
-        &found.outcome,
-    )))
+    Ok(Json(WhatIfView::of(&found)))
 }

@@ -168,6 +168,29 @@ pub fn lines(
     futures::StreamExt::chain(header, futures::StreamExt::flatten(pages))
 }
 
+/// A region's whole audit trail as a file: its name, its content type and
+/// its lines (see [`lines`]). What an edge serves it with is its own.
+pub struct AuditFile<S> {
+    /// `audit-JX.csv`.
+    pub filename: String,
+    pub content_type: &'static str,
+    pub lines: S,
+}
+
+/// The audit trail of `region` as a file in `format`, streamed page by page
+/// (the API's export and the portal's download).
+pub fn file(
+    db: crate::store::Db,
+    region: crate::domain::Region,
+    format: Format,
+) -> AuditFile<impl futures::Stream<Item = String>> {
+    AuditFile {
+        filename: format!("audit-{region}.{}", format.extension()),
+        content_type: format.content_type(),
+        lines: lines(db, region, format),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_field;

@@ -14,4 +14,4 @@ pub use credit_code::CreditCode;
 pub use error::{DomainError, Figure, Refusal, Rule};
 pub use identity::{Actor, CompanyType, NewOrganization, OrgKind, Region, Role};
 pub use money::{Amount, Money};
-pub use states::{ApplicationStatus, ClaimStatus, RedemptionStatus, VoucherState};
+pub use states::{ApplicationStatus, ClaimStatus, RedemptionStatus, VoucherState, VoucherStatus};

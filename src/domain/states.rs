@@ -13,6 +13,28 @@ pub enum VoucherState {
     Revoked,
 }
 
+/// A voucher's status as people see it: its stored state, with an active
+/// voucher that has nothing available or held shown as exhausted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VoucherStatus {
+    Active,
+    Exhausted,
+    Expired,
+    Revoked,
+}
+
+impl VoucherStatus {
+    /// The status of a voucher in `state` with these balances.
+    pub fn of(state: VoucherState, nothing_left: bool) -> Self {
+        match state {
+            VoucherState::Active if nothing_left => VoucherStatus::Exhausted,
+            VoucherState::Active => VoucherStatus::Active,
+            VoucherState::Expired => VoucherStatus::Expired,
+            VoucherState::Revoked => VoucherStatus::Revoked,
+        }
+    }
+}
+
 /// Where a redemption stands: held, then completed, cancelled or expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RedemptionStatus {
@@ -41,6 +63,12 @@ pub enum ClaimStatus {
 }
 
 text_enum!(VoucherState { Active => "active", Expired => "expired", Revoked => "revoked" });
+text_enum!(VoucherStatus {
+    Active => "active",
+    Exhausted => "exhausted",
+    Expired => "expired",
+    Revoked => "revoked",
+});
 text_enum!(RedemptionStatus {
     Held => "held",
     Completed => "completed",

@@ -7,10 +7,11 @@
 //! caller's transaction. Postings are only ever inserted.
 
 pub mod invariants;
+pub mod totals;
 
 use std::fmt;
 
-use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -18,6 +19,7 @@ use crate::domain::{Money, Region};
 use crate::store::entities::{accounts, postings, transfers};
 
 pub use invariants::{check, Violation};
+pub use totals::{add_to_totals, add_up, TotalDelta, Totals};
 
 /// What an account holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -415,67 +417,6 @@ pub async fn balances<C: ConnectionTrait>(
         .into_iter()
         .map(|a| (a.id, Money::from_fen(a.balance)))
         .collect())
-}
-
-/// What an operation's postings add to one running total.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TotalDelta {
-    pub balance: i64,
-    pub credited: i64,
-    pub debited: i64,
-}
-
-/// Running-total deltas per region, year and account kind, in a fixed order
-/// (so that concurrent transactions lock the total rows in the same order).
-pub type Totals = std::collections::BTreeMap<(Region, i32, &'static str), TotalDelta>;
-
-/// Adds postings to `totals`.
-pub fn add_up<'a>(totals: &mut Totals, posted: impl IntoIterator<Item = &'a Posted>) {
-    for p in posted {
-        for (kind, _, fen) in &p.legs {
-            let sum = totals
-                .entry((p.region.clone(), p.year, kind.as_str()))
-                .or_default();
-            sum.balance += fen;
-            if *fen > 0 {
-                sum.credited += fen;
-            } else {
-                sum.debited -= fen;
-            }
-        }
-    }
-}
-
-/// Adds `totals` to the stored running totals (what reports read), in one
-/// statement: missing rows are inserted, existing ones add the deltas.
-pub async fn add_to_totals<C: ConnectionTrait>(conn: &C, totals: Totals) -> Result<(), DbErr> {
-    use crate::store::entities::ledger_totals::{self as totals_table, Column, Entity};
-    let rows: Vec<_> = totals
-        .into_iter()
-        .map(|((region, year, kind), delta)| totals_table::ActiveModel {
-            region: Set(region),
-            year: Set(year),
-            kind: Set(kind.into()),
-            balance: Set(delta.balance),
-            credited: Set(delta.credited),
-            debited: Set(delta.debited),
-        })
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut upsert = OnConflict::columns([Column::Region, Column::Year, Column::Kind]);
-    for column in [Column::Balance, Column::Credited, Column::Debited] {
-        upsert.value(
-            column,
-            Expr::col((Entity, column)).add(Expr::col((Alias::new("excluded"), column))),
-        );
-    }
-    Entity::insert_many(rows)
-        .on_conflict(upsert)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

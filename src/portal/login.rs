@@ -1,5 +1,5 @@
-//! Signing in and out, the language switch, and the way in for regulators
-//! and operators until their console exists.
+//! Signing in and out, the language switch, and `/` (each role's home, or
+//! the sign-in page).
 
 use askama::Template;
 use rocket::form::{Form, FromForm};
@@ -7,11 +7,12 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::Redirect;
 use rocket::{get, post, Either, State};
 
-use super::frame::{
-    forget_session, home_of, same, session_cookie, Frame, Html, PageError, Signed, Tls, Visitor,
-    LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+use super::kit::frame::{home_of, Frame, Html, PageError};
+use super::kit::guards::{
+    forget_session, same, session_cookie, Signed, Tls, Visitor, LANG_COOKIE, LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
 };
-use super::i18n::Lang;
+use super::kit::i18n::Lang;
 use crate::domain::text;
 use crate::service::secrets;
 use crate::service::sessions::{self, Refused};

@@ -4,29 +4,30 @@
 //! sheet and the one small script are embedded; every flow works without
 //! JavaScript.
 //!
-//! - [`frame`]: what every page shares (language, person, CSRF, notices),
-//!   the guards and the error pages.
-//! - [`login`]: sign in and out, the language switch.
-//! - [`company`] and [`provider`]: the pages of those roles.
-//! - [`explain`]: refusals in the user's language, with the figures of
-//!   their rule.
-//! - [`what_if`]: the regulator's policy what-if.
+//! The rooms, one per role:
+//!
+//! - [`login`]: sign in and out, the language switch, `/`.
+//! - [`company`]: a company's vouchers, applications, providers, holds and
+//!   history.
+//! - [`provider`]: a provider's held redemptions, completions and claims.
+//! - [`regulator`]: a regulator's dashboard, queues, audit trail,
+//!   programme and policy what-if.
+//! - [`operator`]: organisations, their people, and the expiry job.
+//!
+//! What they share (guards, frame, forms, texts, charts, assets) is in
+//! [`kit`]. Failures without a handler's answer are the service's one
+//! catcher's ([`crate::catcher`]).
 
-pub mod assets;
-pub mod chart;
 pub mod company;
-pub mod explain;
-pub mod forms;
-pub mod frame;
-pub mod i18n;
+pub mod kit;
 pub mod login;
 pub mod operator;
-pub mod programme;
 pub mod provider;
 pub mod regulator;
-pub mod what_if;
 
-use rocket::{Catcher, Route};
+pub use kit::i18n;
+
+use rocket::Route;
 
 /// The portal's routes.
 pub fn routes() -> Vec<Route> {
@@ -36,20 +37,12 @@ pub fn routes() -> Vec<Route> {
         login::submit,
         login::logout,
         login::language,
-        assets::css,
-        assets::script,
+        kit::assets::css,
+        kit::assets::script,
     ];
     routes.extend(company::routes());
     routes.extend(provider::routes());
     routes.extend(regulator::routes());
-    routes.extend(programme::routes());
-    routes.extend(what_if::routes());
     routes.extend(operator::routes());
     routes
-}
-
-/// The catchers of the whole service: portal pages get an HTML page (or,
-/// without a live session, the sign-in page); the API gets problem+json.
-pub fn catchers() -> Vec<Catcher> {
-    rocket::catchers![frame::any_status]
 }

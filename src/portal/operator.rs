@@ -8,10 +8,11 @@ use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 
-use super::company::{notice, parse_id};
-use super::forms::{self, Acted, Plain, Problem};
-use super::frame::{Frame, Html, PageError, Signed};
-use crate::domain::{OrgKind, Region, Role};
+use super::kit::forms::{self, Plain, Problem, Submitted};
+use super::kit::frame::{Frame, Html, PageError};
+use super::kit::guards::OperatorPage;
+use super::kit::lists::{notice, parse_id};
+use crate::domain::{OrgKind, Region};
 use crate::service::expiry::{self, ExpiryReport};
 use crate::service::identity::{self, ClientCredentials, Organization, RegisterOrganization};
 use crate::service::people::{self, CreateUser, DisableUser, User};
@@ -29,11 +30,6 @@ pub fn routes() -> Vec<Route> {
         expiry_page,
         run_expiry
     ]
-}
-
-/// The signed-in operator (else the 403 page).
-fn operator(signed: &Signed) -> Result<(), PageError> {
-    signed.expect(Role::Admin).map(|_| ())
 }
 
 #[derive(Template)]
@@ -58,13 +54,12 @@ impl OrganizationsPage {
 
 async fn organizations_view(
     service: &Service,
-    signed: &Signed,
+    signed: &OperatorPage,
     done: Option<&str>,
     problem: Option<Problem>,
     created: Option<(Organization, ClientCredentials)>,
     name: String,
 ) -> Result<Html, PageError> {
-    operator(signed)?;
     let organizations = identity::list_organizations(&service.db, &signed.person.actor)
         .await
         .map_err(|e| PageError::from_service(signed.lang, e))?;
@@ -92,7 +87,7 @@ async fn organizations_view(
 #[get("/operator?<done>")]
 pub async fn organizations(
     app: &State<App>,
-    signed: Signed,
+    signed: OperatorPage,
     done: Option<&str>,
 ) -> Result<Html, PageError> {
     organizations_view(&app.service, &signed, done, None, None, String::new()).await
@@ -111,10 +106,9 @@ pub struct RegisterFields {
 #[post("/operator/regulators", data = "<form>")]
 pub async fn register(
     app: &State<App>,
-    signed: Signed,
+    signed: OperatorPage,
     form: Form<RegisterFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    operator(&signed)?;
     let op = RegisterOrganization {
         kind: "regulator".into(),
         name: form.name.clone(),
@@ -125,7 +119,7 @@ pub async fn register(
     let fields = [form.name.as_str(), form.region.as_str()];
     let service = &app.service;
     match forms::act(service, &signed, csrf, idem, &fields, op).await? {
-        Acted::Done(registered) => {
+        Submitted::Done(registered) => {
             let created = Some((registered.organization, registered.credentials));
             organizations_view(
                 service,
@@ -138,8 +132,8 @@ pub async fn register(
             .await
             .map(Either::Right)
         }
-        Acted::Again => Ok(Either::Left(Redirect::to("/operator?done=again"))),
-        Acted::Refused(problem) => organizations_view(
+        Submitted::Again => Ok(Either::Left(Redirect::to("/operator?done=again"))),
+        Submitted::Refused(problem) => organizations_view(
             service,
             &signed,
             None,
@@ -182,13 +176,12 @@ impl OrganizationPage {
 
 async fn organization_view(
     service: &Service,
-    signed: &Signed,
+    signed: &OperatorPage,
     id: uuid::Uuid,
     done: Option<&str>,
     problem: Option<Problem>,
     typed: (String, String),
 ) -> Result<Html, PageError> {
-    operator(signed)?;
     let lang = signed.lang;
     let actor = &signed.person.actor;
     let org = identity::find_organization(&service.db, actor, id)
@@ -227,7 +220,7 @@ async fn organization_view(
 #[get("/operator/organizations/<id>?<done>")]
 pub async fn organization(
     app: &State<App>,
-    signed: Signed,
+    signed: OperatorPage,
     id: &str,
     done: Option<&str>,
 ) -> Result<Html, PageError> {
@@ -251,11 +244,10 @@ pub struct PersonFields {
 #[post("/operator/organizations/<id>/users", data = "<form>")]
 pub async fn create_user(
     app: &State<App>,
-    signed: Signed,
+    signed: OperatorPage,
     id: &str,
     form: Form<PersonFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    operator(&signed)?;
     let id = parse_id(&signed, id)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let service = &app.service;
@@ -268,7 +260,7 @@ pub async fn create_user(
             }
             _ => "login",
         },
-        message: super::explain::domain(signed.lang, &err),
+        message: super::kit::explain::domain(signed.lang, &err),
     };
     let checked = people::check_manager(&service.db, &signed.person.actor, id)
         .await
@@ -295,13 +287,13 @@ pub async fn create_user(
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let fields = [form.login.as_str(), form.display_name.as_str()];
     match forms::act(service, &signed, csrf, idem, &fields, op).await? {
-        Acted::Done(_) => Ok(Either::Left(Redirect::to(format!(
+        Submitted::Done(_) => Ok(Either::Left(Redirect::to(format!(
             "/operator/organizations/{id}?done=user_created"
         )))),
-        Acted::Again => Ok(Either::Left(Redirect::to(format!(
+        Submitted::Again => Ok(Either::Left(Redirect::to(format!(
             "/operator/organizations/{id}?done=again"
         )))),
-        Acted::Refused(problem) => {
+        Submitted::Refused(problem) => {
             organization_view(service, &signed, id, None, Some(problem), typed)
                 .await
                 .map(Either::Right)
@@ -316,12 +308,11 @@ pub async fn create_user(
 )]
 pub async fn disable_user(
     app: &State<App>,
-    signed: Signed,
+    signed: OperatorPage,
     id: &str,
     user_id: &str,
     form: Form<Plain>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    operator(&signed)?;
     let (id, user_id) = (parse_id(&signed, id)?, parse_id(&signed, user_id)?);
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let op = DisableUser {
@@ -330,13 +321,13 @@ pub async fn disable_user(
     };
     let user_text = user_id.to_string();
     match forms::act(&app.service, &signed, csrf, idem, &[&user_text], op).await? {
-        Acted::Done(_) => Ok(Either::Left(Redirect::to(format!(
+        Submitted::Done(_) => Ok(Either::Left(Redirect::to(format!(
             "/operator/organizations/{id}?done=user_disabled"
         )))),
-        Acted::Again => Ok(Either::Left(Redirect::to(format!(
+        Submitted::Again => Ok(Either::Left(Redirect::to(format!(
             "/operator/organizations/{id}?done=again"
         )))),
-        Acted::Refused(problem) => {
+        Submitted::Refused(problem) => {
             let typed = (String::new(), String::new());
             organization_view(&app.service, &signed, id, None, Some(problem), typed)
                 .await
@@ -354,8 +345,7 @@ pub struct ExpiryPage {
 
 /// The expiry job: what it does, and a button to run it now.
 #[get("/operator/expiry")]
-pub fn expiry_page(signed: Signed) -> Result<Html, PageError> {
-    operator(&signed)?;
+pub fn expiry_page(signed: OperatorPage) -> Result<Html, PageError> {
     Html::page(&ExpiryPage {
         f: signed.frame("expiry.title"),
         report: None,
@@ -366,10 +356,9 @@ pub fn expiry_page(signed: Signed) -> Result<Html, PageError> {
 #[post("/operator/expiry", data = "<form>")]
 pub async fn run_expiry(
     app: &State<App>,
-    signed: Signed,
+    signed: OperatorPage,
     form: Form<Plain>,
 ) -> Result<Html, PageError> {
-    operator(&signed)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let now = app.service.clock.now();
     let report = expiry::run_to_end(&app.service, &signed.person.call(None), now)

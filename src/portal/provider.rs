@@ -11,24 +11,19 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
-use super::company::{all_of, notice, organization_names, parse_id};
-use super::forms::Plain;
-use super::forms::{self, Acted, Problem};
-use super::frame::{Frame, Html, PageError, Signed};
-use crate::domain::{Actor, Money, RedemptionStatus, Region, Role};
+use super::kit::forms::{self, Plain, Problem, Submitted};
+use super::kit::frame::{Frame, Html, PageError};
+use super::kit::guards::ProviderPage;
+use super::kit::lists::{all_of, notice, parse_id};
+use crate::domain::{Actor, Money, RedemptionStatus, Region};
 use crate::service::claims::{self, Claim, SubmitClaim};
 use crate::service::redemptions::{self, CancelRedemption, Complete, Redemption};
-use crate::service::{Service, ServiceResult};
+use crate::service::{vouchers, Service, ServiceResult};
 use crate::App;
 
 /// The provider pages' routes.
 pub fn routes() -> Vec<Route> {
     rocket::routes![home, complete, cancel, unclaimed, claim, claims_page]
-}
-
-/// The signed-in provider (else the 403 page).
-fn provider(signed: &Signed) -> Result<&Actor, PageError> {
-    Ok(&signed.expect(Role::Provider)?.actor)
 }
 
 /// The provider's redemptions, newest first.
@@ -62,11 +57,11 @@ pub struct HomePage {
 /// Renders the held redemptions, with a refusal on row `refused`.
 async fn home_page(
     service: &Service,
-    signed: &Signed,
+    signed: &ProviderPage,
     done: Option<&str>,
     refused: Option<(Uuid, String, Problem)>,
 ) -> Result<Html, PageError> {
-    let actor = provider(signed)?;
+    let actor = signed.actor();
     let err = |e| PageError::from_service(signed.lang, e);
     let held: Vec<Redemption> = redemptions_of(service, actor)
         .await
@@ -74,7 +69,10 @@ async fn home_page(
         .into_iter()
         .filter(|r| r.status == RedemptionStatus::Held)
         .collect();
-    let names = company_names(service, &held).await.map_err(err)?;
+    let ids = held.iter().map(|r| r.voucher_id);
+    let names = vouchers::holder_names(service.db.reader(), actor, ids)
+        .await
+        .map_err(err)?;
     let status = if refused.is_some() {
         Status::UnprocessableEntity
     } else {
@@ -104,28 +102,13 @@ async fn home_page(
     )
 }
 
-/// The companies holding the vouchers of some redemptions, by voucher id.
-async fn company_names(
-    service: &Service,
-    list: &[Redemption],
-) -> ServiceResult<std::collections::HashMap<Uuid, String>> {
-    use crate::store::entities::vouchers;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let ids: Vec<Uuid> = list.iter().map(|r| r.voucher_id).collect();
-    let held = vouchers::Entity::find()
-        .filter(vouchers::Column::Id.is_in(ids))
-        .all(service.db.reader())
-        .await?;
-    let names = organization_names(service, held.iter().map(|v| v.holder_id)).await?;
-    Ok(held
-        .into_iter()
-        .map(|v| (v.id, names.get(&v.holder_id).cloned().unwrap_or_default()))
-        .collect())
-}
-
 /// Redemptions held at the provider.
 #[get("/provider?<done>")]
-pub async fn home(app: &State<App>, signed: Signed, done: Option<&str>) -> Result<Html, PageError> {
+pub async fn home(
+    app: &State<App>,
+    signed: ProviderPage,
+    done: Option<&str>,
+) -> Result<Html, PageError> {
     home_page(&app.service, &signed, done, None).await
 }
 
@@ -141,11 +124,10 @@ pub struct CompleteFields {
 #[post("/provider/redemptions/<id>/complete", data = "<form>")]
 pub async fn complete(
     app: &State<App>,
-    signed: Signed,
+    signed: ProviderPage,
     id: &str,
     form: Form<CompleteFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    provider(&signed)?;
     let id = parse_id(&signed, id)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let typed = form.amount.clone().unwrap_or_default();
@@ -161,11 +143,11 @@ pub async fn complete(
     let id_text = id.to_string();
     let op = Complete { id, amount };
     match forms::act(&app.service, &signed, csrf, idem, &[&id_text, &typed], op).await? {
-        Acted::Done(_) => Ok(Either::Left(Redirect::to(
+        Submitted::Done(_) => Ok(Either::Left(Redirect::to(
             "/provider/unclaimed?done=completed",
         ))),
-        Acted::Again => Ok(Either::Left(Redirect::to("/provider?done=again"))),
-        Acted::Refused(problem) => {
+        Submitted::Again => Ok(Either::Left(Redirect::to("/provider?done=again"))),
+        Submitted::Refused(problem) => {
             home_page(&app.service, &signed, None, Some((id, typed, problem)))
                 .await
                 .map(Either::Right)
@@ -177,19 +159,18 @@ pub async fn complete(
 #[post("/provider/redemptions/<id>/cancel", data = "<form>")]
 pub async fn cancel(
     app: &State<App>,
-    signed: Signed,
+    signed: ProviderPage,
     id: &str,
     form: Form<Plain>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    provider(&signed)?;
     let id = parse_id(&signed, id)?;
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let id_text = id.to_string();
     let op = CancelRedemption { id };
     match forms::act(&app.service, &signed, csrf, idem, &[&id_text], op).await? {
-        Acted::Done(_) => Ok(Either::Left(Redirect::to("/provider?done=cancelled"))),
-        Acted::Again => Ok(Either::Left(Redirect::to("/provider?done=again"))),
-        Acted::Refused(problem) => home_page(
+        Submitted::Done(_) => Ok(Either::Left(Redirect::to("/provider?done=cancelled"))),
+        Submitted::Again => Ok(Either::Left(Redirect::to("/provider?done=again"))),
+        Submitted::Refused(problem) => home_page(
             &app.service,
             &signed,
             None,
@@ -221,11 +202,11 @@ pub struct UnclaimedPage {
 /// Renders the unclaimed redemptions, with a refusal on one region's form.
 async fn unclaimed_page(
     service: &Service,
-    signed: &Signed,
+    signed: &ProviderPage,
     done: Option<&str>,
     refused: Option<(Region, String, Problem)>,
 ) -> Result<Html, PageError> {
-    let actor = provider(signed)?;
+    let actor = signed.actor();
     let list = redemptions_of(service, actor)
         .await
         .map_err(|e| PageError::from_service(signed.lang, e))?;
@@ -272,7 +253,7 @@ async fn unclaimed_page(
 #[get("/provider/unclaimed?<done>")]
 pub async fn unclaimed(
     app: &State<App>,
-    signed: Signed,
+    signed: ProviderPage,
     done: Option<&str>,
 ) -> Result<Html, PageError> {
     unclaimed_page(&app.service, &signed, done, None).await
@@ -292,10 +273,9 @@ pub struct ClaimFields {
 #[post("/provider/claims", data = "<form>")]
 pub async fn claim(
     app: &State<App>,
-    signed: Signed,
+    signed: ProviderPage,
     form: Form<ClaimFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    provider(&signed)?;
     let ids: Result<Vec<Uuid>, _> = form.redemption.iter().map(|r| Uuid::parse_str(r)).collect();
     let ids = ids.map_err(|_| PageError::new(signed.lang, Status::BadRequest, "error.400"))?;
     let region = Region::parse(&form.region)
@@ -308,9 +288,9 @@ pub async fn claim(
     };
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
-        Acted::Done(_) => Ok(Either::Left(Redirect::to("/provider/claims?done=claimed"))),
-        Acted::Again => Ok(Either::Left(Redirect::to("/provider/claims?done=again"))),
-        Acted::Refused(problem) => {
+        Submitted::Done(_) => Ok(Either::Left(Redirect::to("/provider/claims?done=claimed"))),
+        Submitted::Again => Ok(Either::Left(Redirect::to("/provider/claims?done=again"))),
+        Submitted::Refused(problem) => {
             let refused = Some((region, form.invoice_no.clone(), problem));
             unclaimed_page(&app.service, &signed, None, refused)
                 .await
@@ -331,10 +311,10 @@ pub struct ClaimsPage {
 #[get("/provider/claims?<done>")]
 pub async fn claims_page(
     app: &State<App>,
-    signed: Signed,
+    signed: ProviderPage,
     done: Option<&str>,
 ) -> Result<Html, PageError> {
-    let actor = provider(&signed)?;
+    let actor = signed.actor();
     let db = app.service.db.reader();
     let mut list = all_of(|p| claims::list(db, actor, p))
         .await

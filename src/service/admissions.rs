@@ -43,6 +43,19 @@ pub struct Admitted {
 
 /// Admits a provider (of this region or, where the policy allows, of
 /// another) to a region's programme for some categories.
+///
+/// Refusals, in the order they are checked:
+/// 1. `not_found`: `region` is not an issuing region.
+/// 2. `forbidden`: the caller is not a regulator, or regulates another region.
+/// 3. `validation_failed` (`categories`): the list is empty.
+/// 4. `validation_failed` (`categories[i]`): not a known service category.
+/// 5. `not_found`: `provider_id` is not a registered provider.
+/// 6. `validation_failed` (`year`): the region's policy has no version for the
+///    current fiscal year.
+/// 7. The region's rules (`check_admission`), in order: `provider_not_admitted`
+///    (rule `admits_provider_regions`): the programme does not admit providers of the
+///    provider's region; `category_not_eligible` (rule `categories`): the programme
+///    does not fund one of the categories.
 #[derive(Debug, Clone)]
 pub struct Admit {
     pub region: Region,

@@ -10,17 +10,14 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::budgets::lock_budget;
-use super::movements;
-use super::visible::Owned;
+use super::engine::movements;
+use super::locks::{lock_budget, lock_submitted};
 use super::vouchers::{self, Voucher};
-use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
+use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult, Short};
 use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
 use crate::domain::text;
-use crate::domain::{
-    Actor, ApplicationStatus, DomainError, Money, OrgKind, Refusal, Region, VoucherState,
-};
+use crate::domain::{Actor, ApplicationStatus, DomainError, Money, OrgKind, Region, VoucherState};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::IssuanceFacts;
 use crate::store::entities::{
@@ -62,6 +59,22 @@ impl From<applications::Model> for Application {
 }
 
 /// A company applies for a voucher of a region's programme.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not a company.
+/// 2. `validation_failed` (`region`): not a region code (2 to 8 upper-case letters).
+/// 3. `validation_failed` (`year`): not a fiscal year between 2000 and 2100.
+/// 4. `validation_failed` (`purpose`): blank, over 2000 characters, or with control
+///    (other than line breaks), zero-width or bidi characters.
+/// 5. `validation_failed` (`year`): neither this fiscal year nor the next.
+/// 6. `validation_failed` (`region`): not an issuing region.
+/// 7. `not_found`: the caller has no region.
+/// 8. `validation_failed` (`year`): the region's policy has no version for `year`.
+/// 9. The region's rules (`check_application`): `validation_failed` (`region`): the
+///    programme does not take applications from companies of the caller's region
+///    (policy key `applicant_regions`).
+///
+/// The amount is not checked against the annual cap here: approval checks it.
 #[derive(Debug, Clone)]
 pub struct SubmitApplication {
     /// The region code as sent.
@@ -112,35 +125,24 @@ impl Operation for SubmitApplication {
     }
 }
 
-/// Locks a submitted application the actor may decide.
-async fn lock_submitted<C: ConnectionTrait>(
-    txn: &C,
-    actor: &Actor,
-    id: Uuid,
-) -> ServiceResult<applications::Model> {
-    access::permit(actor, Action::DecideApplication)?;
-    let app = applications::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    access::authorize(
-        actor,
-        Action::DecideApplication,
-        &applications::Entity::stake(&app),
-    )?;
-    if app.status != ApplicationStatus::Submitted {
-        return Err(DomainError::refused(
-            Refusal::InvalidState,
-            format!("the application is already {}", app.status),
-        )
-        .into());
-    }
-    Ok(app)
-}
-
 /// The region's regulator approves an application: a voucher of `amount`
 /// (default: the amount requested) is issued from the unissued budget.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not a regulator.
+/// 2. `not_found`: the application does not exist or is of another region.
+/// 3. `invalid_state`: the application is already approved or rejected.
+/// 4. `validation_failed` (`amount`): more than the amount requested.
+/// 5. `budget_exceeded`: nothing is appropriated for the region and year (rule
+///    `appropriation`).
+/// 6. `not_found`: the application's region is no longer an issuing region.
+/// 7. `validation_failed` (`year`): the region's policy has no version for the
+///    application's year.
+/// 8. The region's rules (`check_issuance`): `annual_cap_exceeded` (rule
+///    `enterprise_cap` or `team_cap`): what was issued this year to companies of the
+///    same actual controller, plus `amount`, is above the cap.
+/// 9. `budget_exceeded`: the region-year's unissued budget is smaller than `amount`
+///    (rule `appropriation`).
 #[derive(Debug, Clone)]
 pub struct ApproveApplication {
     pub id: Uuid,
@@ -161,12 +163,9 @@ impl Operation for ApproveApplication {
         }
         let region = app.region.clone();
         let budget = lock_budget(txn, &region, app.year).await?.ok_or_else(|| {
-            DomainError::refused(
-                Refusal::BudgetExceeded,
+            Short::Appropriation.refusal(
                 format!("no budget appropriated for {region} {}", app.year),
-            )
-            .with_rule(
-                ctx.rule("appropriation", &region, app.year)
+                ctx.rule(Short::Appropriation.rule_id(), &region, app.year)
                     .limit(Money::ZERO)
                     .used(Money::ZERO)
                     .requested(amount)
@@ -368,6 +367,13 @@ async fn issued_to_controller<C: ConnectionTrait>(
 }
 
 /// The region's regulator rejects an application with a reason.
+///
+/// Refusals, in the order they are checked:
+/// 1. `validation_failed` (`reason`): blank, over 1000 characters, or with control
+///    (other than line breaks), zero-width or bidi characters.
+/// 2. `forbidden`: the caller is not a regulator.
+/// 3. `not_found`: the application does not exist or is of another region.
+/// 4. `invalid_state`: the application is already approved or rejected.
 #[derive(Debug, Clone)]
 pub struct RejectApplication {
     pub id: Uuid,

@@ -1,7 +1,7 @@
 //! A region's budget per fiscal year: appropriation and reading.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, QuerySelect};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Serialize;
 
 use super::{Ctx, Done, Operation, Recorded, ServiceResult};
@@ -35,6 +35,11 @@ impl Recorded for Budget {
 }
 
 /// Appropriates `amount` to a region's budget for `year` (repeatable; adds up).
+///
+/// Refusals, in the order they are checked:
+/// 1. `not_found`: `region` is not an issuing region.
+/// 2. `forbidden`: the caller is not a regulator, or regulates another region.
+/// 3. `validation_failed` (`year`): not a fiscal year between 2000 and 2100.
 #[derive(Debug, Clone)]
 pub struct Appropriate {
     pub region: Region,
@@ -131,17 +136,4 @@ async fn read_row<C: ConnectionTrait>(
         returned: Money::from_fen(row.returned),
         unissued,
     })
-}
-
-/// Locks a budget row for the rest of the transaction. Issuance and the
-/// cross-region check lock it before any account of the region-year.
-pub(crate) async fn lock_budget<C: ConnectionTrait>(
-    txn: &C,
-    region: &Region,
-    year: i32,
-) -> ServiceResult<Option<budgets::Model>> {
-    Ok(budgets::Entity::find_by_id((region.clone(), year))
-        .lock_exclusive()
-        .one(txn)
-        .await?)
 }

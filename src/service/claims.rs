@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::visible::Owned;
+use super::locks::lock_claim;
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
@@ -43,6 +43,23 @@ pub struct Claim {
 
 /// A provider claims settlement of completed redemptions of one issuing
 /// region, with an invoice.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not a service provider.
+/// 2. `validation_failed` (`invoice_no`): blank, over 64 characters, or with control,
+///    zero-width or bidi characters.
+/// 3. `validation_failed` (`redemption_ids`): none, or more than 500.
+/// 4. `validation_failed` (`redemption_ids`): a redemption is listed twice.
+/// 5. `not_found`: a redemption does not exist or is not at the caller.
+/// 6. `invalid_state`: a redemption is not completed.
+/// 7. `validation_failed` (`redemption_ids`): the redemptions are of more than one
+///    issuing region.
+/// 8. `conflict`: a redemption is already in another open or paid claim.
+/// 9. `claim_deadline_passed`: today (Asia/Shanghai) is past a voucher's
+///    `claim_until` (rule `claim_deadline`).
+/// 10. `duplicate_invoice`: a claim not rejected has this invoice number (compared by
+///     key; rule `invoice_no`).
+/// 11. `conflict`: another claim took one of the redemptions meanwhile.
 #[derive(Debug, Clone)]
 pub struct SubmitClaim {
     pub redemption_ids: Vec<Uuid>,
@@ -194,34 +211,6 @@ async fn submit<C: ConnectionTrait>(
     find(txn, &ctx.actor, id).await
 }
 
-/// Locks a claim the actor may decide, in one of `states`.
-async fn lock_claim<C: ConnectionTrait>(
-    txn: &C,
-    ctx: &Ctx,
-    id: Uuid,
-    states: &[ClaimStatus],
-) -> ServiceResult<claims::Model> {
-    access::permit(&ctx.actor, Action::DecideClaim)?;
-    let claim = claims::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    access::authorize(
-        &ctx.actor,
-        Action::DecideClaim,
-        &claims::Entity::stake(&claim),
-    )?;
-    if !states.contains(&claim.status) {
-        return Err(DomainError::refused(
-            Refusal::InvalidState,
-            format!("the claim is {}", claim.status),
-        )
-        .into());
-    }
-    Ok(claim)
-}
-
 async fn set_status<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
@@ -239,6 +228,11 @@ async fn set_status<C: ConnectionTrait>(
 }
 
 /// The issuer's regulator approves a submitted claim.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not a regulator.
+/// 2. `not_found`: the claim does not exist or is of another region.
+/// 3. `invalid_state`: the claim is not submitted (approved, rejected or paid).
 #[derive(Debug, Clone)]
 pub struct ApproveClaim {
     pub id: Uuid,
@@ -263,6 +257,13 @@ impl Operation for ApproveClaim {
 
 /// The issuer's regulator rejects a claim not yet paid; its redemptions may
 /// be claimed again.
+///
+/// Refusals, in the order they are checked:
+/// 1. `validation_failed` (`reason`): blank, over 1000 characters, or with control
+///    (other than line breaks), zero-width or bidi characters.
+/// 2. `forbidden`: the caller is not a regulator.
+/// 3. `not_found`: the claim does not exist or is of another region.
+/// 4. `invalid_state`: the claim is already rejected or paid.
 #[derive(Debug, Clone)]
 pub struct RejectClaim {
     pub id: Uuid,
@@ -320,6 +321,13 @@ async fn reject<C: ConnectionTrait>(
 
 /// The issuer's regulator pays an approved claim: what the provider is owed
 /// moves to paid, per fiscal year of the redemptions.
+///
+/// Refusals, in the order they are checked:
+/// 1. `validation_failed` (`bank_reference`): blank, over 128 characters, or with
+///    control, zero-width or bidi characters.
+/// 2. `forbidden`: the caller is not a regulator.
+/// 3. `not_found`: the claim does not exist or is of another region.
+/// 4. `invalid_state`: the claim is not approved (submitted, rejected or paid).
 #[derive(Debug, Clone)]
 pub struct PayClaim {
     pub id: Uuid,

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::redemptions::expire_hold;
 use super::vouchers::{close, Closing};
-use super::{pipeline, Call, Ctx, Done, Operation, Service, ServiceResult};
+use super::{engine, locks};
+use super::{Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::audit::{self, Entry};
 use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
@@ -53,6 +54,12 @@ pub const CHUNK: u64 = 500;
 /// Every voucher it touches is locked first, in id order, before any budget
 /// row — the order every use case locks in (voucher, then budget) — and on
 /// PostgreSQL runs of several instances take turns (an advisory lock).
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not an operator (or the service itself).
+/// 2. `validation_failed` (`as_of`): in the future.
+///
+/// Nothing due is a run that changes nothing, not a refusal.
 #[derive(Debug, Clone)]
 pub struct RunExpiry {
     pub as_of: Option<DateTime<Utc>>,
@@ -114,14 +121,7 @@ impl Operation for RunExpiry {
             .await?;
         let mut locked: Vec<Uuid> = due.to_vec();
         locked.extend(stale.iter().map(|r| r.voucher_id));
-        locked.sort();
-        locked.dedup();
-        let locked = vouchers::Entity::find()
-            .filter(vouchers::Column::Id.is_in(locked))
-            .order_by_asc(vouchers::Column::Id)
-            .lock_exclusive()
-            .all(txn)
-            .await?;
+        let locked = locks::lock_vouchers(txn, locked).await?;
 
         let mut report = ExpiryReport {
             more: due.len() as u64 == self.chunk || stale.len() as u64 == self.chunk,
@@ -183,7 +183,7 @@ fn run_event(
     as_of: DateTime<Utc>,
     report: &ExpiryReport,
 ) -> ServiceResult<Entry> {
-    pipeline::entry(
+    engine::entry(
         region,
         "expiry.run",
         "expiry_run",

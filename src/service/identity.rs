@@ -11,9 +11,10 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::engine;
 use super::logins::{self, LoginLimits};
 use super::secrets;
-use super::{pipeline, Ctx, Done, Operation, ServiceError, ServiceResult};
+use super::{Ctx, Done, Operation, ServiceError, ServiceResult};
 use crate::domain::identity::OrganizationFields;
 use crate::domain::{access, text};
 use crate::domain::{
@@ -44,6 +45,20 @@ pub struct ClientCredentials {
 
 /// A registration request, as received: every field is checked by
 /// [`NewOrganization::parse`].
+///
+/// Refusals, in the order they are checked:
+/// 1. `validation_failed` (`kind`, `name`, `region`, `company_type`, `credit_code`,
+///    `actual_controller`): every invalid field at once, a missing credit code of an
+///    enterprise or provider included.
+/// 2. `invalid_credit_code`: the credit code is malformed or its check character
+///    does not match (GB 32100).
+/// 3. `forbidden`: the caller is neither an operator nor a regulator; or a regulator
+///    registers a regulator, or an organisation of another region.
+/// 4. `validation_failed` (`region`): not an issuing region.
+/// 5. `conflict`: an organisation of this kind with this credit code is registered.
+///
+/// The secret is hashed on the bounded hashing threads; when they are all
+/// busy the answer is `unavailable` (a failure of the service, not a refusal).
 #[derive(Debug, Clone, Default)]
 pub struct RegisterOrganization {
     pub kind: String,
@@ -79,7 +94,7 @@ impl Operation for RegisterOrganization {
             "organization": &organization,
             "client_id": &credentials.client_id,
         });
-        let event = pipeline::entry(
+        let event = engine::entry(
             &organization.region,
             "organization.register",
             "organization",
@@ -156,6 +171,13 @@ async fn register<C: ConnectionTrait>(
 /// Gives a client a new secret: the old one stops working at once (tokens
 /// issued with it live out their lifetime). Recorded in the audit trail of
 /// the client's region, if it has one.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not an operator (or the service itself).
+/// 2. `not_found`: no client has this id.
+///
+/// The secret is hashed on the bounded hashing threads; when they are all
+/// busy the answer is `unavailable` (a failure of the service, not a refusal).
 #[derive(Debug, Clone)]
 pub struct RotateSecret {
     pub client_id: String,
@@ -186,7 +208,7 @@ impl Operation for RotateSecret {
             .exec(txn)
             .await?;
         let events = match &credential.region {
-            Some(region) => vec![pipeline::entry(
+            Some(region) => vec![engine::entry(
                 region,
                 "credentials.rotate",
                 "organization",
@@ -212,50 +234,8 @@ pub async fn organization_of_kind<C: ConnectionTrait>(
     id: Uuid,
     kind: OrgKind,
 ) -> ServiceResult<Option<organizations::Model>> {
-    let found = cached_organization(conn, &ctx.orgs, id).await?;
+    let found = engine::cached_organization(conn, &ctx.orgs, id).await?;
     Ok(found.filter(|o| o.kind == kind))
-}
-
-/// The organisation behind an id, from `cache` when it was read before.
-pub async fn cached_organization<C: ConnectionTrait>(
-    conn: &C,
-    cache: &OrgCache,
-    id: Uuid,
-) -> ServiceResult<Option<organizations::Model>> {
-    if let Some(org) = cache.get(id) {
-        return Ok(Some(org));
-    }
-    let found = organizations::Entity::find_by_id(id).one(conn).await?;
-    if let Some(org) = &found {
-        cache.keep(org);
-    }
-    Ok(found)
-}
-
-/// Organisations by id, kept in memory once read: what the rules read of
-/// them (kind, region, credit code, controller) never changes after
-/// registration, so every instance may keep its own copy. Bounded: emptied
-/// when full.
-#[derive(Debug, Default)]
-pub struct OrgCache {
-    orgs: std::sync::Mutex<std::collections::HashMap<Uuid, organizations::Model>>,
-}
-
-/// The most organisations an [`OrgCache`] keeps.
-const CACHED_ORGS: usize = 20_000;
-
-impl OrgCache {
-    fn get(&self, id: Uuid) -> Option<organizations::Model> {
-        self.orgs.lock().expect("org cache").get(&id).cloned()
-    }
-
-    fn keep(&self, org: &organizations::Model) {
-        let mut orgs = self.orgs.lock().expect("org cache");
-        if orgs.len() >= CACHED_ORGS {
-            orgs.clear();
-        }
-        orgs.insert(org.id, org.clone());
-    }
 }
 
 /// Reads an organisation the actor may see.
@@ -285,6 +265,52 @@ pub async fn list_organizations(db: &Db, actor: &Actor) -> ServiceResult<Vec<Org
         .all(db.reader())
         .await?;
     Ok(rows.into_iter().map(to_organization).collect())
+}
+
+/// The names of the organisations `ids` the actor may know, by id (for
+/// lists that name a record's parties). A name is known to operators, to
+/// the organisation itself and to the regulators of its region; a
+/// provider's to everyone (the directory lists providers); a company's also
+/// to the regulators of a region it applied to. Other names are left out.
+pub async fn organization_names(
+    db: &Db,
+    actor: &Actor,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ServiceResult<std::collections::HashMap<Uuid, String>> {
+    use crate::store::entities::applications;
+    use sea_orm::QuerySelect;
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    let orgs = organizations::Entity::find()
+        .filter(organizations::Column::Id.is_in(ids))
+        .all(db.reader())
+        .await?;
+    let known = |o: &organizations::Model| {
+        o.kind == OrgKind::Provider || access::may_see_organization(actor, o.id, &o.region)
+    };
+    let others: Vec<Uuid> = orgs
+        .iter()
+        .filter(|o| o.kind == OrgKind::Company && !known(o))
+        .map(|o| o.id)
+        .collect();
+    let applicants: Vec<Uuid> = match &actor.region {
+        Some(region) if actor.role == Role::Regulator && !others.is_empty() => {
+            applications::Entity::find()
+                .select_only()
+                .column(applications::Column::CompanyId)
+                .filter(applications::Column::Region.eq(region.clone()))
+                .filter(applications::Column::CompanyId.is_in(others))
+                .distinct()
+                .into_tuple()
+                .all(db.reader())
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(orgs
+        .into_iter()
+        .filter(|o| known(o) || applicants.contains(&o.id))
+        .map(|o| (o.id, o.name))
+        .collect())
 }
 
 /// Creates an operator (admin) credential.

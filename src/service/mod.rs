@@ -1,135 +1,34 @@
 //! Use cases. Every state change is an [`Operation`] run by
-//! [`Service::execute`] or [`Service::execute_once`] (see [`pipeline`]):
+//! [`Service::execute`] or [`Service::execute_once`] (see [`engine`]):
 //! one transaction with its postings, running totals, audit events and
-//! idempotent answer. Reads take a connection and the caller.
+//! idempotent answer. Reads take a connection and the caller. One module
+//! per use case; the machinery they all run on is in [`engine`].
 
 pub mod admissions;
 pub mod applications;
 pub mod budgets;
 pub mod claims;
+pub mod engine;
+pub mod error;
 pub mod expiry;
-pub mod group;
-pub mod idempotency;
 pub mod identity;
+pub mod locks;
 pub mod logins;
-pub mod movements;
 pub mod people;
-pub mod pipeline;
 pub mod redemptions;
 pub mod reports;
 pub mod secrets;
 pub mod sessions;
-pub mod tail;
 pub mod visible;
 pub mod vouchers;
 pub mod what_if;
 
-use sea_orm::DbErr;
-
 use crate::domain::access::{self, Action};
 use crate::domain::{Actor, DomainError, Region};
 use crate::rules::Registry;
-use crate::store;
 
-pub use pipeline::{Answer, Call, Ctx, Done, Executed, Operation, Recorded, Service};
-
-/// Why a use case failed.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum ServiceError {
-    #[error(transparent)]
-    Domain(#[from] DomainError),
-    /// Client credentials did not match.
-    #[error("invalid client credentials")]
-    Unauthorized,
-    #[error("idempotency key reused with a different request")]
-    IdempotencyKeyReused,
-    #[error("a request with this idempotency key is in progress")]
-    IdempotencyInProgress,
-    /// The service is too busy to take this now (hashing queue full).
-    #[error("busy")]
-    Busy,
-    /// Too many failed logins from this client id or address.
-    #[error("too many failed logins; retry in {retry_after_secs} s")]
-    TooManyAttempts { retry_after_secs: u64 },
-    /// The database broke a deadlock or a serialization conflict by giving
-    /// this transaction up; the pipeline runs it again a few times.
-    #[error("contention: {0}")]
-    Contention(String),
-    /// The database cannot be reached; the text is logged, never shown.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// A bug or an unexpected database failure; the message is logged, never shown.
-    #[error("internal: {0}")]
-    Internal(String),
-}
-
-impl ServiceError {
-    /// True for failures of the service itself, which say nothing about the
-    /// request (so they are not stored as its answer, and a retry acts).
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            ServiceError::Unavailable(_) | ServiceError::Internal(_) | ServiceError::Contention(_)
-        )
-    }
-}
-
-impl From<DbErr> for ServiceError {
-    fn from(err: DbErr) -> Self {
-        if store::is_unavailable(&err) {
-            ServiceError::Unavailable(err.to_string())
-        } else if store::is_retryable(&err) {
-            ServiceError::Contention(err.to_string())
-        } else {
-            ServiceError::Internal(err.to_string())
-        }
-    }
-}
-
-/// The result of a use case.
-pub type ServiceResult<T> = Result<T, ServiceError>;
-
-/// Maps a ledger refusal to the refusal of the domain; anything else is a bug.
-impl From<crate::ledger::LedgerError> for ServiceError {
-    fn from(err: crate::ledger::LedgerError) -> Self {
-        use crate::domain::Refusal;
-        use crate::ledger::{AccountKind, LedgerError};
-        match err {
-            LedgerError::Insufficient {
-                account,
-                balance,
-                amount,
-            } => {
-                let (refusal, id, detail) = match account.kind {
-                    AccountKind::Voucher => (
-                        Refusal::InsufficientBalance,
-                        "voucher_balance",
-                        "the voucher's available balance is too small",
-                    ),
-                    AccountKind::Budget => (
-                        Refusal::BudgetExceeded,
-                        "appropriation",
-                        "the region's unissued budget for the year is too small",
-                    ),
-                    kind => {
-                        return ServiceError::Internal(format!(
-                            "ledger: insufficient balance on a {kind} account"
-                        ))
-                    }
-                };
-                DomainError::refused(refusal, detail)
-                    .with_rule(
-                        crate::domain::Rule::named(id, &account.region)
-                            .requested(amount)
-                            .allowed(balance),
-                    )
-                    .into()
-            }
-            LedgerError::Malformed(why) => ServiceError::Internal(format!("ledger: {why}")),
-            LedgerError::Db(e) => e.into(),
-        }
-    }
-}
+pub use engine::{Answer, Call, Ctx, Done, Executed, Operation, Recorded, Service};
+pub use error::{ServiceError, ServiceResult, Short};
 
 /// A page request: at most `limit` items after `cursor` (an id).
 #[derive(Debug, Clone, Copy)]

@@ -12,7 +12,8 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{logins, pipeline, secrets, Ctx, Done, Operation, ServiceResult};
+use super::engine;
+use super::{logins, secrets, Ctx, Done, Operation, ServiceResult};
 use crate::domain::{access, text, Actor, DomainError};
 use crate::store::entities::{organizations, users};
 use crate::store::{self, Db};
@@ -114,6 +115,19 @@ pub async fn check_manager(db: &Db, actor: &Actor, organization_id: Uuid) -> Ser
 
 /// Adds a person to an organisation. The password comes hashed
 /// ([`hash_password`]).
+///
+/// Refusals, in the order they are checked:
+/// 1. `not_found`: the organisation does not exist, or the caller is not the
+///    organisation itself, an operator or a regulator of its region.
+/// 2. `forbidden`: a regulator manages a regulator's people (only operators may).
+/// 3. `validation_failed` (`login`): blank, over 64 or under 3 characters, with a
+///    space, or with control, zero-width or bidi characters.
+/// 4. `validation_failed` (`display_name`): blank, over 200 characters, or with
+///    control, zero-width or bidi characters.
+/// 5. `conflict`: the login (compared by key) is taken.
+///
+/// The password itself is checked (`validation_failed` on `password`) by
+/// [`hash_password`], before the operation runs.
 #[derive(Debug, Clone)]
 pub struct CreateUser {
     pub organization_id: Uuid,
@@ -137,7 +151,7 @@ impl Operation for CreateUser {
             created_at: ctx.now,
         };
         insert(txn, &user, self.password_hash).await?;
-        let event = pipeline::entry(
+        let event = engine::entry(
             &org.region,
             "user.create",
             "user",
@@ -154,6 +168,12 @@ impl Operation for CreateUser {
 /// Disables a person: they can no longer sign in, and their portal
 /// sessions end in the same transaction. Disabling a disabled person
 /// changes nothing.
+///
+/// Refusals, in the order they are checked:
+/// 1. `not_found`: the organisation does not exist, or the caller is not the
+///    organisation itself, an operator or a regulator of its region.
+/// 2. `forbidden`: a regulator manages a regulator's people (only operators may).
+/// 3. `not_found`: the organisation has no person `user_id`.
 #[derive(Debug, Clone)]
 pub struct DisableUser {
     pub organization_id: Uuid,
@@ -187,7 +207,7 @@ impl Operation for DisableUser {
             disabled: true,
             ..user.into()
         };
-        let event = pipeline::entry(
+        let event = engine::entry(
             &org.region,
             "user.disable",
             "user",

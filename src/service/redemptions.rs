@@ -5,18 +5,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::budgets::lock_budget;
 use super::identity::organization_of_kind;
-use super::visible::Owned;
-use super::vouchers::{
-    lock_voucher, lock_voucher_and_admission, return_to_budget, voucher_accounts, Closing,
-    VoucherAndAdmission,
-};
+use super::locks::{self, lock_budget, lock_held, lock_voucher};
+use super::locks::{lock_voucher_and_admission, VoucherAndAdmission};
+use super::vouchers::{return_to_budget, voucher_accounts, Closing};
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action, Stake};
 use crate::domain::clock::shanghai_date;
@@ -80,6 +76,33 @@ fn outside(r: &redemptions::Model) -> bool {
 
 /// A company holds an amount of its voucher against a contract with an
 /// admitted provider.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not a company.
+/// 2. `validation_failed` (`contract_no`): blank, over 64 characters, or with control,
+///    zero-width or bidi characters.
+/// 3. `validation_failed` (`service_category`): not a known service category.
+/// 4. `not_found`: the voucher does not exist or the caller is not its holder.
+/// 5. `voucher_expired`: the voucher expired, or today (Asia/Shanghai) is past its
+///    `use_until` (rule `use_deadline`).
+/// 6. `invalid_state`: the voucher was revoked.
+/// 7. `not_found`: `provider_id` is not a registered provider (or the voucher's region
+///    is no longer an issuing region).
+/// 8. `validation_failed` (`year`): the region's policy has no version for the
+///    voucher's year.
+/// 9. `not_found`: the caller's own organisation is not on record.
+/// 10. `cross_region_budget_exceeded`: in a region capping spending outside it (JX),
+///     at a provider of another region, no budget is appropriated for the voucher's year
+///     (rule `cross_region_budget_share`).
+/// 11. The region's rules (`check_hold`), in order: `related_party` (rule
+///     `related_party`), `provider_not_admitted` (rule `admission`),
+///     `category_not_eligible` (rule `categories`, then `admitted_categories`),
+///     `share_exceeded` (rule `contract_share`); then, in JX at a provider of another
+///     region, `cross_region_budget_exceeded` (rule `cross_region_budget_share`).
+/// 12. `duplicate_contract`: the provider already has a redemption, not cancelled, with
+///     this contract number (compared by key; rule `contract_no`).
+/// 13. `insufficient_balance`: the voucher's available balance is smaller than
+///     `amount` (rule `voucher_balance`).
 #[derive(Debug, Clone)]
 pub struct Hold {
     pub voucher_id: Uuid,
@@ -258,40 +281,16 @@ fn ensure_usable(ctx: &Ctx, v: &vouchers::Model) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// Locks a held redemption the actor may resolve with `action`, and its
-/// voucher (voucher first, always).
-async fn lock_held<C: ConnectionTrait>(
-    txn: &C,
-    actor: &Actor,
-    action: Action,
-    id: Uuid,
-) -> ServiceResult<(redemptions::Model, vouchers::Model)> {
-    access::permit(actor, action)?;
-    let found = redemptions::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    access::authorize(actor, action, &redemptions::Entity::stake(&found))?;
-    let v = lock_voucher(txn, found.voucher_id)
-        .await?
-        .ok_or_else(|| ServiceError::Internal(format!("redemption {id} without voucher")))?;
-    let r = redemptions::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    if r.status != RedemptionStatus::Held {
-        return Err(DomainError::refused(
-            Refusal::InvalidState,
-            format!("the redemption is {}", r.status),
-        )
-        .into());
-    }
-    Ok((r, v))
-}
-
 /// The provider confirms delivery of `amount` (default: all that is held);
 /// the rest returns to the voucher.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not a service provider.
+/// 2. `not_found`: the redemption does not exist or is not at the caller.
+/// 3. `invalid_state`: the redemption is not held (completed, cancelled or expired).
+/// 4. `claim_deadline_passed`: today (Asia/Shanghai) is past the voucher's
+///    `claim_until` (rule `claim_deadline`).
+/// 5. `validation_failed` (`amount`): more than the amount held.
 #[derive(Debug, Clone)]
 pub struct Complete {
     pub id: Uuid,
@@ -339,6 +338,12 @@ impl Operation for Complete {
 
 /// The company or the provider cancels a held redemption; the hold returns
 /// to the voucher.
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is neither a company nor a service provider.
+/// 2. `not_found`: the redemption does not exist, or the caller is neither its
+///    company nor its provider.
+/// 3. `invalid_state`: the redemption is not held (completed, cancelled or expired).
 #[derive(Debug, Clone)]
 pub struct CancelRedemption {
     pub id: Uuid,
@@ -424,12 +429,7 @@ pub async fn expire_hold<C: ConnectionTrait>(
         return Ok(false);
     };
     // Resolved meanwhile by a completion or a cancellation?
-    let still_held = redemptions::Entity::find_by_id(r.id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .is_some_and(|r| r.status == RedemptionStatus::Held);
-    if !still_held {
+    if !locks::lock_if_held(txn, r.id).await? {
         return Ok(false);
     }
     let amount = Money::from_fen(r.amount);

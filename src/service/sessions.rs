@@ -18,7 +18,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::identity::{cached_organization, OrgCache};
+use super::engine::{cached_organization, OrgCache};
 use super::{logins, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::domain::{text, Actor, Role};
 use crate::store::entities::{login_locks, sessions, users};
@@ -254,6 +254,11 @@ pub async fn purge(service: &Service) -> ServiceResult<u64> {
     service.execute(Call::system(), Purge).await
 }
 
+/// Removes the sessions that ended by time and the login locks that expired
+/// with no failure since; answers how many rows went.
+///
+/// Refusals, in the order they are checked: none besides the service's own
+/// failures.
 #[derive(Debug, Clone)]
 struct Purge;
 
@@ -292,6 +297,9 @@ impl Operation for Purge {
 
 /// Counts a wrong password; the fifth in a row locks the login. Answers
 /// until when it is locked, if this failure locked it.
+///
+/// Refusals, in the order they are checked: none besides the service's own
+/// failures (a lock is an answer, not a refusal).
 #[derive(Debug, Clone)]
 struct RecordFailure {
     login_key: String,
@@ -338,6 +346,10 @@ impl Operation for RecordFailure {
 
 /// Starts a session for a person whose password matched: clears the
 /// login's failures. None if the person was disabled meanwhile.
+///
+/// Refusals, in the order they are checked: none besides the service's own
+/// failures (a person disabled or removed meanwhile, or whose organisation
+/// is gone, is answered `None`, not refused).
 #[derive(Debug, Clone)]
 struct StartSession {
     user_id: Uuid,
@@ -373,6 +385,9 @@ impl Operation for StartSession {
 }
 
 /// Notes a request of a session now.
+///
+/// Refusals, in the order they are checked: none besides the service's own
+/// failures (an unknown session changes nothing).
 #[derive(Debug, Clone)]
 struct Touch {
     id_hash: String,
@@ -392,6 +407,9 @@ impl Operation for Touch {
 }
 
 /// Ends one session.
+///
+/// Refusals, in the order they are checked: none besides the service's own
+/// failures (ending an ended session changes nothing).
 #[derive(Debug, Clone)]
 struct EndSession {
     id_hash: String,

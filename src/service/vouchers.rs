@@ -9,11 +9,12 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::locks::lock_voucher;
 use super::visible::Owned;
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::text;
-use crate::domain::{Actor, DomainError, Money, Refusal, Region, VoucherState};
+use crate::domain::{Actor, DomainError, Money, Refusal, Region, VoucherState, VoucherStatus};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::store::entities::vouchers;
 
@@ -26,8 +27,7 @@ pub struct Voucher {
     pub region: Region,
     pub year: i32,
     pub holder_id: Uuid,
-    /// `active`, `exhausted`, `expired` or `revoked`.
-    pub status: &'static str,
+    pub status: VoucherStatus,
     pub face_value: Money,
     pub available: Money,
     pub held: Money,
@@ -67,12 +67,7 @@ pub async fn with_balances<C: ConnectionTrait>(
             let (a, h) = voucher_accounts(&v);
             let available = balances.get(&a.id()).copied().unwrap_or_default();
             let held = balances.get(&h.id()).copied().unwrap_or_default();
-            let status = if v.state == VoucherState::Active && available.is_zero() && held.is_zero()
-            {
-                "exhausted"
-            } else {
-                v.state.as_str()
-            };
+            let status = VoucherStatus::of(v.state, available.is_zero() && held.is_zero());
             Voucher {
                 id: v.id,
                 serial: v.serial,
@@ -111,55 +106,6 @@ pub async fn list<C: ConnectionTrait>(
         items: with_balances(conn, rows.items).await?,
         next_cursor: rows.next_cursor,
     })
-}
-
-/// Locks a voucher for the rest of the transaction.
-pub async fn lock_voucher<C: ConnectionTrait>(
-    txn: &C,
-    id: Uuid,
-) -> ServiceResult<Option<vouchers::Model>> {
-    Ok(vouchers::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await?)
-}
-
-/// A voucher row and the categories its region admits a provider for.
-#[derive(Debug, sea_orm::FromQueryResult)]
-pub struct VoucherAndAdmission {
-    #[sea_orm(nested)]
-    pub voucher: vouchers::Model,
-    /// The admission's stored categories; none if not admitted.
-    pub admitted: Option<String>,
-}
-
-/// Locks a voucher row as [`lock_voucher`] does, reading in the same
-/// statement whether its region admits `provider_id` (and for what).
-pub async fn lock_voucher_and_admission<C: ConnectionTrait>(
-    txn: &C,
-    id: Uuid,
-    provider_id: Uuid,
-) -> ServiceResult<Option<VoucherAndAdmission>> {
-    use crate::store::entities::admissions::{self, Column as A};
-    use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
-    let admitted = Query::select()
-        .column(A::Categories)
-        .from(admissions::Entity)
-        .and_where(
-            Expr::col((admissions::Entity, A::Region))
-                .equals((vouchers::Entity, vouchers::Column::Region)),
-        )
-        .and_where(Expr::col((admissions::Entity, A::ProviderId)).eq(provider_id))
-        .to_owned();
-    Ok(vouchers::Entity::find_by_id(id)
-        .expr_as(
-            Expr::SubQuery(None, Box::new(admitted.into_sub_query_statement())),
-            "admitted",
-        )
-        .lock_exclusive()
-        .into_model::<VoucherAndAdmission>()
-        .one(txn)
-        .await?)
 }
 
 /// How unused money leaves a voucher for good.
@@ -247,6 +193,13 @@ pub async fn close<C: ConnectionTrait>(
 /// The issuing region's regulator revokes an active voucher: its available
 /// balance returns to the budget; open holds stay and may still complete
 /// (what they release returns too).
+///
+/// Refusals, in the order they are checked:
+/// 1. `forbidden`: the caller is not a regulator.
+/// 2. `validation_failed` (`reason`): blank, over 1000 characters, or with control
+///    (other than line breaks), zero-width or bidi characters.
+/// 3. `not_found`: the voucher does not exist or is of another region.
+/// 4. `invalid_state`: the voucher is not active (expired or revoked).
 #[derive(Debug, Clone)]
 pub struct RevokeVoucher {
     pub id: Uuid,
@@ -344,4 +297,49 @@ pub async fn search<C: ConnectionTrait>(
     }
     let rows = find.all(conn).await?;
     with_balances(conn, rows).await
+}
+
+/// The names of the companies holding the vouchers `ids`, by voucher: a
+/// provider's customers, so only the vouchers with a redemption at the
+/// provider (the others are left out; 403 for any other role).
+pub async fn holder_names<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ServiceResult<std::collections::HashMap<Uuid, String>> {
+    use crate::store::entities::{organizations, redemptions};
+    let access::Scope::Provider(provider) = access::scope(actor, Action::ListRedemptions)? else {
+        return Err(DomainError::Forbidden("only service providers may do this".into()).into());
+    };
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    let at_provider: Vec<Uuid> = redemptions::Entity::find()
+        .select_only()
+        .column(redemptions::Column::VoucherId)
+        .filter(redemptions::Column::ProviderId.eq(provider))
+        .filter(redemptions::Column::VoucherId.is_in(ids))
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let held: Vec<(Uuid, Uuid)> = vouchers::Entity::find()
+        .select_only()
+        .columns([vouchers::Column::Id, vouchers::Column::HolderId])
+        .filter(vouchers::Column::Id.is_in(at_provider))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let holders: Vec<Uuid> = held.iter().map(|(_, holder)| *holder).collect();
+    let names: std::collections::HashMap<Uuid, String> = organizations::Entity::find()
+        .select_only()
+        .columns([organizations::Column::Id, organizations::Column::Name])
+        .filter(organizations::Column::Id.is_in(holders))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(held
+        .into_iter()
+        .map(|(voucher, holder)| (voucher, names.get(&holder).cloned().unwrap_or_default()))
+        .collect())
 }

@@ -39,6 +39,110 @@ pub struct WhatIf {
     pub outcome: Outcome,
 }
 
+/// What a what-if found, summed and counted over the draft's rules: the
+/// figures the API answers and the portal shows.
+#[derive(Debug, Clone)]
+pub struct WhatIfSummary {
+    pub region: Region,
+    pub year: i32,
+    /// `effective_from` of the version that was in force.
+    pub policy_in_force: chrono::NaiveDate,
+    pub replayed: ReplayCounts,
+    pub applications_refused: u64,
+    pub applications_reduced: u64,
+    /// By how much approvals would have been lower in all.
+    pub applications_reduced_by: Money,
+    pub holds_refused: u64,
+    pub holds_refused_amount: Money,
+    pub companies_affected: u64,
+    pub budget: BudgetChange,
+    pub by_rule: Vec<RuleChange>,
+    /// Every difference, counted.
+    pub differences_total: u64,
+}
+
+/// How many of each were replayed.
+#[derive(Debug, Clone)]
+pub struct ReplayCounts {
+    pub applications: u64,
+    pub approvals: u64,
+    pub holds: u64,
+}
+
+/// The year's budget, as it went and under the draft.
+#[derive(Debug, Clone)]
+pub struct BudgetChange {
+    pub issued_actual: Money,
+    pub issued_draft: Money,
+    /// Issued under the draft minus issued (negative: budget left unissued).
+    pub issued_change: Money,
+    pub held_actual: Money,
+    pub held_draft: Money,
+}
+
+/// The differences one rule of the draft made.
+#[derive(Debug, Clone)]
+pub struct RuleChange {
+    /// The policy key (`enterprise_cap`, `contract_share`, …), or
+    /// `voucher_balance` for holds the draft's smaller vouchers cannot pay.
+    pub rule: String,
+    pub applications_refused: u64,
+    pub applications_reduced: u64,
+    pub applications_amount: Money,
+    pub holds_refused: u64,
+    pub holds_amount: Money,
+}
+
+impl WhatIf {
+    /// The figures of this what-if, summed over its rules.
+    pub fn summary(&self) -> WhatIfSummary {
+        let o = &self.outcome;
+        let sum = |f: fn(&what_if::Tally) -> Money| {
+            o.by_rule
+                .values()
+                .map(f)
+                .fold(Money::ZERO, |a, b| a.checked_add(b).unwrap_or(a))
+        };
+        let count = |f: fn(&what_if::Tally) -> u64| o.by_rule.values().map(f).sum();
+        WhatIfSummary {
+            region: self.region.clone(),
+            year: self.year,
+            policy_in_force: self.in_force,
+            replayed: ReplayCounts {
+                applications: o.applications,
+                approvals: o.approvals,
+                holds: o.holds,
+            },
+            applications_refused: count(|t| t.applications_refused),
+            applications_reduced: count(|t| t.applications_reduced),
+            applications_reduced_by: sum(|t| t.applications_amount),
+            holds_refused: count(|t| t.holds_refused),
+            holds_refused_amount: sum(|t| t.holds_amount),
+            companies_affected: o.companies_affected.len() as u64,
+            budget: BudgetChange {
+                issued_actual: o.issued_actual,
+                issued_draft: o.issued_draft,
+                issued_change: Money::from_fen(o.issued_draft.fen() - o.issued_actual.fen()),
+                held_actual: o.held_actual,
+                held_draft: o.held_draft,
+            },
+            by_rule: o
+                .by_rule
+                .iter()
+                .map(|(rule, t)| RuleChange {
+                    rule: (*rule).to_owned(),
+                    applications_refused: t.applications_refused,
+                    applications_reduced: t.applications_reduced,
+                    applications_amount: t.applications_amount,
+                    holds_refused: t.holds_refused,
+                    holds_amount: t.holds_amount,
+                })
+                .collect(),
+            differences_total: o.differences.len() as u64,
+        }
+    }
+}
+
 /// Replays `region`'s fiscal year `year` under `draft`: the region's
 /// regulator only (as for the rest of its programme).
 pub async fn run(

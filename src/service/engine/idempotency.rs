@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{ServiceError, ServiceResult};
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::store::entities::idempotency_keys::{self as keys, Column};
 use crate::store::Db;
 
@@ -60,7 +60,7 @@ pub struct Kept {
 
 /// What to do with a request.
 #[derive(Debug)]
-pub enum Claim {
+pub enum KeyClaim {
     /// First of its key: act, then complete the lease.
     Fresh(Lease),
     /// Seen before: answer this again.
@@ -74,7 +74,7 @@ pub async fn claim<C: ConnectionTrait>(
     request: &KeyedRequest,
     lease: Duration,
     now: DateTime<Utc>,
-) -> ServiceResult<Claim> {
+) -> ServiceResult<KeyClaim> {
     for _ in 0..3 {
         let token = Uuid::now_v7();
         let row = keys::ActiveModel {
@@ -94,7 +94,7 @@ pub async fn claim<C: ConnectionTrait>(
             .await?;
         // A conflict may come back as `Conflicted` or as zero rows inserted.
         if let TryInsertResult::Inserted(1) = inserted {
-            return Ok(Claim::Fresh(lease_of(request, token)));
+            return Ok(KeyClaim::Fresh(lease_of(request, token)));
         }
         let Some(existing) = keys::Entity::find_by_id((request.scope.clone(), request.key.clone()))
             .one(txn)
@@ -106,7 +106,7 @@ pub async fn claim<C: ConnectionTrait>(
             return Err(ServiceError::IdempotencyKeyReused);
         }
         if existing.state == DONE {
-            return Ok(Claim::Replay(Answer {
+            return Ok(KeyClaim::Replay(Answer {
                 status: existing.status_code.unwrap_or(500) as u16,
                 body: existing.response_body.unwrap_or_default(),
             }));
@@ -124,7 +124,7 @@ pub async fn claim<C: ConnectionTrait>(
             .exec(txn)
             .await?;
         if taken.rows_affected == 1 {
-            return Ok(Claim::Fresh(lease_of(request, token)));
+            return Ok(KeyClaim::Fresh(lease_of(request, token)));
         }
     }
     Err(ServiceError::IdempotencyInProgress)

@@ -14,26 +14,25 @@
 //! postings, the running totals and the audit trail cannot be forgotten.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
-use serde::Serialize;
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
-use super::group::{self, Acted, Group, Work};
-use super::idempotency::{self, Claim, Kept, KeyedRequest};
-use super::identity::OrgCache;
+use super::ctx::Ctx;
+use super::group::{self, Group, Work, Worked};
+use super::idempotency::{self, Answer, Kept, KeyClaim, KeyedRequest};
+use super::operation::{Executed, Operation, Render};
+use super::orgs::OrgCache;
 use super::tail::Tail;
-use super::{movements, ServiceError, ServiceResult};
 use crate::audit::{self, Entry, Heads, Origin};
-use crate::domain::clock::{shanghai_date, Clock};
-use crate::domain::{Actor, DomainError, Money, Region, Role, Rule};
-use crate::ledger::{self, Posted, Transfer};
-use crate::rules::{RegionRules, Registry};
+use crate::domain::clock::Clock;
+use crate::domain::{Actor, Region, Role};
+use crate::ledger;
+use crate::rules::Registry;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::store::Db;
-
-pub use idempotency::Answer;
 
 /// What every use case runs on: the database, the regions' rules, the clock
 /// and the idempotency settings.
@@ -82,224 +81,14 @@ impl Call {
     }
 }
 
-/// Who acts, when, and under which rules; and what the operation posted.
-pub struct Ctx {
-    pub actor: Actor,
-    pub now: DateTime<Utc>,
-    pub rules: Arc<Registry>,
-    /// This operation: its transfers and its audit events share the id.
-    pub operation: Uuid,
-    /// Organisations already read.
-    pub orgs: Arc<OrgCache>,
-    /// The chain heads the transaction holds already.
-    heads: Heads,
-    posted: Mutex<Vec<Posted>>,
-}
-
-impl Ctx {
-    /// A context for `actor` at `now`.
-    pub fn new(
-        actor: Actor,
-        now: DateTime<Utc>,
-        rules: Arc<Registry>,
-        orgs: Arc<OrgCache>,
-    ) -> Self {
-        Ctx {
-            actor,
-            now,
-            rules,
-            operation: Uuid::now_v7(),
-            orgs,
-            heads: Heads::new(),
-            posted: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Posts a transfer and every figure derived from it (see
-    /// [`movements`]), and keeps it for the operation's audit event.
-    pub async fn post<C: ConnectionTrait>(&self, txn: &C, transfer: Transfer) -> ServiceResult<()> {
-        let stamp = ledger::Stamp {
-            at: self.now,
-            operation: self.operation,
-        };
-        match movements::post(txn, &transfer, &stamp).await {
-            Ok(posted) => {
-                self.posted.lock().expect("journal lock").push(posted);
-                Ok(())
-            }
-            Err(ServiceError::Domain(err)) if err.rule().is_some() => {
-                Err(self.shortfall(txn, &transfer, err).await?.into())
-            }
-            Err(err) => Err(err),
-        }
-    }
-
-    /// Completes the rule of a balance the ledger found too small: the
-    /// policy version, and what the balance was out of (the voucher's face
-    /// value, the year's appropriation) and how much of it was used.
-    async fn shortfall<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        transfer: &Transfer,
-        err: DomainError,
-    ) -> ServiceResult<DomainError> {
-        use crate::store::entities::{budgets, vouchers};
-        let Some(found) = err.rule() else {
-            return Ok(err);
-        };
-        let mut rule = Rule {
-            requested: found.requested.clone(),
-            allowed: found.allowed.clone(),
-            ..self.rule(found.id, &transfer.region, transfer.year)
-        };
-        let out_of = match rule.id {
-            "voucher_balance" => match transfer.voucher_id {
-                Some(id) => vouchers::Entity::find_by_id(id)
-                    .one(txn)
-                    .await?
-                    .map(|v| Money::from_fen(v.face_value)),
-                None => None,
-            },
-            _ => budgets::Entity::find_by_id((transfer.region.clone(), transfer.year))
-                .one(txn)
-                .await?
-                .map(|b| Money::from_fen(b.appropriated)),
-        };
-        if let (Some(limit), Some(allowed)) = (out_of, rule.allowed_money()) {
-            rule = rule
-                .limit(limit)
-                .used(limit.checked_sub(allowed).unwrap_or_default());
-        }
-        Ok(err.with_rule(rule))
-    }
-
-    /// What the operation posted so far.
-    fn take_posted(&self) -> Vec<Posted> {
-        std::mem::take(&mut *self.posted.lock().expect("journal lock"))
-    }
-
-    /// The rules of an issuing region (404 for a region that is not one).
-    pub fn rules_for(&self, region: &Region) -> Result<&dyn RegionRules, DomainError> {
-        self.rules.get(region).ok_or(DomainError::NotFound)
-    }
-
-    /// The rule `id` of `region`'s policy for fiscal year `year`, for a
-    /// refusal the service makes (the version left out if none covers it).
-    pub fn rule(&self, id: &'static str, region: &Region, year: i32) -> Rule {
-        match self.rules.get(region).and_then(|r| r.version(year).ok()) {
-            Some(v) => v.rule(id, region),
-            None => Rule::named(id, region),
-        }
-    }
-
-    /// The fiscal year now, in Asia/Shanghai.
-    pub fn fiscal_year(&self) -> i32 {
-        use chrono::Datelike;
-        shanghai_date(self.now).year()
-    }
-}
-
 /// How many times an operation runs before contention (a deadlock or a
 /// serialization conflict the database broke) is answered as busy.
 const ATTEMPTS: u32 = 4;
 
-/// A state change: what it does inside the operation's transaction. It is
-/// `Clone` so that the pipeline can run it again after contention.
-pub trait Operation: Send + Sync + Clone + 'static {
-    /// What it answers.
-    type Output: Send + Sync + 'static;
-
-    /// Does the work: checks, rules, rows, postings (through [`Ctx::post`]).
-    /// Returns the answer and the audit events that record it.
-    fn run(
-        self,
-        txn: &DatabaseTransaction,
-        ctx: &Ctx,
-    ) -> impl Future<Output = ServiceResult<Done<Self::Output>>> + Send;
-}
-
-/// The result of an operation and the events that record it.
-#[derive(Debug)]
-pub struct Done<T> {
-    pub value: T,
-    pub events: Vec<Entry>,
-}
-
-impl<T> Done<T> {
-    /// A result that changed nothing worth recording.
-    pub fn unrecorded(value: T) -> Self {
-        Done {
-            value,
-            events: Vec::new(),
-        }
-    }
-}
-
-impl<T: Recorded> Done<T> {
-    /// `value`, recorded in its region's audit trail as `action` on an
-    /// `entity_type` with itself as the payload.
-    pub fn recorded(
-        value: T,
-        action: &'static str,
-        entity_type: &'static str,
-    ) -> ServiceResult<Self> {
-        let entry = entry(
-            value.audit_region(),
-            action,
-            entity_type,
-            value.audit_id(),
-            &value,
-        )?;
-        Ok(Done {
-            value,
-            events: vec![entry],
-        })
-    }
-}
-
-/// An audit entry with `payload` serialised.
-pub fn entry<T: Serialize>(
-    region: &Region,
-    action: &'static str,
-    entity_type: &'static str,
-    entity_id: String,
-    payload: &T,
-) -> ServiceResult<Entry> {
-    let payload = serde_json::to_value(payload)
-        .map_err(|e| ServiceError::Internal(format!("serialising an audit payload: {e}")))?;
-    Ok(Entry {
-        region: region.clone(),
-        action,
-        entity_type,
-        entity_id,
-        payload,
-    })
-}
-
-/// An entity that names its issuing region and its id in the audit trail.
-pub trait Recorded: Serialize {
-    fn audit_region(&self) -> &Region;
-    fn audit_id(&self) -> String;
-}
-
-/// What an idempotent call did.
-#[derive(Debug)]
-pub enum Executed<T> {
-    /// The operation ran now; `answer` is what a repeat will get.
-    Ran { value: T, answer: Answer },
-    /// A repeat: the answer the first call stored.
-    Replayed(Answer),
-}
-
-/// How a caller turns a result into the answer a repeat gets (for HTTP: the
-/// status and the JSON body).
-pub trait Render<T>: Fn(Result<&T, &ServiceError>) -> Answer + Send + Sync {}
-impl<T, F: Fn(Result<&T, &ServiceError>) -> Answer + Send + Sync> Render<T> for F {}
-
 impl Service {
     /// A context for an operation by `actor` in a transaction that holds
     /// `heads` already.
-    fn ctx_holding(&self, actor: Actor, heads: Heads) -> Ctx {
+    pub(super) fn ctx_holding(&self, actor: Actor, heads: Heads) -> Ctx {
         Ctx {
             heads,
             ..self.ctx(actor)
@@ -384,20 +173,20 @@ async fn act<O: Operation>(
     call: &Call,
     origin: &Origin,
     op: O,
-) -> Acted<O::Output> {
+) -> Worked<O::Output> {
     let ctx = service.ctx_holding(call.actor.clone(), heads);
     let done = match op.run(txn, &ctx).await {
         Ok(done) => done,
-        Err(e) => return Acted::dropped(Err(e)),
+        Err(e) => return Worked::dropped(Err(e)),
     };
     match record(txn, &ctx, origin, done.events, service.clock.as_ref()).await {
-        Ok(tail) => Acted {
+        Ok(tail) => Worked {
             result: Ok(done.value),
             keep: true,
             tail,
             afterwards: None,
         },
-        Err(e) => Acted::dropped(Err(e)),
+        Err(e) => Worked::dropped(Err(e)),
     }
 }
 
@@ -414,11 +203,11 @@ async fn act_once<O: Operation>(
     key: &KeyedRequest,
     op: O,
     render: &impl Render<O::Output>,
-) -> Acted<Executed<O::Output>> {
-    let dropped = |e: ServiceError| Acted::dropped(Err(e));
+) -> Worked<Executed<O::Output>> {
+    let dropped = |e: ServiceError| Worked::dropped(Err(e));
     let lease = match idempotency::claim(txn, key, service.idempotency_lease, ctx.now).await {
-        Ok(Claim::Fresh(lease)) => lease,
-        Ok(Claim::Replay(answer)) => return Acted::dropped(Ok(Executed::Replayed(answer))),
+        Ok(KeyClaim::Fresh(lease)) => lease,
+        Ok(KeyClaim::Replay(answer)) => return Worked::dropped(Ok(Executed::Replayed(answer))),
         Err(e) => return dropped(e),
     };
     match op.run(txn, ctx).await {
@@ -431,7 +220,7 @@ async fn act_once<O: Operation>(
                         answer: answer.clone(),
                         at: ctx.now,
                     });
-                    Acted {
+                    Worked {
                         result: Ok(Executed::Ran {
                             value: done.value,
                             answer,
@@ -450,7 +239,7 @@ async fn act_once<O: Operation>(
             // keep the refusal as the key's answer.
             let answer = render(Err(&err));
             let (key, lease, now) = (key.clone(), service.idempotency_lease, ctx.now);
-            Acted {
+            Worked {
                 result: Err(err.clone()),
                 keep: false,
                 tail: Tail::default(),
@@ -471,9 +260,9 @@ async fn keep_refusal<T>(
     now: DateTime<Utc>,
     answer: Answer,
     refusal: ServiceError,
-) -> Acted<Executed<T>> {
+) -> Worked<Executed<T>> {
     match idempotency::claim(txn, key, lease, now).await {
-        Ok(Claim::Fresh(lease)) => Acted {
+        Ok(KeyClaim::Fresh(lease)) => Worked {
             result: Err(refusal),
             keep: true,
             tail: Tail {
@@ -486,64 +275,8 @@ async fn keep_refusal<T>(
             },
             afterwards: None,
         },
-        Ok(Claim::Replay(answer)) => Acted::dropped(Ok(Executed::Replayed(answer))),
-        Err(e) => Acted::dropped(Err(e)),
-    }
-}
-
-/// Operations that commit together: each runs as it would alone (its own
-/// context, postings, running totals and audit events), but one commit ends
-/// them all, and a refusal aborts them all. For tools that load many
-/// operations at once (`loadgen seed`); people's requests use
-/// [`Service::execute_once`].
-pub struct Batch<'t> {
-    service: &'t Service,
-    txn: &'t DatabaseTransaction,
-    tail: Mutex<Tail>,
-}
-
-impl Batch<'_> {
-    /// Runs `op` in the batch's transaction.
-    pub async fn run<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
-        let heads = self.tail.lock().expect("batch tail").heads.clone();
-        let ctx = self.service.ctx_holding(call.actor.clone(), heads);
-        let done = op.run(self.txn, &ctx).await?;
-        let origin = origin(&call);
-        let clock = self.service.clock.as_ref();
-        let tail = record(self.txn, &ctx, &origin, done.events, clock).await?;
-        self.tail.lock().expect("batch tail").absorb(tail);
-        Ok(done.value)
-    }
-}
-
-/// The work of a batch.
-pub type BatchWork<'b, T> = futures::future::BoxFuture<'b, ServiceResult<T>>;
-
-impl Service {
-    /// Runs `work` as one [`Batch`], committed at its end if it succeeds.
-    pub async fn execute_batch<T, F>(&self, work: F) -> ServiceResult<T>
-    where
-        F: for<'b> FnOnce(&'b Batch<'b>) -> BatchWork<'b, T>,
-    {
-        let txn = self.db.begin_write().await?;
-        let batch = Batch {
-            service: self,
-            txn: &txn,
-            tail: Mutex::new(Tail::default()),
-        };
-        let result = work(&batch).await;
-        let tail = batch.tail.into_inner().expect("batch tail");
-        match result {
-            Ok(value) => {
-                tail.write(&txn).await?;
-                txn.commit().await?;
-                Ok(value)
-            }
-            Err(e) => {
-                let _ = txn.rollback().await;
-                Err(e)
-            }
-        }
+        Ok(KeyClaim::Replay(answer)) => Worked::dropped(Ok(Executed::Replayed(answer))),
+        Err(e) => Worked::dropped(Err(e)),
     }
 }
 
@@ -567,7 +300,7 @@ async fn retrying<T, F: Future<Output = ServiceResult<T>>>(
 /// Adds what the operation posted to the running totals, then appends its
 /// audit events (the last lock it takes: the region's chain head); what
 /// both moved is its tail, written before the transaction commits.
-async fn record(
+pub(super) async fn record(
     txn: &DatabaseTransaction,
     ctx: &Ctx,
     origin: &Origin,
@@ -588,7 +321,7 @@ async fn record(
 }
 
 /// The origin the audit trail records for a call.
-fn origin(call: &Call) -> Origin {
+pub(super) fn origin(call: &Call) -> Origin {
     let actor = &call.actor;
     Origin {
         actor_sub: match call.person {

@@ -7,9 +7,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::explain;
-use super::frame::{PageError, Signed};
+use super::frame::PageError;
+use super::guards::Signed;
 use crate::domain::{DomainError, Money};
-use crate::service::idempotency::KeyedRequest;
+use crate::service::engine::KeyedRequest;
 use crate::service::{Answer, Executed, Operation, Service, ServiceError};
 
 /// A form with only its CSRF token and idempotency key (a button).
@@ -73,7 +74,7 @@ pub fn optional_amount(
 }
 
 /// What a form's operation did.
-pub enum Acted<T> {
+pub enum Submitted<T> {
     /// It ran now.
     Done(T),
     /// The same form had been sent before: it acted (or was refused) then.
@@ -93,7 +94,7 @@ pub async fn act<O: Operation>(
     idem: Option<&str>,
     fields: &[&str],
     op: O,
-) -> Result<Acted<O::Output>, PageError> {
+) -> Result<Submitted<O::Output>, PageError> {
     signed.check_csrf(csrf)?;
     let lang = signed.lang;
     let key = idem
@@ -115,11 +116,13 @@ pub async fn act<O: Operation>(
     };
     let call = signed.person.call(Some(key.to_owned()));
     match service.execute_once(call, keyed, op, render).await {
-        Ok(Executed::Ran { value, .. }) => Ok(Acted::Done(value)),
-        Ok(Executed::Replayed(_)) | Err(ServiceError::IdempotencyInProgress) => Ok(Acted::Again),
+        Ok(Executed::Ran { value, .. }) => Ok(Submitted::Done(value)),
+        Ok(Executed::Replayed(_)) | Err(ServiceError::IdempotencyInProgress) => {
+            Ok(Submitted::Again)
+        }
         Err(ServiceError::Domain(
             err @ (DomainError::Refused(..) | DomainError::Validation(_)),
-        )) => Ok(Acted::Refused(Problem {
+        )) => Ok(Submitted::Refused(Problem {
             field: explain::field_of(&err),
             message: explain::domain(lang, &err),
         })),

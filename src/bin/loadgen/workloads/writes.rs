@@ -8,40 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::drive::{backend, drive, peak_rss_mb, Measured, Outcome, Programme};
-use super::raw::{self, Shape};
-use super::{Result, Target};
-
-/// A run against a server and its database.
-#[derive(clap::Args, Debug)]
-pub struct Run {
-    #[command(flatten)]
-    pub target: Target,
-    #[arg(long, default_value_t = 16)]
-    pub clients: usize,
-    #[arg(long, default_value_t = 20)]
-    pub seconds: u64,
-    /// The server's process id, to report its peak memory.
-    #[arg(long)]
-    pub server_pid: Option<u32>,
-    /// The server's database, for the raw baseline (run after the load).
-    #[arg(long)]
-    pub database_url: String,
-}
-
-impl Run {
-    fn print(&self, workload: &str, measured: &Measured, shape: Shape, extra: Value) -> Result<()> {
-        let raw = raw::run(&self.database_url, shape, measured.clients, self.seconds)?;
-        let mut line = measured.line(workload, backend(&self.database_url), self.server_pid, raw);
-        if let (Value::Object(line), Value::Object(extra)) = (&mut line, extra) {
-            line.extend(extra);
-        }
-        println!("{line}");
-        Ok(())
-    }
-}
+use super::programme::Programme;
+use super::Run;
+use crate::drive::{backend, drive, peak_rss_mb, Outcome};
+use crate::raw::{self, Shape};
+use crate::Result;
 
 /// A programme, a new company's token and its 64 vouchers of 3,000.00.
 fn spread(run: &Run) -> Result<(Arc<Programme>, String, Vec<String>)> {

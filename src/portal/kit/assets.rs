@@ -24,12 +24,12 @@ fn asset(body: &'static str, content_type: ContentType) -> Asset {
 /// The style sheet.
 #[get("/assets/portal.css")]
 pub fn css() -> Asset {
-    asset(include_str!("static/portal.css"), ContentType::CSS)
+    asset(include_str!("../static/portal.css"), ContentType::CSS)
 }
 
 /// The script that shows the share limit as the user types (the page works
 /// without it).
 #[get("/assets/portal.js")]
 pub fn script() -> Asset {
-    asset(include_str!("static/portal.js"), ContentType::JavaScript)
+    asset(include_str!("../static/portal.js"), ContentType::JavaScript)
 }

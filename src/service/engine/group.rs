@@ -22,12 +22,12 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use tokio::sync::oneshot;
 
 use super::tail::Tail;
-use super::{ServiceError, ServiceResult};
 use crate::audit::Heads;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::store::Db;
 
 /// What a unit of work did, and whether its writes are to be kept.
-pub struct Acted<T> {
+pub struct Worked<T> {
     pub result: ServiceResult<T>,
     /// Commit (`true`) or roll back what the work wrote.
     pub keep: bool,
@@ -38,10 +38,10 @@ pub struct Acted<T> {
     pub afterwards: Option<Work<T>>,
 }
 
-impl<T> Acted<T> {
+impl<T> Worked<T> {
     /// Work that keeps nothing.
     pub fn dropped(result: ServiceResult<T>) -> Self {
-        Acted {
+        Worked {
             result,
             keep: false,
             tail: Tail::default(),
@@ -53,7 +53,7 @@ impl<T> Acted<T> {
 /// A unit of work on a transaction (a savepoint, when grouped) that holds
 /// the given chain heads already.
 pub type Work<T> =
-    Box<dyn for<'t> FnOnce(&'t DatabaseTransaction, Heads) -> BoxFuture<'t, Acted<T>> + Send>;
+    Box<dyn for<'t> FnOnce(&'t DatabaseTransaction, Heads) -> BoxFuture<'t, Worked<T>> + Send>;
 
 /// A queued unit of work, type-erased: it runs on the batch's transaction and
 /// tail, then waits for the commit.

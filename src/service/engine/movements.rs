@@ -29,9 +29,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{ServiceError, ServiceResult};
 use crate::domain::Region;
 use crate::ledger::{self, Posted, Stamp, Transfer, TransferCode};
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::store::entities::{budgets, issued_totals, monthly_totals, vouchers};
 
 /// Posts `transfer` with every figure derived from it.

@@ -7,9 +7,9 @@
 use sea_orm::ConnectionTrait;
 
 use super::idempotency::{self, Kept};
-use super::ServiceResult;
 use crate::audit::{self, Heads};
 use crate::ledger::{self, Totals};
+use crate::service::error::ServiceResult;
 
 /// What a transaction adds to the running totals, and the chain heads it
 /// holds (locked, and moved by its events).

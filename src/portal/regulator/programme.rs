@@ -8,36 +8,23 @@ use chrono::Datelike;
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{get, post, Either, Route, State};
+use rocket::{get, post, Either, State};
 use uuid::Uuid;
 
-use super::company::{notice, organization_names, parse_id};
-use super::explain::{percent, region_name};
-use super::forms::{self, Acted, Problem};
-use super::frame::{Frame, Html, PageError, Signed};
-use super::i18n::{date, yuan};
 use crate::domain::clock::shanghai_date;
-use crate::domain::{Actor, Region, Role};
+use crate::domain::Region;
+use crate::portal::kit::explain::{percent, region_name};
+use crate::portal::kit::forms::{self, Problem, Submitted};
+use crate::portal::kit::frame::{Frame, Html, PageError};
+use crate::portal::kit::guards::RegulatorPage;
+use crate::portal::kit::i18n::{date, yuan};
+use crate::portal::kit::lists::{notice, parse_id};
 use crate::rules::{PolicyVersion, RegionPolicy};
 use crate::service::admissions::{self, Admit, Listed};
+use crate::service::identity::organization_names;
 use crate::service::vouchers::{self, RevokeVoucher, Voucher};
 use crate::service::Service;
 use crate::App;
-
-/// The programme pages' routes.
-pub fn routes() -> Vec<Route> {
-    rocket::routes![vouchers_page, revoke, providers_page, admit, policy_page]
-}
-
-/// The signed-in regulator and its region.
-pub fn regulator(signed: &Signed) -> Result<(&Actor, Region), PageError> {
-    let actor = &signed.expect(Role::Regulator)?.actor;
-    let region = actor
-        .region
-        .clone()
-        .ok_or_else(|| PageError::new(signed.lang, Status::Forbidden, "error.403"))?;
-    Ok((actor, region))
-}
 
 /// A voucher found, with its holder and a revoke form.
 pub struct VoucherRow {
@@ -61,17 +48,17 @@ const FOUND: u64 = 100;
 
 async fn vouchers_view(
     service: &Service,
-    signed: &Signed,
+    signed: &RegulatorPage,
     query: &str,
     done: Option<&str>,
     refused: Option<(Uuid, Problem)>,
 ) -> Result<Html, PageError> {
-    let (actor, _) = regulator(signed)?;
+    let actor = signed.actor();
     let lang = signed.lang;
     let found = vouchers::search(service.db.reader(), actor, query, FOUND)
         .await
         .map_err(|e| PageError::from_service(lang, e))?;
-    let names = organization_names(service, found.iter().map(|v| v.holder_id))
+    let names = organization_names(&service.db, actor, found.iter().map(|v| v.holder_id))
         .await
         .map_err(|e| PageError::from_service(lang, e))?;
     let status = if refused.is_some() {
@@ -106,7 +93,7 @@ async fn vouchers_view(
 #[get("/regulator/vouchers?<q>&<done>")]
 pub async fn vouchers_page(
     app: &State<App>,
-    signed: Signed,
+    signed: RegulatorPage,
     q: Option<&str>,
     done: Option<&str>,
 ) -> Result<Html, PageError> {
@@ -125,11 +112,10 @@ pub struct RevokeFields {
 #[post("/regulator/vouchers/<id>/revoke", data = "<form>")]
 pub async fn revoke(
     app: &State<App>,
-    signed: Signed,
+    signed: RegulatorPage,
     id: &str,
     form: Form<RevokeFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    regulator(&signed)?;
     let id = parse_id(&signed, id)?;
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let id_text = id.to_string();
@@ -139,12 +125,12 @@ pub async fn revoke(
     };
     let fields = [id_text.as_str(), form.reason.as_str()];
     match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
-        Acted::Done(v) => Ok(Either::Left(Redirect::to(format!(
+        Submitted::Done(v) => Ok(Either::Left(Redirect::to(format!(
             "/regulator/vouchers?q={}&done=revoked",
             v.serial
         )))),
-        Acted::Again => Ok(Either::Left(Redirect::to("/regulator/vouchers?done=again"))),
-        Acted::Refused(problem) => {
+        Submitted::Again => Ok(Either::Left(Redirect::to("/regulator/vouchers?done=again"))),
+        Submitted::Refused(problem) => {
             vouchers_view(&app.service, &signed, "", None, Some((id, problem)))
                 .await
                 .map(Either::Right)
@@ -173,11 +159,11 @@ fn in_force<'a>(service: &'a Service, region: &Region) -> Option<&'a PolicyVersi
 
 async fn providers_view(
     service: &Service,
-    signed: &Signed,
+    signed: &RegulatorPage,
     done: Option<&str>,
     problem: Option<Problem>,
 ) -> Result<Html, PageError> {
-    let (_, region) = regulator(signed)?;
+    let region = signed.region.clone();
     let lang = signed.lang;
     let db = service.db.reader();
     let admitted = admissions::directory(db, &region, None, None)
@@ -212,7 +198,7 @@ async fn providers_view(
 #[get("/regulator/providers?<done>")]
 pub async fn providers_page(
     app: &State<App>,
-    signed: Signed,
+    signed: RegulatorPage,
     done: Option<&str>,
 ) -> Result<Html, PageError> {
     providers_view(&app.service, &signed, done, None).await
@@ -232,10 +218,10 @@ pub struct AdmitFields {
 #[post("/regulator/admissions", data = "<form>")]
 pub async fn admit(
     app: &State<App>,
-    signed: Signed,
+    signed: RegulatorPage,
     form: Form<AdmitFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let (_, region) = regulator(&signed)?;
+    let region = signed.region.clone();
     let Ok(provider_id) = Uuid::parse_str(form.provider_id.trim()) else {
         let problem = Problem {
             field: "provider_id",
@@ -254,13 +240,13 @@ pub async fn admit(
     let mut fields: Vec<&str> = vec![&form.provider_id];
     fields.extend(form.category.iter().map(String::as_str));
     match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
-        Acted::Done(_) => Ok(Either::Left(Redirect::to(
+        Submitted::Done(_) => Ok(Either::Left(Redirect::to(
             "/regulator/providers?done=admitted",
         ))),
-        Acted::Again => Ok(Either::Left(Redirect::to(
+        Submitted::Again => Ok(Either::Left(Redirect::to(
             "/regulator/providers?done=again",
         ))),
-        Acted::Refused(problem) => providers_view(&app.service, &signed, None, Some(problem))
+        Submitted::Refused(problem) => providers_view(&app.service, &signed, None, Some(problem))
             .await
             .map(Either::Right),
     }
@@ -293,8 +279,8 @@ pub struct PolicyPage {
 /// The region's policy: the version in force and the earlier ones, newest
 /// first, with their sources.
 #[get("/regulator/policy")]
-pub fn policy_page(app: &State<App>, signed: Signed) -> Result<Html, PageError> {
-    let (_, region) = regulator(&signed)?;
+pub fn policy_page(app: &State<App>, signed: RegulatorPage) -> Result<Html, PageError> {
+    let region = signed.region.clone();
     let lang = signed.lang;
     let rules = app
         .service

@@ -9,25 +9,21 @@ use askama::Template;
 use chrono::Datelike;
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
-use rocket::{get, post, Route, State};
+use rocket::{get, post, State};
 use uuid::Uuid;
 
-use super::company::organization_names;
-use super::forms::{problem_on, Problem};
-use super::frame::{Frame, Html, PageError, Signed};
-use crate::api::what_if::WhatIfView;
 use crate::domain::clock::shanghai_date;
 use crate::domain::programme::CATEGORIES;
 use crate::domain::Region;
+use crate::portal::kit::forms::{problem_on, Problem};
+use crate::portal::kit::frame::{Frame, Html, PageError};
+use crate::portal::kit::guards::RegulatorPage;
+use crate::portal::kit::i18n::{self, date, yuan};
 use crate::rules::policy::VersionFile;
 use crate::rules::PolicyVersion;
-use crate::service::what_if;
+use crate::service::identity::organization_names;
+use crate::service::what_if::{self, WhatIfSummary};
 use crate::App;
-
-/// The what-if page's routes.
-pub fn routes() -> Vec<Route> {
-    rocket::routes![draft_page, run]
-}
 
 /// The most differences the page lists (the API lists more).
 const LISTED: usize = 100;
@@ -125,7 +121,7 @@ pub struct WhatIfPage {
     pub cross_region: bool,
     pub in_force: String,
     pub problem: Option<Problem>,
-    pub result: Option<WhatIfView>,
+    pub result: Option<WhatIfSummary>,
     pub rows: Vec<DifferenceRow>,
 }
 
@@ -137,7 +133,7 @@ impl WhatIfPage {
     /// A rule's name in the reader's language (its key if it has none).
     fn rule_name<'a>(&self, rule: &'a str) -> std::borrow::Cow<'a, str> {
         match self.f.lang.t(&format!("whatif.rule.{rule}")) {
-            super::i18n::MISSING => rule.into(),
+            i18n::MISSING => rule.into(),
             name => name.into(),
         }
     }
@@ -146,10 +142,10 @@ impl WhatIfPage {
 /// The signed-in regulator's region, and the version in force for `year`.
 fn regulator_policy<'a>(
     app: &'a App,
-    signed: &Signed,
+    signed: &RegulatorPage,
     year: i32,
 ) -> Result<(Region, &'a PolicyVersion, bool), PageError> {
-    let (_, region) = super::programme::regulator(signed)?;
+    let region = signed.region.clone();
     let rules = app
         .service
         .rules
@@ -163,7 +159,7 @@ fn regulator_policy<'a>(
 }
 
 fn page(
-    signed: &Signed,
+    signed: &RegulatorPage,
     form: DraftFields,
     in_force: &PolicyVersion,
     cross_region: bool,
@@ -177,7 +173,7 @@ fn page(
         form,
         categories,
         cross_region,
-        in_force: super::i18n::date(in_force.effective_from),
+        in_force: date(in_force.effective_from),
         problem: None,
         result: None,
         rows: Vec::new(),
@@ -199,7 +195,11 @@ fn invalid_text(field: &str) -> &'static str {
 
 /// The draft form, filled in with the version in force for `year`.
 #[get("/regulator/what-if?<year>")]
-pub fn draft_page(app: &State<App>, signed: Signed, year: Option<i32>) -> Result<Html, PageError> {
+pub fn draft_page(
+    app: &State<App>,
+    signed: RegulatorPage,
+    year: Option<i32>,
+) -> Result<Html, PageError> {
     let year = year.unwrap_or_else(|| shanghai_date(app.service.clock.now()).year());
     let (_, version, cross_region) = regulator_policy(app, &signed, year)?;
     Html::page(&page(
@@ -214,7 +214,7 @@ pub fn draft_page(app: &State<App>, signed: Signed, year: Option<i32>) -> Result
 #[post("/regulator/what-if", data = "<form>")]
 pub async fn run(
     app: &State<App>,
-    signed: Signed,
+    signed: RegulatorPage,
     form: Form<DraftFields>,
 ) -> Result<Html, PageError> {
     let form = form.into_inner();
@@ -251,10 +251,10 @@ pub async fn run(
     let found = what_if::run(&app.service, &actor, &region, year_or_now, &draft)
         .await
         .map_err(|e| PageError::from_service(lang, e))?;
-    let result = WhatIfView::of(&region, found.year, found.in_force, &found.outcome);
+    let result = found.summary();
     let listed = &found.outcome.differences[..found.outcome.differences.len().min(LISTED)];
     let names: HashMap<Uuid, String> =
-        organization_names(&app.service, listed.iter().map(|d| d.company))
+        organization_names(&app.service.db, &actor, listed.iter().map(|d| d.company))
             .await
             .map_err(|e| PageError::from_service(lang, e))?;
     view.rows = listed
@@ -266,9 +266,9 @@ pub async fn run(
             },
             company: names.get(&d.company).cloned().unwrap_or_default(),
             rule: d.rule.to_owned(),
-            actual: super::i18n::yuan(d.actual),
-            draft: super::i18n::yuan(d.draft),
-            day: super::i18n::date(shanghai_date(d.at)),
+            actual: yuan(d.actual),
+            draft: yuan(d.draft),
+            day: date(shanghai_date(d.at)),
         })
         .collect();
     view.result = Some(result);

@@ -1,0 +1,50 @@
+//! A regulator's console. Every page is of the regulator's own region
+//! (asking for another region is the 403 page); the role and the region
+//! come with [`RegulatorPage`](crate::portal::kit::guards::RegulatorPage).
+//!
+//! - [`dashboard`]: the budget figures and cross-region flows of a year.
+//! - [`queues`]: the applications and claims queues, and their decisions.
+//! - [`audit`]: the audit trail, its verification and its download.
+//! - [`programme`]: vouchers (revoke), providers (admit) and the policy.
+//! - [`what_if`]: the policy what-if.
+
+pub mod audit;
+pub mod dashboard;
+pub mod programme;
+pub mod queues;
+pub mod what_if;
+
+use rocket::Route;
+
+use crate::portal::kit::frame::PageError;
+use crate::portal::kit::i18n::Lang;
+use crate::service::ServiceError;
+
+/// The regulator pages' routes.
+pub fn routes() -> Vec<Route> {
+    rocket::routes![
+        dashboard::dashboard,
+        queues::applications_page,
+        queues::approve_application,
+        queues::reject_application,
+        queues::claims_page,
+        queues::approve_claim,
+        queues::reject_claim,
+        queues::pay_claim,
+        audit::audit_page,
+        audit::verify,
+        audit::export,
+        programme::vouchers_page,
+        programme::revoke,
+        programme::providers_page,
+        programme::admit,
+        programme::policy_page,
+        what_if::draft_page,
+        what_if::run,
+    ]
+}
+
+/// Turns a service failure into the error page in `lang`.
+fn err(lang: Lang) -> impl Fn(ServiceError) -> PageError {
+    move |e| PageError::from_service(lang, e)
+}

@@ -1,0 +1,317 @@
+//! One builder of programmes, through the service's own operations (so the
+//! audit chains verify): organisations with valid credit codes, budgets,
+//! admissions, vouchers applied for and approved, holds, completions,
+//! claims and people. Used by `demo`, `loadgen seed` and the tests, each
+//! with its own runner (one transaction per operation, or a batch).
+
+use std::future::Future;
+
+use crate::domain::{Actor, CreditCode, Money, Region};
+use crate::service::admissions::Admit;
+use crate::service::applications::{ApproveApplication, SubmitApplication};
+use crate::service::budgets::Appropriate;
+use crate::service::claims::{Claim, SubmitClaim};
+use crate::service::engine::Batch;
+use crate::service::identity::{ClientCredentials, RegisterOrganization};
+use crate::service::people::{self, CreateUser};
+use crate::service::redemptions::{Complete, Hold, Redemption};
+use crate::service::vouchers::Voucher;
+use crate::service::{secrets, Call, Operation, Service, ServiceResult};
+
+/// Runs an operation as an actor: alone ([`Service`]) or in a [`Batch`].
+pub trait Runner: Sync {
+    /// Runs `op` as `actor`.
+    fn run<O: Operation>(
+        &self,
+        actor: &Actor,
+        op: O,
+    ) -> impl Future<Output = ServiceResult<O::Output>> + Send;
+}
+
+impl Runner for Service {
+    fn run<O: Operation>(
+        &self,
+        actor: &Actor,
+        op: O,
+    ) -> impl Future<Output = ServiceResult<O::Output>> + Send {
+        self.execute(Call::by(actor.clone()), op)
+    }
+}
+
+impl Runner for Batch<'_> {
+    fn run<O: Operation>(
+        &self,
+        actor: &Actor,
+        op: O,
+    ) -> impl Future<Output = ServiceResult<O::Output>> + Send {
+        Batch::run(self, Call::by(actor.clone()), op)
+    }
+}
+
+impl<T: Runner> Runner for &T {
+    fn run<O: Operation>(
+        &self,
+        actor: &Actor,
+        op: O,
+    ) -> impl Future<Output = ServiceResult<O::Output>> + Send {
+        (**self).run(actor, op)
+    }
+}
+
+/// A registered organisation: who it acts as, and its API client.
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub actor: Actor,
+    pub name: String,
+    pub client: ClientCredentials,
+}
+
+impl Org {
+    /// The organisation's region.
+    pub fn region(&self) -> Region {
+        self.actor
+            .region
+            .clone()
+            .expect("a registered organisation has a region")
+    }
+}
+
+/// How to sign in as a person of an organisation: the person's login and
+/// password for the portal, and the organisation's API client.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Access {
+    pub organization: String,
+    pub login: String,
+    pub password: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// A valid unified social credit code (Zhejiang style), the `n`-th.
+pub fn credit_code(n: u64) -> String {
+    CreditCode::with_check_character(&format!("91330400{:09}", n % 1_000_000_000))
+        .expect("a credit code")
+        .to_string()
+}
+
+/// An amount in yuan, as written in a script (`"40000.00"`).
+pub fn yuan(text: &str) -> Money {
+    Money::parse_positive(text).expect("a scripted amount")
+}
+
+/// A programme being built by `runner`; credit codes count up from the
+/// first one given.
+pub struct Scenario<R> {
+    pub runner: R,
+    codes: u64,
+}
+
+impl<R: Runner> Scenario<R> {
+    /// A builder whose organisations get credit codes from `first_code` on.
+    pub fn new(runner: R, first_code: u64) -> Self {
+        Scenario {
+            runner,
+            codes: first_code,
+        }
+    }
+
+    /// Runs `op` as `actor`.
+    pub async fn run<O: Operation>(&self, actor: &Actor, op: O) -> ServiceResult<O::Output> {
+        self.runner.run(actor, op).await
+    }
+
+    /// Registers an organisation of `kind` (`regulator`, `provider` or
+    /// `company`), as `by`; providers and companies get the next credit code.
+    pub async fn register(
+        &mut self,
+        by: &Actor,
+        kind: &str,
+        name: &str,
+        region: &str,
+        company_type: Option<&str>,
+        controller: Option<&str>,
+    ) -> ServiceResult<Org> {
+        let credit_code = (kind != "regulator").then(|| {
+            self.codes += 1;
+            credit_code(self.codes)
+        });
+        let op = RegisterOrganization {
+            kind: kind.into(),
+            name: name.into(),
+            region: region.into(),
+            credit_code,
+            company_type: company_type.map(Into::into),
+            actual_controller: controller.map(Into::into),
+        };
+        let org = self.run(by, op).await?;
+        Ok(Org {
+            actor: Actor {
+                sub: org.organization.id,
+                role: org.organization.kind.role(),
+                region: Some(org.organization.region),
+            },
+            name: org.organization.name,
+            client: org.credentials,
+        })
+    }
+
+    /// A region's regulator, registered by an operator.
+    pub async fn regulator(
+        &mut self,
+        operator: &Actor,
+        name: &str,
+        region: &str,
+    ) -> ServiceResult<Org> {
+        self.register(operator, "regulator", name, region, None, None)
+            .await
+    }
+
+    /// A provider of the regulator's region.
+    pub async fn provider(&mut self, regulator: &Org, name: &str) -> ServiceResult<Org> {
+        let region = regulator.region().to_string();
+        self.register(&regulator.actor, "provider", name, &region, None, None)
+            .await
+    }
+
+    /// A company of the regulator's region: `enterprise` or `team`, with its
+    /// actual controller.
+    pub async fn company(
+        &mut self,
+        regulator: &Org,
+        name: &str,
+        company_type: &str,
+        controller: &str,
+    ) -> ServiceResult<Org> {
+        let region = regulator.region().to_string();
+        let (by, kind) = (&regulator.actor, "company");
+        self.register(
+            by,
+            kind,
+            name,
+            &region,
+            Some(company_type),
+            Some(controller),
+        )
+        .await
+    }
+
+    /// The regulator appropriates `amount` for its region's fiscal `year`.
+    pub async fn appropriate(
+        &self,
+        regulator: &Org,
+        year: i32,
+        amount: Money,
+    ) -> ServiceResult<()> {
+        let op = Appropriate {
+            region: regulator.region(),
+            year,
+            amount,
+        };
+        self.run(&regulator.actor, op).await.map(|_| ())
+    }
+
+    /// The regulator admits `provider` to its region for `categories`.
+    pub async fn admit(
+        &self,
+        regulator: &Org,
+        provider: &Actor,
+        categories: &[&str],
+    ) -> ServiceResult<()> {
+        let op = Admit {
+            region: regulator.region(),
+            provider_id: provider.sub,
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        self.run(&regulator.actor, op).await.map(|_| ())
+    }
+
+    /// A voucher for `company`: applied for `asked`, approved for
+    /// `granted` (all of it when none).
+    pub async fn voucher(
+        &self,
+        company: &Actor,
+        regulator: &Actor,
+        (region, year): (&str, i32),
+        (asked, granted): (Money, Option<Money>),
+        purpose: &str,
+    ) -> ServiceResult<Voucher> {
+        let application = SubmitApplication {
+            region: region.into(),
+            year,
+            amount: asked,
+            purpose: purpose.into(),
+        };
+        let application = self.run(company, application).await?;
+        let approve = ApproveApplication {
+            id: application.id,
+            amount: granted,
+        };
+        self.run(regulator, approve).await
+    }
+
+    /// `company` holds `amount` of `voucher` at `provider` against a
+    /// contract (number and amount) for a service `category`.
+    pub async fn hold(
+        &self,
+        company: &Actor,
+        voucher: uuid::Uuid,
+        provider: &Actor,
+        (contract_no, contract_amount): (&str, Money),
+        category: &str,
+        amount: Money,
+    ) -> ServiceResult<Redemption> {
+        let op = Hold {
+            voucher_id: voucher,
+            provider_id: provider.sub,
+            contract_no: contract_no.into(),
+            contract_amount,
+            service_category: category.into(),
+            amount,
+        };
+        self.run(company, op).await
+    }
+
+    /// `provider` completes a hold, in full (none) or for `amount`.
+    pub async fn complete(
+        &self,
+        provider: &Actor,
+        r: &Redemption,
+        amount: Option<Money>,
+    ) -> ServiceResult<()> {
+        let op = Complete { id: r.id, amount };
+        self.run(provider, op).await.map(|_| ())
+    }
+
+    /// `provider` claims settlement of one completed redemption.
+    pub async fn claim(
+        &self,
+        provider: &Actor,
+        r: &Redemption,
+        invoice: &str,
+    ) -> ServiceResult<Claim> {
+        let op = SubmitClaim {
+            redemption_ids: vec![r.id],
+            invoice_no: invoice.into(),
+        };
+        self.run(provider, op).await
+    }
+
+    /// A person of `org` with a random password.
+    pub async fn person(&self, org: &Org, login: &str, name: &str) -> ServiceResult<Access> {
+        let password = secrets::random_password();
+        let op = CreateUser {
+            organization_id: org.actor.sub,
+            login: login.into(),
+            display_name: name.into(),
+            password_hash: people::hash_password(&password).await?,
+        };
+        self.run(&org.actor, op).await?;
+        Ok(Access {
+            organization: org.name.clone(),
+            login: login.into(),
+            password,
+            client_id: org.client.client_id.clone(),
+            client_secret: org.client.client_secret.clone(),
+        })
+    }
+}

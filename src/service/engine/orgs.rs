@@ -1,0 +1,50 @@
+//! Organisations kept in memory once read (reference data: what the rules
+//! read of an organisation never changes after registration).
+
+use sea_orm::{ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+use crate::service::error::ServiceResult;
+use crate::store::entities::organizations;
+
+/// The organisation behind an id, from `cache` when it was read before.
+pub async fn cached_organization<C: ConnectionTrait>(
+    conn: &C,
+    cache: &OrgCache,
+    id: Uuid,
+) -> ServiceResult<Option<organizations::Model>> {
+    if let Some(org) = cache.get(id) {
+        return Ok(Some(org));
+    }
+    let found = organizations::Entity::find_by_id(id).one(conn).await?;
+    if let Some(org) = &found {
+        cache.keep(org);
+    }
+    Ok(found)
+}
+
+/// Organisations by id, kept in memory once read: what the rules read of
+/// them (kind, region, credit code, controller) never changes after
+/// registration, so every instance may keep its own copy. Bounded: emptied
+/// when full.
+#[derive(Debug, Default)]
+pub struct OrgCache {
+    orgs: std::sync::Mutex<std::collections::HashMap<Uuid, organizations::Model>>,
+}
+
+/// The most organisations an [`OrgCache`] keeps.
+const CACHED_ORGS: usize = 20_000;
+
+impl OrgCache {
+    fn get(&self, id: Uuid) -> Option<organizations::Model> {
+        self.orgs.lock().expect("org cache").get(&id).cloned()
+    }
+
+    fn keep(&self, org: &organizations::Model) {
+        let mut orgs = self.orgs.lock().expect("org cache");
+        if orgs.len() >= CACHED_ORGS {
+            orgs.clear();
+        }
+        orgs.insert(org.id, org.clone());
+    }
+}
