@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use crate::domain::{Actor, CreditCode, Money, Region};
+use crate::domain::{Actor, Amount, CreditCode, Region};
 use crate::service::admissions::Admit;
 use crate::service::applications::{ApproveApplication, SubmitApplication};
 use crate::service::budgets::Appropriate;
@@ -95,8 +95,8 @@ pub fn credit_code(n: u64) -> String {
 }
 
 /// An amount in yuan, as written in a script (`"40000.00"`).
-pub fn yuan(text: &str) -> Money {
-    Money::parse_positive(text).expect("a scripted amount")
+pub fn yuan(text: &str) -> Amount {
+    Amount::parse(text).expect("a scripted amount")
 }
 
 /// A programme being built by `runner`; credit codes count up from the
@@ -200,7 +200,7 @@ impl<R: Runner> Scenario<R> {
         &self,
         regulator: &Org,
         year: i32,
-        amount: Money,
+        amount: Amount,
     ) -> ServiceResult<()> {
         let op = Appropriate {
             region: regulator.region(),
@@ -232,7 +232,7 @@ impl<R: Runner> Scenario<R> {
         company: &Actor,
         regulator: &Actor,
         (region, year): (&str, i32),
-        (asked, granted): (Money, Option<Money>),
+        (asked, granted): (Amount, Option<Amount>),
         purpose: &str,
     ) -> ServiceResult<Voucher> {
         let application = SubmitApplication {
@@ -256,9 +256,9 @@ impl<R: Runner> Scenario<R> {
         company: &Actor,
         voucher: uuid::Uuid,
         provider: &Actor,
-        (contract_no, contract_amount): (&str, Money),
+        (contract_no, contract_amount): (&str, Amount),
         category: &str,
-        amount: Money,
+        amount: Amount,
     ) -> ServiceResult<Redemption> {
         let op = Hold {
             voucher_id: voucher,
@@ -276,7 +276,7 @@ impl<R: Runner> Scenario<R> {
         &self,
         provider: &Actor,
         r: &Redemption,
-        amount: Option<Money>,
+        amount: Option<Amount>,
     ) -> ServiceResult<()> {
         let op = Complete { id: r.id, amount };
         self.run(provider, op).await.map(|_| ())

@@ -74,7 +74,7 @@ pub async fn submit(
     let op = SubmitApplication {
         region: r.region,
         year: r.year,
-        amount: r.amount.0,
+        amount: r.amount,
         purpose: r.purpose,
     };
     req.once.run(app, op, |_| Status::Created, view).await
@@ -101,7 +101,7 @@ pub async fn approve(
 ) -> ApiResult<Reply> {
     let op = ApproveApplication {
         id: path_id(id)?,
-        amount: req.body.amount.map(|a| a.0),
+        amount: req.body.amount,
     };
     req.once
         .run(

@@ -13,14 +13,11 @@ use super::body::JsonBody;
 use super::reply::Reply;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::service::engine::KeyedRequest;
+use crate::service::engine::{IdempotencyKey, KeyedRequest};
 use crate::service::{Answer, Call, Executed, Operation, ServiceError};
 use crate::App;
 
 /// The `Idempotency-Key` header: 1–255 printable ASCII characters.
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey(pub String);
-
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for IdempotencyKey {
     type Error = ApiError;
@@ -32,13 +29,10 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
         };
         match req.headers().get_one("Idempotency-Key") {
             None => refuse("this request needs an Idempotency-Key header"),
-            Some(key)
-                if (1..=255).contains(&key.len())
-                    && key.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
-            {
-                Outcome::Success(IdempotencyKey(key.to_owned()))
-            }
-            Some(_) => refuse("the Idempotency-Key must be 1 to 255 printable ASCII characters"),
+            Some(key) => match IdempotencyKey::parse(key) {
+                Some(key) => Outcome::Success(key),
+                None => refuse("the Idempotency-Key must be 1 to 255 printable ASCII characters"),
+            },
         }
     }
 }
@@ -85,13 +79,13 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
         let once = Once {
             key: KeyedRequest {
                 scope: actor.sub.to_string(),
-                key: key.0.clone(),
+                key: key.clone(),
                 fingerprint: body.fingerprint,
             },
             call: Call {
                 actor,
                 request_id: Some(crate::telemetry::request_id(req).to_owned()),
-                idempotency_key: Some(key.0),
+                idempotency_key: Some(key),
                 person: None,
             },
         };

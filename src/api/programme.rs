@@ -65,7 +65,7 @@ pub async fn appropriate(
     let op = Appropriate {
         region: path_region(region)?,
         year: req.body.year,
-        amount: req.body.amount.0,
+        amount: req.body.amount,
     };
     req.once
         .run(

@@ -76,9 +76,9 @@ pub async fn hold(
         voucher_id: r.voucher_id,
         provider_id: r.provider_id,
         contract_no: r.contract_no,
-        contract_amount: r.contract_amount.0,
+        contract_amount: r.contract_amount,
         service_category: r.service_category,
-        amount: r.amount.0,
+        amount: r.amount,
     };
     req.once.run(app, op, |_| Status::Created, view).await
 }
@@ -104,7 +104,7 @@ pub async fn complete(
 ) -> ApiResult<Reply> {
     let op = Complete {
         id: path_id(id)?,
-        amount: req.body.amount.map(|a| a.0),
+        amount: req.body.amount,
     };
     req.once.run(app, op, |_| Status::Ok, view).await
 }

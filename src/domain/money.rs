@@ -155,9 +155,51 @@ impl Serialize for Money {
     }
 }
 
-/// A positive amount in a request: a JSON string, never a number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Amount(pub Money);
+/// An amount more than zero: what an operation moves or asks for. Made
+/// once, where it arrives (a request's JSON string, never a number; a form
+/// field; a script), so that no operation is handed zero or less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Amount(Money);
+
+impl Amount {
+    /// `money`, if it is more than zero.
+    pub fn new(money: Money) -> Option<Amount> {
+        (money > Money::ZERO).then_some(Amount(money))
+    }
+
+    /// An amount of `fen`, if more than zero.
+    pub fn from_fen(fen: i64) -> Option<Amount> {
+        Amount::new(Money::from_fen(fen))
+    }
+
+    /// An amount as written: `"1234"`, `"1234.5"`, `"1234.50"` (see
+    /// [`Money::parse_positive`]).
+    pub fn parse(text: &str) -> Result<Amount, String> {
+        Money::parse_positive(text).map(Amount)
+    }
+
+    /// The money.
+    pub fn money(self) -> Money {
+        self.0
+    }
+
+    /// In whole fen.
+    pub fn fen(self) -> i64 {
+        self.0.fen()
+    }
+}
+
+impl From<Amount> for Money {
+    fn from(amount: Amount) -> Money {
+        amount.0
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -17,7 +17,9 @@ use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, Serv
 use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
 use crate::domain::text;
-use crate::domain::{Actor, ApplicationStatus, DomainError, Money, OrgKind, Region, VoucherState};
+use crate::domain::{
+    Actor, Amount, ApplicationStatus, DomainError, Money, OrgKind, Region, VoucherState,
+};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::IssuanceFacts;
 use crate::store::entities::{
@@ -80,7 +82,7 @@ pub struct SubmitApplication {
     /// The region code as sent.
     pub region: String,
     pub year: i32,
-    pub amount: Money,
+    pub amount: Amount,
     pub purpose: String,
 }
 
@@ -146,7 +148,7 @@ impl Operation for SubmitApplication {
 #[derive(Debug, Clone)]
 pub struct ApproveApplication {
     pub id: Uuid,
-    pub amount: Option<Money>,
+    pub amount: Option<Amount>,
 }
 
 impl Operation for ApproveApplication {
@@ -155,7 +157,7 @@ impl Operation for ApproveApplication {
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Voucher>> {
         let app = lock_submitted(txn, &ctx.actor, self.id).await?;
         let requested = Money::from_fen(app.amount);
-        let amount = self.amount.unwrap_or(requested);
+        let amount = self.amount.map(Amount::money).unwrap_or(requested);
         if amount > requested {
             return Err(
                 DomainError::field("amount", format!("at most the {requested} requested")).into(),

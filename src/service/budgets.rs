@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Ctx, Done, Operation, Recorded, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
-use crate::domain::{Actor, DomainError, Money, Region};
+use crate::domain::{Actor, Amount, DomainError, Money, Region};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::store::entities::budgets;
 
@@ -44,7 +44,7 @@ impl Recorded for Budget {
 pub struct Appropriate {
     pub region: Region,
     pub year: i32,
-    pub amount: Money,
+    pub amount: Amount,
 }
 
 impl Operation for Appropriate {
@@ -85,7 +85,12 @@ impl Operation for Appropriate {
         }
         ctx.post(
             txn,
-            Transfer::between(TransferCode::Appropriate, outside, budget, self.amount),
+            Transfer::between(
+                TransferCode::Appropriate,
+                outside,
+                budget,
+                self.amount.money(),
+            ),
         )
         .await?;
         let budget = read_row(txn, &region, year).await?;

@@ -19,7 +19,7 @@ use crate::domain::clock::shanghai_date;
 use crate::domain::programme::{parse_category, split_categories};
 use crate::domain::text;
 use crate::domain::{
-    Actor, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, VoucherState,
+    Actor, Amount, DomainError, Money, OrgKind, RedemptionStatus, Refusal, Region, VoucherState,
 };
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::common::Party;
@@ -108,9 +108,9 @@ pub struct Hold {
     pub voucher_id: Uuid,
     pub provider_id: Uuid,
     pub contract_no: String,
-    pub contract_amount: Money,
+    pub contract_amount: Amount,
     pub service_category: String,
-    pub amount: Money,
+    pub amount: Amount,
 }
 
 impl Operation for Hold {
@@ -152,8 +152,8 @@ impl Operation for Hold {
             provider_region: provider.region.clone(),
             category: category.clone(),
             admitted: admitted.as_deref().map(split_categories),
-            contract_amount: self.contract_amount,
-            amount: self.amount,
+            contract_amount: self.contract_amount.money(),
+            amount: self.amount.money(),
             cross_region,
         };
         rules.check_hold(version, &facts)?;
@@ -196,7 +196,7 @@ impl Operation for Hold {
             Err(e) => return Err(e.into()),
         };
         let (available, held) = voucher_accounts(&v);
-        let transfer = Transfer::between(TransferCode::Hold, available, held, self.amount)
+        let transfer = Transfer::between(TransferCode::Hold, available, held, self.amount.money())
             .voucher(v.id)
             .redemption(redemption.id, outside(&redemption));
         ctx.post(txn, transfer).await?;
@@ -294,7 +294,7 @@ fn ensure_usable(ctx: &Ctx, v: &vouchers::Model) -> Result<(), DomainError> {
 #[derive(Debug, Clone)]
 pub struct Complete {
     pub id: Uuid,
-    pub amount: Option<Money>,
+    pub amount: Option<Amount>,
 }
 
 impl Operation for Complete {
@@ -316,7 +316,7 @@ impl Operation for Complete {
             .into());
         }
         let held_amount = Money::from_fen(r.amount);
-        let amount = self.amount.unwrap_or(held_amount);
+        let amount = self.amount.map(Amount::money).unwrap_or(held_amount);
         if amount > held_amount {
             return Err(
                 DomainError::field("amount", format!("at most the {held_amount} held")).into(),

@@ -18,7 +18,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::engine::{cached_organization, OrgCache};
+use super::engine::{cached_organization, IdempotencyKey, OrgCache};
 use super::{logins, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::domain::{text, Actor, Role};
 use crate::store::entities::{login_locks, sessions, users};
@@ -55,7 +55,7 @@ pub struct Person {
 
 impl Person {
     /// A call of the service by this person through the portal.
-    pub fn call(&self, idempotency_key: Option<String>) -> Call {
+    pub fn call(&self, idempotency_key: Option<IdempotencyKey>) -> Call {
         Call {
             actor: self.actor.clone(),
             request_id: None,

@@ -17,43 +17,16 @@ async fn scenario() -> World {
         .hold(&w.jx_company, &v, &w.sh_lab, "A-1", "80000.00", "40000.00")
         .await;
     let id = r.body["id"].as_str().unwrap().to_owned();
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{id}/complete"),
-        json!({"amount": "30000.00"}),
-    )
-    .await;
+    w.complete(&w.sh_lab, &id, Some("30000.00")).await;
     let other = w
         .hold(&w.jx_company, &v, &w.sh_lab, "A-2", "2000.00", "1000.00")
         .await;
     let other = other.body["id"].as_str().unwrap().to_owned();
-    w.post(
-        &w.jx_company.token,
-        &format!("/api/v1/redemptions/{other}/cancel"),
-        json!({}),
-    )
-    .await;
-    let claim = w
-        .post(
-            &w.sh_lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [id], "invoice_no": "AU-1"}),
-        )
-        .await;
+    w.cancel(&w.jx_company, &other).await;
+    let claim = w.claim(&w.sh_lab, &[&id], "AU-1").await;
     let claim = claim.body["id"].as_str().unwrap().to_owned();
-    w.post(
-        &w.jx_regulator.token,
-        &format!("/api/v1/claims/{claim}/approve"),
-        json!({}),
-    )
-    .await;
-    let paid = w
-        .post(
-            &w.jx_regulator.token,
-            &format!("/api/v1/claims/{claim}/pay"),
-            json!({"bank_reference": "B-1"}),
-        )
-        .await;
+    w.approve_claim(&w.jx_regulator, &claim).await;
+    let paid = w.pay_claim(&w.jx_regulator, &claim, "B-1").await;
     assert_eq!(paid.status.code, 200, "{}", paid.text);
     w
 }

@@ -152,13 +152,7 @@ async fn a_rejected_claims_invoice_may_be_claimed_again() {
             .hold(&w.jx_company, &v, &w.jx_lab, contract, "100.00", "50.00")
             .await;
         let id = r.body["id"].as_str().unwrap().to_owned();
-        let done = w
-            .post(
-                &w.jx_lab.token,
-                &format!("/api/v1/redemptions/{id}/complete"),
-                json!({}),
-            )
-            .await;
+        let done = w.complete(&w.jx_lab, &id, None).await;
         assert_eq!(done.status.code, 200, "{}", done.text);
         completed.push(id);
     }

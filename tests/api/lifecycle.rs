@@ -50,13 +50,7 @@ async fn a_jiaxing_voucher_is_spent_in_shanghai_and_paid_by_jiaxing() {
     )
     .await;
     let r1_id = r1.body["id"].as_str().unwrap().to_owned();
-    let done = w
-        .post(
-            &lab.token,
-            &format!("/api/v1/redemptions/{r1_id}/complete"),
-            json!({"amount": "30000"}),
-        )
-        .await;
+    let done = w.complete(lab, &r1_id, Some("30000")).await;
     assert_eq!(done.status.code, 200, "{}", done.text);
     assert_eq!(done.body["status"], "completed");
     assert_eq!(done.body["completed_amount"], "30000.00");
@@ -106,13 +100,7 @@ async fn a_jiaxing_voucher_is_spent_in_shanghai_and_paid_by_jiaxing() {
         )
         .await;
         // Resolved once: a second resolution is refused.
-        let again = w
-            .post(
-                &company.token,
-                &format!("/api/v1/redemptions/{id}/cancel"),
-                json!({}),
-            )
-            .await;
+        let again = w.cancel(company, &id).await;
         again.assert_problem(409, "invalid_state");
     }
     // A cancelled contract number may be used again.
@@ -121,17 +109,7 @@ async fn a_jiaxing_voucher_is_spent_in_shanghai_and_paid_by_jiaxing() {
         .await;
     assert_eq!(r.status.code, 201, "{}", r.text);
     let id = r.body["id"].as_str().unwrap();
-    assert_eq!(
-        w.post(
-            &company.token,
-            &format!("/api/v1/redemptions/{id}/cancel"),
-            json!({})
-        )
-        .await
-        .status
-        .code,
-        200
-    );
+    assert_eq!(w.cancel(company, &id).await.status.code, 200);
 
     // At the Jiaxing lab, completed in full.
     let r4 = w
@@ -139,13 +117,7 @@ async fn a_jiaxing_voucher_is_spent_in_shanghai_and_paid_by_jiaxing() {
         .await;
     assert_eq!(r4.status.code, 201, "{}", r4.text);
     let r4_id = r4.body["id"].as_str().unwrap().to_owned();
-    let done = w
-        .post(
-            &w.jx_lab.token,
-            &format!("/api/v1/redemptions/{r4_id}/complete"),
-            json!({}),
-        )
-        .await;
+    let done = w.complete(&w.jx_lab, &r4_id, None).await;
     assert_eq!(done.body["completed_amount"], "20000.00", "{}", done.text);
     w.assert_voucher(
         jx,
@@ -164,79 +136,37 @@ async fn a_jiaxing_voucher_is_spent_in_shanghai_and_paid_by_jiaxing() {
         .assert_problem(404, "not_found");
 
     // The Shanghai lab claims, JX approves and pays from the JX fund.
-    let claim = w
-        .post(
-            &lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [r1_id], "invoice_no": "INV-1"}),
-        )
-        .await;
+    let claim = w.claim(lab, &[&r1_id], "INV-1").await;
     assert_eq!(claim.status.code, 201, "{}", claim.text);
     assert_eq!(claim.body["region"], "JX");
     assert_eq!(claim.body["amount"], "30000.00");
     assert_eq!(claim.body["status"], "submitted");
     let claim_id = claim.body["id"].as_str().unwrap().to_owned();
-    w.post(
-        &w.sh_regulator.token,
-        &format!("/api/v1/claims/{claim_id}/approve"),
-        json!({}),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    w.post(
-        &jx.token,
-        &format!("/api/v1/claims/{claim_id}/pay"),
-        json!({"bank_reference": "B-1"}),
-    )
-    .await
-    .assert_problem(409, "invalid_state");
-    let approved = w
-        .post(
-            &jx.token,
-            &format!("/api/v1/claims/{claim_id}/approve"),
-            json!({}),
-        )
-        .await;
+    w.approve_claim(&w.sh_regulator, &claim_id)
+        .await
+        .assert_problem(404, "not_found");
+    w.pay_claim(jx, &claim_id, "B-1")
+        .await
+        .assert_problem(409, "invalid_state");
+    let approved = w.approve_claim(jx, &claim_id).await;
     assert_eq!(approved.body["status"], "approved", "{}", approved.text);
-    let paid = w
-        .post(
-            &jx.token,
-            &format!("/api/v1/claims/{claim_id}/pay"),
-            json!({"bank_reference": "ICBC-0001"}),
-        )
-        .await;
+    let paid = w.pay_claim(jx, &claim_id, "ICBC-0001").await;
     assert_eq!(paid.status.code, 200, "{}", paid.text);
     assert_eq!(paid.body["status"], "paid");
     assert_eq!(paid.body["bank_reference"], "ICBC-0001");
-    w.post(
-        &jx.token,
-        &format!("/api/v1/claims/{claim_id}/pay"),
-        json!({"bank_reference": "ICBC-0002"}),
-    )
-    .await
-    .assert_problem(409, "invalid_state");
+    w.pay_claim(jx, &claim_id, "ICBC-0002")
+        .await
+        .assert_problem(409, "invalid_state");
     w.app.assert_invariants().await;
     assert_eq!(paid_out(&w, "JX").await, 3_000_000);
     assert_eq!(paid_out(&w, "SH").await, 0);
 
     // The invoice cannot be claimed twice; the redemption neither.
-    let r4_claim = w
-        .post(
-            &w.jx_lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [r4_id], "invoice_no": "INV-1"}),
-        )
-        .await;
+    let r4_claim = w.claim(&w.jx_lab, &[&r4_id], "INV-1").await;
     r4_claim.assert_problem(422, "duplicate_invoice");
     r4_claim.assert_rule("invoice_no", &[("requested", "INV-1")]);
     // Rejected, then claimed again.
-    let c2 = w
-        .post(
-            &w.jx_lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [r4_id], "invoice_no": "INV-2"}),
-        )
-        .await;
+    let c2 = w.claim(&w.jx_lab, &[&r4_id], "INV-2").await;
     assert_eq!(c2.status.code, 201, "{}", c2.text);
     let c2_id = c2.body["id"].as_str().unwrap();
     let rejected = w
@@ -248,37 +178,11 @@ async fn a_jiaxing_voucher_is_spent_in_shanghai_and_paid_by_jiaxing() {
         .await;
     assert_eq!(rejected.body["status"], "rejected", "{}", rejected.text);
     assert_eq!(rejected.body["reason"], "发票抬头错误");
-    let c3 = w
-        .post(
-            &w.jx_lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [r4_id], "invoice_no": "INV-3"}),
-        )
-        .await;
+    let c3 = w.claim(&w.jx_lab, &[&r4_id], "INV-3").await;
     assert_eq!(c3.status.code, 201, "{}", c3.text);
     let c3_id = c3.body["id"].as_str().unwrap();
-    assert_eq!(
-        w.post(
-            &jx.token,
-            &format!("/api/v1/claims/{c3_id}/approve"),
-            json!({})
-        )
-        .await
-        .status
-        .code,
-        200
-    );
-    assert_eq!(
-        w.post(
-            &jx.token,
-            &format!("/api/v1/claims/{c3_id}/pay"),
-            json!({"bank_reference": "ICBC-0003"})
-        )
-        .await
-        .status
-        .code,
-        200
-    );
+    assert_eq!(w.approve_claim(jx, &c3_id).await.status.code, 200);
+    assert_eq!(w.pay_claim(jx, &c3_id, "ICBC-0003").await.status.code, 200);
     assert_eq!(paid_out(&w, "JX").await, 5_000_000);
     w.app.assert_invariants().await;
 
@@ -389,12 +293,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
         )
         .await;
     let id = r.body["id"].as_str().unwrap();
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{id}/complete"),
-        json!({}),
-    )
-    .await;
+    w.complete(&w.sh_lab, &id, None).await;
     w.assert_voucher(
         jx,
         &small,
@@ -461,17 +360,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     )
     .await
     .assert_problem(409, "invalid_state");
-    assert_eq!(
-        w.post(
-            &w.sh_lab.token,
-            &format!("/api/v1/redemptions/{r5_id}/cancel"),
-            json!({})
-        )
-        .await
-        .status
-        .code,
-        200
-    );
+    assert_eq!(w.cancel(&w.sh_lab, &r5_id).await.status.code, 200);
     w.assert_voucher(
         jx,
         &v2,
@@ -506,12 +395,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
         last_day.text
     );
     let id = last_day.body["id"].as_str().unwrap();
-    w.post(
-        &w.sh_company.token,
-        &format!("/api/v1/redemptions/{id}/cancel"),
-        json!({}),
-    )
-    .await;
+    w.cancel(&w.sh_company, &id).await;
 
     w.travel_to("2027-01-01T00:00:00").await;
     let late = w
@@ -537,13 +421,7 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     )
     .await;
     // Holds may still complete until the claim deadline.
-    let done = w
-        .post(
-            &w.sh_lab.token,
-            &format!("/api/v1/redemptions/{r6_id}/complete"),
-            json!({"amount": "9000.00"}),
-        )
-        .await;
+    let done = w.complete(&w.sh_lab, &r6_id, Some("9000.00")).await;
     assert_eq!(done.status.code, 200, "{}", done.text);
     // What the completion released goes back to the budget: the voucher has expired.
     w.assert_voucher(
@@ -562,23 +440,11 @@ async fn rejection_revocation_exhaustion_and_expiry() {
     );
 
     w.travel_to("2027-04-01T00:00:00").await;
-    let late = w
-        .post(
-            &w.sh_lab.token,
-            &format!("/api/v1/redemptions/{r7_id}/complete"),
-            json!({}),
-        )
-        .await;
+    let late = w.complete(&w.sh_lab, &r7_id, None).await;
     late.assert_problem(422, "claim_deadline_passed");
     let deadline = [("limit", "2027-03-31"), ("requested", "2027-04-01")];
     late.assert_rule("claim_deadline", &deadline);
-    let late = w
-        .post(
-            &w.sh_lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [r6_id], "invoice_no": "LATE-1"}),
-        )
-        .await;
+    let late = w.claim(&w.sh_lab, &[&r6_id], "LATE-1").await;
     late.assert_problem(422, "claim_deadline_passed");
     late.assert_rule("claim_deadline", &deadline);
     let run = w

@@ -71,13 +71,7 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
         w.post(&sh_lab.token, &path, json!({})).await.status.code,
         200
     );
-    let claim = w
-        .post(
-            &sh_lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [r_done], "invoice_no": "M-INV-1"}),
-        )
-        .await;
+    let claim = w.claim(sh_lab, &[&r_done], "M-INV-1").await;
     let c = claim.body["id"].as_str().unwrap().to_owned();
     for (action, body) in [
         ("approve", json!({})),

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 use uuid::Uuid;
-use voucher_ledger::domain::{Actor, Money, Role};
-use voucher_ledger::service::engine::KeyedRequest;
+use voucher_ledger::domain::{Actor, Amount, Money, Role};
+use voucher_ledger::service::engine::{IdempotencyKey, KeyedRequest};
 use voucher_ledger::service::expiry::{ExpiryReport, RunExpiry};
 use voucher_ledger::service::redemptions::Hold;
 use voucher_ledger::service::{Answer, Call, Executed, ServiceError, ServiceResult};
@@ -104,13 +104,13 @@ async fn a_keyed_call_acts_once_and_a_refusal_changes_nothing() {
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),
         provider_id: w.jx_lab.id,
         contract_no: format!("PIPE-{amount}"),
-        contract_amount: Money::from_fen(amount * 2),
+        contract_amount: Amount::from_fen(amount * 2).unwrap(),
         service_category: "testing".into(),
-        amount: Money::from_fen(amount),
+        amount: Amount::from_fen(amount).unwrap(),
     };
     let key = |key: &str, fingerprint: &str| KeyedRequest {
         scope: company.sub.to_string(),
-        key: key.into(),
+        key: IdempotencyKey::parse(key).unwrap(),
         fingerprint: fingerprint.into(),
     };
     // The portal renders its own answers; here: the status and the amount.
@@ -238,13 +238,13 @@ async fn calls_queued_together_commit_together_and_a_refusal_rolls_back_alone() 
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),
         provider_id: w.jx_lab.id,
         contract_no: contract.into(),
-        contract_amount: Money::from_fen(fen * 2),
+        contract_amount: Amount::from_fen(fen * 2).unwrap(),
         service_category: "testing".into(),
-        amount: Money::from_fen(fen),
+        amount: Amount::from_fen(fen).unwrap(),
     };
     let keyed = |key: &str| KeyedRequest {
         scope: company.sub.to_string(),
-        key: key.into(),
+        key: IdempotencyKey::parse(key).unwrap(),
         fingerprint: key.into(),
     };
     let render = |result: Result<

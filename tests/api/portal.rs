@@ -7,6 +7,7 @@
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
 use voucher_ledger::domain::{Money, RedemptionStatus};
+use voucher_ledger::scenario;
 use voucher_ledger::service::applications::{ApproveApplication, SubmitApplication};
 use voucher_ledger::service::identity::RegisterOrganization;
 use voucher_ledger::service::people::DisableUser;
@@ -273,7 +274,7 @@ async fn other_company_voucher(served: &Served) -> Uuid {
     let application = SubmitApplication {
         region: "JX".into(),
         year: 2026,
-        amount: yuan("10000.00"),
+        amount: scenario::yuan("10000.00"),
         purpose: "检测".into(),
     };
     let application = served.run(&actor, application).await;
@@ -291,9 +292,9 @@ async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
         voucher_id: served.voucher,
         provider_id: served.sh_lab.actor.sub,
         contract_no: "JX-SH-2026-101".into(),
-        contract_amount: yuan("80000.00"),
+        contract_amount: scenario::yuan("80000.00"),
         service_category: "testing".into(),
-        amount: yuan("40000.00"),
+        amount: scenario::yuan("40000.00"),
     };
     let held = served.run(&served.jx_company.actor, hold).await;
     let b = Browser::start(&served.base, "en-GB,en").await;
@@ -572,7 +573,7 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         let op = SubmitApplication {
             region: "JX".into(),
             year: 2026,
-            amount: yuan(amount),
+            amount: scenario::yuan(amount),
             purpose: purpose.into(),
         };
         served.run(&company, op).await;
@@ -581,15 +582,15 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         voucher_id: served.voucher,
         provider_id: served.sh_lab.actor.sub,
         contract_no: "JX-SH-2026-201".into(),
-        contract_amount: yuan("80000.00"),
+        contract_amount: scenario::yuan("80000.00"),
         service_category: "testing".into(),
-        amount: yuan("40000.00"),
+        amount: scenario::yuan("40000.00"),
     };
     let held = served.run(&company, hold).await;
     let lab = served.sh_lab.actor.clone();
     let complete = Complete {
         id: held.id,
-        amount: Some(yuan("30000.00")),
+        amount: Some(scenario::yuan("30000.00")),
     };
     served.run(&lab, complete).await;
     let claim = SubmitClaim {
@@ -998,7 +999,7 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
     let apply = SubmitApplication {
         region: "JX".into(),
         year: 2026,
-        amount: yuan("150000.00"),
+        amount: scenario::yuan("150000.00"),
         purpose: "二期研发".into(),
     };
     served.run(&company, apply).await;
@@ -1006,9 +1007,9 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
         voucher_id: served.voucher,
         provider_id: served.sh_lab.actor.sub,
         contract_no: "JX-SH-2026-301".into(),
-        contract_amount: yuan("80000.00"),
+        contract_amount: scenario::yuan("80000.00"),
         service_category: "testing".into(),
-        amount: yuan("40000.00"),
+        amount: scenario::yuan("40000.00"),
     };
     served.run(&company, hold).await;
     let officer = served

@@ -169,13 +169,7 @@ async fn claims_racing_over_the_same_redemptions_take_each_once() {
             )
             .await;
         let id = r.body["id"].as_str().unwrap().to_owned();
-        let done = w
-            .post(
-                &w.sh_lab.token,
-                &format!("/api/v1/redemptions/{id}/complete"),
-                json!({}),
-            )
-            .await;
+        let done = w.complete(&w.sh_lab, &id, None).await;
         assert_eq!(done.status.code, 200);
         ids.push(id);
     }

@@ -42,12 +42,7 @@ async fn scene() -> Scene {
             "5000.00",
         )
         .await);
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{completed}/complete"),
-        json!({}),
-    )
-    .await;
+    w.complete(&w.sh_lab, &completed, None).await;
     let cancelled = id(w
         .hold(
             &w.jx_company,
@@ -58,12 +53,7 @@ async fn scene() -> Scene {
             "5000.00",
         )
         .await);
-    w.post(
-        &w.jx_company.token,
-        &format!("/api/v1/redemptions/{cancelled}/cancel"),
-        json!({}),
-    )
-    .await;
+    w.cancel(&w.jx_company, &cancelled).await;
     let paid = id(w
         .hold(
             &w.jx_company,
@@ -74,33 +64,11 @@ async fn scene() -> Scene {
             "5000.00",
         )
         .await);
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{paid}/complete"),
-        json!({}),
-    )
-    .await;
-    let claim = w
-        .post(
-            &w.sh_lab.token,
-            "/api/v1/claims",
-            json!({"redemption_ids": [paid], "invoice_no": "PAID-1"}),
-        )
-        .await;
+    w.complete(&w.sh_lab, &paid, None).await;
+    let claim = w.claim(&w.sh_lab, &[&paid], "PAID-1").await;
     let paid_claim = claim.body["id"].as_str().unwrap().to_owned();
-    w.post(
-        &w.jx_regulator.token,
-        &format!("/api/v1/claims/{paid_claim}/approve"),
-        json!({}),
-    )
-    .await;
-    let done = w
-        .post(
-            &w.jx_regulator.token,
-            &format!("/api/v1/claims/{paid_claim}/pay"),
-            json!({"bank_reference": "B"}),
-        )
-        .await;
+    w.approve_claim(&w.jx_regulator, &paid_claim).await;
+    let done = w.pay_claim(&w.jx_regulator, &paid_claim, "B").await;
     assert_eq!(done.status.code, 200, "{}", done.text);
     Scene {
         w,

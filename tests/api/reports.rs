@@ -74,18 +74,8 @@ async fn figures_match_the_hand_computed_ledger() {
         )
         .await;
     let c1 = c1.body["id"].as_str().unwrap().to_owned();
-    w.post(
-        &jx.token,
-        &format!("/api/v1/claims/{c1}/approve"),
-        json!({}),
-    )
-    .await;
-    w.post(
-        &jx.token,
-        &format!("/api/v1/claims/{c1}/pay"),
-        json!({"bank_reference": "B"}),
-    )
-    .await;
+    w.approve_claim(jx, &c1).await;
+    w.pay_claim(jx, &c1, "B").await;
     let c2 = w
         .post(
             &w.jx_lab.token,

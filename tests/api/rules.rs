@@ -333,12 +333,7 @@ async fn jiaxing_caps_spending_outside_jiaxing_at_thirty_percent() {
         .await;
     assert_eq!(first.status.code, 201, "{}", first.text);
     let id = first.body["id"].as_str().unwrap().to_owned();
-    w.post(
-        &w.sh_lab.token,
-        &format!("/api/v1/redemptions/{id}/complete"),
-        json!({"amount": "15000.00"}),
-    )
-    .await;
+    w.complete(&w.sh_lab, &id, Some("15000.00")).await;
     // 15,000.00 completed outside; 15,000.00 left.
     let body = json!({"voucher_id": v2["id"], "provider_id": w.sh_lab.id, "contract_no": "X-2",
                       "contract_amount": "60000.00", "service_category": "testing", "amount": "15000.01"});
@@ -390,12 +385,7 @@ async fn jiaxing_caps_spending_outside_jiaxing_at_thirty_percent() {
     assert_eq!(home.status.code, 201, "{}", home.text);
     // A cancelled hold frees its share of the cap.
     let id = exact.body["id"].as_str().unwrap();
-    w.post(
-        &w.jx_company_2.token,
-        &format!("/api/v1/redemptions/{id}/cancel"),
-        json!({}),
-    )
-    .await;
+    w.cancel(&w.jx_company_2, &id).await;
     let again = w
         .hold(
             &w.jx_company_2,

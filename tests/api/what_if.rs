@@ -96,13 +96,7 @@ async fn year() -> Year {
             "30000.00",
         )
         .await);
-    let a = w
-        .post(
-            &w.jx_lab.token,
-            &format!("/api/v1/redemptions/{h2}/complete"),
-            json!({}),
-        )
-        .await;
+    let a = w.complete(&w.jx_lab, &h2, None).await;
     assert_eq!(a.status.code, 200, "{}", a.text);
     // Held and cancelled; held again for the same money.
     let h3 = id(&w

@@ -1,6 +1,8 @@
 //! A programme to test against: three funded regions, their regulators,
 //! companies and providers — a Shanghai lab admitted by SH and by JX.
 
+use std::fmt::Display;
+
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -181,6 +183,52 @@ impl World {
             .await;
         assert_eq!(voucher.status.code, 201, "{}", voucher.text);
         voucher.body
+    }
+
+    /// `provider` completes a held redemption: all of it, or `amount`.
+    pub async fn complete(
+        &self,
+        provider: &Org,
+        redemption: impl Display,
+        amount: Option<&str>,
+    ) -> Answer {
+        let body = match amount {
+            Some(amount) => json!({ "amount": amount }),
+            None => json!({}),
+        };
+        let path = format!("/api/v1/redemptions/{redemption}/complete");
+        self.post(&provider.token, &path, body).await
+    }
+
+    /// `company` cancels a held redemption.
+    pub async fn cancel(&self, company: &Org, redemption: impl Display) -> Answer {
+        let path = format!("/api/v1/redemptions/{redemption}/cancel");
+        self.post(&company.token, &path, json!({})).await
+    }
+
+    /// `provider` claims settlement of completed redemptions with an invoice.
+    pub async fn claim(
+        &self,
+        provider: &Org,
+        redemptions: &[impl AsRef<str>],
+        invoice: &str,
+    ) -> Answer {
+        let ids: Vec<&str> = redemptions.iter().map(AsRef::as_ref).collect();
+        let body = json!({ "redemption_ids": ids, "invoice_no": invoice });
+        self.post(&provider.token, "/api/v1/claims", body).await
+    }
+
+    /// `regulator` approves a claim.
+    pub async fn approve_claim(&self, regulator: &Org, claim: impl Display) -> Answer {
+        let path = format!("/api/v1/claims/{claim}/approve");
+        self.post(&regulator.token, &path, json!({})).await
+    }
+
+    /// `regulator` records a claim paid under a bank reference.
+    pub async fn pay_claim(&self, regulator: &Org, claim: impl Display, reference: &str) -> Answer {
+        let path = format!("/api/v1/claims/{claim}/pay");
+        let body = json!({ "bank_reference": reference });
+        self.post(&regulator.token, &path, body).await
     }
 
     /// Holds `amount` of a voucher at a provider for a contract.

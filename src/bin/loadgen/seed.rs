@@ -9,7 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 use voucher_ledger::config::Config;
 use voucher_ledger::domain::clock::{Clock, SystemClock};
-use voucher_ledger::domain::{Actor, Money};
+use voucher_ledger::domain::{Actor, Amount};
 use voucher_ledger::scenario::Scenario;
 use voucher_ledger::service::claims::{ApproveClaim, PayClaim};
 use voucher_ledger::service::identity;
@@ -45,7 +45,7 @@ pub async fn seed(count: u64, batch: u64, holds: u64) -> Result<()> {
         labs.push(lab.await.map_err(err)?);
     }
     let started = Instant::now();
-    let budget = Money::from_fen(count as i64 * 100_000 + 100_000);
+    let budget = fen(count as i64 * 100_000 + 100_000);
     scenario
         .appropriate(&regulator, 2026, budget)
         .await
@@ -121,13 +121,13 @@ async fn seed_chain(
     holds: u64,
 ) -> ServiceResult<()> {
     let chain = Scenario::new(b, 0);
-    let amounts = (Money::from_fen(100_000), None);
+    let amounts = (fen(100_000), None);
     let voucher = chain
         .voucher(holder, regulator, ("JX", 2026), amounts, "seed")
         .await?;
     let contract = format!("SEED-{}", Uuid::now_v7().simple());
-    let contract = (contract.as_str(), Money::from_fen(80_000));
-    let amount = Money::from_fen(40_000);
+    let contract = (contract.as_str(), fen(80_000));
+    let amount = fen(40_000);
     let redemption = chain
         .hold(holder, voucher.id, lab, contract, "testing", amount)
         .await?;
@@ -149,11 +149,16 @@ async fn seed_chain(
     }
     for _ in 0..holds {
         let contract = format!("SEED-{}", Uuid::now_v7().simple());
-        let contract = (contract.as_str(), Money::from_fen(2_000));
-        let amount = Money::from_fen(1_000);
+        let contract = (contract.as_str(), fen(2_000));
+        let amount = fen(1_000);
         chain
             .hold(holder, voucher.id, lab, contract, "testing", amount)
             .await?;
     }
     Ok(())
+}
+
+/// An amount of `n` fen (more than zero).
+fn fen(n: i64) -> Amount {
+    Amount::from_fen(n).expect("a positive amount")
 }

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::page_err;
-use crate::domain::Money;
+use crate::domain::{Amount, Money};
 use crate::portal::kit::explain::{percent, Policy};
 use crate::portal::kit::forms::{self, problem_on, Problem, Submitted};
 use crate::portal::kit::frame::{Frame, Html, PageError};
@@ -106,6 +106,7 @@ async fn hold_page(
         .and_then(|r| r.version(v.year).ok())
         .ok_or_else(|| PageError::new(signed.lang, Status::NotFound, "error.404"))?;
     let contract = forms::amount(signed, "contract_amount", &form.contract_amount).ok();
+    let contract = contract.map(Amount::money);
     let Some(ShareRule {
         share,
         policy,
@@ -172,7 +173,7 @@ pub async fn share_limit(
         .map_err(page_err(&signed))?;
     let contract = forms::amount(&signed, "contract_amount", contract_amount.unwrap_or(""));
     match contract {
-        Ok(contract) => Ok(share_rule(&app.service, &v, Some(contract))
+        Ok(contract) => Ok(share_rule(&app.service, &v, Some(contract.money()))
             .map(|rule| yuan(rule.most))
             .unwrap_or_default()),
         Err(problem) => Ok(problem.message),

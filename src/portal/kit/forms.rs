@@ -4,13 +4,12 @@
 
 use rocket::http::Status;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::explain;
 use super::frame::PageError;
 use super::guards::Signed;
-use crate::domain::{DomainError, Money};
-use crate::service::engine::KeyedRequest;
+use crate::domain::{Amount, DomainError};
+use crate::service::engine::{IdempotencyKey, KeyedRequest};
 use crate::service::{Answer, Executed, Operation, Service, ServiceError};
 
 /// A form with only its CSRF token and idempotency key (a button).
@@ -22,7 +21,7 @@ pub struct Plain {
 
 /// A fresh idempotency key for a form being rendered.
 pub fn new_key() -> String {
-    Uuid::now_v7().to_string()
+    IdempotencyKey::fresh().to_string()
 }
 
 /// A refusal in words and the field it concerns.
@@ -47,14 +46,14 @@ pub fn problem_on<'a>(problem: &'a Option<Problem>, field: &str) -> Option<&'a s
 /// An amount as typed: `40000`, `40000.5`, `40,000.00` or `¥40,000.00`
 /// (separators and the sign dropped), else the amount-format problem on
 /// `field`.
-pub fn amount(signed: &Signed, field: &'static str, typed: &str) -> Result<Money, Problem> {
+pub fn amount(signed: &Signed, field: &'static str, typed: &str) -> Result<Amount, Problem> {
     let cleaned: String = typed
         .trim()
         .trim_start_matches(['¥', '￥'])
         .chars()
         .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
         .collect();
-    Money::parse_positive(&cleaned).map_err(|_| Problem {
+    Amount::parse(&cleaned).map_err(|_| Problem {
         field,
         message: signed.lang.t("refusal.amount_format").to_owned(),
     })
@@ -65,7 +64,7 @@ pub fn optional_amount(
     signed: &Signed,
     field: &'static str,
     typed: &str,
-) -> Result<Option<Money>, Problem> {
+) -> Result<Option<Amount>, Problem> {
     if typed.trim().is_empty() {
         Ok(None)
     } else {
@@ -98,7 +97,7 @@ pub async fn act<O: Operation>(
     signed.check_csrf(csrf)?;
     let lang = signed.lang;
     let key = idem
-        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        .and_then(IdempotencyKey::parse)
         .ok_or_else(|| PageError::new(lang, Status::BadRequest, "error.400"))?;
     let mut hash = Sha256::new();
     for field in fields {
@@ -107,14 +106,14 @@ pub async fn act<O: Operation>(
     }
     let keyed = KeyedRequest {
         scope: format!("portal:{}", signed.person.user_id),
-        key: key.to_owned(),
+        key: key.clone(),
         fingerprint: hex::encode(hash.finalize()),
     };
     let render = |result: Result<&O::Output, &ServiceError>| Answer {
         status: if result.is_ok() { 200 } else { 422 },
         body: String::new(),
     };
-    let call = signed.person.call(Some(key.to_owned()));
+    let call = signed.person.call(Some(key));
     match service.execute_once(call, keyed, op, render).await {
         Ok(Executed::Ran { value, .. }) => Ok(Submitted::Done(value)),
         Ok(Executed::Replayed(_)) | Err(ServiceError::IdempotencyInProgress) => {

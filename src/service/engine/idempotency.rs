@@ -22,13 +22,43 @@ use crate::store::Db;
 const IN_PROGRESS: &str = "in_progress";
 const DONE: &str = "done";
 
+/// An idempotency key: 1 to 255 printable ASCII characters. Checked once,
+/// where it arrives (the API's `Idempotency-Key` header, a portal form's
+/// hidden field); everything after holds this type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// `key` if it is a valid idempotency key.
+    pub fn parse(key: &str) -> Option<Self> {
+        let printable = key.bytes().all(|b| (0x20..0x7f).contains(&b));
+        ((1..=255).contains(&key.len()) && printable).then(|| IdempotencyKey(key.to_owned()))
+    }
+
+    /// A new random key (a UUID v7), for a form being rendered.
+    pub fn fresh() -> Self {
+        IdempotencyKey(Uuid::now_v7().to_string())
+    }
+
+    /// The key as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A request as idempotency sees it.
 #[derive(Debug, Clone)]
 pub struct KeyedRequest {
     /// The caller the key belongs to (token subject).
     pub scope: String,
-    /// The `Idempotency-Key` header.
-    pub key: String,
+    /// The request's key.
+    pub key: IdempotencyKey,
     /// SHA-256 of method, path and body, hex.
     pub fingerprint: String,
 }
@@ -79,7 +109,7 @@ pub async fn claim<C: ConnectionTrait>(
         let token = Uuid::now_v7();
         let row = keys::ActiveModel {
             scope: Set(request.scope.clone()),
-            key: Set(request.key.clone()),
+            key: Set(request.key.to_string()),
             fingerprint: Set(request.fingerprint.clone()),
             lease: Set(token),
             state: Set(IN_PROGRESS.into()),
@@ -96,9 +126,10 @@ pub async fn claim<C: ConnectionTrait>(
         if let TryInsertResult::Inserted(1) = inserted {
             return Ok(KeyClaim::Fresh(lease_of(request, token)));
         }
-        let Some(existing) = keys::Entity::find_by_id((request.scope.clone(), request.key.clone()))
-            .one(txn)
-            .await?
+        let Some(existing) =
+            keys::Entity::find_by_id((request.scope.clone(), request.key.to_string()))
+                .one(txn)
+                .await?
         else {
             continue; // released meanwhile: try to claim it again
         };
@@ -184,7 +215,7 @@ pub async fn purge(db: &Db, before: DateTime<Utc>) -> ServiceResult<u64> {
 fn lease_of(request: &KeyedRequest, token: Uuid) -> Lease {
     Lease {
         scope: request.scope.clone(),
-        key: request.key.clone(),
+        key: request.key.to_string(),
         fingerprint: request.fingerprint.clone(),
         token,
     }
@@ -193,5 +224,5 @@ fn lease_of(request: &KeyedRequest, token: Uuid) -> Lease {
 fn key_of(request: &KeyedRequest) -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(Column::Scope.eq(&request.scope))
-        .add(Column::Key.eq(&request.key))
+        .add(Column::Key.eq(request.key.as_str()))
 }

@@ -25,7 +25,7 @@ pub mod tail;
 
 pub use batch::{Batch, BatchWork};
 pub use ctx::Ctx;
-pub use idempotency::{Answer, KeyedRequest};
+pub use idempotency::{Answer, IdempotencyKey, KeyedRequest};
 pub use operation::{entry, Done, Executed, Operation, Recorded, Render};
 pub use orgs::{cached_organization, OrgCache};
 pub use pipeline::{Call, Service};

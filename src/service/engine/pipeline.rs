@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::ctx::Ctx;
 use super::group::{self, Group, Work, Worked};
-use super::idempotency::{self, Answer, Kept, KeyClaim, KeyedRequest};
+use super::idempotency::{self, Answer, IdempotencyKey, Kept, KeyClaim, KeyedRequest};
 use super::operation::{Executed, Operation, Render};
 use super::orgs::OrgCache;
 use super::tail::Tail;
@@ -58,7 +58,7 @@ pub struct Call {
     pub request_id: Option<String>,
     /// The idempotency key of the request, which the audit trail records
     /// (also for the operations a request runs besides its keyed one).
-    pub idempotency_key: Option<String>,
+    pub idempotency_key: Option<IdempotencyKey>,
     /// The person who acts for the actor's organisation through the portal
     /// (the audit trail names them, `via: portal`).
     pub person: Option<Uuid>,
@@ -133,7 +133,7 @@ impl Service {
         render: impl Render<O::Output> + Clone + 'static,
     ) -> ServiceResult<Executed<O::Output>> {
         let origin = Origin {
-            idempotency_key: Some(key.key.clone()),
+            idempotency_key: Some(key.key.to_string()),
             ..origin(&call)
         };
         retrying(|| {
@@ -333,6 +333,6 @@ pub(super) fn origin(call: &Call) -> Origin {
         actor_region: actor.region.as_ref().map(Region::to_string),
         actor_via: call.person.map(|_| "portal".to_owned()),
         request_id: call.request_id.clone(),
-        idempotency_key: call.idempotency_key.clone(),
+        idempotency_key: call.idempotency_key.as_ref().map(ToString::to_string),
     }
 }
