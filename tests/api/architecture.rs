@@ -302,6 +302,45 @@ fn broken_rules(sources: &[Source]) -> Vec<String> {
     broken
 }
 
+/// Every operation says on its struct which refusals it can return, in the
+/// order they are checked (TigerBeetle's result docs).
+#[test]
+fn every_operation_documents_its_refusals_in_order() {
+    let mut undocumented = Vec::new();
+    let mut operations = 0;
+    for source in all_sources() {
+        for (at, _) in source.text.match_indices("impl Operation for ") {
+            operations += 1;
+            let name: String = source.text[at + "impl Operation for ".len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let declared = source
+                .text
+                .match_indices(&format!("struct {name}"))
+                .map(|(at, found)| (at, &source.text[at + found.len()..]))
+                .find(|(_, rest)| rest.starts_with([' ', ';', '{', '<', '(']))
+                .map(|(at, _)| source.text[..at].rfind('\n').map_or(0, |n| n + 1));
+            let documented = declared.is_some_and(|at| {
+                let before: Vec<&str> = source.text[..at].lines().rev().collect();
+                before
+                    .iter()
+                    .take_while(|l| l.starts_with("///") || l.starts_with("#["))
+                    .any(|l| l.starts_with("/// Refusals, in the order they are checked"))
+            });
+            if !documented {
+                undocumented.push(format!("{}: {name}", source.path.display()));
+            }
+        }
+    }
+    assert!(operations >= 20, "only {operations} operations found");
+    assert!(
+        undocumented.is_empty(),
+        "operations without their refusals in order:\n{}",
+        undocumented.join("\n")
+    );
+}
+
 #[test]
 fn no_source_file_is_over_500_lines() {
     let long: Vec<String> = all_sources()

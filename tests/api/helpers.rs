@@ -131,6 +131,20 @@ pub struct Req<'a> {
     pub content_type: Option<ContentType>,
 }
 
+impl<'a> Req<'a> {
+    /// A `GET` of `path` with no token.
+    pub fn get(path: &'a str) -> Self {
+        Req {
+            method: "GET",
+            path,
+            token: None,
+            key: None,
+            body: None,
+            content_type: None,
+        }
+    }
+}
+
 impl TestApp {
     /// A new service on a new, migrated database.
     pub async fn spawn() -> TestApp {

@@ -1096,14 +1096,7 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
 async fn every_portal_area_answers_alike_without_an_accept_header() {
     use crate::helpers::{Req, TestApp};
     let app = TestApp::spawn().await;
-    let get = |path: &'static str| Req {
-        method: "GET",
-        path,
-        token: None,
-        key: None,
-        body: None,
-        content_type: None,
-    };
+    let get = Req::get;
     let company = app.send(get("/company")).await;
     assert_eq!(company.status.code, 303, "{}", company.text);
     assert_eq!(company.header("Location"), Some("/login"));

@@ -3,14 +3,7 @@
 use crate::helpers::{Req, TestApp};
 
 fn get(path: &str) -> Req<'_> {
-    Req {
-        method: "GET",
-        path,
-        token: None,
-        key: None,
-        body: None,
-        content_type: None,
-    }
+    Req::get(path)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -109,12 +109,8 @@ pub async fn act<O: Operation>(
         key: key.clone(),
         fingerprint: hex::encode(hash.finalize()),
     };
-    let render = |result: Result<&O::Output, &ServiceError>| Answer {
-        status: if result.is_ok() { 200 } else { 422 },
-        body: String::new(),
-    };
     let call = signed.person.call(Some(key));
-    match service.execute_once(call, keyed, op, render).await {
+    match service.execute_once(call, keyed, op, kept_answer).await {
         Ok(Executed::Ran { value, .. }) => Ok(Submitted::Done(value)),
         Ok(Executed::Replayed(_)) | Err(ServiceError::IdempotencyInProgress) => {
             Ok(Submitted::Again)
@@ -126,5 +122,15 @@ pub async fn act<O: Operation>(
             message: explain::domain(lang, &err),
         })),
         Err(e) => Err(PageError::from_service(lang, e)),
+    }
+}
+
+/// What the portal keeps under a form's key: done (200) or refused (422).
+/// A replay only needs to know that the form was sent before; the page
+/// then says so.
+fn kept_answer<T>(result: Result<&T, &ServiceError>) -> Answer {
+    Answer {
+        status: if result.is_ok() { 200 } else { 422 },
+        body: String::new(),
     }
 }
