@@ -104,8 +104,14 @@ impl JwtKeys {
         if (claims.exp as i64) < now - leeway || (claims.nbf as i64) > now + leeway {
             return Err(invalid());
         }
-        // No token lives longer than the service would have issued it for.
-        if claims.exp.saturating_sub(claims.iat) > self.ttl_secs + self.leeway_secs {
+        // No token is issued in the future, nor lives longer than the
+        // service would have issued it for, counted from when it was issued
+        // and from when it became valid.
+        let longest = self.ttl_secs + self.leeway_secs;
+        if (claims.iat as i64) > now + leeway
+            || claims.exp.saturating_sub(claims.iat) > longest
+            || claims.exp.saturating_sub(claims.nbf) > longest
+        {
             return Err(invalid());
         }
         let role = Role::from_str(&claims.role).map_err(|_| invalid())?;

@@ -46,6 +46,7 @@ pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
         .register("/", catcher::catchers())
         .mount("/", portal::routes())
         .attach(telemetry::RequestLog)
+        .attach(api::docs_policy())
         .attach(AdHoc::on_liftoff("maintenance", |rocket| {
             Box::pin(async move {
                 if let Some(app) = rocket.state::<App>() {

@@ -208,3 +208,22 @@ impl Modify for EveryStatus {
         }
     }
 }
+
+/// The Swagger UI under `/docs` gets a Content-Security-Policy like the
+/// portal's: its scripts, styles and the OpenAPI description from this
+/// site only (Swagger UI sets inline styles as it draws, and shows images
+/// as data URIs), no framing, no other base or form target.
+pub fn docs_policy() -> rocket::fairing::AdHoc {
+    rocket::fairing::AdHoc::on_response("docs content security policy", |req, res| {
+        Box::pin(async move {
+            if req.uri().path().starts_with("/docs") {
+                res.set_header(rocket::http::Header::new(
+                    "Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
+                     base-uri 'none'; form-action 'self'",
+                ));
+            }
+        })
+    })
+}

@@ -116,16 +116,39 @@ fn check(field: &str, value: &str, max: usize, multiline: bool) -> Result<String
 }
 
 /// The comparison key of identity text (names of controllers, contract and
-/// invoice numbers): Unicode NFKC, trimmed, inner whitespace collapsed to
-/// one space, lower-cased. Two spellings of one thing have one key.
+/// invoice numbers, logins): Unicode NFKC, trimmed, inner whitespace
+/// collapsed to one space, lower-cased. Two spellings of one thing have one
+/// key. NFKC can make text much longer (`ﷺ` becomes 18 characters), so a
+/// key longer than [`KEY_MAX`] characters is its SHA-256 instead: the key
+/// is bounded, not the input, and equal keys still mean equal text.
 pub fn key(value: &str) -> String {
+    use sha2::{Digest, Sha256};
     let folded: String = value.nfkc().flat_map(char::to_lowercase).collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    let key = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    if key.chars().count() <= KEY_MAX {
+        return key;
+    }
+    let digest = Sha256::digest(key.as_bytes());
+    format!("sha256:{}", hex::encode(&digest[..28]))
 }
+
+/// The most characters a comparison key has (the key columns hold 64).
+pub const KEY_MAX: usize = 64;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_bounded_whatever_the_text_grows_to() {
+        let grows = "\u{FDFA}".repeat(20); // 20 characters, 360 under NFKC
+        assert!(key(&grows).chars().count() <= KEY_MAX);
+        assert!(key(&grows).starts_with("sha256:"));
+        assert_eq!(key(&grows), key(&format!(" {grows} ")));
+        assert_ne!(key(&grows), key(&"\u{FDFA}".repeat(21)));
+        let longest = "a".repeat(KEY_MAX);
+        assert_eq!(key(&longest), longest);
+    }
 
     #[test]
     fn spellings_of_one_name_share_a_key() {

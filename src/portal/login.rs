@@ -220,9 +220,22 @@ pub fn language(jar: &CookieJar<'_>, to: Option<&str>, back: Option<&str>) -> Re
             .same_site(SameSite::Lax)
             .max_age(rocket::time::Duration::days(365)),
     );
-    // Only back to a page of this site.
-    let back = back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or("/");
-    Redirect::to(back.to_owned())
+    Redirect::to(
+        back.filter(|b| is_page_of_this_site(b))
+            .unwrap_or("/")
+            .to_owned(),
+    )
+}
+
+/// Whether `back` is a page of this site to return to: a path, not
+/// `//host`, of visible ASCII only (a browser drops a tab or a line break,
+/// which would make `/\t/evil.com` the host `evil.com`), without a
+/// backslash, and a valid URI.
+fn is_page_of_this_site(back: &str) -> bool {
+    back.starts_with('/')
+        && !back.starts_with("//")
+        && back
+            .bytes()
+            .all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
+        && rocket::http::uri::Origin::parse(back).is_ok()
 }

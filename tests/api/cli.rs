@@ -123,6 +123,9 @@ fn the_binary_runs_in_an_empty_directory() {
         .arg("serve")
         .current_dir(empty.path())
         .env("ROCKET_PORT", port.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut answered = None;
@@ -138,10 +141,15 @@ fn the_binary_runs_in_an_empty_directory() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     server.kill().unwrap();
-    server.wait().unwrap();
+    let output = server.wait_with_output().unwrap();
     assert!(answered
         .expect("the server answered")
         .contains("name=\"password\""));
+    // A page is served without warnings (Rocket's Shield warned twice per
+    // page when the portal set a header Shield sets too).
+    let log = [output.stdout, output.stderr].concat();
+    let log = String::from_utf8_lossy(&log);
+    assert!(!log.contains("Refusing to overwrite"), "{log}");
 }
 
 /// `--config DIR`: its default.toml replaces the built-in one, and relative

@@ -565,3 +565,32 @@ async fn a_year_outside_the_programme_is_refused_not_printed() {
         assert_eq!(answer.body["errors"][0]["field"], "year", "{year}");
     }
 }
+
+/// Text that grows under NFKC (one `ﷺ` becomes 18 characters) is compared
+/// by a bounded key: a contract number, an invoice number and an actual
+/// controller of such text are taken, and the same contract number again is
+/// a duplicate — never a 500 (PostgreSQL's key columns hold 64 characters).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_that_grows_under_nfkc_is_compared_by_a_bounded_key() {
+    let w = World::new().await;
+    let grows = "\u{FDFA}".repeat(10);
+    let mut body = company("JX");
+    body["actual_controller"] = json!("\u{FDFA}".repeat(20));
+    let answer = w
+        .post(&w.jx_regulator.token, "/api/v1/organizations", body)
+        .await;
+    assert_eq!(answer.status.code, 201, "{}", answer.text);
+
+    let v = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "50000.00")
+        .await;
+    let hold = || w.hold(&w.jx_company, &v, &w.sh_lab, &grows, "2000.00", "500.00");
+    let first = hold().await;
+    assert_eq!(first.status.code, 201, "{}", first.text);
+    hold().await.assert_problem(422, "duplicate_contract");
+    let id = first.body["id"].as_str().unwrap();
+    let done = w.complete(&w.sh_lab, id, None).await;
+    assert_eq!(done.status.code, 200, "{}", done.text);
+    let claim = w.claim(&w.sh_lab, &[id], &grows).await;
+    assert_eq!(claim.status.code, 201, "{}", claim.text);
+}

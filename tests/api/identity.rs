@@ -146,6 +146,14 @@ async fn forged_and_stale_tokens_are_refused() {
         &claims(now, &sub, "voucher-ledger-api", 0, 10 * 86_400),
         SECRET.as_bytes(),
     );
+    // Nor be issued in the future to outlive its lifetime from now: issued
+    // in ten years, valid from now, expiring ten years and ten minutes on.
+    let issued_in_the_future = {
+        let ten_years = 10 * 365 * 86_400;
+        let mut c = claims(now, &sub, "voucher-ledger-api", 0, ten_years + 600);
+        c["iat"] = json!(now + ten_years);
+        sign(&c, SECRET.as_bytes())
+    };
     // The service's own role for scheduled jobs is never carried by a token.
     let system = {
         let mut c = claims(now, &sub, "voucher-ledger-api", 0, 600);
@@ -163,6 +171,7 @@ async fn forged_and_stale_tokens_are_refused() {
         ("no exp", no_exp),
         ("system role", system),
         ("lives too long", long_lived),
+        ("issued in the future", issued_in_the_future),
         ("garbage", "not.a.token".into()),
     ] {
         let answer = app.get(&path, &token).await;

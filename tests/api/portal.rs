@@ -173,6 +173,36 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     assert!(b.text("#amount-error").await.contains("金额格式不正确"));
     assert_eq!(served.voucher().await.held, yuan("41000.00"));
 
+    // A refused form sent again is refused again, in the same words (not
+    // "sent before"); nothing changes.
+    b.open(&hold_at_lab).await;
+    b.fill("#contract_no", "JX-SH-2026-006").await;
+    b.fill("#contract_amount", "2000").await;
+    b.fill("#amount", "1500").await;
+    let answers = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const form = document.querySelector('form.stack');
+             const body = new URLSearchParams(new FormData(form));
+             const send = () => fetch(form.action, {method: 'POST', body}).then(r => r.text());
+             send().then(first => send().then(second => done([first, second])));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let refusal = |page: &serde_json::Value| {
+        let page = page.as_str().unwrap_or_default();
+        let at = page.find("id=\"amount-error\"").map(|at| &page[at..]);
+        at.and_then(|rest| Some(&rest[rest.find('>')? + 1..rest.find("</")?]))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (first, second) = (refusal(&answers[0]), refusal(&answers[1]));
+    assert!(first.contains("50%"), "{first}");
+    assert_eq!(second, first);
+    assert_eq!(served.voucher().await.held, yuan("41000.00"));
+
     // Another company's voucher, by a hand-edited URL: the 404 page.
     let other = other_company_voucher(&served).await;
     b.open(&format!("/company/vouchers/{other}/hold")).await;
@@ -1110,4 +1140,56 @@ async fn every_portal_area_answers_alike_without_an_accept_header() {
             "{path}"
         );
     }
+}
+
+/// The language switch goes back only to a page of this site: a tab, a
+/// line break or a NUL in `back` (a browser drops the tab of `/\t/evil.com`
+/// and goes to the host evil.com) sends the visitor home, never to a 500
+/// nor away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_switch_goes_back_only_to_pages_of_this_site() {
+    use crate::helpers::{Req, TestApp};
+    let app = TestApp::spawn().await;
+    for (back, expected) in [
+        ("/company%3Fdone%3Dagain", "/company?done=again"),
+        ("/regulator/audit", "/regulator/audit"),
+        ("/%09/evil.com", "/"),
+        ("/%0d%0aSet-Cookie:%20x=1", "/"),
+        ("/%00", "/"),
+        ("//evil.com", "/"),
+        ("/%2F/evil.com", "/"),
+        ("/%5Cevil.com", "/"),
+        ("https://evil.com", "/"),
+        ("/%E4%B8%AD", "/"),
+    ] {
+        let path = format!("/language?to=en&back={back}");
+        let answer = app.send(Req::get(&path)).await;
+        assert_eq!(answer.status.code, 303, "{back}: {}", answer.text);
+        assert_eq!(answer.header("Location"), Some(expected), "{back}");
+    }
+}
+
+/// Swagger UI draws the API under its Content-Security-Policy: the title of
+/// the description shows, and nothing was blocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swagger_ui_draws_under_its_content_security_policy() {
+    let served = Served::start().await;
+    let b = Browser::start(&served.base, "en").await;
+    b.open("/docs/").await;
+    let mut title = String::new();
+    for _ in 0..200 {
+        let found = b
+            .script(
+                "const t = document.querySelector('.info .title'); return t ? t.textContent : ''",
+            )
+            .await;
+        title = found.as_str().unwrap_or_default().to_owned();
+        if !title.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(title.contains("Voucher ledger API"), "{title:?}");
+    b.assert_quiet_console().await;
+    b.quit().await;
 }

@@ -89,6 +89,9 @@ async fn swagger_ui_is_served_offline() {
         "{}",
         &page.text[..200.min(page.text.len())]
     );
+    let policy = page.header("Content-Security-Policy").unwrap_or_default();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     let config = app.send(get("/docs/swagger-initializer.js")).await;
     assert_eq!(config.status.code, 200);
     assert!(config.text.contains("/openapi.json"));

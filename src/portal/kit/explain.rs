@@ -39,6 +39,18 @@ pub fn percent(share: Decimal) -> String {
     format!("{}%", (share * Decimal::from(100)).normalize())
 }
 
+/// Every field a refusal can be shown next to ([`field_of`] names one).
+pub const FIELDS: &[&str] = &[
+    "amount",
+    "contract_no",
+    "invoice_no",
+    "provider_id",
+    "service_category",
+    "purpose",
+    "year",
+    "region",
+];
+
 /// The form field a refusal concerns.
 pub fn field_of(err: &DomainError) -> &'static str {
     match err {

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::explain;
 use super::frame::PageError;
 use super::guards::Signed;
+use super::i18n::Lang;
 use crate::domain::{Amount, DomainError};
 use crate::service::engine::{IdempotencyKey, KeyedRequest};
 use crate::service::{Answer, Executed, Operation, Service, ServiceError};
@@ -43,20 +44,37 @@ pub fn problem_on<'a>(problem: &'a Option<Problem>, field: &str) -> Option<&'a s
     problem.as_ref().and_then(|p| p.on(field))
 }
 
-/// An amount as typed: `40000`, `40000.5`, `40,000.00` or `¥40,000.00`
-/// (separators and the sign dropped), else the amount-format problem on
-/// `field`.
+/// An amount as typed: `40000`, `40000.5`, `40,000.00` or `¥40,000.00`,
+/// else the amount-format problem on `field`.
 pub fn amount(signed: &Signed, field: &'static str, typed: &str) -> Result<Amount, Problem> {
-    let cleaned: String = typed
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .chars()
-        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
-        .collect();
-    Amount::parse(&cleaned).map_err(|_| Problem {
+    typed_amount(typed).ok_or_else(|| Problem {
         field,
         message: signed.lang.t("refusal.amount_format").to_owned(),
     })
+}
+
+/// An amount as people type it: an optional `¥`, then yuan whose thousands
+/// may be grouped by `,` (or `，`, or a space) in groups of three, then
+/// at most two decimals. `1,5` is not 1.5 nor 15: it is refused, as is
+/// any separator that does not group thousands.
+pub fn typed_amount(typed: &str) -> Option<Amount> {
+    let text = typed.trim().trim_start_matches(['¥', '￥']).trim_start();
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let groups: Vec<&str> = whole.split([',', '，', ' ']).collect();
+    let grouped = groups.len() == 1
+        || (matches!(groups[0].len(), 1..=3) && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped {
+        return None;
+    }
+    let mut plain = groups.concat();
+    if let Some(fraction) = fraction {
+        plain.push('.');
+        plain.push_str(fraction);
+    }
+    Amount::parse(&plain).ok()
 }
 
 /// An amount that may be left empty ("all of it"): none when empty.
@@ -110,27 +128,106 @@ pub async fn act<O: Operation>(
         fingerprint: hex::encode(hash.finalize()),
     };
     let call = signed.person.call(Some(key));
-    match service.execute_once(call, keyed, op, kept_answer).await {
+    let kept = move |result: Result<&O::Output, &ServiceError>| kept_answer(lang, result);
+    match service.execute_once(call, keyed, op, kept).await {
         Ok(Executed::Ran { value, .. }) => Ok(Submitted::Done(value)),
+        // The same form again: refused then, refused now, in the same words.
+        Ok(Executed::Replayed(answer)) if answer.status == REFUSED => {
+            Ok(Submitted::Refused(Problem::kept(&answer.body)))
+        }
         Ok(Executed::Replayed(_)) | Err(ServiceError::IdempotencyInProgress) => {
             Ok(Submitted::Again)
         }
-        Err(ServiceError::Domain(
-            err @ (DomainError::Refused(..) | DomainError::Validation(_)),
-        )) => Ok(Submitted::Refused(Problem {
-            field: explain::field_of(&err),
-            message: explain::domain(lang, &err),
-        })),
-        Err(e) => Err(PageError::from_service(lang, e)),
+        Err(err) => match refusal(lang, &err) {
+            Some(problem) => Ok(Submitted::Refused(problem)),
+            None => Err(PageError::from_service(lang, err)),
+        },
     }
 }
 
-/// What the portal keeps under a form's key: done (200) or refused (422).
-/// A replay only needs to know that the form was sent before; the page
-/// then says so.
-fn kept_answer<T>(result: Result<&T, &ServiceError>) -> Answer {
-    Answer {
-        status: if result.is_ok() { 200 } else { 422 },
-        body: String::new(),
+/// The status the portal keeps for a refused form.
+const REFUSED: u16 = 422;
+
+/// A refusal in words, if `err` is one a person can correct.
+fn refusal(lang: Lang, err: &ServiceError) -> Option<Problem> {
+    match err {
+        ServiceError::Domain(err @ (DomainError::Refused(..) | DomainError::Validation(_))) => {
+            Some(Problem {
+                field: explain::field_of(err),
+                message: explain::domain(lang, err),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// What the portal keeps under a form's key: done (200), or refused (422)
+/// with the field and the words, so that the same form sent again shows
+/// the same refusal.
+fn kept_answer<T>(lang: Lang, result: Result<&T, &ServiceError>) -> Answer {
+    match result.map_err(|err| refusal(lang, err)) {
+        Ok(_) => Answer {
+            status: 200,
+            body: String::new(),
+        },
+        Err(problem) => Answer {
+            status: REFUSED,
+            body: problem
+                .map(|p| format!("{}\n{}", p.field, p.message))
+                .unwrap_or_default(),
+        },
+    }
+}
+
+impl Problem {
+    /// A refusal kept by [`kept_answer`].
+    fn kept(body: &str) -> Problem {
+        let (field, message) = body.split_once('\n').unwrap_or(("", body));
+        Problem {
+            field: explain::FIELDS
+                .iter()
+                .find(|f| **f == field)
+                .unwrap_or(&"amount"),
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_amount;
+
+    #[test]
+    fn amounts_are_read_as_people_write_them_and_nothing_else() {
+        let read = |typed: &str| typed_amount(typed).map(|a| a.to_string());
+        for (typed, amount) in [
+            ("40000", "40000.00"),
+            ("40000.5", "40000.50"),
+            ("40,000.00", "40000.00"),
+            ("¥40,000.00", "40000.00"),
+            ("￥ 1,234,567.89", "1234567.89"),
+            ("1，234", "1234.00"),
+            ("1 234.5", "1234.50"),
+            (" 999 ", "999.00"),
+        ] {
+            assert_eq!(read(typed).as_deref(), Some(amount), "{typed}");
+        }
+        for typed in [
+            "1,5",
+            "1,23",
+            "12,3456",
+            ",123",
+            "1,234,56",
+            "1 5",
+            "1,234.5,6",
+            "1.2.3",
+            "",
+            "0",
+            "-5",
+            "1e3",
+            "1,,234",
+        ] {
+            assert_eq!(read(typed), None, "{typed}");
+        }
     }
 }
