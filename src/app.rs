@@ -1,7 +1,7 @@
 //! The state every request shares ([`App`]) and the jobs the server runs
 //! beside the requests (expiry, purges).
 
-use crate::auth::JwtKeys;
+use crate::api::auth::JwtKeys;
 use crate::config::{Config, ConfigError};
 use crate::service::expiry::ExpiryReport;
 use crate::service::logins::LoginLimits;

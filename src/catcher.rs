@@ -1,7 +1,7 @@
 //! The one catcher of the whole service: every failure without a handler's
 //! answer gets the portal's HTML page on the portal's paths and for
 //! browsers off the API (without a live session, the sign-in page), and the
-//! API's problem+json ([`crate::error::caught`]) everywhere else.
+//! API's problem+json ([`crate::api::error::caught`]) everywhere else.
 
 use std::sync::LazyLock;
 
@@ -9,7 +9,7 @@ use rocket::http::Status;
 use rocket::request::Request;
 use rocket::{Catcher, Either};
 
-use crate::error::ApiError;
+use crate::api::error::ApiError;
 use crate::portal::kit::frame::PageError;
 use crate::portal::kit::guards::language;
 
@@ -72,7 +72,7 @@ pub fn any_status(status: Status, req: &Request<'_>) -> Either<PageError, ApiErr
         };
         return Either::Left(PageError::new(lang, status, key));
     }
-    Either::Right(crate::error::caught(status, req))
+    Either::Right(crate::api::error::caught(status, req))
 }
 
 #[cfg(test)]

@@ -9,13 +9,11 @@
 pub mod api;
 pub mod app;
 pub mod audit;
-pub mod auth;
 pub mod catcher;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod download;
-pub mod error;
 pub mod ledger;
 pub mod portal;
 pub mod rules;

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::ExpiryReportView;
-use crate::auth::{can, May};
-use crate::error::ApiResult;
+use crate::api::auth::{can, May};
+use crate::api::error::ApiResult;
 use crate::service::expiry::{self, ExpiryReport, RunExpiry};
 use crate::App;
 
@@ -29,8 +29,8 @@ pub struct ExpiryRunRequest {
     params(("Idempotency-Key" = String, Header)), request_body = ExpiryRunRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = ExpiryReportView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/admin/expiry-runs", data = "<req>")]

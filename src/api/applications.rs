@@ -10,9 +10,9 @@ use super::common::{page, path_id};
 use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::{ApplicationView, VoucherView};
-use crate::auth::{can, Caller, May};
+use crate::api::auth::{can, Caller, May};
+use crate::api::error::ApiResult;
 use crate::domain::Amount;
-use crate::error::ApiResult;
 use crate::service::applications::{
     self, Application, ApproveApplication, RejectApplication, SubmitApplication,
 };
@@ -60,8 +60,8 @@ pub struct ReasonRequest {
     params(("Idempotency-Key" = String, Header)), request_body = ApplicationRequest, security(("bearer" = [])),
     responses(
         (status = 201, body = ApplicationView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/applications", data = "<req>")]
@@ -87,9 +87,9 @@ pub async fn submit(
     request_body = ApprovalRequest, security(("bearer" = [])),
     responses(
         (status = 201, description = "The issued voucher", body = VoucherView),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_state`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`budget_exceeded`, `invalid_amount`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state`", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`budget_exceeded`, `invalid_amount`", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/applications/<id>/approve", data = "<req>")]
@@ -120,8 +120,8 @@ pub async fn approve(
     request_body = ReasonRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = ApplicationView),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/applications/<id>/reject", data = "<req>")]
@@ -142,7 +142,7 @@ pub async fn reject(
 #[utoipa::path(
     get, path = "/api/v1/applications", tag = "vouchers",
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query)), security(("bearer" = [])),
-    responses((status = 200, body = ApplicationList), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ApplicationList), (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/applications?<limit>&<cursor>")]
 pub async fn list(
@@ -160,7 +160,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/api/v1/applications/{id}", tag = "vouchers",
     params(("id" = uuid::Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ApplicationView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ApplicationView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/applications/<id>")]
 pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<ApplicationView>> {

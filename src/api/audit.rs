@@ -8,12 +8,12 @@ use rocket::{get, State};
 
 use super::common::{page, query_problem};
 use super::views::{EventView, VerificationView};
+use crate::api::auth::Caller;
+use crate::api::error::{ApiError, ApiResult};
 use crate::audit::export::Format;
 use crate::audit::{self, Event, EventFilter};
-use crate::auth::Caller;
 use crate::domain::text;
 use crate::download::Download;
-use crate::error::{ApiError, ApiResult};
 use crate::service::{audited_region, ServiceError};
 use crate::App;
 
@@ -56,8 +56,8 @@ fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiErr
     security(("bearer" = [])),
     responses(
         (status = 200, body = EventList),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[allow(clippy::too_many_arguments)]
@@ -116,7 +116,7 @@ pub async fn events(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The events, one per line", content_type = "application/x-ndjson", body = String),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/audit/events/export?<region>&<format>")]
@@ -140,7 +140,7 @@ pub async fn export(
     params(("region" = Option<String>, Query)), security(("bearer" = [])),
     responses(
         (status = 200, body = VerificationView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/audit/verify?<region>")]

@@ -7,8 +7,8 @@ use rocket::Request;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::api::error::{ApiError, FieldProblem};
 use crate::domain::money::AMOUNT_ERROR;
-use crate::error::{ApiError, FieldProblem};
 
 /// A parsed JSON body. An empty body reads as `{}`.
 #[derive(Debug)]

@@ -13,8 +13,8 @@ use super::idempotent::Idempotent;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
 use super::views::ClaimView;
-use crate::auth::{can, Caller, May};
-use crate::error::ApiResult;
+use crate::api::auth::{can, Caller, May};
+use crate::api::error::ApiResult;
 use crate::service::claims::{self, ApproveClaim, Claim, PayClaim, RejectClaim, SubmitClaim};
 use crate::{list_of, App};
 
@@ -47,9 +47,9 @@ pub struct PaymentRequest {
     params(("Idempotency-Key" = String, Header)), request_body = ClaimRequest, security(("bearer" = [])),
     responses(
         (status = 201, body = ClaimView),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`conflict`: a redemption is in another claim; `invalid_state`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`duplicate_invoice`, `claim_deadline_passed`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: a redemption is in another claim; `invalid_state`", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`duplicate_invoice`, `claim_deadline_passed`", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/claims", data = "<req>")]
@@ -69,7 +69,7 @@ pub async fn submit(
 #[utoipa::path(
     post, path = "/api/v1/claims/{id}/approve", tag = "claims",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)), request_body = EmptyRequest, security(("bearer" = [])),
-    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[post("/api/v1/claims/<id>/approve", data = "<req>")]
 pub async fn approve(
@@ -86,7 +86,7 @@ pub async fn approve(
 #[utoipa::path(
     post, path = "/api/v1/claims/{id}/reject", tag = "claims",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)), request_body = ReasonRequest, security(("bearer" = [])),
-    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[post("/api/v1/claims/<id>/reject", data = "<req>")]
 pub async fn reject(
@@ -106,7 +106,7 @@ pub async fn reject(
 #[utoipa::path(
     post, path = "/api/v1/claims/{id}/pay", tag = "claims",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)), request_body = PaymentRequest, security(("bearer" = [])),
-    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[post("/api/v1/claims/<id>/pay", data = "<req>")]
 pub async fn pay(
@@ -126,7 +126,7 @@ pub async fn pay(
 #[utoipa::path(
     get, path = "/api/v1/claims", tag = "claims",
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query)), security(("bearer" = [])),
-    responses((status = 200, body = ClaimList), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimList), (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/claims?<limit>&<cursor>")]
 pub async fn list(
@@ -144,7 +144,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/api/v1/claims/{id}", tag = "claims",
     params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ClaimView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = ClaimView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/claims/<id>")]
 pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<ClaimView>> {

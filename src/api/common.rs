@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::error::{ApiError, FieldProblem};
+use crate::api::error::{ApiError, FieldProblem};
 use crate::service::PageRequest;
 
 /// A UUID from the path; anything else names no resource (404). Parsed

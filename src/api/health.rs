@@ -5,7 +5,7 @@ use rocket::{get, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult};
 use crate::service::ServiceError;
 use crate::App;
 
@@ -23,7 +23,7 @@ pub struct Health {
     get, path = "/health", tag = "service",
     responses(
         (status = 200, description = "Up, and the database answers", body = Health),
-        (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/health")]

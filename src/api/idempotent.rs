@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::body::JsonBody;
 use super::reply::Reply;
-use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::api::auth::Caller;
+use crate::api::error::ApiError;
 use crate::service::engine::{IdempotencyKey, KeyedRequest};
 use crate::service::{Answer, Call, Executed, Operation, ServiceError};
 use crate::App;

@@ -1,12 +1,16 @@
-//! The HTTP API: one module per resource, the shared body and idempotency
-//! machinery, and the OpenAPI description.
+//! The HTTP API: one module per resource; `auth` (tokens, the `Caller` and
+//! `May<can::X>` guards), `error` (problem+json), `body` (strict JSON),
+//! `idempotent` (the `Idempotent` guard), `views` (response types and their
+//! OpenAPI schemas), and the OpenAPI description.
 
 pub mod admin;
 pub mod applications;
 pub mod audit;
+pub mod auth;
 pub mod body;
 pub mod claims;
 pub mod common;
+pub mod error;
 pub mod health;
 pub mod idempotent;
 pub mod organizations;
@@ -42,9 +46,9 @@ macro_rules! api {
             ),
             paths($($handler),+),
             components(schemas(
-                crate::error::Problem,
-                crate::error::FieldProblem,
-                crate::error::RuleProblem
+                crate::api::error::Problem,
+                crate::api::error::FieldProblem,
+                crate::api::error::RuleProblem
             )),
             modifiers(&BearerAuth, &EveryStatus),
             tags(

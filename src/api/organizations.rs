@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::common::path_id;
 use super::idempotent::Idempotent;
 use super::reply::Reply;
-use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::api::auth::Caller;
+use crate::api::error::ApiResult;
 use crate::service::identity::{self, Organization, RegisterOrganization, Registered};
 use crate::App;
 
@@ -93,11 +93,11 @@ impl From<Organization> for OrganizationView {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Registered", body = OrganizationCreated),
-        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Credit code already registered, or key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field or credit code (`invalid_credit_code`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Credit code already registered, or key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field or credit code (`invalid_credit_code`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/organizations", data = "<req>")]
@@ -147,8 +147,8 @@ const SHOWN_ONCE: &str =
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The organisation", body = OrganizationView),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/organizations/<id>")]

@@ -14,8 +14,8 @@ use super::common::path_id;
 use super::idempotent::Idempotent;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
-use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::api::auth::Caller;
+use crate::api::error::ApiResult;
 use crate::service::people::{self, CreateUser, DisableUser, User};
 use crate::service::ServiceError;
 use crate::App;
@@ -74,12 +74,12 @@ fn view(user: &User) -> UserView {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created (the password is never returned)", body = UserView),
-        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Login taken (`conflict`), or key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid login, display name or password (`validation_failed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Login taken (`conflict`), or key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid login, display name or password (`validation_failed`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/organizations/<id>/users", data = "<req>")]
@@ -114,9 +114,9 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The organisation's people", body = Vec<UserView>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/organizations/<id>/users")]
@@ -137,11 +137,11 @@ pub async fn list(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Disabled", body = UserView),
-        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/organizations/<id>/users/<user_id>/disable", data = "<req>")]

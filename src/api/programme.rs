@@ -11,10 +11,10 @@ use uuid::Uuid;
 use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::{AdmissionView, BudgetView};
-use crate::auth::{can, Caller, May};
+use crate::api::auth::{can, Caller, May};
+use crate::api::error::{ApiError, ApiResult};
 use crate::domain::programme::parse_year;
 use crate::domain::{Amount, Money, Region};
-use crate::error::{ApiError, ApiResult};
 use crate::rules::policy::SettlementCycle;
 use crate::service::admissions::{Admit, Admitted};
 use crate::service::budgets::{self, Appropriate, Budget};
@@ -51,8 +51,8 @@ pub struct AdmissionRequest {
     request_body = AppropriationRequest, security(("bearer" = [])),
     responses(
         (status = 201, body = BudgetView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_amount`, `validation_failed`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_amount`, `validation_failed`", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/regions/<region>/budgets", data = "<req>")]
@@ -83,8 +83,8 @@ pub async fn appropriate(
     params(("region" = String, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100)), security(("bearer" = [])),
     responses(
         (status = 200, body = BudgetView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/regions/<region>/budgets/<year>")]
@@ -111,8 +111,8 @@ pub async fn read_budget(
     responses(
         (status = 201, description = "Admitted", body = AdmissionView),
         (status = 200, description = "Categories replaced", body = AdmissionView),
-        (status = 404, description = "No such provider", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such provider", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/regions/<region>/admissions", data = "<req>")]
@@ -174,8 +174,8 @@ pub struct PolicyView {
     params(("region" = String, Path, example = "SH"), ("year" = Option<i32>, Query, minimum = 2000, maximum = 2100)), security(("bearer" = [])),
     responses(
         (status = 200, body = PolicyView),
-        (status = 404, description = "Not an issuing region", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No policy for that year", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not an issuing region", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No policy for that year", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/regions/<region>/policy?<year>")]

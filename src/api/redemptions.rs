@@ -11,9 +11,9 @@ use super::common::{page, path_id};
 use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::RedemptionView;
-use crate::auth::{can, Caller, May};
+use crate::api::auth::{can, Caller, May};
+use crate::api::error::ApiResult;
 use crate::domain::Amount;
-use crate::error::ApiResult;
 use crate::service::redemptions::{self, CancelRedemption, Complete, Hold, Redemption};
 use crate::{list_of, App};
 
@@ -60,9 +60,9 @@ pub struct EmptyRequest {}
     params(("Idempotency-Key" = String, Header)), request_body = RedemptionRequest, security(("bearer" = [])),
     responses(
         (status = 201, body = RedemptionView),
-        (status = 404, description = "No such voucher or provider", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`insufficient_balance`, `voucher_expired`, `provider_not_admitted`, `category_not_eligible`, `duplicate_contract`, `invalid_amount`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such voucher or provider", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`insufficient_balance`, `voucher_expired`, `provider_not_admitted`, `category_not_eligible`, `duplicate_contract`, `invalid_amount`", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/redemptions", data = "<req>")]
@@ -90,9 +90,9 @@ pub async fn hold(
     request_body = CompletionRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = RedemptionView),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_state`: already resolved", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`claim_deadline_passed`, `invalid_amount`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state`: already resolved", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`claim_deadline_passed`, `invalid_amount`", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/redemptions/<id>/complete", data = "<req>")]
@@ -116,9 +116,9 @@ pub async fn complete(
     request_body = EmptyRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = RedemptionView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/redemptions/<id>/cancel", data = "<req>")]
@@ -132,7 +132,7 @@ pub async fn cancel(app: &State<App>, id: &str, req: Idempotent<EmptyRequest>) -
 #[utoipa::path(
     get, path = "/api/v1/redemptions", tag = "redemptions",
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query)), security(("bearer" = [])),
-    responses((status = 200, body = RedemptionList), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = RedemptionList), (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/redemptions?<limit>&<cursor>")]
 pub async fn list(
@@ -150,7 +150,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/api/v1/redemptions/{id}", tag = "redemptions",
     params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = RedemptionView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = RedemptionView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/redemptions/<id>")]
 pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<RedemptionView>> {

@@ -7,7 +7,7 @@ use rocket::http::{ContentType, Status};
 use rocket::response::{self, Responder};
 use rocket::{Request, Response};
 
-use crate::error::problem_json;
+use crate::api::error::problem_json;
 use crate::service::Answer;
 
 /// A finished answer: status and JSON text (a problem document when the

@@ -6,9 +6,9 @@ use rocket::{get, State};
 
 use super::common::query_problem;
 use super::views::{CrossRegionView, SummaryView};
-use crate::auth::{can, Caller, May};
+use crate::api::auth::{can, Caller, May};
+use crate::api::error::{ApiError, ApiResult};
 use crate::domain::programme::parse_year;
-use crate::error::{ApiError, ApiResult};
 use crate::service::{audited_region, reports};
 use crate::App;
 
@@ -44,8 +44,8 @@ fn year(text: Option<&str>, default: i32) -> Result<i32, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, body = SummaryView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No budget for that year", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No budget for that year", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/reports/summary?<region>&<year>&<format>")]
@@ -75,7 +75,7 @@ pub async fn summary(
     security(("bearer" = [])),
     responses(
         (status = 200, body = CrossRegionView),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/reports/cross-region?<year>&<format>")]

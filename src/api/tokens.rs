@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use super::body::JsonBody;
 use std::net::SocketAddr;
 
+use crate::api::error::ApiResult;
 use crate::domain::text;
-use crate::error::ApiResult;
 use crate::service::identity;
 use crate::App;
 
@@ -37,10 +37,10 @@ pub struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A token", body = TokenResponse),
-        (status = 401, description = "Wrong credentials", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed request", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_requests`: too many failed logins for this client id or address (see `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`: busy hashing, or the database is down (see `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong credentials", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed request", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: too many failed logins for this client id or address (see `Retry-After`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: busy hashing, or the database is down (see `Retry-After`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/token", data = "<body>")]

@@ -9,8 +9,8 @@ use super::common::{page, path_id};
 use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::VoucherView;
-use crate::auth::{can, Caller, May};
-use crate::error::ApiResult;
+use crate::api::auth::{can, Caller, May};
+use crate::api::error::ApiResult;
 use crate::service::vouchers::{self, RevokeVoucher, Voucher};
 use crate::{list_of, App};
 
@@ -20,7 +20,7 @@ list_of!(VoucherList, VoucherView, Voucher);
 #[utoipa::path(
     get, path = "/api/v1/vouchers", tag = "vouchers",
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query)), security(("bearer" = [])),
-    responses((status = 200, body = VoucherList), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = VoucherList), (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/vouchers?<limit>&<cursor>")]
 pub async fn list(
@@ -38,7 +38,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/api/v1/vouchers/{id}", tag = "vouchers",
     params(("id" = uuid::Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = VoucherView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = VoucherView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"))
 )]
 #[get("/api/v1/vouchers/<id>")]
 pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<VoucherView>> {
@@ -54,8 +54,8 @@ pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<
     request_body = ReasonRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = VoucherView),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/vouchers/<id>/revoke", data = "<req>")]

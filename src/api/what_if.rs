@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::idempotent::Idempotent;
 use super::programme::path_region;
+use crate::api::error::{ApiError, ApiResult, FieldProblem};
 use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
 use crate::domain::Money;
-use crate::error::{ApiError, ApiResult, FieldProblem};
 use crate::rules::policy::{SettlementCycle, VersionFile};
 use crate::rules::what_if::Kind;
 use crate::service::what_if as replay;
@@ -242,9 +242,9 @@ impl WhatIfView {
     request_body = WhatIfRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = WhatIfView),
-        (status = 403, description = "Not the region's regulator", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not an issuing region", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: the draft's field (`draft.contract_share`, …) or the year", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the region's regulator", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not an issuing region", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the draft's field (`draft.contract_share`, …) or the year", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/regions/<region>/policy/what-if", data = "<req>")]

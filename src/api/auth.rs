@@ -11,10 +11,10 @@ use uuid::Uuid;
 
 use std::marker::PhantomData;
 
+use crate::api::error::ApiError;
 pub use crate::domain::access::can;
 use crate::domain::access::{self, Act};
 use crate::domain::{Actor, Region, Role};
-use crate::error::ApiError;
 use crate::App;
 
 /// The one algorithm tokens are signed and verified with.
