@@ -276,6 +276,14 @@ impl From<ServiceError> for ApiError {
                     "too many failed logins; retry later",
                 )
             },
+            ServiceError::QueueFull { retry_after_secs } => ApiError {
+                retry_after: Some(retry_after_secs.min(u32::MAX as u64) as u32),
+                ..ApiError::new(
+                    Status::TooManyRequests,
+                    "too_many_requests",
+                    "too many replays of this region are waiting; retry later",
+                )
+            },
             ServiceError::Unavailable(cause) => ApiError::unavailable().with_cause(cause),
             ServiceError::Contention(cause) => ApiError {
                 detail: "the ledger is busy; retry shortly".into(),

@@ -1,7 +1,7 @@
 //! Policy what-if: `POST /api/v1/regions/{region}/policy/what-if`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rocket::serde::json::Json;
+use rocket::http::Status;
 use rocket::{post, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::idempotent::Idempotent;
 use super::programme::path_region;
+use super::reply::Reply;
 use crate::api::error::{ApiError, ApiResult, FieldProblem};
 use crate::domain::access::{self, Action};
 use crate::domain::programme::parse_year;
@@ -234,8 +235,10 @@ impl WhatIfView {
 /// Replays a fiscal year of the region's applications, approvals and holds
 /// under a draft policy version, on a read-only snapshot, changing nothing,
 /// and answers what would have differed, per rule. The region's regulator
-/// only. Like every POST it needs an `Idempotency-Key`; since it changes
-/// nothing, a repeat runs again on the data as it is then.
+/// only. Like every POST it needs an `Idempotency-Key`: a repeat with the
+/// same body gets the first answer again, another body under the same key
+/// is refused (422 `idempotency_key_reused`). One replay of a region runs
+/// at a time; when four more wait, another is refused (429, `Retry-After`).
 #[utoipa::path(
     post, path = "/api/v1/regions/{region}/policy/what-if", tag = "programme",
     params(("region" = String, Path, example = "JX"), ("Idempotency-Key" = String, Header)),
@@ -244,7 +247,8 @@ impl WhatIfView {
         (status = 200, body = WhatIfView),
         (status = 403, description = "Not the region's regulator", body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not an issuing region", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: the draft's field (`draft.contract_share`, …) or the year", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the draft's field (`draft.contract_share`, …) or the year; `idempotency_key_reused`", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: too many replays of the region are waiting (`Retry-After`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/regions/<region>/policy/what-if", data = "<req>")]
@@ -252,7 +256,7 @@ pub async fn run_what_if(
     app: &State<App>,
     region: &str,
     req: Idempotent<WhatIfRequest>,
-) -> ApiResult<Json<WhatIfView>> {
+) -> ApiResult<Reply> {
     let region = path_region(region)?;
     let actor = req.once.call().actor.clone();
     access::permit_in_region(&actor, Action::ManageProgramme, &region)?;
@@ -266,5 +270,8 @@ pub async fn run_what_if(
             }])
         })?;
     let found = replay::run(&app.service, &actor, &region, year, &draft).await?;
-    Ok(Json(WhatIfView::of(&found)))
+    let kept = replay::Answered(found);
+    req.once
+        .run(app, kept, |_| Status::Ok, WhatIfView::of)
+        .await
 }

@@ -21,6 +21,10 @@ pub enum ServiceError {
     /// The service is too busy to take this now (hashing queue full).
     #[error("busy")]
     Busy,
+    /// Too many replays of a region's year are waiting already (the policy
+    /// what-if); retry after a while.
+    #[error("too many replays waiting; retry in {retry_after_secs} s")]
+    QueueFull { retry_after_secs: u64 },
     /// Too many failed logins from this client id or address.
     #[error("too many failed logins; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },

@@ -8,12 +8,15 @@
 //! `complete`, `release` or `expire`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
-use super::{Service, ServiceError, ServiceResult};
+use super::{Ctx, Done, Operation, Service, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
 use crate::domain::{
@@ -25,8 +28,88 @@ use crate::store::entities::{
     applications, budgets, organizations, redemptions, transfers, vouchers,
 };
 
-/// Replays running in this instance (at most one).
-static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// Replays of each region in this instance: one runs at a time (each
+/// reads a whole year and keeps a core busy), at most [`MOST_WAITING`] wait
+/// behind it, and more are refused (429) rather than queued without bound.
+/// A caller that goes away gives its place up, and a replay whose caller
+/// went away stops. One region's line never holds up another's.
+static LINES: LazyLock<Mutex<HashMap<Region, Arc<Line>>>> = LazyLock::new(Default::default);
+
+/// How many replays of a region may wait behind the one running.
+pub const MOST_WAITING: usize = 4;
+
+/// A region's line: its one turn, and how many hold a place (running or
+/// waiting).
+struct Line {
+    turn: Arc<Semaphore>,
+    places: AtomicUsize,
+}
+
+/// A place in a region's line, given up when dropped.
+pub struct Place {
+    line: Arc<Line>,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.line.places.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits for `region`'s turn; refused at once when the line is full.
+pub async fn take_turn(region: &Region) -> ServiceResult<Place> {
+    let line = LINES
+        .lock()
+        .expect("what-if lines")
+        .entry(region.clone())
+        .or_insert_with(|| {
+            Arc::new(Line {
+                turn: Arc::new(Semaphore::new(1)),
+                places: AtomicUsize::new(0),
+            })
+        })
+        .clone();
+    let mut place = Place {
+        line: line.clone(),
+        _turn: None,
+    };
+    if line.places.fetch_add(1, Ordering::SeqCst) > MOST_WAITING {
+        return Err(ServiceError::QueueFull {
+            retry_after_secs: 5,
+        });
+    }
+    let turn = line.turn.clone().acquire_owned().await;
+    place._turn = Some(turn.map_err(|e| ServiceError::Internal(format!("what-if: {e}")))?);
+    Ok(place)
+}
+
+/// A replay's answer, kept under the request's idempotency key like every
+/// POST's (the replay itself reads a snapshot outside the write path): a
+/// repeat with the same body gets this answer again, another body under the
+/// same key is refused.
+///
+/// Refusals, in the order they are checked: none (the replay was refused,
+/// if at all, before it ran).
+#[derive(Debug, Clone)]
+pub struct Answered(pub WhatIf);
+
+impl Operation for Answered {
+    type Output = WhatIf;
+
+    async fn run(self, _: &DatabaseTransaction, _: &Ctx) -> ServiceResult<Done<WhatIf>> {
+        Ok(Done::unrecorded(self.0))
+    }
+}
+
+/// Set when dropped: the replay of a caller that went away stops.
+struct Abandoned(Arc<AtomicBool>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
 
 /// A what-if's answer: the version in force for the year and what the
 /// draft would have changed.
@@ -155,12 +238,7 @@ pub async fn run(
     access::permit_in_region(actor, Action::ManageProgramme, region)?;
     let rules = service.rules.get(region).ok_or(DomainError::NotFound)?;
     let in_force = rules.version(year)?.effective_from;
-    // One replay at a time per instance: each reads a whole year and keeps
-    // a core busy; others wait their turn rather than crowd the service.
-    let _turn = RUNNING
-        .acquire()
-        .await
-        .map_err(|e| ServiceError::Internal(format!("what-if: {e}")))?;
+    let _place = take_turn(region).await?;
     let txn = service.db.begin_read().await?;
     let appropriated = budgets::Entity::find_by_id((region.clone(), year))
         .one(&txn)
@@ -169,10 +247,16 @@ pub async fn run(
     let companies = companies(&txn).await?;
     let steps = steps(&txn, region, year).await?;
     txn.commit().await?;
-    // The replay is CPU work: off the async workers.
+    // The replay is CPU work: off the async workers. It stops early when
+    // this future is dropped (the caller went away).
     let (registry, draft, of) = (service.rules.clone(), draft.clone(), region.clone());
+    let abandoned = Abandoned(Arc::new(AtomicBool::new(false)));
+    let gone = abandoned.0.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let rules = registry.get(&of).expect("an issuing region, found above");
+        let steps = steps
+            .into_iter()
+            .take_while(|_| !gone.load(Ordering::Relaxed));
         what_if::replay(rules, &draft, year, appropriated, &companies, steps)
     })
     .await
@@ -327,4 +411,50 @@ async fn steps<C: sea_orm::ConnectionTrait>(
         steps.extend(step.map(|step| (at, step)));
     }
     Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::poll;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_regions_line_is_bounded_and_holds_no_other_region_up() {
+        // Regions of this test's own, so that no other test shares the lines.
+        let (here, there) = (
+            Region::parse("LINEA").unwrap(),
+            Region::parse("LINEB").unwrap(),
+        );
+        let running = take_turn(&here).await.unwrap();
+        let mut waiting = Vec::new();
+        for _ in 0..MOST_WAITING {
+            let mut wait = Box::pin(take_turn(&here));
+            assert!(poll!(&mut wait).is_pending());
+            waiting.push(wait);
+        }
+        let full = take_turn(&here).await;
+        assert!(matches!(full, Err(ServiceError::QueueFull { .. })));
+        // Another region's line is not held up.
+        drop(take_turn(&there).await.unwrap());
+        // A caller that goes away gives its place up.
+        drop(waiting.pop());
+        let mut last = Box::pin(take_turn(&here));
+        assert!(poll!(&mut last).is_pending());
+        let full = take_turn(&here).await;
+        assert!(matches!(full, Err(ServiceError::QueueFull { .. })));
+        // When the running replay ends, the first in line runs.
+        drop(running);
+        let first = waiting.remove(0).await.unwrap();
+        assert!(poll!(&mut last).is_pending());
+        drop(first);
+        drop(waiting);
+        drop(last.await.unwrap());
+        // Everyone gone: the line is empty again.
+        let places = |region: &Region| {
+            let lines = LINES.lock().unwrap();
+            lines[region].places.load(Ordering::SeqCst)
+        };
+        assert_eq!((places(&here), places(&there)), (0, 0));
+    }
 }

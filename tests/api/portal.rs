@@ -504,6 +504,20 @@ async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must()
     served.clock.advance(chrono::Duration::hours(2));
     sessions::purge(&served.service).await.unwrap();
     assert_eq!(locks().await, 0);
+
+    // A login that grows under NFKC (ten characters, 180 as a key; keys are
+    // bounded) counts its failures and is locked like any other.
+    let grows = "\u{FDFA}".repeat(10);
+    for _ in 0..5 {
+        let failed = sessions::sign_in(&served.service, &grows, "wrong password").await;
+        assert!(failed.unwrap().is_err());
+    }
+    assert_eq!(locks().await, 1);
+    let locked = sessions::sign_in(&served.service, &grows, "wrong password").await;
+    assert!(matches!(
+        locked.unwrap(),
+        Err(sessions::Refused::Locked { .. })
+    ));
 }
 
 /// The status the browser got for the page it shows.

@@ -211,6 +211,45 @@ async fn the_unchanged_policy_replays_the_year_exactly() {
     assert_eq!(budget["held_draft"], "200000.00");
 }
 
+/// Like every POST: a repeat with the same key and body gets the first
+/// answer (even after the year changed), another body under the key is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_what_if_is_answered_once_per_idempotency_key() {
+    let y = year().await;
+    let (w, token) = (&y.w, &y.w.jx_regulator.token);
+    let path = "/api/v1/regions/JX/policy/what-if";
+    let body = json!({"year": 2026, "draft": draft(json!({}))});
+    let first = w.app.post(path, token, "what-if-once", &body).await;
+    assert_eq!(first.status.code, 200, "{}", first.text);
+    // The year moves on: one more hold.
+    let v = w
+        .voucher(&w.jx_company_2, &w.jx_regulator, "JX", "1000.00")
+        .await;
+    let held = w
+        .hold(
+            &w.jx_company_2,
+            &v,
+            &w.sh_lab,
+            "W-ONCE",
+            "2000.00",
+            "100.00",
+        )
+        .await;
+    assert_eq!(held.status.code, 201, "{}", held.text);
+    let again = w.app.post(path, token, "what-if-once", &body).await;
+    assert_eq!((again.status.code, &again.text), (200, &first.text));
+    let fresh = w.app.post(path, token, "what-if-twice", &body).await;
+    assert_ne!(
+        fresh.body["replayed"], first.body["replayed"],
+        "{}",
+        fresh.text
+    );
+    let other = json!({"year": 2026, "draft": draft(json!({"contract_share": "0.30"}))});
+    let reused = w.app.post(path, token, "what-if-once", &other).await;
+    reused.assert_problem(422, "idempotency_key_reused");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drafts_name_what_they_would_have_refused_or_reduced() {
     let y = year().await;

@@ -265,7 +265,8 @@ impl PageError {
             ServiceError::Busy
             | ServiceError::Unavailable(_)
             | ServiceError::Contention(_)
-            | ServiceError::TooManyAttempts { .. } => {
+            | ServiceError::TooManyAttempts { .. }
+            | ServiceError::QueueFull { .. } => {
                 if let ServiceError::Unavailable(why) = &err {
                     tracing::warn!(error = %why, "portal: database unavailable");
                 }
