@@ -21,6 +21,7 @@ mod pipeline;
 mod portal;
 mod process;
 mod properties;
+mod proxy;
 mod races;
 mod refusals;
 mod reports;
