@@ -19,6 +19,8 @@ pub struct App {
     pub idempotency_retention: chrono::Duration,
     /// How often the expiry job runs inside the server.
     pub expiry_interval: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl App {
@@ -45,6 +47,7 @@ impl App {
             ),
             idempotency_retention: chrono::Duration::hours(s.idempotency_retention_hours as i64),
             expiry_interval: std::time::Duration::from_secs(s.expiry_interval_secs),
+            trusted_proxies: s.trusted_proxies.clone(),
         })
     }
 }

@@ -52,6 +52,9 @@ pub struct Settings {
     pub db_acquire_timeout_ms: u64,
     pub login_failures_per_client_per_minute: u32,
     pub login_failures_per_address_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub sqlite_synchronous: String,
     #[serde(default)]
     pub jwt_secret: Option<String>,

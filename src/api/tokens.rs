@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::body::JsonBody;
-use std::net::SocketAddr;
+use crate::telemetry::ClientAddress;
 
 use crate::api::error::ApiResult;
 use crate::domain::text;
@@ -46,13 +46,13 @@ pub struct TokenResponse {
 #[post("/api/v1/auth/token", data = "<body>")]
 pub async fn issue_token(
     app: &State<App>,
-    remote: Option<SocketAddr>,
+    client: ClientAddress,
     body: JsonBody<TokenRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let request = body.value;
     let client_id = text::clean("client_id", &request.client_id, 64)?;
     let secret = text::clean("client_secret", &request.client_secret, 256)?;
-    let address = remote.map(|a| a.ip());
+    let address = client.0;
     let logins = &app.logins;
     let actor = identity::log_in(&app.service.db, logins, &client_id, &secret, address).await?;
     let (access_token, expires_in) = app.keys.issue(&actor, app.service.clock.now())?;

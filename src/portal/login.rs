@@ -16,6 +16,7 @@ use super::kit::i18n::Lang;
 use crate::domain::text;
 use crate::service::secrets;
 use crate::service::sessions::{self, Refused};
+use crate::telemetry::ClientAddress;
 use crate::App;
 
 /// The sign-in page.
@@ -118,11 +119,11 @@ pub async fn submit(
     visitor: Visitor,
     jar: &CookieJar<'_>,
     tls: Tls,
-    remote: Option<std::net::SocketAddr>,
+    client: ClientAddress,
     form: Form<Credentials>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     let lang = visitor.lang;
-    let address = remote.map(|a| a.ip());
+    let address = client.0;
     let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
     let csrf_ok = matches!((&expected, &form.csrf), (Some(e), Some(t)) if same(e, t));
     if !csrf_ok {

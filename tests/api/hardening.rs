@@ -594,3 +594,60 @@ async fn text_that_grows_under_nfkc_is_compared_by_a_bounded_key() {
     let claim = w.claim(&w.sh_lab, &[id], &grows).await;
     assert_eq!(claim.status.code, 201, "{}", claim.text);
 }
+
+/// Behind a trusted proxy (`trusted_proxies`), failed logins count against
+/// the client its `X-Forwarded-For` names: a flood from one client leaves
+/// another's sign-in alone. From anyone else the header is ignored, so a
+/// flood cannot dodge the limit of its own address by naming others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_count_against_the_client_a_trusted_proxy_names() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for trusted in [true, false] {
+        let env: &[(&str, &str)] = match trusted {
+            true => &[("VL_TRUSTED_PROXIES", "[\"127.0.0.1\"]")],
+            false => &[],
+        };
+        let server = crate::process::Server::start(env).await;
+        let admin = server.create_admin();
+        let login = |client_id: String, secret: String, forwarded: &'static str| {
+            let port = server.port;
+            async move {
+                let body = json!({"client_id": client_id, "client_secret": secret}).to_string();
+                let head = format!(
+                    "POST /api/v1/auth/token HTTP/1.1\r\nHost: ledger\r\nConnection: close\r\n\
+                     Content-Type: application/json\r\nX-Forwarded-For: {forwarded}\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .unwrap();
+                stream.write_all(head.as_bytes()).await.unwrap();
+                let mut answer = String::new();
+                stream.read_to_string(&mut answer).await.unwrap();
+                answer.split(' ').nth(1).unwrap_or_default().to_owned()
+            }
+        };
+        // Thirty failures a minute per address (config/default.toml), of
+        // made-up clients so that only the address counts.
+        for n in 0..31 {
+            let status = login(format!("vl_flood{n}"), "bad".into(), "203.0.113.7").await;
+            assert_eq!(status, "401", "failure {n}");
+        }
+        let flood = login("vl_flood".into(), "bad".into(), "203.0.113.7").await;
+        assert_eq!(flood, "429");
+        let (id, secret) = (&admin["client_id"], &admin["client_secret"]);
+        let (id, secret) = (
+            id.as_str().unwrap().to_owned(),
+            secret.as_str().unwrap().to_owned(),
+        );
+        let other = login(id, secret, "203.0.113.8").await;
+        // Trusted: another client is another address. Not trusted: the
+        // header names nobody, and the peer is over its limit.
+        assert_eq!(
+            other,
+            if trusted { "200" } else { "429" },
+            "trusted: {trusted}"
+        );
+    }
+}

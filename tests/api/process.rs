@@ -191,6 +191,23 @@ impl Server {
     }
 
     /// A bearer token for client credentials.
+    /// An operator's API credentials, made by `create-admin` on the
+    /// server's database.
+    pub fn create_admin(&self) -> Json {
+        let output = Command::new(env!("CARGO_BIN_EXE_voucher-ledger"))
+            .arg("create-admin")
+            .env("DATABASE_URL", &self.database_url)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
     pub async fn token(&self, credentials: &Json) -> String {
         let body = serde_json::json!({
             "client_id": credentials["client_id"], "client_secret": credentials["client_secret"],
@@ -224,18 +241,7 @@ pub struct Programme {
 impl Programme {
     pub async fn set_up(server: &Server, voucher_amount: &str) -> Programme {
         use serde_json::json;
-        let output = Command::new(env!("CARGO_BIN_EXE_voucher-ledger"))
-            .arg("create-admin")
-            .env("DATABASE_URL", &server.database_url)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let admin: Json = serde_json::from_slice(&output.stdout).unwrap();
+        let admin = server.create_admin();
         let admin_token = server.token(&admin).await;
         let register = |token: String, body: Json| async move {
             let (status, created) = server.post("/api/v1/organizations", &token, &body).await;
