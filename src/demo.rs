@@ -89,7 +89,7 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
     .await?;
     let first_code = 700_000_000 + u64::from(Uuid::now_v7().as_u128() as u32 % 1000) * 1000;
     let mut demo = Scenario::new(past, first_code);
-    let cast = cast(&mut demo, &operator.clone(), year).await?;
+    let cast = cast(&mut demo, &operator, year).await?;
     last_year(&demo, &cast, year - 1).await?;
     // This year, on the real clock.
     let demo = Scenario::new(service.clone(), 0);

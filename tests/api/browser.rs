@@ -207,6 +207,31 @@ impl Browser {
             .expect("script ran")
     }
 
+    /// Sends the page's form twice as it stands (the same fields, its
+    /// idempotency key too): both at once (`together`), or the second after
+    /// the first was answered. The two answers' pages.
+    pub async fn send_form_twice(&self, together: bool) -> Vec<String> {
+        let pages = self
+            .client
+            .execute_async(
+                "const [together, done] = arguments;
+                 const form = document.querySelector('form.stack');
+                 const body = new URLSearchParams(new FormData(form));
+                 const send = () => fetch(form.action, {method: 'POST', body}).then(r => r.text());
+                 (together ? Promise.all([send(), send()])
+                           : send().then(first => send().then(second => [first, second])))
+                   .then(done);",
+                vec![Value::Bool(together)],
+            )
+            .await
+            .expect("the form was sent twice");
+        let pages = pages.as_array().expect("two answers");
+        pages
+            .iter()
+            .map(|p| p.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// Signs `person` in through the form.
     pub async fn sign_in(&self, person: &Person) {
         self.open("/login").await;

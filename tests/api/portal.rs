@@ -136,19 +136,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.fill("#contract_no", "JX-SH-2026-003").await;
     b.fill("#contract_amount", "2000").await;
     b.fill("#amount", "1000").await;
-    let statuses = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const form = document.querySelector('form.stack');
-             const body = new URLSearchParams(new FormData(form));
-             Promise.all([1, 2].map(() => fetch(form.action, {method: 'POST', body})))
-               .then(rs => done(rs.map(r => r.url)));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(statuses.as_array().unwrap().len(), 2, "{statuses}");
+    assert_eq!(b.send_form_twice(true).await.len(), 2);
     let v = served.voucher().await;
     assert_eq!((v.available, v.held), (yuan("59000.00"), yuan("41000.00")));
 
@@ -179,20 +167,8 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.fill("#contract_no", "JX-SH-2026-006").await;
     b.fill("#contract_amount", "2000").await;
     b.fill("#amount", "1500").await;
-    let answers = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             const form = document.querySelector('form.stack');
-             const body = new URLSearchParams(new FormData(form));
-             const send = () => fetch(form.action, {method: 'POST', body}).then(r => r.text());
-             send().then(first => send().then(second => done([first, second])));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let refusal = |page: &serde_json::Value| {
-        let page = page.as_str().unwrap_or_default();
+    let answers = b.send_form_twice(false).await;
+    let refusal = |page: &String| {
         let at = page.find("id=\"amount-error\"").map(|at| &page[at..]);
         at.and_then(|rest| Some(&rest[rest.find('>')? + 1..rest.find("</")?]))
             .unwrap_or_default()

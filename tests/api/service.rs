@@ -2,14 +2,10 @@
 
 use crate::helpers::{Req, TestApp};
 
-fn get(path: &str) -> Req<'_> {
-    Req::get(path)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_reports_the_database() {
     let app = TestApp::spawn().await;
-    let answer = app.send(get("/health")).await;
+    let answer = app.send(Req::get("/health")).await;
     assert_eq!(answer.status.code, 200);
     assert_eq!(
         answer.body,
@@ -17,7 +13,7 @@ async fn health_reports_the_database() {
     );
 
     app.db.close().await.unwrap();
-    let down = app.send(get("/health")).await;
+    let down = app.send(Req::get("/health")).await;
     down.assert_problem(503, "unavailable");
     assert!(down.header("Retry-After").is_some());
     assert!(
@@ -46,7 +42,7 @@ async fn requests_fail_with_503_when_the_database_is_gone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_describes_every_route() {
     let app = TestApp::spawn().await;
-    let answer = app.send(get("/openapi.json")).await;
+    let answer = app.send(Req::get("/openapi.json")).await;
     assert_eq!(answer.status.code, 200);
     let doc = answer.body;
     assert_eq!(doc["openapi"], "3.1.0");
@@ -82,7 +78,7 @@ async fn openapi_describes_every_route() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_is_served_offline() {
     let app = TestApp::spawn().await;
-    let page = app.send(get("/docs/")).await;
+    let page = app.send(Req::get("/docs/")).await;
     assert_eq!(page.status.code, 200);
     assert!(
         page.text.contains("swagger"),
@@ -92,7 +88,7 @@ async fn swagger_ui_is_served_offline() {
     let policy = page.header("Content-Security-Policy").unwrap_or_default();
     assert!(policy.contains("script-src 'self'"), "{policy}");
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
-    let config = app.send(get("/docs/swagger-initializer.js")).await;
+    let config = app.send(Req::get("/docs/swagger-initializer.js")).await;
     assert_eq!(config.status.code, 200);
     assert!(config.text.contains("/openapi.json"));
 }
@@ -100,10 +96,10 @@ async fn swagger_ui_is_served_offline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;
-    let ok = app.send(get("/health")).await;
+    let ok = app.send(Req::get("/health")).await;
     let id = ok.header("X-Request-Id").expect("a request id");
     assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 7);
-    let missing = app.send(get("/nowhere")).await;
+    let missing = app.send(Req::get("/nowhere")).await;
     assert!(missing.header("X-Request-Id").is_some());
 
     let mut request = app.client.get("/health");

@@ -228,8 +228,14 @@ mod tests {
                     let text = domain(lang, &err);
                     assert!(!text.contains("detail"), "{refusal:?} {lang:?}: {text}");
                     assert!(!text.contains('{'), "{refusal:?} {lang:?}: {text}");
+                    // A refusal kept for a resent form finds its field again.
+                    assert!(FIELDS.contains(&field_of(&err)), "{refusal:?}");
                 }
             }
+        }
+        for field in ["contract_no", "purpose", "year", "region", "anything_else"] {
+            let err = DomainError::field(field, "x");
+            assert!(FIELDS.contains(&field_of(&err)), "{field}");
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::ops::Deref;
 
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
 use sha2::{Digest, Sha256};
 
@@ -165,11 +166,7 @@ fn refuse<T>(req: &Request<'_>, err: PageError) -> Outcome<T, PageError> {
 /// The signed-in person, if their role is `role` (else the 403 page, as
 /// [`Signed::expect`] answers).
 async fn signed_as(req: &Request<'_>, role: Role) -> Outcome<Signed, PageError> {
-    let signed = match Signed::from_request(req).await {
-        Outcome::Success(s) => s,
-        Outcome::Error(e) => return Outcome::Error(e),
-        Outcome::Forward(f) => return Outcome::Forward(f),
-    };
+    let signed = try_outcome!(Signed::from_request(req).await);
     match signed.expect(role) {
         Ok(_) => Outcome::Success(signed),
         Err(err) => refuse(req, err),
@@ -262,11 +259,7 @@ impl<'r> FromRequest<'r> for RegulatorPage {
     type Error = PageError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, PageError> {
-        let signed = match signed_as(req, Role::Regulator).await {
-            Outcome::Success(s) => s,
-            Outcome::Error(e) => return Outcome::Error(e),
-            Outcome::Forward(f) => return Outcome::Forward(f),
-        };
+        let signed = try_outcome!(signed_as(req, Role::Regulator).await);
         match signed.person.actor.region.clone() {
             Some(region) => Outcome::Success(RegulatorPage { signed, region }),
             None => refuse(
