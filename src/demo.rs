@@ -18,8 +18,9 @@ use crate::scenario::{yuan, Org, Scenario};
 use crate::service::applications::{RejectApplication, SubmitApplication};
 use crate::service::claims::{ApproveClaim, PayClaim, RejectClaim};
 use crate::service::identity;
-use crate::service::people;
+use crate::service::invitations::{self, Acceptance};
 use crate::service::redemptions::CancelRedemption;
+use crate::service::secrets;
 use crate::service::vouchers::RevokeVoucher;
 use crate::service::{expiry, Call, Service, ServiceError};
 use crate::store::entities::organizations;
@@ -96,7 +97,16 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
     expiry::run_to_end(service, &Call::system(), now).await?;
     this_year(&demo, &cast, year).await?;
 
-    let (user, password) = people::create_operator(&service.db, "demo-operator", now).await?;
+    // The operator's person accepts an invitation, as `create-admin --login`
+    // would hand one over.
+    let invitation = invitations::invite_operator(service, "demo-operator").await?;
+    let password = secrets::random_password();
+    let given = Acceptance {
+        login: String::new(),
+        display_name: "演示运营人员".into(),
+        password: password.clone(),
+    };
+    let user = invitations::accept(service, &invitation.token, given, "cli").await?;
     Ok(Printed {
         operator: Access {
             organization: "operator".into(),

@@ -34,14 +34,16 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create an operator credential and print it once as JSON; with
-    /// `--login`, also an operator's person for the portal, whose one-time
-    /// password is printed with it.
+    /// `--login`, also an invitation (valid 72 h, used once) for an
+    /// operator's person who signs in to the portal as that login and sets
+    /// their own password.
     CreateAdmin {
         #[arg(long)]
         login: Option<String>,
     },
-    /// Give a client a new secret and print it once as JSON; the old secret
-    /// stops working (to revoke a client, discard the new one).
+    /// Give an operators' client a new secret and print it once as JSON;
+    /// the old secret stops working. An organisation's clients are its own
+    /// administrators' to revoke and create: this refuses them.
     RotateSecret {
         #[arg(long)]
         client_id: String,
@@ -203,27 +205,29 @@ async fn serve(config: Config) -> Result<(), String> {
 
 async fn create_admin(config: &Config, login: Option<String>) -> Result<(), String> {
     let db = connect(config).await?;
-    // The person first: a taken login creates nothing.
-    let person = match login {
+    let service = config.service(db.clone());
+    // The person's invitation first: a bad login creates nothing.
+    let invitation = match login {
         Some(login) => Some(
-            service::people::create_operator(&db, &login, SystemClock.now())
+            service::invitations::invite_operator(&service, &login)
                 .await
-                .map_err(|e| format!("cannot create the operator's person: {e}"))?,
+                .map_err(|e| format!("cannot invite the operator's person: {e}"))?,
         ),
         None => None,
     };
     let credentials = service::identity::create_admin(&db, SystemClock.now())
         .await
         .map_err(|e| format!("cannot create the admin: {e}"))?;
-    match person {
+    match invitation {
         None => print_credentials(&credentials),
-        Some((user, password)) => println!(
+        Some(invitation) => println!(
             "{}",
             serde_json::json!({
                 "client_id": credentials.client_id,
                 "client_secret": credentials.client_secret,
-                "login": user.login,
-                "password": password,
+                "login": invitation.login,
+                "invitation": invitation.path(),
+                "expires_at": invitation.expires_at,
             })
         ),
     }
@@ -241,6 +245,7 @@ async fn rotate_secret(config: &Config, client_id: String) -> Result<(), String>
         .await
         .map_err(|e| match e {
             service::ServiceError::Domain(DomainError::NotFound) => "no such client id".to_owned(),
+            service::ServiceError::Domain(DomainError::Forbidden(why)) => why,
             e => format!("cannot rotate the secret: {e}"),
         })?;
     print_credentials(&credentials);

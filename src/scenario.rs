@@ -11,9 +11,11 @@ use crate::service::admissions::Admit;
 use crate::service::applications::{ApproveApplication, SubmitApplication};
 use crate::service::budgets::Appropriate;
 use crate::service::claims::{Claim, SubmitClaim};
+use crate::service::clients::CreateClient;
 use crate::service::engine::Batch;
 use crate::service::identity::{ClientCredentials, RegisterOrganization};
-use crate::service::people::{self, CreateUser};
+use crate::service::invitations::{Accept, Acceptance, Invitation, Invite};
+use crate::service::people;
 use crate::service::redemptions::{Complete, Hold, Redemption};
 use crate::service::vouchers::Voucher;
 use crate::service::{secrets, Call, Operation, Service, ServiceResult};
@@ -58,11 +60,14 @@ impl<T: Runner> Runner for &T {
     }
 }
 
-/// A registered organisation: who it acts as, and its API client.
+/// A registered organisation: who it acts as (through its API client),
+/// its first administrator, and the API client that person created.
 #[derive(Debug, Clone)]
 pub struct Org {
     pub actor: Actor,
     pub name: String,
+    /// The organisation acting through its first administrator.
+    pub admin: Actor,
     pub client: ClientCredentials,
 }
 
@@ -143,16 +148,58 @@ impl<R: Runner> Scenario<R> {
             company_type: company_type.map(Into::into),
             actual_controller: controller.map(Into::into),
         };
-        let org = self.run(by, op).await?;
+        let registered = self.run(by, op).await?;
+        let org = registered.organization;
+        let actor = Actor {
+            sub: org.id,
+            role: org.kind.role(),
+            region: Some(org.region),
+            person: None,
+        };
+        // The first administrator accepts the invitation, as the person it
+        // was handed to would, and creates the organisation's API client.
+        let login = format!("admin-{}", org.id.simple());
+        let (admin, _) = self
+            .accept(&actor, &registered.invitation, &login, "管理员")
+            .await?;
+        let client = CreateClient {
+            organization_id: org.id,
+            label: Some("scenario".into()),
+        };
+        let client = self.run(&admin, client).await?.credentials;
         Ok(Org {
-            actor: Actor {
-                sub: org.organization.id,
-                role: org.organization.kind.role(),
-                region: Some(org.organization.region),
-            },
-            name: org.organization.name,
-            client: org.credentials,
+            actor,
+            name: org.name,
+            admin,
+            client,
         })
+    }
+
+    /// Accepts `invitation` to the organisation of `actor` as a new person
+    /// with a random password; answers the organisation acting through
+    /// that person, and the password.
+    async fn accept(
+        &self,
+        actor: &Actor,
+        invitation: &Invitation,
+        login: &str,
+        name: &str,
+    ) -> ServiceResult<(Actor, String)> {
+        let password = secrets::random_password();
+        let person = Actor {
+            person: Some(uuid::Uuid::now_v7()),
+            ..actor.clone()
+        };
+        let given = Acceptance {
+            login: login.into(),
+            display_name: name.into(),
+            password: String::new(),
+        };
+        let hash = people::hash_password(&password).await?;
+        let user_id = person.person.expect("a person");
+        let op = Accept::new(&invitation.token, user_id, given, hash);
+        self.run(&person, op).await?;
+        Ok((person, password))
     }
 
     /// A region's regulator, registered by an operator.
@@ -296,16 +343,17 @@ impl<R: Runner> Scenario<R> {
         self.run(provider, op).await
     }
 
-    /// A person of `org` with a random password.
+    /// An administrator of `org` with a random password, invited by its
+    /// first administrator.
     pub async fn person(&self, org: &Org, login: &str, name: &str) -> ServiceResult<Access> {
-        let password = secrets::random_password();
-        let op = CreateUser {
-            organization_id: org.actor.sub,
-            login: login.into(),
-            display_name: name.into(),
-            password_hash: people::hash_password(&password).await?,
+        let invite = Invite {
+            organization_id: Some(org.actor.sub),
+            administrator: true,
+            user_id: None,
+            login: None,
         };
-        self.run(&org.actor, op).await?;
+        let invitation = self.run(&org.admin, invite).await?;
+        let (_, password) = self.accept(&org.actor, &invitation, login, name).await?;
         Ok(Access {
             organization: org.name.clone(),
             login: login.into(),

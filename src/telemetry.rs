@@ -82,11 +82,21 @@ impl Fairing for RequestLog {
         tracing::info!(
             request_id = %meta.id,
             method = %req.method(),
-            path = %req.uri().path(),
+            path = %logged_path(req.uri().path().as_str()),
             status = res.status().code,
             ms = meta.started.elapsed().as_secs_f64() * 1000.0,
             "request"
         );
+    }
+}
+
+/// A path as the access log writes it: an invitation's token (a secret
+/// until it is accepted) is left out.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/invite/") {
+        "/invite/…"
+    } else {
+        path
     }
 }
 

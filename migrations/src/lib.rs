@@ -16,6 +16,7 @@ mod m20261129_000010_users;
 mod m20261129_000011_sessions;
 mod m20261129_000012_monthly_totals;
 mod m20261129_000013_login_failures_age;
+mod m20261206_000014_invitations;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_sessions::Migration),
             Box::new(m20261129_000012_monthly_totals::Migration),
             Box::new(m20261129_000013_login_failures_age::Migration),
+            Box::new(m20261206_000014_invitations::Migration),
         ]
     }
 }

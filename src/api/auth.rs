@@ -15,6 +15,7 @@ use crate::api::error::ApiError;
 pub use crate::domain::access::can;
 use crate::domain::access::{self, Act};
 use crate::domain::{Actor, Region, Role};
+use crate::service::sessions;
 use crate::App;
 
 /// The one algorithm tokens are signed and verified with.
@@ -33,6 +34,9 @@ struct Claims {
     role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     region: Option<String>,
+    /// The person, for a person's token (none for an API client's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pid: Option<String>,
 }
 
 /// Signs and verifies access tokens.
@@ -88,6 +92,7 @@ impl JwtKeys {
             jti: Uuid::now_v7().to_string(),
             role: actor.role.as_str().into(),
             region: actor.region.as_ref().map(|r| r.as_str().into()),
+            pid: actor.person.map(|p| p.to_string()),
         };
         let token = encode(&Header::new(ALGORITHM), &claims, &self.encoding)
             .map_err(|e| ApiError::internal().with_cause(format!("signing a token: {e}")))?;
@@ -127,6 +132,12 @@ impl JwtKeys {
                 .map(Region::parse)
                 .transpose()
                 .map_err(|_| invalid())?,
+            person: claims
+                .pid
+                .as_deref()
+                .map(Uuid::parse_str)
+                .transpose()
+                .map_err(|_| invalid())?,
         })
     }
 }
@@ -153,10 +164,26 @@ impl<'r> FromRequest<'r> for Caller {
                 Some(token) => app.keys.verify(token, app.service.clock.now()),
             }
         });
-        match verified {
-            Ok(actor) => Outcome::Success(Caller(actor.clone())),
-            Err(err) => Outcome::Error((Status::Unauthorized, err.clone().stash(req))),
+        let actor = match verified {
+            Ok(actor) => actor.clone(),
+            Err(err) => return Outcome::Error((Status::Unauthorized, err.clone().stash(req))),
+        };
+        // A person's token stops working when the person is disabled.
+        if let Some(person) = actor.person {
+            let app = req.rocket().state::<App>().expect("App is managed");
+            match sessions::may_act(&app.service, person).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let err = ApiError::unauthorized("the person of this token was disabled");
+                    return Outcome::Error((Status::Unauthorized, err.stash(req)));
+                }
+                Err(e) => {
+                    let err = ApiError::from(e);
+                    return Outcome::Error((err.status, err.stash(req)));
+                }
+            }
         }
+        Outcome::Success(Caller(actor))
     }
 }
 

@@ -83,10 +83,10 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
                 fingerprint: body.fingerprint,
             },
             call: Call {
+                via: via_of(&actor),
                 actor,
                 request_id: Some(crate::telemetry::request_id(req).to_owned()),
                 idempotency_key: Some(key),
-                person: None,
             },
         };
         data::Outcome::Success(Idempotent {
@@ -180,4 +180,9 @@ fn problem(err: ApiError) -> Answer {
         status: err.status.code,
         body: err.body(),
     }
+}
+
+/// How a caller came, for the audit trail: `api` for a person's token.
+pub fn via_of(actor: &crate::domain::Actor) -> Option<&'static str> {
+    actor.person.map(|_| "api")
 }

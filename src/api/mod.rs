@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod claims;
+pub mod clients;
 pub mod common;
 pub mod error;
 pub mod health;
@@ -72,9 +73,13 @@ api![
     tokens::issue_token,
     organizations::create,
     organizations::read,
-    people::create,
+    people::invite,
+    people::accept,
     people::list,
     people::disable,
+    clients::create,
+    clients::list,
+    clients::revoke,
     programme::appropriate,
     programme::read_budget,
     programme::admit,

@@ -14,6 +14,7 @@ use super::reply::Reply;
 use crate::api::auth::Caller;
 use crate::api::error::ApiResult;
 use crate::service::identity::{self, Organization, RegisterOrganization, Registered};
+use crate::service::invitations::Invitation;
 use crate::App;
 
 /// A registration request.
@@ -54,18 +55,55 @@ pub struct OrganizationView {
     pub created_at: DateTime<Utc>,
 }
 
-/// A new organisation with its credentials; the secret is shown only here.
+/// A new organisation with the invitation of its first administrator,
+/// for the registrar to hand over (no client secret: the administrator
+/// creates the organisation's API clients).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationCreated {
     #[serde(flatten)]
     pub organization: OrganizationView,
-    pub client_id: String,
-    /// The secret, in the first answer only. It is never stored but as an
-    /// Argon2id hash: a repeat of the request answers null and says so in
-    /// `note`.
-    pub client_secret: Option<String>,
+    pub invitation: InvitationView,
+}
+
+/// A one-time invitation: the token in the first answer only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationView {
+    /// The token, in the first answer only (only its SHA-256 is stored): a
+    /// repeat of the request answers null and says so in `note`.
+    pub token: Option<String>,
+    /// The portal page that accepts it (`/invite/{token}`), likewise.
+    pub url: Option<String>,
+    /// Whether the person it makes administers the organisation.
+    pub administrator: bool,
+    /// For a password reset: the person whose password it replaces.
+    pub user_id: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl InvitationView {
+    /// The first answer: with the token.
+    pub fn shown(invitation: &Invitation) -> Self {
+        InvitationView {
+            token: Some(invitation.token.clone()),
+            url: Some(invitation.path()),
+            administrator: invitation.administrator,
+            user_id: invitation.user_id,
+            expires_at: invitation.expires_at,
+            note: None,
+        }
+    }
+
+    /// What a repeat gets: the same without the token, and why.
+    pub fn kept(invitation: &Invitation) -> Self {
+        InvitationView {
+            token: None,
+            url: None,
+            note: Some(SHOWN_ONCE.into()),
+            ..Self::shown(invitation)
+        }
+    }
 }
 
 impl From<Organization> for OrganizationView {
@@ -83,9 +121,9 @@ impl From<Organization> for OrganizationView {
     }
 }
 
-/// Registers a company, provider or regulator with its client credentials.
-/// Operators register anything; regulators register companies and providers
-/// of their own region.
+/// Registers a company, provider or regulator and invites its first
+/// administrator. Operators register anything; regulators register
+/// companies and providers of their own region.
 #[utoipa::path(
     post, path = "/api/v1/organizations", tag = "identity",
     request_body = NewOrganizationRequest,
@@ -116,28 +154,25 @@ pub async fn create(app: &State<App>, req: Idempotent<NewOrganizationRequest>) -
         .await
 }
 
-/// The first answer: with the secret.
+/// The first answer: with the invitation's token.
 fn created(r: &Registered) -> OrganizationCreated {
     OrganizationCreated {
         organization: r.organization.clone().into(),
-        client_id: r.credentials.client_id.clone(),
-        client_secret: Some(r.credentials.client_secret.clone()),
-        note: None,
+        invitation: InvitationView::shown(&r.invitation),
     }
 }
 
-/// What a repeat gets: the same without the secret, and why.
+/// What a repeat gets: the same without the token.
 fn kept(r: &Registered) -> OrganizationCreated {
     OrganizationCreated {
-        client_secret: None,
-        note: Some(SHOWN_ONCE.into()),
-        ..created(r)
+        organization: r.organization.clone().into(),
+        invitation: InvitationView::kept(&r.invitation),
     }
 }
 
-/// What a repeat of a registration says instead of the secret.
-const SHOWN_ONCE: &str =
-    "the client secret is shown once, in the first answer; an operator can rotate a lost secret";
+/// What a repeat says instead of an invitation's token.
+const SHOWN_ONCE: &str = "the invitation is shown once, in the first answer; \
+     while the organisation has no administrator, its registrar can invite one again";
 
 /// Reads an organisation: operators, the organisation itself, and regulators
 /// of its region; anyone else gets 404.

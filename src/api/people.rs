@@ -1,6 +1,8 @@
-//! `POST/GET /api/v1/organizations/{id}/users` and
-//! `POST /api/v1/organizations/{id}/users/{user_id}/disable`: the people of
-//! an organisation, who sign in to the portal.
+//! The people of an organisation, who sign in to the portal:
+//! `POST /api/v1/organizations/{id}/invitations` (invite one, or reset a
+//! password), `POST /api/v1/invitations/accept`,
+//! `GET /api/v1/organizations/{id}/users` and
+//! `POST /api/v1/organizations/{id}/users/{user_id}/disable`.
 
 use chrono::{DateTime, Utc};
 use rocket::http::Status;
@@ -10,23 +12,45 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::body::JsonBody;
 use super::common::path_id;
 use super::idempotent::Idempotent;
+use super::organizations::InvitationView;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
 use crate::api::auth::Caller;
 use crate::api::error::ApiResult;
-use crate::service::people::{self, CreateUser, DisableUser, User};
-use crate::service::ServiceError;
+use crate::domain::text;
+use crate::service::invitations::{self, Acceptance, Invitation, Invite};
+use crate::service::people::{self, DisableUser, User};
 use crate::App;
 
-/// A new person of an organisation.
+/// An invitation to ask for.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewUserRequest {
+pub struct NewInvitationRequest {
+    /// Whether the person it makes administers the organisation (its
+    /// people and API clients). Default false.
+    #[serde(default)]
+    pub administrator: bool,
+    /// For a password reset: the person whose password it replaces (the
+    /// person keeps their login; `administrator` is ignored).
+    pub user_id: Option<Uuid>,
+}
+
+/// What a person gives to accept an invitation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    /// The invitation's token.
+    pub token: String,
     /// 3–64 characters, no spaces; unique (compared case-folded, NFKC).
+    /// Ignored for a password reset.
+    #[serde(default)]
     #[schema(example = "wang.fang")]
     pub login: String,
+    /// Ignored for a password reset.
+    #[serde(default)]
     #[schema(example = "王芳")]
     pub display_name: String,
     /// At least 12 characters; kept only as an Argon2id hash, never returned.
@@ -42,6 +66,8 @@ pub struct UserView {
     /// Null for an operator's person.
     pub organization_id: Option<Uuid>,
     pub disabled: bool,
+    /// Whether the person administers the organisation's people and clients.
+    pub administrator: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -53,6 +79,7 @@ impl From<&User> for UserView {
             display_name: u.display_name.clone(),
             organization_id: u.organization_id,
             disabled: u.disabled,
+            administrator: u.administrator,
             created_at: u.created_at,
         }
     }
@@ -62,52 +89,79 @@ fn view(user: &User) -> UserView {
     user.into()
 }
 
-/// Adds a person who signs in to the portal. The organisation's own client,
-/// operators, and regulators who may register the organisation.
+/// Invites a person to the organisation, or (with `user_id`) to set a new
+/// password: the organisation's own administrators; its registrar only to
+/// invite an administrator while it has none who can sign in.
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{id}/users", tag = "identity",
-    request_body = NewUserRequest,
+    post, path = "/api/v1/organizations/{id}/invitations", tag = "identity",
+    request_body = NewInvitationRequest,
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
         ("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters"),
     ),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created (the password is never returned)", body = UserView),
+        (status = 201, description = "Invited (the token is shown once)", body = InvitationView),
         (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a person who administers the organisation", body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Login taken (`conflict`), or key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid login, display name or password (`validation_failed`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed body", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/api/v1/organizations/<id>/users", data = "<req>")]
-pub async fn create(
+#[post("/api/v1/organizations/<id>/invitations", data = "<req>")]
+pub async fn invite(
     app: &State<App>,
     id: &str,
-    req: Idempotent<NewUserRequest>,
+    req: Idempotent<NewInvitationRequest>,
 ) -> ApiResult<Reply> {
-    let organization_id = path_id(id)?;
-    let r = req.body;
-    // The stored fingerprint of this request must not be a fast hash of the
-    // password: it covers everything else.
-    let once = req
-        .once
-        .fingerprinted(&["users", id, &r.login, &r.display_name]);
-    people::check_manager(&app.service.db, &once.call().actor, organization_id).await?;
-    people::check_person(&r.login, &r.display_name).map_err(ServiceError::from)?;
-    let password_hash = people::hash_password(&r.password).await?;
-    let op = CreateUser {
-        organization_id,
-        login: r.login,
-        display_name: r.display_name,
-        password_hash,
+    let op = Invite {
+        organization_id: Some(path_id(id)?),
+        administrator: req.body.administrator,
+        user_id: req.body.user_id,
+        login: None,
     };
-    once.run(app, op, |_| Status::Created, view).await
+    let status = |_: &Invitation| Status::Created;
+    req.once
+        .run_redacted(app, op, status, InvitationView::shown, InvitationView::kept)
+        .await
 }
 
-/// The people of an organisation, oldest first.
+/// Accepts an invitation: the person sets their own login and password
+/// (for a reset, a new password; their sessions end). No token is needed;
+/// the invitation is the proof. An invitation is accepted once; unknown,
+/// accepted and expired ones are all 404.
+#[utoipa::path(
+    post, path = "/api/v1/invitations/accept", tag = "identity",
+    request_body = AcceptRequest,
+    responses(
+        (status = 201, description = "The person (the password is never returned)", body = UserView),
+        (status = 400, description = "Malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, accepted or expired invitation", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Login taken (`conflict`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid login, display name or password (`validation_failed`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: busy hashing (see `Retry-After`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/invitations/accept", data = "<body>")]
+pub async fn accept(
+    app: &State<App>,
+    body: JsonBody<AcceptRequest>,
+) -> ApiResult<(Status, Json<UserView>)> {
+    let r = body.value;
+    let token = text::clean("token", &r.token, 128)?;
+    let given = Acceptance {
+        login: r.login,
+        display_name: r.display_name,
+        password: r.password,
+    };
+    let user = invitations::accept(&app.service, &token, given, "api").await?;
+    Ok((Status::Created, Json(view(&user))))
+}
+
+/// The people of an organisation, oldest first: the organisation itself,
+/// operators and the regulators of its region.
 #[utoipa::path(
     get, path = "/api/v1/organizations/{id}/users", tag = "identity",
     params(("id" = Uuid, Path, description = "Organisation id")),
@@ -125,7 +179,8 @@ pub async fn list(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<
     Ok(Json(people.iter().map(UserView::from).collect()))
 }
 
-/// Disables a person: they can no longer sign in.
+/// Disables a person: they can no longer sign in, and their sessions and
+/// tokens stop working. The organisation's own administrators only.
 #[utoipa::path(
     post, path = "/api/v1/organizations/{id}/users/{user_id}/disable", tag = "identity",
     params(
@@ -152,7 +207,7 @@ pub async fn disable(
     req: Idempotent<EmptyRequest>,
 ) -> ApiResult<Reply> {
     let op = DisableUser {
-        organization_id: path_id(id)?,
+        organization_id: Some(path_id(id)?),
         user_id: path_id(user_id)?,
     };
     req.once.run(app, op, |_| Status::Ok, view).await

@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/token`: client credentials for an access token.
+//! `POST /api/v1/auth/token`: client credentials — or a person's login and
+//! password — for an access token.
 
 use rocket::serde::json::Json;
 use rocket::{post, State};
@@ -9,16 +10,21 @@ use super::body::JsonBody;
 use crate::telemetry::ClientAddress;
 
 use crate::api::error::ApiResult;
-use crate::domain::text;
-use crate::service::identity;
+use crate::domain::{text, Actor, DomainError};
+use crate::service::sessions::{self, Refused};
+use crate::service::{identity, ServiceError};
 use crate::App;
 
-/// Client credentials.
+/// Client credentials (`client_id`, `client_secret`), or a person's
+/// `login` and `password`: exactly one of the two pairs.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    pub client_id: String,
-    pub client_secret: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// A person's login (the portal's): their token acts as the person.
+    pub login: Option<String>,
+    pub password: Option<String>,
 }
 
 /// An access token to send as `Authorization: Bearer <access_token>`.
@@ -31,7 +37,9 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
-/// Exchanges client credentials for a bearer token.
+/// Exchanges client credentials, or a person's login and password, for a
+/// bearer token. A person's token acts as the person (the audit trail names
+/// them) and stops working when they are disabled.
 #[utoipa::path(
     post, path = "/api/v1/auth/token", tag = "identity",
     request_body = TokenRequest,
@@ -50,15 +58,62 @@ pub async fn issue_token(
     body: JsonBody<TokenRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let request = body.value;
-    let client_id = text::clean("client_id", &request.client_id, 64)?;
-    let secret = text::clean("client_secret", &request.client_secret, 256)?;
     let address = client.0;
     let logins = &app.logins;
-    let actor = identity::log_in(&app.service.db, logins, &client_id, &secret, address).await?;
+    let actor = match request {
+        TokenRequest {
+            client_id: Some(client_id),
+            client_secret: Some(secret),
+            login: None,
+            password: None,
+        } => {
+            let client_id = text::clean("client_id", &client_id, 64)?;
+            let secret = text::clean("client_secret", &secret, 256)?;
+            identity::log_in(&app.service.db, logins, &client_id, &secret, address).await?
+        }
+        TokenRequest {
+            client_id: None,
+            client_secret: None,
+            login: Some(login),
+            password: Some(password),
+        } => person(app, &login, &password, address).await?,
+        _ => {
+            let message = "give either client_id and client_secret, or login and password";
+            return Err(DomainError::field("client_id", message).into());
+        }
+    };
     let (access_token, expires_in) = app.keys.issue(&actor, app.service.clock.now())?;
     Ok(Json(TokenResponse {
         access_token,
         token_type: "Bearer",
         expires_in,
     }))
+}
+
+/// A person's token: the portal's login checks and limits, without a
+/// session.
+async fn person(
+    app: &App,
+    login: &str,
+    password: &str,
+    address: Option<std::net::IpAddr>,
+) -> ApiResult<Actor> {
+    let login = text::clean("login", login, 256)?;
+    let key = format!("person:{}", text::key(&login));
+    app.logins.check(&key, address)?;
+    match sessions::authenticate(&app.service, &login, password).await? {
+        Ok(actor) => Ok(actor),
+        Err(Refused::WrongCredentials) => {
+            app.logins.failed(&key, address);
+            Err(ServiceError::Unauthorized.into())
+        }
+        Err(Refused::Locked { until }) => {
+            let wait = (until - app.service.clock.now()).num_seconds().max(1) as u64;
+            Err(ServiceError::TooManyAttempts {
+                retry_after_secs: wait,
+            }
+            .into())
+        }
+        Err(Refused::Disabled) => Err(ServiceError::Unauthorized.into()),
+    }
 }

@@ -284,6 +284,7 @@ mod tests {
             sub: Uuid::now_v7(),
             role,
             region: Region::parse(region).ok(),
+            person: None,
         }
     }
 

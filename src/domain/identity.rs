@@ -107,6 +107,9 @@ pub struct Actor {
     pub role: Role,
     /// The region of the organisation (none for admins).
     pub region: Option<Region>,
+    /// The person acting for the organisation (a portal session or a
+    /// person's token); none for an API client or the service itself.
+    pub person: Option<Uuid>,
 }
 
 impl Actor {
@@ -116,6 +119,7 @@ impl Actor {
             sub: Uuid::nil(),
             role: Role::System,
             region: None,
+            person: None,
         }
     }
 

@@ -43,13 +43,14 @@ pub fn root(visitor: Visitor) -> Redirect {
 }
 
 /// The sign-in form (a signed-in person goes home).
-#[get("/login?<ended>&<out>")]
+#[get("/login?<ended>&<out>&<joined>")]
 pub fn show(
     visitor: Visitor,
     jar: &CookieJar<'_>,
     tls: Tls,
     ended: Option<u8>,
     out: Option<u8>,
+    joined: Option<u8>,
 ) -> Either<Redirect, Result<Html, PageError>> {
     if let Some(p) = &visitor.person {
         return Either::Left(Redirect::to(home_of(p.actor.role)));
@@ -57,7 +58,9 @@ pub fn show(
     if ended.is_some() {
         forget_session(jar);
     }
-    let message = if out.is_some() {
+    let message = if joined.is_some() {
+        Some(visitor.lang.t("invite.joined").to_owned())
+    } else if out.is_some() {
         Some(visitor.lang.t("login.logged_out").to_owned())
     } else if ended.is_some() {
         Some(visitor.lang.t("login.ended").to_owned())

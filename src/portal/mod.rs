@@ -12,18 +12,24 @@
 //! - [`provider`]: a provider's held redemptions, completions and claims.
 //! - [`regulator`]: a regulator's dashboard, queues, audit trail,
 //!   programme and policy what-if.
-//! - [`operator`]: organisations, their people, and the expiry job.
+//! - [`operator`]: organisations (registering a regulator invites its
+//!   first administrator), and the expiry job.
+//! - [`team`]: every organisation's people and API clients, managed by its
+//!   own administrators.
+//! - [`invite`]: accepting an invitation (no session needed).
 //!
 //! What they share (guards, frame, forms, texts, charts, assets) is in
 //! [`kit`]. Failures without a handler's answer are the service's one
 //! catcher's ([`crate::catcher`]).
 
 pub mod company;
+pub mod invite;
 pub mod kit;
 pub mod login;
 pub mod operator;
 pub mod provider;
 pub mod regulator;
+pub mod team;
 
 pub use kit::i18n;
 
@@ -39,7 +45,10 @@ pub fn routes() -> Vec<Route> {
         login::language,
         kit::assets::css,
         kit::assets::script,
+        invite::show,
+        invite::accept,
     ];
+    routes.extend(team::routes());
     routes.extend(company::routes());
     routes.extend(provider::routes());
     routes.extend(regulator::routes());

@@ -1,6 +1,8 @@
-//! The operator's pages: every organisation, registering a regulator (its
-//! API credentials shown once), an organisation's people (create one,
-//! disable one — their sessions end at once), and running the expiry job.
+//! The operator's pages: every organisation, registering a regulator (the
+//! invitation of its first administrator shown once — never a password or
+//! a client secret), an organisation's people (seen, not managed: only its
+//! own administrators manage them; the operator may invite a regulator's
+//! administrator again while it has none), and running the expiry job.
 
 use askama::Template;
 use rocket::form::{Form, FromForm};
@@ -14,8 +16,9 @@ use super::kit::guards::OperatorPage;
 use super::kit::lists::{notice, parse_id};
 use crate::domain::{OrgKind, Region};
 use crate::service::expiry::{self, ExpiryReport};
-use crate::service::identity::{self, ClientCredentials, Organization, RegisterOrganization};
-use crate::service::people::{self, CreateUser, DisableUser, User};
+use crate::service::identity::{self, Organization, RegisterOrganization};
+use crate::service::invitations::{Invitation, Invite};
+use crate::service::people::{self, User};
 use crate::service::Service;
 use crate::App;
 
@@ -25,8 +28,7 @@ pub fn routes() -> Vec<Route> {
         organizations,
         register,
         organization,
-        create_user,
-        disable_user,
+        invite_administrator,
         expiry_page,
         run_expiry
     ]
@@ -41,8 +43,9 @@ pub struct OrganizationsPage {
     pub regions: Vec<Region>,
     pub idem: String,
     pub problem: Option<Problem>,
-    /// The credentials of the regulator just registered (shown once).
-    pub created: Option<(Organization, ClientCredentials)>,
+    /// The regulator just registered and its first administrator's
+    /// invitation (shown once).
+    pub created: Option<(Organization, Invitation)>,
     pub name: String,
 }
 
@@ -57,7 +60,7 @@ async fn organizations_view(
     signed: &OperatorPage,
     done: Option<&str>,
     problem: Option<Problem>,
-    created: Option<(Organization, ClientCredentials)>,
+    created: Option<(Organization, Invitation)>,
     name: String,
 ) -> Result<Html, PageError> {
     let organizations = identity::list_organizations(&service.db, &signed.person.actor)
@@ -102,7 +105,8 @@ pub struct RegisterFields {
     pub region: String,
 }
 
-/// Registers a regulator and shows its API credentials once.
+/// Registers a regulator and shows its first administrator's invitation
+/// once.
 #[post("/operator/regulators", data = "<form>")]
 pub async fn register(
     app: &State<App>,
@@ -120,7 +124,7 @@ pub async fn register(
     let service = &app.service;
     match forms::act(service, &signed, csrf, idem, &fields, op).await? {
         Submitted::Done(registered) => {
-            let created = Some((registered.organization, registered.credentials));
+            let created = Some((registered.organization, registered.invitation));
             organizations_view(
                 service,
                 &signed,
@@ -146,29 +150,22 @@ pub async fn register(
     }
 }
 
-/// A person with the key of their disable form.
-pub struct PersonRow {
-    pub user: User,
-    pub idem: String,
-}
-
 #[derive(Template)]
 #[template(path = "operator_organization.html", config = "src/portal/askama.toml")]
 pub struct OrganizationPage {
     pub f: Frame,
-    pub notice: Option<&'static str>,
     pub org: Organization,
-    pub people: Vec<PersonRow>,
+    pub people: Vec<User>,
+    /// Whether the operator may invite an administrator: a regulator with
+    /// none who can sign in.
+    pub may_invite: bool,
     pub idem: String,
     pub problem: Option<Problem>,
-    pub login: String,
-    pub display_name: String,
+    /// The invitation just made (shown once).
+    pub invitation: Option<Invitation>,
 }
 
 impl OrganizationPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        forms::problem_on(&self.problem, field)
-    }
     fn kind(&self) -> &'static str {
         self.f.t(&format!("kind.{}", self.org.kind))
     }
@@ -178,24 +175,18 @@ async fn organization_view(
     service: &Service,
     signed: &OperatorPage,
     id: uuid::Uuid,
-    done: Option<&str>,
     problem: Option<Problem>,
-    typed: (String, String),
+    invitation: Option<Invitation>,
 ) -> Result<Html, PageError> {
     let lang = signed.lang;
     let actor = &signed.person.actor;
+    let failed = |e| PageError::from_service(lang, e);
     let org = identity::find_organization(&service.db, actor, id)
         .await
-        .map_err(|e| PageError::from_service(lang, e))?;
-    let people = people::list(&service.db, actor, id)
-        .await
-        .map_err(|e| PageError::from_service(lang, e))?
-        .into_iter()
-        .map(|user| PersonRow {
-            user,
-            idem: forms::new_key(),
-        })
-        .collect();
+        .map_err(failed)?;
+    let people = people::list(&service.db, actor, id).await.map_err(failed)?;
+    let may_invite =
+        org.kind == OrgKind::Regulator && !people.iter().any(|p| p.administrator && !p.disabled);
     let status = if problem.is_some() {
         Status::UnprocessableEntity
     } else {
@@ -205,131 +196,56 @@ async fn organization_view(
         status,
         &OrganizationPage {
             f: signed.frame("operator.people"),
-            notice: notice(lang, done),
             org,
             people,
+            may_invite,
             idem: forms::new_key(),
             problem,
-            login: typed.0,
-            display_name: typed.1,
+            invitation,
         },
     )
 }
 
 /// An organisation and its people.
-#[get("/operator/organizations/<id>?<done>")]
+#[get("/operator/organizations/<id>")]
 pub async fn organization(
     app: &State<App>,
     signed: OperatorPage,
     id: &str,
-    done: Option<&str>,
 ) -> Result<Html, PageError> {
     let id = parse_id(&signed, id)?;
-    let typed = (String::new(), String::new());
-    organization_view(&app.service, &signed, id, done, None, typed).await
+    organization_view(&app.service, &signed, id, None, None).await
 }
 
-/// The new-person form.
-#[derive(Debug, FromForm)]
-pub struct PersonFields {
-    pub csrf: Option<String>,
-    pub idem: Option<String>,
-    pub login: String,
-    pub display_name: String,
-    pub password: String,
-}
-
-/// Creates a person of the organisation (the password hashed first, on
-/// the bounded hashing threads, and never kept in the form's fingerprint).
-#[post("/operator/organizations/<id>/users", data = "<form>")]
-pub async fn create_user(
+/// Invites a regulator's administrator again, while it has none who can
+/// sign in (the service refuses otherwise); the link is shown once.
+#[post("/operator/organizations/<id>/invitations", data = "<form>")]
+pub async fn invite_administrator(
     app: &State<App>,
     signed: OperatorPage,
     id: &str,
-    form: Form<PersonFields>,
-) -> Result<Either<Redirect, Html>, PageError> {
-    let id = parse_id(&signed, id)?;
-    signed.check_csrf(form.csrf.as_deref())?;
-    let service = &app.service;
-    let typed = (form.login.clone(), form.display_name.clone());
-    let refused = |err: crate::domain::DomainError| Problem {
-        field: match &err {
-            crate::domain::DomainError::Validation(f) if f[0].field == "password" => "password",
-            crate::domain::DomainError::Validation(f) if f[0].field == "display_name" => {
-                "display_name"
-            }
-            _ => "login",
-        },
-        message: super::kit::explain::domain(signed.lang, &err),
-    };
-    let checked = people::check_manager(&service.db, &signed.person.actor, id)
-        .await
-        .and_then(|()| Ok(people::check_person(&form.login, &form.display_name)?));
-    let hash = match checked {
-        Ok(_) => people::hash_password(&form.password).await,
-        Err(e) => Err(e),
-    };
-    let hash = match hash {
-        Ok(hash) => hash,
-        Err(crate::service::ServiceError::Domain(err)) => {
-            return organization_view(service, &signed, id, None, Some(refused(err)), typed)
-                .await
-                .map(Either::Right)
-        }
-        Err(e) => return Err(PageError::from_service(signed.lang, e)),
-    };
-    let op = CreateUser {
-        organization_id: id,
-        login: form.login.clone(),
-        display_name: form.display_name.clone(),
-        password_hash: hash,
-    };
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let fields = [form.login.as_str(), form.display_name.as_str()];
-    match forms::act(service, &signed, csrf, idem, &fields, op).await? {
-        Submitted::Done(_) => Ok(Either::Left(Redirect::to(format!(
-            "/operator/organizations/{id}?done=user_created"
-        )))),
-        Submitted::Again => Ok(Either::Left(Redirect::to(format!(
-            "/operator/organizations/{id}?done=again"
-        )))),
-        Submitted::Refused(problem) => {
-            organization_view(service, &signed, id, None, Some(problem), typed)
-                .await
-                .map(Either::Right)
-        }
-    }
-}
-
-/// Disables a person: they cannot sign in, and their sessions end now.
-#[post(
-    "/operator/organizations/<id>/users/<user_id>/disable",
-    data = "<form>"
-)]
-pub async fn disable_user(
-    app: &State<App>,
-    signed: OperatorPage,
-    id: &str,
-    user_id: &str,
     form: Form<Plain>,
 ) -> Result<Either<Redirect, Html>, PageError> {
-    let (id, user_id) = (parse_id(&signed, id)?, parse_id(&signed, user_id)?);
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let op = DisableUser {
-        organization_id: id,
-        user_id,
+    let organization_id = parse_id(&signed, id)?;
+    let op = Invite {
+        organization_id: Some(organization_id),
+        administrator: true,
+        user_id: None,
+        login: None,
     };
-    let user_text = user_id.to_string();
-    match forms::act(&app.service, &signed, csrf, idem, &[&user_text], op).await? {
-        Submitted::Done(_) => Ok(Either::Left(Redirect::to(format!(
-            "/operator/organizations/{id}?done=user_disabled"
-        )))),
+    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+    let service = &app.service;
+    match forms::act(service, &signed, csrf, idem, &[id], op).await? {
+        Submitted::Done(invitation) => {
+            organization_view(service, &signed, organization_id, None, Some(invitation))
+                .await
+                .map(Either::Right)
+        }
         Submitted::Again => Ok(Either::Left(Redirect::to(format!(
-            "/operator/organizations/{id}?done=again"
+            "/operator/organizations/{organization_id}"
         )))),
         Submitted::Refused(problem) => {
-            let typed = (String::new(), String::new());
-            organization_view(&app.service, &signed, id, None, Some(problem), typed)
+            organization_view(service, &signed, organization_id, Some(problem), None)
                 .await
                 .map(Either::Right)
         }

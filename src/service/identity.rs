@@ -12,6 +12,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::engine;
+use super::invitations::{self, Invitation};
 use super::logins::{self, LoginLimits};
 use super::secrets;
 use super::{Ctx, Done, Operation, ServiceError, ServiceResult};
@@ -57,8 +58,9 @@ pub struct ClientCredentials {
 /// 4. `validation_failed` (`region`): not an issuing region.
 /// 5. `conflict`: an organisation of this kind with this credit code is registered.
 ///
-/// The secret is hashed on the bounded hashing threads; when they are all
-/// busy the answer is `unavailable` (a failure of the service, not a refusal).
+/// The answer carries an invitation for the organisation's first
+/// administrator ([`super::invitations`]): the registrar hands it over and
+/// never sees a password or a client secret of the organisation.
 #[derive(Debug, Clone, Default)]
 pub struct RegisterOrganization {
     pub kind: String,
@@ -69,11 +71,12 @@ pub struct RegisterOrganization {
     pub actual_controller: Option<String>,
 }
 
-/// A new organisation and its credentials (the secret in clear, once).
+/// A new organisation and the invitation of its first administrator (the
+/// token in clear, once).
 #[derive(Debug, Clone)]
 pub struct Registered {
     pub organization: Organization,
-    pub credentials: ClientCredentials,
+    pub invitation: Invitation,
 }
 
 impl Operation for RegisterOrganization {
@@ -88,11 +91,17 @@ impl Operation for RegisterOrganization {
             company_type: self.company_type.as_deref(),
             actual_controller: self.actual_controller.as_deref(),
         })?;
-        let (organization, credentials) = register(txn, ctx, new).await?;
-        // The audit trail records the organisation, never its secret.
+        let organization = register(txn, ctx, new).await?;
+        let first = invitations::For {
+            organization_id: Some(organization.id),
+            administrator: true,
+            ..Default::default()
+        };
+        let invitation = invitations::create(txn, &ctx.actor, first, ctx.now).await?;
+        // The audit trail records the organisation, never the token.
         let audited = serde_json::json!({
             "organization": &organization,
-            "client_id": &credentials.client_id,
+            "invitation_expires_at": invitation.expires_at,
         });
         let event = engine::entry(
             &organization.region,
@@ -104,19 +113,19 @@ impl Operation for RegisterOrganization {
         Ok(Done {
             value: Registered {
                 organization,
-                credentials,
+                invitation,
             },
             events: vec![event],
         })
     }
 }
 
-/// Registers an organisation of an issuing region and its credentials.
+/// Registers an organisation of an issuing region.
 async fn register<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
     new: NewOrganization,
-) -> ServiceResult<(Organization, ClientCredentials)> {
+) -> ServiceResult<Organization> {
     access::may_register(&ctx.actor, new.kind, &new.region)?;
     if ctx.rules.get(&new.region).is_none() {
         return Err(DomainError::field("region", format!("unknown region {}", new.region)).into());
@@ -156,25 +165,18 @@ async fn register<C: ConnectionTrait>(
             err.into()
         });
     }
-    let credentials = issue_credentials(
-        txn,
-        org.id,
-        org.kind.role(),
-        Some(&org.region),
-        Some(org.id),
-        ctx.now,
-    )
-    .await?;
-    Ok((org, credentials))
+    Ok(org)
 }
 
-/// Gives a client a new secret: the old one stops working at once (tokens
-/// issued with it live out their lifetime). Recorded in the audit trail of
-/// the client's region, if it has one.
+/// Gives an operators' client a new secret: the old one stops working at
+/// once (tokens issued with it live out their lifetime). An organisation's
+/// clients are its own administrators' to revoke and create
+/// ([`super::clients`]): an operator never receives their secrets.
 ///
 /// Refusals, in the order they are checked:
 /// 1. `forbidden`: the caller is not an operator (or the service itself).
 /// 2. `not_found`: no client has this id.
+/// 3. `forbidden`: the client is an organisation's.
 ///
 /// The secret is hashed on the bounded hashing threads; when they are all
 /// busy the answer is `unavailable` (a failure of the service, not a refusal).
@@ -196,6 +198,13 @@ impl Operation for RotateSecret {
             .one(txn)
             .await?
             .ok_or(DomainError::NotFound)?;
+        if credential.organization_id.is_some() || credential.role != Role::Admin {
+            return Err(DomainError::Forbidden(
+                "an organisation's clients are revoked and created by its own administrators"
+                    .into(),
+            )
+            .into());
+        }
         let client_secret = random_hex(32);
         let secret = client_secret.clone();
         let secret_hash = logins::on_hashing_thread(move || secrets::hash(&secret)).await?;
@@ -207,23 +216,10 @@ impl Operation for RotateSecret {
             .filter(credentials::Column::ClientId.eq(&self.client_id))
             .exec(txn)
             .await?;
-        let events = match &credential.region {
-            Some(region) => vec![engine::entry(
-                region,
-                "credentials.rotate",
-                "organization",
-                credential.subject.to_string(),
-                &serde_json::json!({ "client_id": &self.client_id }),
-            )?],
-            None => Vec::new(),
-        };
-        Ok(Done {
-            value: ClientCredentials {
-                client_id: self.client_id,
-                client_secret,
-            },
-            events,
-        })
+        Ok(Done::unrecorded(ClientCredentials {
+            client_id: self.client_id,
+            client_secret,
+        }))
     }
 }
 
@@ -315,7 +311,15 @@ pub async fn organization_names(
 
 /// Creates an operator (admin) credential.
 pub async fn create_admin(db: &Db, at: DateTime<Utc>) -> ServiceResult<ClientCredentials> {
-    issue_credentials(db.writer(), Uuid::now_v7(), Role::Admin, None, None, at).await
+    let issue = Issue {
+        subject: Uuid::now_v7(),
+        role: Role::Admin,
+        region: None,
+        organization_id: None,
+        label: Some("create-admin".into()),
+        created_by: None,
+    };
+    issue_credentials(db.writer(), issue, at).await
 }
 
 /// Checks client credentials and returns who they belong to. The hash is
@@ -341,6 +345,7 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
         sub: credential.subject,
         role: credential.role,
         region: credential.region,
+        person: None,
     })
 }
 
@@ -365,12 +370,23 @@ pub async fn log_in(
 /// A hash to verify against when the client id is unknown.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| secrets::hash("not a real secret"));
 
-async fn issue_credentials<C: ConnectionTrait>(
+/// Who a new client credential is for.
+#[derive(Debug, Clone)]
+pub(super) struct Issue {
+    /// The organisation id, or a new id for an operators' client.
+    pub subject: Uuid,
+    pub role: Role,
+    pub region: Option<Region>,
+    pub organization_id: Option<Uuid>,
+    pub label: Option<String>,
+    /// The person who creates it.
+    pub created_by: Option<Uuid>,
+}
+
+/// Stores a new client with a random secret; answers the secret in clear.
+pub(super) async fn issue_credentials<C: ConnectionTrait>(
     conn: &C,
-    subject: Uuid,
-    role: Role,
-    region: Option<&Region>,
-    organization_id: Option<Uuid>,
+    issue: Issue,
     at: DateTime<Utc>,
 ) -> ServiceResult<ClientCredentials> {
     let client_id = format!("vl_{}", random_hex(12));
@@ -380,11 +396,13 @@ async fn issue_credentials<C: ConnectionTrait>(
     let row = credentials::ActiveModel {
         client_id: Set(client_id.clone()),
         secret_hash: Set(secret_hash),
-        subject: Set(subject),
-        role: Set(role),
-        region: Set(region.cloned()),
-        organization_id: Set(organization_id),
+        subject: Set(issue.subject),
+        role: Set(issue.role),
+        region: Set(issue.region),
+        organization_id: Set(issue.organization_id),
         created_at: Set(at),
+        label: Set(issue.label),
+        created_by: Set(issue.created_by),
     };
     credentials::Entity::insert(row)
         .exec_without_returning(conn)

@@ -1,7 +1,9 @@
-//! People: the users of an organisation who sign in to the portal. An
-//! organisation's own client, an operator, or a regulator who may register
-//! the organisation manages them; anyone else is told the organisation does
-//! not exist.
+//! People: the users of an organisation who sign in to the portal (and,
+//! with a person's token, to the API). A person joins by an invitation
+//! ([`super::invitations`]); only the organisation's own administrators
+//! manage its people and API clients — never its registrar, an operator,
+//! or one of its API clients. Its registrar, operators and the organisation
+//! itself may list them.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -14,7 +16,7 @@ use uuid::Uuid;
 
 use super::engine;
 use super::{logins, secrets, Ctx, Done, Operation, ServiceResult};
-use crate::domain::{access, text, Actor, DomainError};
+use crate::domain::{access, text, Actor, DomainError, Role};
 use crate::store::entities::{organizations, users};
 use crate::store::{self, Db};
 
@@ -32,6 +34,8 @@ pub struct User {
     /// None for an operator's person.
     pub organization_id: Option<Uuid>,
     pub disabled: bool,
+    /// Whether the person administers the organisation's people and clients.
+    pub administrator: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -43,6 +47,7 @@ impl From<users::Model> for User {
             display_name: u.display_name,
             organization_id: u.organization_id,
             disabled: u.disabled,
+            administrator: u.administrator,
             created_at: u.created_at,
         }
     }
@@ -71,6 +76,22 @@ pub fn check_person(login: &str, display_name: &str) -> Result<(String, String),
     Ok((login, display_name))
 }
 
+/// A login chosen ahead (an invitation's), checked and not taken yet.
+pub(super) async fn check_free_login<C: ConnectionTrait>(
+    conn: &C,
+    login: &str,
+) -> ServiceResult<String> {
+    let login = parse_login(login)?;
+    let taken = users::Entity::find()
+        .filter(users::Column::LoginKey.eq(text::key(&login)))
+        .one(conn)
+        .await?;
+    if taken.is_some() {
+        return Err(DomainError::Conflict(format!("the login {login} is taken")).into());
+    }
+    Ok(login)
+}
+
 /// A login: 3 to 64 characters, none of them blank or forbidden.
 fn parse_login(login: &str) -> Result<String, DomainError> {
     let login = text::clean("login", login, 64)?;
@@ -83,10 +104,81 @@ fn parse_login(login: &str) -> Result<String, DomainError> {
     Ok(login)
 }
 
-/// The organisation whose people `actor` may manage: the organisation
-/// itself, operators, and regulators who may register it (others: 404, or
-/// 403 for a regulator's own region's regulators).
-async fn managed_organization<C: ConnectionTrait>(
+/// The organisation `actor` administers: its own, and only as a person
+/// who administers it. Operators' persons all administer the operators'
+/// people (`organization_id` none).
+///
+/// Refusals: `not_found` when the caller may not even see the organisation;
+/// `forbidden` when it sees it but does not administer it (its registrar, an
+/// operator, an API client of its own, a person who is not an administrator).
+pub(super) async fn administered<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    organization_id: Option<Uuid>,
+) -> ServiceResult<Option<organizations::Model>> {
+    let org = match organization_id {
+        Some(id) => Some(
+            organizations::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .ok_or(DomainError::NotFound)?,
+        ),
+        None => None,
+    };
+    let own = match &org {
+        Some(org) => actor.sub == org.id && actor.role == org.kind.role(),
+        None => actor.role == Role::Admin,
+    };
+    if !own {
+        let seen = org
+            .as_ref()
+            .is_some_and(|o| access::may_see_organization(actor, o.id, &o.region));
+        return Err(if seen {
+            DomainError::Forbidden(
+                "only the organisation's own administrators manage its people and clients".into(),
+            )
+        } else {
+            DomainError::NotFound
+        }
+        .into());
+    }
+    let person = match actor.person {
+        Some(id) => users::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    let administers = person.is_some_and(|p| {
+        !p.disabled
+            && p.organization_id == organization_id
+            && (p.administrator || organization_id.is_none())
+    });
+    if !administers {
+        return Err(DomainError::Forbidden(
+            "only a person who administers the organisation manages its people and clients \
+             (an API client does not)"
+                .into(),
+        )
+        .into());
+    }
+    Ok(org)
+}
+
+/// Whether an organisation has an administrator who can sign in.
+pub(super) async fn has_administrator<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+) -> ServiceResult<bool> {
+    let found = users::Entity::find()
+        .filter(users::Column::OrganizationId.eq(organization_id))
+        .filter(users::Column::Administrator.eq(true))
+        .filter(users::Column::Disabled.eq(false))
+        .one(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The organisation whose people `actor` may list: the organisation
+/// itself, operators, and the regulators of its region (others: 404).
+async fn visible_organization<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     id: Uuid,
@@ -95,73 +187,10 @@ async fn managed_organization<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    if actor.sub == org.id {
-        return Ok(org);
-    }
-    if !access::may_see_organization(actor, org.id, &org.region) {
-        return Err(DomainError::NotFound.into());
-    }
-    access::may_register(actor, org.kind, &org.region)?;
-    Ok(org)
-}
-
-/// Checks that `actor` may manage the people of an organisation — before
-/// a password is hashed, so that nobody else can make the service hash.
-/// The operation checks again in its transaction.
-pub async fn check_manager(db: &Db, actor: &Actor, organization_id: Uuid) -> ServiceResult<()> {
-    managed_organization(db.reader(), actor, organization_id).await?;
-    Ok(())
-}
-
-/// Adds a person to an organisation. The password comes hashed
-/// ([`hash_password`]).
-///
-/// Refusals, in the order they are checked:
-/// 1. `not_found`: the organisation does not exist, or the caller is not the
-///    organisation itself, an operator or a regulator of its region.
-/// 2. `forbidden`: a regulator manages a regulator's people (only operators may).
-/// 3. `validation_failed` (`login`): blank, over 64 or under 3 characters, with a
-///    space, or with control, zero-width or bidi characters.
-/// 4. `validation_failed` (`display_name`): blank, over 200 characters, or with
-///    control, zero-width or bidi characters.
-/// 5. `conflict`: the login (compared by key) is taken.
-///
-/// The password itself is checked (`validation_failed` on `password`) by
-/// [`hash_password`], before the operation runs.
-#[derive(Debug, Clone)]
-pub struct CreateUser {
-    pub organization_id: Uuid,
-    pub login: String,
-    pub display_name: String,
-    pub password_hash: String,
-}
-
-impl Operation for CreateUser {
-    type Output = User;
-
-    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<User>> {
-        let org = managed_organization(txn, &ctx.actor, self.organization_id).await?;
-        let (login, display_name) = check_person(&self.login, &self.display_name)?;
-        let user = User {
-            id: Uuid::now_v7(),
-            login,
-            display_name,
-            organization_id: Some(org.id),
-            disabled: false,
-            created_at: ctx.now,
-        };
-        insert(txn, &user, self.password_hash).await?;
-        let event = engine::entry(
-            &org.region,
-            "user.create",
-            "user",
-            user.id.to_string(),
-            &serde_json::json!({ "user": &user }),
-        )?;
-        Ok(Done {
-            value: user,
-            events: vec![event],
-        })
+    if access::may_see_organization(actor, org.id, &org.region) {
+        Ok(org)
+    } else {
+        Err(DomainError::NotFound.into())
     }
 }
 
@@ -170,13 +199,15 @@ impl Operation for CreateUser {
 /// changes nothing.
 ///
 /// Refusals, in the order they are checked:
-/// 1. `not_found`: the organisation does not exist, or the caller is not the
-///    organisation itself, an operator or a regulator of its region.
-/// 2. `forbidden`: a regulator manages a regulator's people (only operators may).
+/// 1. `not_found`: the organisation does not exist, or the caller may not see it.
+/// 2. `forbidden`: the caller is not a person who administers the organisation
+///    (its registrar, an operator, or one of its API clients is not).
 /// 3. `not_found`: the organisation has no person `user_id`.
+/// 4. `conflict`: the person is the caller (another administrator disables them).
 #[derive(Debug, Clone)]
 pub struct DisableUser {
-    pub organization_id: Uuid,
+    /// None for an operator's person.
+    pub organization_id: Option<Uuid>,
     pub user_id: Uuid,
 }
 
@@ -184,17 +215,23 @@ impl Operation for DisableUser {
     type Output = User;
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<User>> {
-        let org = managed_organization(txn, &ctx.actor, self.organization_id).await?;
+        let org = administered(txn, &ctx.actor, self.organization_id).await?;
         let user = users::Entity::find_by_id(self.user_id)
-            .filter(users::Column::OrganizationId.eq(org.id))
             .one(txn)
             .await?
+            .filter(|u| u.organization_id == self.organization_id)
             .ok_or(DomainError::NotFound)?;
         if user.disabled {
             return Ok(Done {
                 value: user.into(),
                 events: Vec::new(),
             });
+        }
+        if ctx.actor.person == Some(user.id) {
+            return Err(DomainError::Conflict(
+                "you cannot disable yourself; another administrator can".into(),
+            )
+            .into());
         }
         users::Entity::update_many()
             .col_expr(users::Column::Disabled, Expr::value(true))
@@ -207,43 +244,25 @@ impl Operation for DisableUser {
             disabled: true,
             ..user.into()
         };
-        let event = engine::entry(
-            &org.region,
-            "user.disable",
-            "user",
-            user.id.to_string(),
-            &serde_json::json!({ "user": &user }),
-        )?;
+        let events = match &org {
+            Some(org) => vec![engine::entry(
+                &org.region,
+                "user.disable",
+                "user",
+                user.id.to_string(),
+                &serde_json::json!({ "user": &user }),
+            )?],
+            None => Vec::new(),
+        };
         Ok(Done {
             value: user,
-            events: vec![event],
+            events,
         })
     }
 }
 
-/// An operator's person (`create-admin --login`), with a random password
-/// returned once, in clear.
-pub async fn create_operator(
-    db: &Db,
-    login: &str,
-    at: DateTime<Utc>,
-) -> ServiceResult<(User, String)> {
-    let login = parse_login(login)?;
-    let password = secrets::random_password();
-    let user = User {
-        id: Uuid::now_v7(),
-        display_name: login.clone(),
-        login,
-        organization_id: None,
-        disabled: false,
-        created_at: at,
-    };
-    insert(db.writer(), &user, hash_password(&password).await?).await?;
-    Ok((user, password))
-}
-
 /// Stores a new person; a login already taken (by its key) is a conflict.
-async fn insert<C: ConnectionTrait>(
+pub(super) async fn insert<C: ConnectionTrait>(
     conn: &C,
     user: &User,
     password_hash: String,
@@ -256,6 +275,7 @@ async fn insert<C: ConnectionTrait>(
         display_name: Set(user.display_name.clone()),
         password_hash: Set(password_hash),
         disabled: Set(user.disabled),
+        administrator: Set(user.administrator),
         created_at: Set(user.created_at),
         disabled_at: Set(None),
     })
@@ -270,11 +290,28 @@ async fn insert<C: ConnectionTrait>(
     }
 }
 
-/// The people of an organisation, oldest first.
+/// The people of an organisation, oldest first: for the organisation
+/// itself, operators and the regulators of its region.
 pub async fn list(db: &Db, actor: &Actor, organization_id: Uuid) -> ServiceResult<Vec<User>> {
-    let org = managed_organization(db.reader(), actor, organization_id).await?;
+    let org = visible_organization(db.reader(), actor, organization_id).await?;
+    people_of(db, Some(org.id)).await
+}
+
+/// The operators' people, oldest first (operators only).
+pub async fn list_operators(db: &Db, actor: &Actor) -> ServiceResult<Vec<User>> {
+    if actor.role != Role::Admin {
+        return Err(DomainError::Forbidden("only operators list operators".into()).into());
+    }
+    people_of(db, None).await
+}
+
+async fn people_of(db: &Db, organization_id: Option<Uuid>) -> ServiceResult<Vec<User>> {
+    let filter = match organization_id {
+        Some(id) => users::Column::OrganizationId.eq(id),
+        None => users::Column::OrganizationId.is_null(),
+    };
     let people = users::Entity::find()
-        .filter(users::Column::OrganizationId.eq(org.id))
+        .filter(filter)
         .order_by_asc(users::Column::CreatedAt)
         .order_by_asc(users::Column::Id)
         .all(db.reader())

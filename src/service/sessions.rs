@@ -49,6 +49,9 @@ pub struct Person {
     pub actor: Actor,
     /// The organisation's name (none for an operator).
     pub organization_name: Option<String>,
+    /// Whether the person administers their organisation's people and
+    /// API clients (every operator's person does).
+    pub administrator: bool,
     /// The token every form of this session carries.
     pub csrf_token: String,
 }
@@ -60,7 +63,7 @@ impl Person {
             actor: self.actor.clone(),
             request_id: None,
             idempotency_key,
-            person: Some(self.user_id),
+            via: Some("portal"),
         }
     }
 }
@@ -99,6 +102,49 @@ pub async fn sign_in(
     login: &str,
     password: &str,
 ) -> ServiceResult<Result<Started, Refused>> {
+    let user = match check_password(service, login, password).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let start = StartSession {
+        user_id: user.id,
+        login_key: text::key(login),
+        session_id: secrets::random_token(),
+        csrf_token: secrets::random_token(),
+    };
+    let session_id = start.session_id.clone();
+    let Some(person) = service.execute(Call::system(), start).await? else {
+        return Ok(Err(Refused::Disabled));
+    };
+    Ok(Ok(Started { session_id, person }))
+}
+
+/// Who a person's login and password make the caller, for a person's API
+/// token: the same checks and lock as [`sign_in`], without a session.
+pub async fn authenticate(
+    service: &Service,
+    login: &str,
+    password: &str,
+) -> ServiceResult<Result<Actor, Refused>> {
+    let user = match check_password(service, login, password).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let forgive = ForgetFailures {
+        login_key: text::key(login),
+    };
+    service.execute(Call::system(), forgive).await?;
+    let found = person(service.db.reader(), &service.orgs, user, String::new()).await?;
+    Ok(found.map(|p| p.actor).ok_or(Refused::Disabled))
+}
+
+/// The person behind a login and password, if both are right and the
+/// person may sign in; a wrong password counts towards the lock.
+async fn check_password(
+    service: &Service,
+    login: &str,
+    password: &str,
+) -> ServiceResult<Result<users::Model, Refused>> {
     if login.len() > MAX_LOGIN_BYTES || password.len() > 1024 {
         return Ok(Err(Refused::WrongCredentials));
     }
@@ -129,17 +175,16 @@ pub async fn sign_in(
     if user.disabled {
         return Ok(Err(Refused::Disabled));
     }
-    let start = StartSession {
-        user_id: user.id,
-        login_key,
-        session_id: secrets::random_token(),
-        csrf_token: secrets::random_token(),
-    };
-    let session_id = start.session_id.clone();
-    let Some(person) = service.execute(Call::system(), start).await? else {
-        return Ok(Err(Refused::Disabled));
-    };
-    Ok(Ok(Started { session_id, person }))
+    Ok(Ok(user))
+}
+
+/// Whether person `user_id` may still act (exists and is not disabled):
+/// a person's API token stops working when they are disabled.
+pub async fn may_act(service: &Service, user_id: Uuid) -> ServiceResult<bool> {
+    let user = users::Entity::find_by_id(user_id)
+        .one(service.db.reader())
+        .await?;
+    Ok(user.is_some_and(|u| !u.disabled))
 }
 
 /// When a login is locked until, if it is locked now.
@@ -208,6 +253,7 @@ async fn person<C: ConnectionTrait>(
                 sub: org.id,
                 role: org.kind.role(),
                 region: Some(org.region),
+                person: Some(user.id),
             };
             (actor, Some(org.name))
         }
@@ -216,11 +262,14 @@ async fn person<C: ConnectionTrait>(
                 sub: user.id,
                 role: Role::Admin,
                 region: None,
+                person: Some(user.id),
             };
             (actor, None)
         }
     };
+    let administrator = user.administrator || user.organization_id.is_none();
     Ok(Some(Person {
+        administrator,
         user_id: user.id,
         login: user.login,
         display_name: user.display_name,
@@ -381,6 +430,26 @@ impl Operation for StartSession {
         Ok(Done::unrecorded(
             person(txn, &ctx.orgs, user, self.csrf_token).await?,
         ))
+    }
+}
+
+/// Clears a login's failures after a right password.
+///
+/// Refusals, in the order they are checked: none besides the service's own
+/// failures.
+#[derive(Debug, Clone)]
+struct ForgetFailures {
+    login_key: String,
+}
+
+impl Operation for ForgetFailures {
+    type Output = ();
+
+    async fn run(self, txn: &DatabaseTransaction, _ctx: &Ctx) -> ServiceResult<Done<()>> {
+        login_locks::Entity::delete_by_id(self.login_key)
+            .exec(txn)
+            .await?;
+        Ok(Done::unrecorded(()))
     }
 }
 

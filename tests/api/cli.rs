@@ -30,19 +30,18 @@ fn a_bad_setting_stops_the_server_naming_its_key() {
     }
 }
 
-#[test]
-fn create_admin_with_a_login_prints_a_one_time_password_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("l.db").display());
-    let run = || {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_admin_with_a_login_prints_an_invitation_not_a_password() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let run = |login: &str| {
         ledger()
-            .args(["create-admin", "--login", "ops.wang"])
-            .env("DATABASE_URL", &url)
+            .args(["create-admin", "--login", login])
+            .env("DATABASE_URL", &app.database_url)
             .env("JWT_SECRET", "cli-test-signing-key-0123456789abcdef0123")
             .output()
             .unwrap()
     };
-    let first = run();
+    let first = run("ops.wang");
     assert!(
         first.status.success(),
         "{}",
@@ -50,50 +49,37 @@ fn create_admin_with_a_login_prints_a_one_time_password_once() {
     );
     let printed: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     assert_eq!(printed["login"], "ops.wang");
-    let password = printed["password"].as_str().unwrap();
-    assert!(password.chars().count() >= 12, "{password}");
+    assert!(printed.get("password").is_none(), "{printed}");
     assert!(printed["client_id"].as_str().unwrap().starts_with("vl_"));
-    assert!(printed["client_secret"].as_str().is_some());
+    let path = printed["invitation"].as_str().unwrap();
+    let token = path.strip_prefix("/invite/").unwrap();
+    assert_eq!(app.count("users").await, 0, "nobody until it is accepted");
 
-    // The stored hash is Argon2id of that password; it belongs to no organisation.
-    let (hash, organization) = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        use sea_orm::{ConnectionTrait, Statement};
-        let settings = voucher_ledger::store::DbSettings {
-            url: url.clone(),
-            pool_size: 1,
-            busy_timeout: std::time::Duration::from_secs(5),
-            acquire_timeout: std::time::Duration::from_secs(5),
-            sqlite_synchronous_full: true,
-        };
-        let db = voucher_ledger::store::Db::connect(&settings).await.unwrap();
-        let row = db
-            .reader()
-            .query_one_raw(Statement::from_string(
-                db.backend(),
-                "SELECT password_hash, organization_id FROM users",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        let hash: String = row.try_get_by_index(0).unwrap();
-        let organization: Option<uuid::Uuid> = row.try_get_by_index(1).unwrap();
-        (hash, organization)
-    });
-    assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(voucher_ledger::service::secrets::verify(password, &hash));
-    assert_eq!(organization, None);
+    // The person accepts it with a password of their own; the login is the
+    // one the operator chose, whatever they type.
+    let accepted = app
+        .accept(token, "someone.else", "correct horse battery")
+        .await;
+    assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+    assert_eq!(accepted.body["login"], "ops.wang");
+    assert_eq!(accepted.body["organization_id"], serde_json::json!(null));
+    let operator = app.person_token("ops.wang", "correct horse battery").await;
+    // An operator: it registers a regulator.
+    let regulator =
+        serde_json::json!({"kind": "regulator", "name": "浙江省科学技术厅", "region": "ZJ"});
+    app.register(&operator, regulator).await;
 
     // The same login again (in any case) is refused and creates nothing.
-    let again = ledger()
-        .args(["create-admin", "--login", "OPS.WANG"])
-        .env("DATABASE_URL", &url)
-        .env("JWT_SECRET", "cli-test-signing-key-0123456789abcdef0123")
-        .output()
-        .unwrap();
+    let again = run("OPS.WANG");
     assert!(!again.status.success());
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("taken"), "{stderr}");
     assert!(again.stdout.is_empty());
+    assert_eq!(
+        app.count("invitations").await,
+        2,
+        "the operator's and the regulator's"
+    );
 }
 
 /// The built binary in an empty directory: its configuration and the

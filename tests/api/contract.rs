@@ -62,13 +62,15 @@ async fn http_contract_matches_the_recorded_answers() {
         .post_key(sh, "org-1", "/api/v1/organizations", &lab_body)
         .await;
     let mut kept = first.body.clone();
-    kept["client_secret"] = json!(null);
-    kept["note"] = json!(
-        "the client secret is shown once, in the first answer; an operator can rotate a lost secret"
+    kept["invitation"]["token"] = json!(null);
+    kept["invitation"]["url"] = json!(null);
+    kept["invitation"]["note"] = json!(
+        "the invitation is shown once, in the first answer; \
+         while the organisation has no administrator, its registrar can invite one again"
     );
     assert_eq!(
         again.body, kept,
-        "a replay answers as the first time, but for the secret"
+        "a replay answers as the first time, but for the invitation's token"
     );
     let mut other = lab_body.clone();
     other["name"] = json!("上海另一研究院");
@@ -109,6 +111,51 @@ async fn http_contract_matches_the_recorded_answers() {
     r.get(admin, &format!("/api/v1/organizations/{NOBODY}"))
         .await;
     r.get(admin, "/api/v1/organizations/not-a-uuid").await;
+
+    // People and clients: the invitation accepted (once), a person's token,
+    // the organisation's client made by its administrator.
+    let invitation = first.body["invitation"]["token"].as_str().unwrap();
+    let acceptance = json!({"token": invitation, "login": "lab.admin",
+        "display_name": "实验室管理员", "password": "correct horse battery"});
+    let accept = "/api/v1/invitations/accept";
+    r.send("POST", accept, None, None, Some(acceptance.clone()))
+        .await;
+    r.send("POST", accept, None, None, Some(acceptance)).await;
+    let short = json!({"token": NOBODY, "login": "x", "display_name": "x", "password": "short"});
+    r.send("POST", accept, None, None, Some(short)).await;
+    let login = json!({"login": "lab.admin", "password": "correct horse battery"});
+    let person = r
+        .send("POST", "/api/v1/auth/token", None, None, Some(login))
+        .await;
+    let person = person.body["access_token"].as_str().unwrap().to_owned();
+    let both = json!({"client_id": "vl_x", "login": "lab.admin", "password": "x"});
+    r.send("POST", "/api/v1/auth/token", None, None, Some(both))
+        .await;
+    let clients = format!("/api/v1/organizations/{new_lab}/clients");
+    let client = r
+        .post_key(&person, "client-1", &clients, &json!({"label": "ERP"}))
+        .await;
+    r.post_key(&person, "client-1", &clients, &json!({"label": "ERP"}))
+        .await;
+    r.post(sh, &clients, &json!({})).await;
+    r.get(&person, &clients).await;
+    let client_id = client.body["client_id"].as_str().unwrap().to_owned();
+    r.post(
+        &person,
+        &format!("{clients}/{client_id}/revoke"),
+        &json!({}),
+    )
+    .await;
+    let invitations = format!("/api/v1/organizations/{new_lab}/invitations");
+    r.post(&person, &invitations, &json!({"administrator": false}))
+        .await;
+    r.post(sh, &invitations, &json!({"administrator": true}))
+        .await;
+    let people = format!("/api/v1/organizations/{new_lab}/users");
+    let listed = r.get(sh, &people).await;
+    let user_id = listed.body[0]["id"].as_str().unwrap().to_owned();
+    r.post(&person, &format!("{people}/{user_id}/disable"), &json!({}))
+        .await;
 
     // Programme set-up.
     let budget = json!({"year": 2026, "amount": "500000"});
@@ -469,6 +516,8 @@ impl Normaliser {
             Value::String(s) => Value::String(match key {
                 Some("access_token") => "<access_token>".to_owned(),
                 Some("client_secret") => "<client_secret>".to_owned(),
+                Some("token") => "<invitation>".to_owned(),
+                Some("url") => "/invite/<invitation>".to_owned(),
                 Some("request_id") => {
                     self.known.insert(s.to_lowercase(), "<request_id>");
                     "<request_id>".to_owned()

@@ -223,14 +223,24 @@ async fn no_secret_is_stored_but_as_a_hash() {
         .app
         .post("/api/v1/organizations", &w.jx_regulator.token, &key, &body)
         .await;
-    assert_eq!(again.body["client_secret"], json!(null), "{}", again.text);
-    assert_eq!(again.body["client_id"], first.body["client_id"]);
+    assert_eq!(
+        again.body["invitation"]["token"],
+        json!(null),
+        "{}",
+        again.text
+    );
+    assert_eq!(again.body["id"], first.body["id"]);
+    let invitation = first.body["invitation"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    let mut secrets = w.app.secrets();
-    secrets.push(first.body["client_secret"].as_str().unwrap().to_owned());
-    assert!(secrets.len() >= 10, "{secrets:?}");
+    let secrets = w.app.secrets();
+    assert!(secrets.len() >= 9, "{secrets:?}");
     let rows = w.app.every_row().await;
     assert!(rows.iter().any(|(t, _)| t == "idempotency_keys"));
+    let clear = |secret: &str| rows.iter().find(|(_, row)| row.contains(secret)).cloned();
+    assert_eq!(clear(&invitation), None, "an invitation is stored in clear");
     for secret in &secrets {
         if let Some((table, _)) = rows.iter().find(|(_, row)| row.contains(secret.as_str())) {
             panic!("a client secret is stored in clear in `{table}`");

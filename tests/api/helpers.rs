@@ -30,6 +30,9 @@ pub struct TestApp {
     /// The credentials behind every token issued, to renew them after the
     /// clock moves (tokens live by the service's clock).
     issued: std::sync::Mutex<std::collections::HashMap<String, ClientCredentials>>,
+    /// The first administrator of every organisation registered through
+    /// [`TestApp::register`]: login and password, by organisation id.
+    administrators: std::sync::Mutex<std::collections::HashMap<Uuid, (String, String)>>,
     /// Set when the test wrote to the database behind the service's back
     /// ([`TestApp::sql`]): the ledger's invariants are then its own to check.
     tampered: AtomicBool,
@@ -143,6 +146,18 @@ impl<'a> Req<'a> {
             content_type: None,
         }
     }
+
+    /// A JSON `POST` of `body` to `path` with no token and no key.
+    pub fn post_json(path: &'a str, body: &Value) -> Self {
+        Req {
+            method: "POST",
+            path,
+            token: None,
+            key: None,
+            body: Some(body.to_string()),
+            content_type: Some(ContentType::JSON),
+        }
+    }
 }
 
 impl TestApp {
@@ -188,6 +203,7 @@ impl TestApp {
             database_url,
             admin,
             issued: Default::default(),
+            administrators: Default::default(),
             tampered: AtomicBool::new(false),
             _dir: dir,
         }
@@ -312,19 +328,71 @@ impl TestApp {
         self.token(&self.admin.clone()).await
     }
 
-    /// Registers an organisation as `token`, asserting 201; returns its id
-    /// and a token of its own.
+    /// Registers an organisation as `token`, asserting 201; its first
+    /// administrator accepts the invitation and creates an API client, as
+    /// they would. Returns the id and a token of that client.
     pub async fn register(&self, token: &str, body: Value) -> (Uuid, String) {
         let answer = self
             .post("/api/v1/organizations", token, &new_key(), &body)
             .await;
         assert_eq!(answer.status, Status::Created, "{}", answer.text);
-        let credentials = ClientCredentials {
+        assert!(
+            answer.body.get("client_secret").is_none(),
+            "{}",
+            answer.text
+        );
+        let id = Uuid::parse_str(answer.body["id"].as_str().unwrap()).unwrap();
+        let invitation = answer.body["invitation"]["token"].as_str().unwrap();
+        let login = format!("admin-{id}");
+        let password = format!("password of {login}");
+        let accepted = self.accept(invitation, &login, &password).await;
+        assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+        self.administrators
+            .lock()
+            .unwrap()
+            .insert(id, (login, password));
+        let admin = self.administrator(id).await;
+        let credentials = self.create_client(id, &admin).await;
+        (id, self.token(&credentials).await)
+    }
+
+    /// Accepts an invitation through the API.
+    pub async fn accept(&self, invitation: &str, login: &str, password: &str) -> Answer {
+        let body = json!({
+            "token": invitation, "login": login,
+            "display_name": "管理员", "password": password,
+        });
+        self.send(Req::post_json("/api/v1/invitations/accept", &body))
+            .await
+    }
+
+    /// A person's token, asserting that the login and password work.
+    pub async fn person_token(&self, login: &str, password: &str) -> String {
+        let body = json!({"login": login, "password": password});
+        let answer = self.send(Req::post_json("/api/v1/auth/token", &body)).await;
+        assert_eq!(answer.status, Status::Ok, "{}", answer.text);
+        answer.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A token of the first administrator of organisation `id` (registered
+    /// through [`Self::register`]).
+    pub async fn administrator(&self, id: Uuid) -> String {
+        let (login, password) = self.administrators.lock().unwrap()[&id].clone();
+        self.person_token(&login, &password).await
+    }
+
+    /// A new API client of organisation `id`, created by `admin` (a token of
+    /// a person who administers it), asserting 201.
+    pub async fn create_client(&self, id: Uuid, admin: &str) -> ClientCredentials {
+        let path = format!("/api/v1/organizations/{id}/clients");
+        let answer = self
+            .post(&path, admin, &new_key(), &json!({"label": "tests"}))
+            .await;
+        assert_eq!(answer.status, Status::Created, "{}", answer.text);
+        ClientCredentials {
             client_id: answer.body["client_id"].as_str().unwrap().into(),
             client_secret: answer.body["client_secret"].as_str().unwrap().into(),
-        };
-        let id = Uuid::parse_str(answer.body["id"].as_str().unwrap()).unwrap();
-        (id, self.token(&credentials).await)
+        }
     }
 
     /// A regulator of `region`, registered by the admin.

@@ -15,21 +15,25 @@ async fn a_repeat_replays_the_first_answer_without_acting() {
     assert_eq!(
         again.body,
         without_secret(&first.body),
-        "the same answer, but the secret is shown once"
+        "the same answer, but the invitation is shown once"
     );
-    assert!(first.body["client_secret"].is_string());
+    assert!(first.body["invitation"]["token"].is_string());
     assert_eq!(app.count("organizations").await, 1);
 }
 
-/// A registration's answer as a repeat gives it: no secret, and a note.
+/// A registration's answer as a repeat gives it: no invitation token, and
+/// a note.
 fn without_secret(answer: &serde_json::Value) -> serde_json::Value {
     let mut kept = answer.clone();
-    kept["client_secret"] = serde_json::Value::Null;
-    kept["note"] = serde_json::json!(
-        "the client secret is shown once, in the first answer; an operator can rotate a lost secret"
-    );
+    kept["invitation"]["token"] = serde_json::Value::Null;
+    kept["invitation"]["url"] = serde_json::Value::Null;
+    kept["invitation"]["note"] = serde_json::json!(SHOWN_ONCE);
     kept
 }
+
+/// What a repeat of a registration says instead of the token.
+const SHOWN_ONCE: &str = "the invitation is shown once, in the first answer; \
+     while the organisation has no administrator, its registrar can invite one again";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_reused_with_another_body_is_refused() {
@@ -146,7 +150,7 @@ async fn fifty_racing_duplicates_act_once() {
     // One answer acted and shows the secret; the others replay it without.
     let acted: Vec<_> = created
         .iter()
-        .filter(|a| a["client_secret"].is_string())
+        .filter(|a| a["invitation"]["token"].is_string())
         .collect();
     assert_eq!(acted.len(), 1, "{created:?}");
     let kept = without_secret(acted[0]);

@@ -76,7 +76,7 @@ async fn who_may_read_an_organization() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn registration_returns_the_organization_and_its_secret_once() {
+async fn registration_returns_the_organization_and_an_invitation_not_a_secret() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let mut body = company("JX");
@@ -90,16 +90,21 @@ async fn registration_returns_the_organization_and_its_secret_once() {
         "normalised to upper case"
     );
     assert_eq!(answer.body["actual_controller"], "Zhang San");
-    assert!(answer.body["client_id"]
-        .as_str()
-        .unwrap()
-        .starts_with("vl_"));
-    assert_eq!(answer.body["client_secret"].as_str().unwrap().len(), 64);
+    assert!(answer.body.get("client_id").is_none(), "{}", answer.text);
+    assert!(
+        answer.body.get("client_secret").is_none(),
+        "{}",
+        answer.text
+    );
+    assert_eq!(
+        answer.body["invitation"]["token"].as_str().unwrap().len(),
+        64
+    );
     let id = answer.body["id"].as_str().unwrap();
     assert_eq!(Uuid::parse_str(id).unwrap().get_version_num(), 7);
-    // Only the hash is stored.
-    let stored = app.count("credentials").await;
-    assert_eq!(stored, 2);
+    // No client is made for the organisation: its administrator does that.
+    assert_eq!(app.count("credentials").await, 1, "the operator's only");
+    assert_eq!(app.count("invitations").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

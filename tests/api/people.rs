@@ -1,149 +1,346 @@
-//! The people of an organisation: who may add, list and disable them; what
-//! a login and a password must be; the password never leaves the service.
+//! The people and API clients of an organisation: invitations instead of
+//! secrets; only the organisation's own administrators manage its people
+//! and clients; what a login and a password must be; no password or secret
+//! ever reaches anyone but its owner.
 
 use serde_json::json;
 
-use crate::helpers::{company, new_key, provider, TestApp};
+use crate::helpers::{company, new_key, provider, Req, TestApp};
 
-fn person(login: &str) -> serde_json::Value {
-    json!({"login": login, "display_name": "王芳", "password": "correct horse battery"})
+/// Registers a company of SH and returns its id, the regulator's token and
+/// the invitation token of its first administrator (not yet accepted).
+async fn registered_company(app: &TestApp) -> (uuid::Uuid, String, String) {
+    let (_, sh_regulator) = app.regulator("SH").await;
+    let answer = app
+        .post(
+            "/api/v1/organizations",
+            &sh_regulator,
+            &new_key(),
+            &company("SH"),
+        )
+        .await;
+    assert_eq!(answer.status.code, 201, "{}", answer.text);
+    let id = uuid::Uuid::parse_str(answer.body["id"].as_str().unwrap()).unwrap();
+    let token = answer.body["invitation"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, sh_regulator, token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_organisation_adds_lists_and_disables_its_people() {
+async fn a_registration_invites_an_administrator_who_sets_their_own_password_once() {
     let app = TestApp::spawn().await;
     let (_, sh_regulator) = app.regulator("SH").await;
-    let (company_id, company_token) = app.register(&sh_regulator, company("SH")).await;
-    let path = format!("/api/v1/organizations/{company_id}/users");
-
     let key = new_key();
-    let created = app
-        .post(&path, &company_token, &key, &person("wang.fang"))
+    let body = company("SH");
+    let answer = app
+        .post("/api/v1/organizations", &sh_regulator, &key, &body)
         .await;
-    assert_eq!(created.status.code, 201, "{}", created.text);
-    assert_eq!(created.body["login"], "wang.fang");
-    assert_eq!(created.body["display_name"], "王芳");
-    assert_eq!(created.body["organization_id"], company_id.to_string());
-    assert_eq!(created.body["disabled"], false);
-    assert!(created.body.get("password").is_none());
-    assert!(!created.text.contains("correct horse"), "{}", created.text);
-    // A retry (even with another password) replays the first answer.
-    let mut again = person("wang.fang");
-    again["password"] = json!("another long password");
-    let replay = app.post(&path, &company_token, &key, &again).await;
-    assert_eq!(replay.status.code, 201);
-    assert_eq!(replay.body["id"], created.body["id"]);
-    assert_eq!(app.count("users").await, 1);
-    // Stored as Argon2id only; the idempotency record holds no fast hash of it.
+    assert_eq!(answer.status.code, 201, "{}", answer.text);
+    // No secret of the new organisation reaches the registrar.
+    for field in ["client_id", "client_secret", "password"] {
+        assert!(answer.body.get(field).is_none(), "{}", answer.text);
+    }
+    let invitation = &answer.body["invitation"];
+    let token = invitation["token"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 64);
+    assert_eq!(invitation["url"], format!("/invite/{token}"));
+    assert_eq!(invitation["administrator"], true);
+    // A repeat replays the answer without the token.
+    let replay = app
+        .post("/api/v1/organizations", &sh_regulator, &key, &body)
+        .await;
+    assert_eq!(replay.body["id"], answer.body["id"]);
+    assert_eq!(replay.body["invitation"]["token"], json!(null));
+    assert!(replay.body["invitation"]["note"].is_string());
+    // Only the token's hash is stored.
+    assert!(!app
+        .every_row()
+        .await
+        .iter()
+        .any(|(_, row)| row.contains(&token)));
+
+    let accepted = app
+        .accept(&token, "wang.fang", "correct horse battery")
+        .await;
+    assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+    assert_eq!(accepted.body["administrator"], true);
+    assert!(!accepted.text.contains("correct horse"));
+    // Used once: a second acceptance, another login, is not found.
+    app.accept(&token, "li.lei", "another long password")
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(app.count("users").await, 2, "the regulator's and this one");
     let stored = app.scalar_text("SELECT password_hash FROM users").await;
     assert!(stored.starts_with("$argon2id$"), "{stored}");
 
-    // The regulator of its region adds one too; the same login, differently
-    // cased, is taken.
-    let taken = app
-        .post(&path, &sh_regulator, &new_key(), &person("WANG.FANG"))
+    // The person's token creates the organisation's API client, whose
+    // secret is shown to them once.
+    let id = uuid::Uuid::parse_str(answer.body["id"].as_str().unwrap()).unwrap();
+    let person = app.person_token("wang.fang", "correct horse battery").await;
+    let path = format!("/api/v1/organizations/{id}/clients");
+    let key = new_key();
+    let created = app
+        .post(&path, &person, &key, &json!({"label": "ERP"}))
         .await;
-    taken.assert_problem(409, "conflict");
-    let second = app
-        .post(&path, &sh_regulator, &new_key(), &person("li.lei"))
-        .await;
-    assert_eq!(second.status.code, 201, "{}", second.text);
-
-    let listed = app.get(&path, &company_token).await;
-    assert_eq!(listed.status.code, 200, "{}", listed.text);
-    let logins: Vec<&str> = listed
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["login"].as_str().unwrap())
-        .collect();
-    assert_eq!(logins, ["wang.fang", "li.lei"]);
-
-    let user_id = created.body["id"].as_str().unwrap();
-    let disable = format!("{path}/{user_id}/disable");
-    let disabled = app
-        .post(&disable, &company_token, &new_key(), &json!({}))
-        .await;
-    assert_eq!(disabled.status.code, 200, "{}", disabled.text);
-    assert_eq!(disabled.body["disabled"], true);
+    assert_eq!(created.status.code, 201, "{}", created.text);
+    assert_eq!(created.body["client_secret"].as_str().unwrap().len(), 64);
     let again = app
-        .post(&disable, &company_token, &new_key(), &json!({}))
+        .post(&path, &person, &key, &json!({"label": "ERP"}))
         .await;
-    assert_eq!(again.status.code, 200, "disabling twice changes nothing");
-    let listed = app.get(&path, &sh_regulator).await;
-    assert_eq!(listed.body[0]["disabled"], true);
-    assert_eq!(listed.body[1]["disabled"], false);
+    assert_eq!(again.body["client_secret"], json!(null));
+    let client = voucher_ledger::service::identity::ClientCredentials {
+        client_id: created.body["client_id"].as_str().unwrap().into(),
+        client_secret: created.body["client_secret"].as_str().unwrap().into(),
+    };
+    let client_token = app.token(&client).await;
+    let listed = app.get(&path, &client_token).await;
+    assert_eq!(listed.status.code, 200, "{}", listed.text);
+    assert_eq!(listed.body[0]["label"], "ERP");
+    assert!(!listed.text.contains(&client.client_secret));
+    // The client acts for the organisation, but does not manage it.
+    app.post(&path, &client_token, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    // Revoked: the secret stops working at once.
+    let revoke = format!("{path}/{}/revoke", client.client_id);
+    let revoked = app.post(&revoke, &person, &new_key(), &json!({})).await;
+    assert_eq!(revoked.status.code, 200, "{}", revoked.text);
+    let token_request =
+        json!({"client_id": client.client_id, "client_secret": client.client_secret});
+    let refused = app
+        .send(Req::post_json("/api/v1/auth/token", &token_request))
+        .await;
+    refused.assert_problem(401, "unauthorized");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_the_organisation_operators_and_its_regulators_manage_its_people() {
+async fn an_invitation_expires_after_72_hours() {
     let app = TestApp::spawn().await;
-    let admin = app.admin_token().await;
-    let (sh_regulator_id, sh_regulator) = app.regulator("SH").await;
-    let (_, zj_regulator) = app.regulator("ZJ").await;
-    let (company_id, _) = app.register(&sh_regulator, company("SH")).await;
-    let (_, other_company) = app.register(&sh_regulator, company("SH")).await;
-    let (_, lab) = app.register(&sh_regulator, provider("SH")).await;
-    let path = format!("/api/v1/organizations/{company_id}/users");
-
-    let created = app
-        .post(&path, &admin, &new_key(), &person("ops.made"))
-        .await;
-    assert_eq!(created.status.code, 201, "{}", created.text);
-    for token in [&zj_regulator, &other_company, &lab] {
-        app.post(&path, token, &new_key(), &person("intruder"))
-            .await
-            .assert_problem(404, "not_found");
-        app.get(&path, token).await.assert_problem(404, "not_found");
-    }
-    // A regulator's own people are an operator's to manage (or its own).
-    let regulator_people = format!("/api/v1/organizations/{sh_regulator_id}/users");
-    let own = app
-        .post(
-            &regulator_people,
-            &sh_regulator,
-            &new_key(),
-            &person("sh.officer"),
-        )
-        .await;
-    assert_eq!(own.status.code, 201, "{}", own.text);
-    app.post(
-        &regulator_people,
-        &zj_regulator,
-        &new_key(),
-        &person("zj.spy"),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    let unknown = format!("/api/v1/organizations/{}/users", uuid::Uuid::now_v7());
-    app.get(&unknown, &admin)
+    let (_, _, token) = registered_company(&app).await;
+    app.clock
+        .advance(chrono::Duration::hours(72) + chrono::Duration::seconds(1));
+    app.accept(&token, "late.comer", "correct horse battery")
         .await
         .assert_problem(404, "not_found");
-    assert_eq!(app.count("users").await, 2);
+    assert_eq!(app.count("users").await, 1, "the regulator's only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_invites_resets_and_disables_people() {
+    let app = TestApp::spawn().await;
+    let (_, sh_regulator) = app.regulator("SH").await;
+    let (company_id, company_client) = app.register(&sh_regulator, company("SH")).await;
+    let admin = app.administrator(company_id).await;
+    let invitations = format!("/api/v1/organizations/{company_id}/invitations");
+
+    let invited = app.post(&invitations, &admin, &new_key(), &json!({})).await;
+    assert_eq!(invited.status.code, 201, "{}", invited.text);
+    assert_eq!(invited.body["administrator"], false);
+    let token = invited.body["token"].as_str().unwrap();
+    let accepted = app.accept(token, "li.lei", "correct horse battery").await;
+    assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+    let member_id = accepted.body["id"].as_str().unwrap().to_owned();
+    let member = app.person_token("li.lei", "correct horse battery").await;
+    // A member is not an administrator: no invitations, no clients.
+    app.post(&invitations, &member, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let clients = format!("/api/v1/organizations/{company_id}/clients");
+    app.post(&clients, &member, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    // Nor is the organisation's API client.
+    app.post(&invitations, &company_client, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // A reset is a new invitation for the same person: the old password
+    // stops working when the new one is set.
+    let reset = app
+        .post(
+            &invitations,
+            &admin,
+            &new_key(),
+            &json!({"user_id": member_id}),
+        )
+        .await;
+    assert_eq!(reset.status.code, 201, "{}", reset.text);
+    let token = reset.body["token"].as_str().unwrap();
+    let body = json!({"token": token, "password": "a brand new password"});
+    let done = app
+        .send(Req::post_json("/api/v1/invitations/accept", &body))
+        .await;
+    assert_eq!(done.status.code, 201, "{}", done.text);
+    assert_eq!(done.body["login"], "li.lei");
+    let old = json!({"login": "li.lei", "password": "correct horse battery"});
+    app.send(Req::post_json("/api/v1/auth/token", &old))
+        .await
+        .assert_problem(401, "unauthorized");
+    let member = app.person_token("li.lei", "a brand new password").await;
+
+    // Disabled: the person's token stops working at once.
+    let disable = format!("/api/v1/organizations/{company_id}/users/{member_id}/disable");
+    app.post(&disable, &company_client, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let disabled = app.post(&disable, &admin, &new_key(), &json!({})).await;
+    assert_eq!(disabled.status.code, 200, "{}", disabled.text);
+    assert_eq!(disabled.body["disabled"], true);
+    let people = format!("/api/v1/organizations/{company_id}/users");
+    app.get(&people, &member)
+        .await
+        .assert_problem(401, "unauthorized");
+    let listed = app.get(&people, &sh_regulator).await;
+    assert_eq!(listed.status.code, 200, "{}", listed.text);
+    assert_eq!(listed.body.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_gets_a_credential_or_a_session_of_another_organisation() {
+    let app = TestApp::spawn().await;
+    let operator = app.admin_token().await;
+    let (sh_regulator_id, sh_regulator) = app.regulator("SH").await;
+    let (_, zj_regulator) = app.regulator("ZJ").await;
+    let (company_id, company) = app.register(&sh_regulator, company("SH")).await;
+    let (lab_id, _) = app.register(&sh_regulator, provider("SH")).await;
+    let regulator_admin = app.administrator(sh_regulator_id).await;
+    let company_admin = app.administrator(company_id).await;
+    let lab_admin = app.administrator(lab_id).await;
+    let users_before = app.count("users").await;
+    let clients_before = app.count("credentials").await;
+
+    // (actor, target): every path to a person or a client of the target.
+    let pairs = [
+        ("operator", &operator, sh_regulator_id, 403),
+        ("regulator's client", &sh_regulator, company_id, 403),
+        (
+            "regulator's administrator",
+            &regulator_admin,
+            company_id,
+            403,
+        ),
+        ("regulator's administrator", &regulator_admin, lab_id, 403),
+        ("other region's regulator", &zj_regulator, company_id, 404),
+        ("company", &company, lab_id, 404),
+        ("company's administrator", &company_admin, lab_id, 404),
+        ("provider's administrator", &lab_admin, company_id, 404),
+        ("company's client", &company, company_id, 403),
+    ];
+    for (who, token, target, status) in pairs {
+        let code = if status == 403 {
+            "forbidden"
+        } else {
+            "not_found"
+        };
+        for (path, body) in [
+            (
+                format!("/api/v1/organizations/{target}/invitations"),
+                json!({"administrator": true}),
+            ),
+            (format!("/api/v1/organizations/{target}/clients"), json!({})),
+            // The old way: a person with a password of the registrar's choosing.
+            (
+                format!("/api/v1/organizations/{target}/users"),
+                json!({"login": "spy", "display_name": "x", "password": "correct horse battery"}),
+            ),
+        ] {
+            let answer = app.post(&path, token, &new_key(), &body).await;
+            if path.ends_with("/users") {
+                assert!(
+                    matches!(answer.status.code, 404 | 405),
+                    "{who} on {path}: {}",
+                    answer.text
+                );
+            } else {
+                assert_eq!(
+                    answer.status.code, status,
+                    "{who} on {path}: {}",
+                    answer.text
+                );
+                answer.assert_problem(status, code);
+            }
+        }
+    }
+    assert_eq!(app.count("users").await, users_before);
+    assert_eq!(app.count("credentials").await, clients_before);
+    assert_eq!(
+        app.count("invitations").await,
+        4,
+        "one per registration only"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registrar_invites_an_administrator_again_only_while_there_is_none() {
+    let app = TestApp::spawn().await;
+    let (company_id, sh_regulator, first) = registered_company(&app).await;
+    let path = format!("/api/v1/organizations/{company_id}/invitations");
+    // The first invitation was lost: the registrar invites again.
+    let again = app
+        .post(
+            &path,
+            &sh_regulator,
+            &new_key(),
+            &json!({"administrator": true}),
+        )
+        .await;
+    assert_eq!(again.status.code, 201, "{}", again.text);
+    // Not a member, not a reset: only an administrator.
+    app.post(&path, &sh_regulator, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let token = again.body["token"].as_str().unwrap();
+    let accepted = app
+        .accept(token, "new.admin", "correct horse battery")
+        .await;
+    assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+    // Now there is one: the registrar can no longer invite anyone.
+    app.post(
+        &path,
+        &sh_regulator,
+        &new_key(),
+        &json!({"administrator": true}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // The first invitation still works once (it was handed over): a second
+    // administrator, whom the first can see in the list.
+    let accepted = app
+        .accept(&first, "first.admin", "correct horse battery")
+        .await;
+    assert_eq!(accepted.status.code, 201, "{}", accepted.text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logins_and_passwords_are_checked_and_nothing_changes() {
     let app = TestApp::spawn().await;
-    let (_, sh_regulator) = app.regulator("SH").await;
-    let (company_id, company_token) = app.register(&sh_regulator, company("SH")).await;
-    let path = format!("/api/v1/organizations/{company_id}/users");
+    let (_, _, token) = registered_company(&app).await;
     let long = "x".repeat(65);
     let cases = [
-        json!({"login": "ab", "display_name": "甲", "password": "correct horse battery"}),
-        json!({"login": long, "display_name": "甲", "password": "correct horse battery"}),
-        json!({"login": "two words", "display_name": "甲", "password": "correct horse battery"}),
-        json!({"login": "a\u{202e}bc", "display_name": "甲", "password": "correct horse battery"}),
-        json!({"login": "short.pw", "display_name": "甲", "password": "elevenchars"}),
-        json!({"login": "no.name", "display_name": " ", "password": "correct horse battery"}),
+        ("ab", "甲", "correct horse battery"),
+        (long.as_str(), "甲", "correct horse battery"),
+        ("two words", "甲", "correct horse battery"),
+        ("a\u{202e}bc", "甲", "correct horse battery"),
+        ("short.pw", "甲", "elevenchars"),
+        ("no.name", " ", "correct horse battery"),
     ];
-    for body in cases {
-        let answer = app.post(&path, &company_token, &new_key(), &body).await;
+    for (login, name, password) in cases {
+        let body =
+            json!({"token": token, "login": login, "display_name": name, "password": password});
+        let answer = app
+            .send(Req::post_json("/api/v1/invitations/accept", &body))
+            .await;
         answer.assert_problem(422, "validation_failed");
     }
-    let extra = json!({"login": "x.y", "display_name": "甲", "password": "correct horse battery", "role": "admin"});
-    let answer = app.post(&path, &company_token, &new_key(), &extra).await;
+    let extra = json!({"token": token, "login": "x.y", "display_name": "甲", "password": "correct horse battery", "administrator": true});
+    let answer = app
+        .send(Req::post_json("/api/v1/invitations/accept", &extra))
+        .await;
     assert_eq!(answer.status.code, 422, "{}", answer.text);
-    assert_eq!(app.count("users").await, 0);
+    assert_eq!(app.count("users").await, 1, "the regulator's only");
+    // The invitation is still good after the refusals.
+    let accepted = app.accept(&token, "x.y", "correct horse battery").await;
+    assert_eq!(accepted.status.code, 201, "{}", accepted.text);
 }

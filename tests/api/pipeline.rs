@@ -78,6 +78,7 @@ async fn the_expiry_job_runs_through_the_pipeline_as_the_system() {
         sub: w.jx_company.id,
         role: Role::Company,
         region: Some("JX".parse().unwrap()),
+        person: None,
     };
     let refused = service
         .execute(Call::by(company), RunExpiry::default())
@@ -99,6 +100,7 @@ async fn a_keyed_call_acts_once_and_a_refusal_changes_nothing() {
         sub: w.jx_company.id,
         role: Role::Company,
         region: Some("JX".parse().unwrap()),
+        person: None,
     };
     let hold = |amount: i64| Hold {
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),
@@ -233,6 +235,7 @@ async fn calls_queued_together_commit_together_and_a_refusal_rolls_back_alone() 
         sub: w.jx_company.id,
         role: Role::Company,
         region: Some("JX".parse().unwrap()),
+        person: None,
     };
     let hold = |contract: &str, fen: i64| Hold {
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),

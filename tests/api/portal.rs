@@ -276,6 +276,7 @@ async fn other_company_voucher(served: &Served) -> Uuid {
         sub: org.id,
         role: org.kind.role(),
         region: Some(org.region),
+        person: None,
     };
     let application = SubmitApplication {
         region: "JX".into(),
@@ -412,10 +413,11 @@ async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must()
     b.sign_in(&served.jx_clerk).await;
     assert_eq!(b.path().await, "/company");
     let disable = DisableUser {
-        organization_id: served.jx_clerk.actor.sub,
+        organization_id: Some(served.jx_clerk.actor.sub),
         user_id: served.jx_clerk.user_id,
     };
-    served.run(&served.jx_clerk.actor, disable).await;
+    let admin = &served.admins[&served.jx_clerk.actor.sub];
+    served.run(admin, disable).await;
     b.open("/company").await;
     assert_eq!(b.path().await, "/login?ended=1");
     b.sign_in(&served.jx_clerk).await;
@@ -510,23 +512,7 @@ async fn every_role_opens_its_own_pages_and_no_others() {
     let regulator = served
         .person(&served.jx_regulator, "jx-officer", "刘洋")
         .await;
-    let (operator, password) = voucher_ledger::service::people::create_operator(
-        &served.service.db,
-        "ops",
-        served.service.clock.now(),
-    )
-    .await
-    .unwrap();
-    let operator = crate::served::Person {
-        login: operator.login,
-        password,
-        user_id: operator.id,
-        actor: voucher_ledger::domain::Actor {
-            sub: operator.id,
-            role: voucher_ledger::domain::Role::Admin,
-            region: None,
-        },
-    };
+    let operator = served.operator("ops").await;
     let hold = format!("/company/vouchers/{}/hold", served.voucher);
     let company_pages = [
         "/company",
@@ -829,6 +815,7 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         sub: Uuid::now_v7(),
         role: voucher_ledger::domain::Role::Admin,
         region: None,
+        person: None,
     };
     let zj_lab = RegisterOrganization {
         kind: "provider".into(),
@@ -900,21 +887,9 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_operator_registers_a_regulator_and_its_people() {
+async fn the_operator_registers_a_regulator_who_invites_its_own_people() {
     let served = Served::start().await;
-    let (operator, password) = voucher_ledger::service::people::create_operator(
-        &served.service.db,
-        "ops",
-        served.service.clock.now(),
-    )
-    .await
-    .unwrap();
-    let operator = crate::served::Person {
-        login: operator.login,
-        password,
-        user_id: operator.id,
-        actor: served.jx_company.actor.clone(),
-    };
+    let operator = served.operator("ops").await;
     let b = Browser::start(&served.base, ZH).await;
     b.sign_in(&operator).await;
     assert_eq!(b.path().await, "/operator");
@@ -924,31 +899,51 @@ async fn the_operator_registers_a_regulator_and_its_people() {
         .contains("嘉兴光子科技有限公司"));
     b.shoot("operator-organizations").await;
 
-    // A regulator for Zhejiang: its API credentials, shown once.
+    // A regulator for Zhejiang: the invitation of its first administrator,
+    // shown once — no password, no client secret.
     b.fill("#name", "浙江省科学技术厅").await;
     b.script("document.querySelector('#region').value = 'ZJ'")
         .await;
     b.click("#register").await;
-    let client_id = b.text("#client-id").await;
-    assert!(client_id.starts_with("vl_"), "{client_id}");
+    let link = b.text("#invitation-link").await;
+    assert!(link.starts_with("/invite/"), "{link}");
+    assert!(!b.page_text().await.contains("vl_"));
     b.shoot("operator-registered").await;
     b.click("#organizations tr[data-name='浙江省科学技术厅'] a")
         .await;
-
-    // A person for it: a short password is explained, then created.
-    b.fill("#login", "zj-officer").await;
-    b.fill("#display_name", "孙丽").await;
-    b.fill("#new-password", "short").await;
-    b.click("#create-person").await;
-    assert!(b.text("#password-error").await.contains("12"));
-    assert_eq!(b.value("#login").await, "zj-officer");
-    b.fill("#new-password", "zj-officer-password-1").await;
-    b.click("#create-person").await;
-    assert!(b.path().await.ends_with("done=user_created"));
+    // The operator sees its people but creates none; while it has no
+    // administrator the operator may invite one again.
+    assert_eq!(b.count("#login").await, 0);
+    assert_eq!(b.count("#invite-administrator").await, 1);
     b.shoot("operator-organization").await;
     b.click("#logout").await;
 
-    // The new person signs in as Zhejiang's regulator.
+    // The invitee sets their own login and password: a short password and
+    // a mistyped repeat are explained.
+    b.open(&link).await;
+    assert!(b.text("#invitation").await.contains("浙江省科学技术厅"));
+    b.fill("#login", "zj-officer").await;
+    b.fill("#display_name", "孙丽").await;
+    b.fill("#password", "short").await;
+    b.fill("#password_again", "short").await;
+    b.click("#accept").await;
+    assert!(b.text("#password-error").await.contains("12"));
+    assert_eq!(b.value("#login").await, "zj-officer");
+    b.fill("#password", "zj-officer-password-1").await;
+    b.fill("#password_again", "zj-officer-password-2").await;
+    b.click("#accept").await;
+    assert!(b.text("#password_again-error").await.contains("不一致"));
+    b.shoot("invite-refused").await;
+    b.fill("#password", "zj-officer-password-1").await;
+    b.fill("#password_again", "zj-officer-password-1").await;
+    b.click("#accept").await;
+    assert_eq!(b.path().await, "/login?joined=1");
+    // Used once.
+    b.open(&link).await;
+    assert!(b.text("#error-message").await.contains("找不到"));
+
+    // The new person signs in as Zhejiang's regulator, invites a colleague
+    // and creates the regulator's API client (the secret shown to them once).
     let officer = crate::served::Person {
         login: "zj-officer".into(),
         password: "zj-officer-password-1".into(),
@@ -958,21 +953,28 @@ async fn the_operator_registers_a_regulator_and_its_people() {
     b.sign_in(&officer).await;
     assert_eq!(b.path().await, "/regulator");
     assert!(b.page_text().await.contains("浙江省科学技术厅"));
-    let zj_cookie = b.client.get_named_cookie("vl_session").await.unwrap();
+    b.click("nav a[href='/team']").await;
+    b.click("#invite").await;
+    let colleague = b.text("#invitation-link").await;
+    assert!(colleague.starts_with("/invite/"), "{colleague}");
+    b.fill("#label", "省平台对接").await;
+    b.click("#create-client").await;
+    assert!(b.text("#client-id").await.starts_with("vl_"));
+    assert_eq!(b.text("#client-secret").await.len(), 64);
+    b.shoot("team-client-created").await;
+    b.open("/team").await;
+    assert!(b.text("#clients").await.contains("省平台对接"));
+    assert_eq!(b.count("#client-secret").await, 0, "shown once");
+    b.shoot("team").await;
     b.click("#logout").await;
 
-    // The operator disables them; the officer's sessions are gone.
+    // The operator can no longer invite an administrator of it, and the
+    // expiry job, run now, finds nothing due on 2026-03-02.
     b.sign_in(&operator).await;
     b.click("#organizations tr[data-name='浙江省科学技术厅'] a")
         .await;
-    b.click("#people tr[data-login='zj-officer'] button.disable")
-        .await;
-    assert!(b
-        .text("#people tr[data-login='zj-officer']")
-        .await
-        .contains("已停用"));
-
-    // The expiry job, run now: nothing is due on 2026-03-02.
+    assert_eq!(b.count("#invite-administrator").await, 0);
+    assert!(b.text("#people").await.contains("zj-officer"));
     b.click("nav a[href='/operator/expiry']").await;
     b.click("#run-expiry").await;
     assert!(b.text("#expiry-result").await.contains("0 张券"));
@@ -982,16 +984,11 @@ async fn the_operator_registers_a_regulator_and_its_people() {
     for (path, name) in [
         ("/operator", "operator-organizations-en"),
         ("/operator/expiry", "operator-expiry-en"),
+        ("/team", "team-operator-en"),
     ] {
         b.open(path).await;
         b.shoot(name).await;
     }
-    b.click("#logout").await;
-    b.client.add_cookie(zj_cookie).await.unwrap();
-    b.open("/regulator").await;
-    assert_eq!(b.path().await, "/login?ended=1");
-    b.sign_in(&officer).await;
-    assert!(b.text("#login-message").await.contains("disabled"));
     b.assert_quiet_console().await;
     b.quit().await;
 }

@@ -212,6 +212,36 @@ impl Server {
         let body = serde_json::json!({
             "client_id": credentials["client_id"], "client_secret": credentials["client_secret"],
         });
+        self.token_for(body).await
+    }
+
+    /// A token of a new API client of the organisation just registered
+    /// (`created`): its first administrator accepts the invitation and
+    /// creates the client, as they would.
+    pub async fn organization_token(&self, created: &Json) -> String {
+        let id = created["id"].as_str().unwrap();
+        let login = format!("admin-{id}");
+        let acceptance = serde_json::json!({
+            "token": created["invitation"]["token"], "login": login,
+            "display_name": "管理员", "password": "correct horse battery",
+        });
+        let accept = Some(acceptance.to_string());
+        let path = "/api/v1/invitations/accept";
+        let (status, _, text) = self
+            .exchange("POST", path, None, None, accept.as_deref())
+            .await
+            .unwrap();
+        assert_eq!(status, 201, "{text}");
+        let person = serde_json::json!({"login": login, "password": "correct horse battery"});
+        let person = self.token_for(person).await;
+        let clients = format!("/api/v1/organizations/{id}/clients");
+        let (status, client) = self.post(&clients, &person, &serde_json::json!({})).await;
+        assert_eq!(status, 201, "{client}");
+        self.token(&client).await
+    }
+
+    /// A bearer token for `credentials` (a client's or a person's).
+    async fn token_for(&self, body: Json) -> String {
         let (status, _, text) = self
             .exchange(
                 "POST",
@@ -253,7 +283,7 @@ impl Programme {
             json!({"kind": "regulator", "name": "嘉兴市科技局", "region": "JX"}),
         )
         .await;
-        let regulator_token = server.token(&regulator).await;
+        let regulator_token = server.organization_token(&regulator).await;
         let company = register(regulator_token.clone(), crate::helpers::company("JX")).await;
         let lab = register(regulator_token.clone(), crate::helpers::provider("JX")).await;
         let year = chrono::Datelike::year(&voucher_ledger::domain::clock::shanghai_date(
@@ -273,7 +303,7 @@ impl Programme {
             let (status, answer) = server.post(&path, &regulator_token, &body).await;
             assert!(status == 201 || status == 200, "{path}: {answer}");
         }
-        let company_token = server.token(&company).await;
+        let company_token = server.organization_token(&company).await;
         let (status, application) = server
             .post(
                 "/api/v1/applications",

@@ -14,7 +14,8 @@ use voucher_ledger::domain::clock::ManualClock;
 use voucher_ledger::domain::{Actor, Role};
 use voucher_ledger::scenario::{yuan, Scenario};
 use voucher_ledger::service::identity::ClientCredentials;
-use voucher_ledger::service::people::{self, CreateUser};
+use voucher_ledger::service::invitations::{self, Acceptance, Invite};
+use voucher_ledger::service::people;
 use voucher_ledger::service::{Call, Operation, Service};
 use voucher_ledger::store::Db;
 use voucher_ledger::{build_rocket, App};
@@ -41,6 +42,8 @@ pub struct Served {
     /// The Jiaxing regulator's API credentials.
     pub jx_regulator_client: ClientCredentials,
     pub sh_regulator: Actor,
+    /// Each organisation's first administrator, by organisation id.
+    pub admins: std::collections::HashMap<Uuid, Actor>,
     pub jx_company: Person,
     /// A second person of the same company.
     pub jx_clerk: Person,
@@ -129,6 +132,7 @@ impl Served {
             sub: Uuid::now_v7(),
             role: Role::Admin,
             region: None,
+            person: None,
         };
         let mut scenario = Scenario::new(service.clone(), 1);
         let jx = scenario.regulator(&admin, "嘉兴市科学技术局", "JX").await;
@@ -138,9 +142,14 @@ impl Served {
             .await;
         let sh = sh.expect("registered");
         let company = scenario.company(&jx, "嘉兴光子科技有限公司", "enterprise", "张三");
-        let jx_company = company.await.expect("registered").actor;
-        let sh_lab = scenario.provider(&sh, "上海测试技术研究院").await;
-        let sh_lab = sh_lab.expect("registered").actor;
+        let company = company.await.expect("registered");
+        let lab = scenario.provider(&sh, "上海测试技术研究院").await;
+        let lab = lab.expect("registered");
+        let admins = [&jx, &sh, &company, &lab]
+            .iter()
+            .map(|org| (org.actor.sub, org.admin.clone()))
+            .collect();
+        let (jx_company, sh_lab) = (company.actor, lab.actor);
         for regulator in [&jx, &sh] {
             let budget = scenario.appropriate(regulator, 2026, yuan("1000000.00"));
             budget.await.expect("appropriated");
@@ -166,6 +175,7 @@ impl Served {
             jx_regulator: jx.actor.clone(),
             jx_regulator_client: jx.client,
             sh_regulator: sh.actor,
+            admins,
             voucher,
             database_url,
             shutdown,
@@ -177,23 +187,56 @@ impl Served {
         served
     }
 
-    /// Creates a person of `org`'s organisation.
+    /// A person of `org`'s organisation: invited by its first
+    /// administrator, and accepted.
     pub async fn person(&self, org: &Actor, login: &str, name: &str) -> Person {
-        let password = format!("{login}-password-123");
-        let hash = people::hash_password(&password).await.expect("hashed");
-        let op = CreateUser {
-            organization_id: org.sub,
-            login: login.into(),
-            display_name: name.into(),
-            password_hash: hash,
+        let invite = Invite {
+            organization_id: Some(org.sub),
+            administrator: false,
+            user_id: None,
+            login: None,
         };
-        let user = self.run(org, op).await;
+        let invitation = self.run(&self.admins[&org.sub], invite).await;
+        let user = self.accept(&invitation.token, login, name).await;
         Person {
             login: login.into(),
-            password,
+            password: format!("{login}-password-123"),
             user_id: user.id,
-            actor: org.clone(),
+            actor: Actor {
+                person: Some(user.id),
+                ..org.clone()
+            },
         }
+    }
+
+    /// An operator's person, invited as `create-admin --login` does.
+    pub async fn operator(&self, login: &str) -> Person {
+        let invitation = invitations::invite_operator(&self.service, login).await;
+        let invitation = invitation.expect("invited");
+        let user = self.accept(&invitation.token, login, "运营人员").await;
+        Person {
+            login: login.into(),
+            password: format!("{login}-password-123"),
+            user_id: user.id,
+            actor: Actor {
+                sub: user.id,
+                role: voucher_ledger::domain::Role::Admin,
+                region: None,
+                person: Some(user.id),
+            },
+        }
+    }
+
+    /// Accepts an invitation with the password `{login}-password-123`.
+    async fn accept(&self, token: &str, login: &str, name: &str) -> people::User {
+        let given = Acceptance {
+            login: login.into(),
+            display_name: name.into(),
+            password: format!("{login}-password-123"),
+        };
+        invitations::accept(&self.service, token, given, "portal")
+            .await
+            .expect("accepted")
     }
 
     /// The voucher as the company sees it.

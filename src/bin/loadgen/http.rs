@@ -40,10 +40,16 @@ impl Http {
 
     /// A token for the client credentials `id` and `secret`.
     pub fn token(&self, id: &str, secret: &str) -> Result<String> {
+        self.fetch_token(json!({"client_id": id, "client_secret": secret}))
+    }
+
+    /// A token for `credentials` (a client's, or a person's login and
+    /// password).
+    fn fetch_token(&self, credentials: Value) -> Result<String> {
         let mut response = self
             .agent
             .post(&format!("{}/api/v1/auth/token", self.url))
-            .send_json(json!({"client_id": id, "client_secret": secret}))
+            .send_json(credentials)
             .map_err(err)?;
         let body: Value = response.body_mut().read_json().map_err(err)?;
         body["access_token"]
@@ -97,13 +103,37 @@ impl Http {
         Ok((ms, body))
     }
 
-    /// Registers an organisation as `token`; its body and a token of its own.
+    /// Registers an organisation as `token`; its body and a token of its
+    /// own API client — made as a real organisation would: its first
+    /// administrator accepts the invitation and creates the client.
     pub fn register(&self, token: &str, body: Value) -> Result<(Value, String)> {
         let org = self.create(token, "/api/v1/organizations", &body)?;
-        let id = org["client_id"].as_str().unwrap_or_default();
-        let secret = org["client_secret"].as_str().unwrap_or_default();
-        let org_token = self.token(id, secret)?;
+        let (login, password) = self.administrator(&org)?;
+        let person = self.fetch_token(json!({"login": login, "password": password}))?;
+        let id = org["id"].as_str().unwrap_or_default();
+        let path = format!("/api/v1/organizations/{id}/clients");
+        let client = self.create(&person, &path, &json!({"label": "loadgen"}))?;
+        let client_id = client["client_id"].as_str().unwrap_or_default();
+        let secret = client["client_secret"].as_str().unwrap_or_default();
+        let org_token = self.token(client_id, secret)?;
         Ok((org, org_token))
+    }
+
+    /// The first administrator of an organisation just registered (`org`,
+    /// the registration's answer) accepts the invitation: their login and
+    /// password.
+    pub fn administrator(&self, org: &Value) -> Result<(String, String)> {
+        let id = org["id"].as_str().ok_or("no organisation id")?;
+        let invitation = org["invitation"]["token"].as_str().ok_or("no invitation")?;
+        let login = format!("loadgen-{id}");
+        let password = format!("pw-{}", uuid::Uuid::now_v7().simple());
+        let acceptance = json!({"token": invitation, "login": login,
+            "display_name": "loadgen", "password": password});
+        self.agent
+            .post(&format!("{}/api/v1/invitations/accept", self.url))
+            .send_json(acceptance)
+            .map_err(err)?;
+        Ok((login, password))
     }
 
     /// Signs a person in through the portal's form: the session cookie's

@@ -121,11 +121,13 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/company/apply", "nav.apply"),
             ("/company/providers", "nav.providers"),
             ("/company/redemptions", "nav.history"),
+            ("/team", "nav.team"),
         ],
         Role::Provider => &[
             ("/provider", "nav.held"),
             ("/provider/unclaimed", "nav.unclaimed"),
             ("/provider/claims", "nav.claims"),
+            ("/team", "nav.team"),
         ],
         Role::Regulator => &[
             ("/regulator", "nav.dashboard"),
@@ -136,10 +138,12 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/regulator/policy", "nav.policy"),
             ("/regulator/what-if", "nav.what_if"),
             ("/regulator/audit", "nav.audit"),
+            ("/team", "nav.team"),
         ],
         Role::Admin | Role::System => &[
             ("/operator", "nav.organizations"),
             ("/operator/expiry", "nav.expiry"),
+            ("/team", "nav.team"),
         ],
     };
     let path = here.split('?').next().unwrap_or(here);

@@ -44,8 +44,8 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "revoked" => "done.revoked",
         "admitted" => "done.admitted",
         "registered" => "done.registered",
-        "user_created" => "done.user_created",
         "user_disabled" => "done.user_disabled",
+        "client_revoked" => "done.client_revoked",
         "again" => "done.already",
         _ => return None,
     };

@@ -18,7 +18,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
-use uuid::Uuid;
 
 use super::ctx::Ctx;
 use super::group::{self, Group, Work, Worked};
@@ -59,9 +58,9 @@ pub struct Call {
     /// The idempotency key of the request, which the audit trail records
     /// (also for the operations a request runs besides its keyed one).
     pub idempotency_key: Option<IdempotencyKey>,
-    /// The person who acts for the actor's organisation through the portal
-    /// (the audit trail names them, `via: portal`).
-    pub person: Option<Uuid>,
+    /// How a person came (`portal`, or `api` with a person's token): the
+    /// audit trail names the person and this.
+    pub via: Option<&'static str>,
 }
 
 impl Call {
@@ -71,7 +70,7 @@ impl Call {
             actor,
             request_id: None,
             idempotency_key: None,
-            person: None,
+            via: None,
         }
     }
 
@@ -324,14 +323,14 @@ pub(super) async fn record(
 pub(super) fn origin(call: &Call) -> Origin {
     let actor = &call.actor;
     Origin {
-        actor_sub: match call.person {
+        actor_sub: match actor.person {
             Some(person) => person.to_string(),
             None if actor.role == Role::System => Role::System.as_str().into(),
             None => actor.sub.to_string(),
         },
         actor_role: actor.role.as_str().into(),
         actor_region: actor.region.as_ref().map(Region::to_string),
-        actor_via: call.person.map(|_| "portal".to_owned()),
+        actor_via: actor.person.and(call.via).map(str::to_owned),
         request_id: call.request_id.clone(),
         idempotency_key: call.idempotency_key.as_ref().map(ToString::to_string),
     }

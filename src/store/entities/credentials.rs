@@ -15,6 +15,10 @@ pub struct Model {
     pub region: Option<Region>,
     pub organization_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// What the organisation calls the client.
+    pub label: Option<String>,
+    /// The person who created it (none for an operator's first client).
+    pub created_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub mod claim_redemptions;
 pub mod claims;
 pub mod credentials;
 pub mod idempotency_keys;
+pub mod invitations;
 pub mod issued_totals;
 pub mod ledger_totals;
 pub mod login_locks;

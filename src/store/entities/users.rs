@@ -16,6 +16,9 @@ pub struct Model {
     /// Argon2id, PHC string.
     pub password_hash: String,
     pub disabled: bool,
+    /// Whether the person administers their organisation (its people and
+    /// API clients).
+    pub administrator: bool,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,
 }

@@ -151,8 +151,8 @@ pub fn dashboard(target: &Target, requests: usize, database_url: &str) -> Result
     Ok(())
 }
 
-/// A person of a new JX regulator, made as the operator (`token`) and
-/// signed in to the portal: the session cookie's value.
+/// The first administrator of a new JX regulator registered by the
+/// operator (`token`), signed in to the portal: the session cookie's value.
 fn portal_session(http: &Http, token: &str) -> Result<String> {
     let n = Uuid::now_v7().simple().to_string();
     let org = http.create(
@@ -160,12 +160,6 @@ fn portal_session(http: &Http, token: &str) -> Result<String> {
         "/api/v1/organizations",
         &json!({"kind": "regulator", "name": format!("loadgen regulator {n}"), "region": "JX"}),
     )?;
-    let id = org["id"].as_str().ok_or("no organisation id")?;
-    let (login, password) = (format!("lg-{}", &n[20..]), format!("pw-{n}"));
-    http.create(
-        token,
-        &format!("/api/v1/organizations/{id}/users"),
-        &json!({"login": login, "display_name": "loadgen", "password": password}),
-    )?;
+    let (login, password) = http.administrator(&org)?;
     http.sign_in(&login, &password)
 }
