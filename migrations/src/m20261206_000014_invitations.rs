@@ -1,7 +1,8 @@
 //! Invitations instead of secrets: registering an organisation creates a
 //! one-time invitation for its first administrator (only the token's
 //! SHA-256 is kept); people are administrators of their organisation or
-//! not; an API client remembers its label and the person who created it.
+//! not; an API client remembers its label and the person who created it;
+//! an organisation may be suspended by its registrar.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -32,6 +33,12 @@ enum Invitations {
 enum Users {
     Table,
     Administrator,
+}
+
+#[derive(DeriveIden)]
+enum Organizations {
+    Table,
+    SuspendedAt,
 }
 
 #[derive(DeriveIden)]
@@ -81,6 +88,14 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(
                 Table::alter()
+                    .table(Organizations::Table)
+                    .add_column(timestamp_with_time_zone_null(Organizations::SuspendedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
                     .table(Credentials::Table)
                     .add_column(string_len_null(Credentials::Label, 100))
                     .to_owned(),
@@ -107,6 +122,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Organizations::Table)
+                    .drop_column(Organizations::SuspendedAt)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -73,6 +73,8 @@ api![
     tokens::issue_token,
     organizations::create,
     organizations::read,
+    organizations::suspend,
+    organizations::reinstate,
     people::invite,
     people::accept,
     people::list,

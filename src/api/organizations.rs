@@ -10,11 +10,13 @@ use uuid::Uuid;
 
 use super::common::path_id;
 use super::idempotent::Idempotent;
+use super::redemptions::EmptyRequest;
 use super::reply::Reply;
 use crate::api::auth::Caller;
 use crate::api::error::ApiResult;
 use crate::service::identity::{self, Organization, RegisterOrganization, Registered};
 use crate::service::invitations::Invitation;
+use crate::service::suspension::Suspend;
 use crate::App;
 
 /// A registration request.
@@ -53,6 +55,8 @@ pub struct OrganizationView {
     pub company_type: Option<String>,
     pub actual_controller: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// When its registrar suspended it; null while it may act.
+    pub suspended_at: Option<DateTime<Utc>>,
 }
 
 /// A new organisation with the invitation of its first administrator,
@@ -117,6 +121,7 @@ impl From<Organization> for OrganizationView {
             company_type: org.company_type.map(String::from),
             actual_controller: org.actual_controller,
             created_at: org.created_at,
+            suspended_at: org.suspended_at,
         }
     }
 }
@@ -190,4 +195,75 @@ const SHOWN_ONCE: &str = "the invitation is shown once, in the first answer; \
 pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<OrganizationView>> {
     let org = identity::find_organization(&app.service.db, &caller.0, path_id(id)?).await?;
     Ok(Json(org.into()))
+}
+
+fn view(org: &Organization) -> OrganizationView {
+    org.clone().into()
+}
+
+/// Suspends an organisation: its people cannot sign in (their sessions end
+/// at once) and it gets no new token; tokens already issued live out their
+/// lifetime. Its registrar only: an operator for a regulator, a regulator
+/// of its region for a company or provider.
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{id}/suspend", tag = "identity",
+    params(
+        ("id" = Uuid, Path, description = "Organisation id"),
+        ("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters"),
+    ),
+    request_body = EmptyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Suspended (suspending twice changes nothing)", body = OrganizationView),
+        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not its registrar", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed body", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/organizations/<id>/suspend", data = "<req>")]
+pub async fn suspend(
+    app: &State<App>,
+    id: &str,
+    req: Idempotent<EmptyRequest>,
+) -> ApiResult<Reply> {
+    let op = Suspend {
+        organization_id: path_id(id)?,
+        suspended: true,
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
+}
+
+/// Reinstates a suspended organisation. Its registrar only.
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{id}/reinstate", tag = "identity",
+    params(
+        ("id" = Uuid, Path, description = "Organisation id"),
+        ("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters"),
+    ),
+    request_body = EmptyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reinstated (reinstating twice changes nothing)", body = OrganizationView),
+        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not its registrar", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed body", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/organizations/<id>/reinstate", data = "<req>")]
+pub async fn reinstate(
+    app: &State<App>,
+    id: &str,
+    req: Idempotent<EmptyRequest>,
+) -> ApiResult<Reply> {
+    let op = Suspend {
+        organization_id: path_id(id)?,
+        suspended: false,
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
 }

@@ -19,6 +19,7 @@ use crate::service::expiry::{self, ExpiryReport};
 use crate::service::identity::{self, Organization, RegisterOrganization};
 use crate::service::invitations::{Invitation, Invite};
 use crate::service::people::{self, User};
+use crate::service::suspension::Suspend;
 use crate::service::Service;
 use crate::App;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Vec<Route> {
         register,
         organization,
         invite_administrator,
+        suspend,
         expiry_page,
         run_expiry
     ]
@@ -163,6 +165,8 @@ pub struct OrganizationPage {
     pub problem: Option<Problem>,
     /// The invitation just made (shown once).
     pub invitation: Option<Invitation>,
+    /// The key of the suspend (or reinstate) form.
+    pub idem_suspend: String,
 }
 
 impl OrganizationPage {
@@ -202,6 +206,7 @@ async fn organization_view(
             idem: forms::new_key(),
             problem,
             invitation,
+            idem_suspend: forms::new_key(),
         },
     )
 }
@@ -242,6 +247,43 @@ pub async fn invite_administrator(
                 .map(Either::Right)
         }
         Submitted::Again => Ok(Either::Left(Redirect::to(format!(
+            "/operator/organizations/{organization_id}"
+        )))),
+        Submitted::Refused(problem) => {
+            organization_view(service, &signed, organization_id, Some(problem), None)
+                .await
+                .map(Either::Right)
+        }
+    }
+}
+
+/// The suspend form: `suspended` says which way.
+#[derive(Debug, FromForm)]
+pub struct SuspendFields {
+    pub csrf: Option<String>,
+    pub idem: Option<String>,
+    pub suspended: bool,
+}
+
+/// Suspends a regulator (its people cannot sign in, their sessions end) or
+/// reinstates it.
+#[post("/operator/organizations/<id>/suspension", data = "<form>")]
+pub async fn suspend(
+    app: &State<App>,
+    signed: OperatorPage,
+    id: &str,
+    form: Form<SuspendFields>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    let organization_id = parse_id(&signed, id)?;
+    let op = Suspend {
+        organization_id,
+        suspended: form.suspended,
+    };
+    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+    let way = if form.suspended { "1" } else { "0" };
+    let service = &app.service;
+    match forms::act(service, &signed, csrf, idem, &[id, way], op).await? {
+        Submitted::Done(_) | Submitted::Again => Ok(Either::Left(Redirect::to(format!(
             "/operator/organizations/{organization_id}"
         )))),
         Submitted::Refused(problem) => {

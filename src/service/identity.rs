@@ -35,6 +35,8 @@ pub struct Organization {
     pub company_type: Option<CompanyType>,
     pub actual_controller: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
+    /// When its registrar suspended it, if it is suspended.
+    pub suspended_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// A client id and its secret in clear text: shown once, stored only hashed.
@@ -139,6 +141,7 @@ async fn register<C: ConnectionTrait>(
         company_type: new.company_type,
         actual_controller: new.actual_controller,
         created_at: ctx.now,
+        suspended_at: None,
     };
     let row = organizations::ActiveModel {
         id: Set(org.id),
@@ -150,6 +153,7 @@ async fn register<C: ConnectionTrait>(
         actual_controller: Set(org.actual_controller.clone()),
         controller_key: Set(org.actual_controller.as_deref().map(text::key)),
         created_at: Set(org.created_at),
+        suspended_at: Set(None),
     };
     let inserted = organizations::Entity::insert(row)
         .exec_without_returning(txn)
@@ -341,6 +345,11 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
     let credential = found
         .filter(|_| matches)
         .ok_or(ServiceError::Unauthorized)?;
+    if let Some(id) = credential.organization_id {
+        if engine::is_suspended(db.reader(), id).await? {
+            return Err(ServiceError::Unauthorized);
+        }
+    }
     Ok(Actor {
         sub: credential.subject,
         role: credential.role,
@@ -419,7 +428,7 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
-fn to_organization(model: organizations::Model) -> Organization {
+pub(super) fn to_organization(model: organizations::Model) -> Organization {
     Organization {
         id: model.id,
         kind: model.kind,
@@ -429,5 +438,6 @@ fn to_organization(model: organizations::Model) -> Organization {
         company_type: model.company_type,
         actual_controller: model.actual_controller,
         created_at: model.created_at,
+        suspended_at: model.suspended_at,
     }
 }

@@ -194,9 +194,10 @@ impl Operation for Invite {
     }
 }
 
-/// The registrar's way back in: it may invite a new administrator of an
-/// organisation it may register while that organisation has no
-/// administrator who can sign in. Otherwise the refusal stands.
+/// The registrar's way back in ([`access::may_invite_administrator`]): an
+/// administrator of an organisation it registers, while that organisation
+/// has none who can sign in. When the caller is not its registrar, the
+/// first refusal stands.
 async fn registrar_may_invite<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
@@ -209,18 +210,12 @@ async fn registrar_may_invite<C: ConnectionTrait>(
     let Some(org) = organizations::Entity::find_by_id(id).one(conn).await? else {
         return Err(refused);
     };
-    let registrar = access::may_register(actor, org.kind, &org.region).is_ok()
-        && actor.sub != org.id
-        && (org.kind != OrgKind::Regulator || actor.role == Role::Admin);
-    if !registrar || !invite.administrator || invite.user_id.is_some() {
+    let first_administrator = invite.administrator && invite.user_id.is_none();
+    if !first_administrator || access::may_suspend(actor, org.id, org.kind, &org.region).is_err() {
         return Err(refused);
     }
-    if people::has_administrator(conn, org.id).await? {
-        return Err(DomainError::Forbidden(
-            "the organisation has an administrator: only they invite its people".into(),
-        )
-        .into());
-    }
+    let has = people::has_administrator(conn, org.id).await?;
+    access::may_invite_administrator(actor, org.id, org.kind, &org.region, has)?;
     Ok(org)
 }
 

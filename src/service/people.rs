@@ -104,13 +104,10 @@ fn parse_login(login: &str) -> Result<String, DomainError> {
     Ok(login)
 }
 
-/// The organisation `actor` administers: its own, and only as a person
-/// who administers it. Operators' persons all administer the operators'
-/// people (`organization_id` none).
-///
-/// Refusals: `not_found` when the caller may not even see the organisation;
-/// `forbidden` when it sees it but does not administer it (its registrar, an
-/// operator, an API client of its own, a person who is not an administrator).
+/// The organisation `actor` administers (see
+/// [`access::may_manage_people`]): its own, and only as a person who
+/// administers it. Operators' persons all administer the operators' people
+/// (`organization_id` none).
 pub(super) async fn administered<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
@@ -125,23 +122,6 @@ pub(super) async fn administered<C: ConnectionTrait>(
         ),
         None => None,
     };
-    let own = match &org {
-        Some(org) => actor.sub == org.id && actor.role == org.kind.role(),
-        None => actor.role == Role::Admin,
-    };
-    if !own {
-        let seen = org
-            .as_ref()
-            .is_some_and(|o| access::may_see_organization(actor, o.id, &o.region));
-        return Err(if seen {
-            DomainError::Forbidden(
-                "only the organisation's own administrators manage its people and clients".into(),
-            )
-        } else {
-            DomainError::NotFound
-        }
-        .into());
-    }
     let person = match actor.person {
         Some(id) => users::Entity::find_by_id(id).one(conn).await?,
         None => None,
@@ -151,14 +131,8 @@ pub(super) async fn administered<C: ConnectionTrait>(
             && p.organization_id == organization_id
             && (p.administrator || organization_id.is_none())
     });
-    if !administers {
-        return Err(DomainError::Forbidden(
-            "only a person who administers the organisation manages its people and clients \
-             (an API client does not)"
-                .into(),
-        )
-        .into());
-    }
+    let seen = org.as_ref().map(|o| (o.id, o.kind, &o.region));
+    access::may_manage_people(actor, seen, administers)?;
     Ok(org)
 }
 

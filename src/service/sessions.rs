@@ -4,14 +4,10 @@
 //! and a logout or a disabled person ends them at once. A session ends after
 //! [`IDLE`] without a request or [`MAX_AGE`] after sign-in.
 //!
-//! Five wrong passwords in a row for a login lock it for [`LOCK_FOR`]; a
-//! locked login is refused before any hashing. Passwords are verified on the
-//! same bounded hashing threads as the API's client secrets.
-
-use std::sync::LazyLock;
+//! The password itself, and the lock, are checked by [`super::passwords`].
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
@@ -19,7 +15,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::engine::{cached_organization, IdempotencyKey, OrgCache};
-use super::{logins, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
+use super::passwords::{check_password, may_sign_in, ForgetFailures, FORGET_FAILURES_AFTER};
+pub use super::passwords::{may_act, Refused};
+use super::{secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::domain::{text, Actor, Role};
 use crate::store::entities::{login_locks, sessions, users};
 
@@ -27,17 +25,8 @@ use crate::store::entities::{login_locks, sessions, users};
 pub const IDLE: Duration = Duration::minutes(30);
 /// A session ends this long after sign-in, however busy.
 pub const MAX_AGE: Duration = Duration::hours(8);
-/// Wrong passwords in a row that lock a login.
-pub const LOCK_AFTER: i32 = 5;
-/// How long a login stays locked.
-pub const LOCK_FOR: Duration = Duration::minutes(15);
 /// A session's last request is written at most this often.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
-/// Failures of a login not locked are forgotten after this long.
-pub const FORGET_FAILURES_AFTER: Duration = Duration::hours(24);
-/// Longer logins cannot exist; they are refused without hashing.
-const MAX_LOGIN_BYTES: usize = 256;
-
 /// A signed-in person, and who they act as.
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -75,25 +64,10 @@ pub struct Started {
     pub person: Person,
 }
 
-/// Why a sign-in was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refused {
-    /// No such login, or the wrong password (the two are not told apart).
-    WrongCredentials,
-    /// Too many wrong passwords: locked until then.
-    Locked { until: DateTime<Utc> },
-    /// The right password, but the person was disabled.
-    Disabled,
-}
-
 /// SHA-256 of a session id, hex: what the database keeps.
 fn id_hash(session_id: &str) -> String {
     hex::encode(Sha256::digest(session_id.as_bytes()))
 }
-
-/// A hash to verify against when the login is unknown, so that the time
-/// taken does not tell which logins exist.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| secrets::hash("not a real password"));
 
 /// Signs a person in. A locked login is refused before the password is
 /// looked at; a wrong password counts towards the lock.
@@ -138,69 +112,6 @@ pub async fn authenticate(
     Ok(found.map(|p| p.actor).ok_or(Refused::Disabled))
 }
 
-/// The person behind a login and password, if both are right and the
-/// person may sign in; a wrong password counts towards the lock.
-async fn check_password(
-    service: &Service,
-    login: &str,
-    password: &str,
-) -> ServiceResult<Result<users::Model, Refused>> {
-    if login.len() > MAX_LOGIN_BYTES || password.len() > 1024 {
-        return Ok(Err(Refused::WrongCredentials));
-    }
-    let login_key = text::key(login);
-    let now = service.clock.now();
-    let db = service.db.reader();
-    if let Some(until) = locked_until(db, &login_key, now).await? {
-        return Ok(Err(Refused::Locked { until }));
-    }
-    let user = users::Entity::find()
-        .filter(users::Column::LoginKey.eq(login_key.as_str()))
-        .one(db)
-        .await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password = password.to_owned();
-    let matches = logins::on_hashing_thread(move || {
-        secrets::verify(&password, hash.as_deref().unwrap_or(&DUMMY_HASH))
-    })
-    .await?;
-    let Some(user) = user.filter(|_| matches) else {
-        let failed = RecordFailure { login_key };
-        let locked = service.execute(Call::system(), failed).await?;
-        return Ok(Err(match locked {
-            Some(until) => Refused::Locked { until },
-            None => Refused::WrongCredentials,
-        }));
-    };
-    if user.disabled {
-        return Ok(Err(Refused::Disabled));
-    }
-    Ok(Ok(user))
-}
-
-/// Whether person `user_id` may still act (exists and is not disabled):
-/// a person's API token stops working when they are disabled.
-pub async fn may_act(service: &Service, user_id: Uuid) -> ServiceResult<bool> {
-    let user = users::Entity::find_by_id(user_id)
-        .one(service.db.reader())
-        .await?;
-    Ok(user.is_some_and(|u| !u.disabled))
-}
-
-/// When a login is locked until, if it is locked now.
-async fn locked_until<C: ConnectionTrait>(
-    conn: &C,
-    login_key: &str,
-    now: DateTime<Utc>,
-) -> ServiceResult<Option<DateTime<Utc>>> {
-    let lock = login_locks::Entity::find_by_id(login_key.to_owned())
-        .one(conn)
-        .await?;
-    Ok(lock
-        .and_then(|l| l.locked_until)
-        .filter(|until| *until > now))
-}
-
 /// The person of a live session, or none (unknown, expired, or the person
 /// was disabled). Notes the request, at most once a minute.
 pub async fn find(service: &Service, session_id: &str) -> ServiceResult<Option<Person>> {
@@ -219,7 +130,7 @@ pub async fn find(service: &Service, session_id: &str) -> ServiceResult<Option<P
     let Some(user) = users::Entity::find_by_id(session.user_id).one(db).await? else {
         return Ok(None);
     };
-    if user.disabled {
+    if !may_sign_in(db, &user).await? {
         return Ok(None);
     }
     let person = person(db, &service.orgs, user, session.csrf_token.clone()).await?;
@@ -344,55 +255,6 @@ impl Operation for Purge {
     }
 }
 
-/// Counts a wrong password; the fifth in a row locks the login. Answers
-/// until when it is locked, if this failure locked it.
-///
-/// Refusals, in the order they are checked: none besides the service's own
-/// failures (a lock is an answer, not a refusal).
-#[derive(Debug, Clone)]
-struct RecordFailure {
-    login_key: String,
-}
-
-impl Operation for RecordFailure {
-    type Output = Option<DateTime<Utc>>;
-
-    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Self::Output>> {
-        login_locks::Entity::insert(login_locks::ActiveModel {
-            login_key: Set(self.login_key.clone()),
-            failures: Set(1),
-            locked_until: Set(None),
-            last_failed_at: Set(Some(ctx.now)),
-        })
-        .on_conflict(
-            OnConflict::column(login_locks::Column::LoginKey)
-                .value(
-                    login_locks::Column::Failures,
-                    Expr::col((login_locks::Entity, login_locks::Column::Failures)).add(1),
-                )
-                .value(login_locks::Column::LastFailedAt, Expr::value(ctx.now))
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-        let lock = login_locks::Entity::find_by_id(self.login_key.clone())
-            .one(txn)
-            .await?;
-        let failures = lock.map_or(0, |l| l.failures);
-        if failures < LOCK_AFTER {
-            return Ok(Done::unrecorded(None));
-        }
-        let until = ctx.now + LOCK_FOR;
-        login_locks::Entity::update_many()
-            .col_expr(login_locks::Column::Failures, Expr::value(0))
-            .col_expr(login_locks::Column::LockedUntil, Expr::value(until))
-            .filter(login_locks::Column::LoginKey.eq(self.login_key))
-            .exec(txn)
-            .await?;
-        Ok(Done::unrecorded(Some(until)))
-    }
-}
-
 /// Starts a session for a person whose password matched: clears the
 /// login's failures. None if the person was disabled meanwhile.
 ///
@@ -430,26 +292,6 @@ impl Operation for StartSession {
         Ok(Done::unrecorded(
             person(txn, &ctx.orgs, user, self.csrf_token).await?,
         ))
-    }
-}
-
-/// Clears a login's failures after a right password.
-///
-/// Refusals, in the order they are checked: none besides the service's own
-/// failures.
-#[derive(Debug, Clone)]
-struct ForgetFailures {
-    login_key: String,
-}
-
-impl Operation for ForgetFailures {
-    type Output = ();
-
-    async fn run(self, txn: &DatabaseTransaction, _ctx: &Ctx) -> ServiceResult<Done<()>> {
-        login_locks::Entity::delete_by_id(self.login_key)
-            .exec(txn)
-            .await?;
-        Ok(Done::unrecorded(()))
     }
 }
 

@@ -156,6 +156,12 @@ async fn http_contract_matches_the_recorded_answers() {
     let user_id = listed.body[0]["id"].as_str().unwrap().to_owned();
     r.post(&person, &format!("{people}/{user_id}/disable"), &json!({}))
         .await;
+    // Its registrar suspends it (its people get no token) and reinstates it.
+    let lab = format!("/api/v1/organizations/{new_lab}");
+    r.post(sh, &format!("{lab}/suspend"), &json!({})).await;
+    r.post(&person, &format!("{lab}/reinstate"), &json!({}))
+        .await;
+    r.post(sh, &format!("{lab}/reinstate"), &json!({})).await;
 
     // Programme set-up.
     let budget = json!({"year": 2026, "amount": "500000"});

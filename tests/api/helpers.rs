@@ -319,9 +319,13 @@ impl TestApp {
 
     /// A new token for the credentials behind `token` (issued by [`Self::token`]).
     pub async fn renew(&self, token: &str) -> String {
+        self.token(&self.credentials_of(token)).await
+    }
+
+    /// The client credentials behind `token` (issued by [`Self::token`]).
+    pub fn credentials_of(&self, token: &str) -> ClientCredentials {
         let credentials = self.issued.lock().unwrap().get(token).cloned();
-        let credentials = credentials.expect("a token issued by TestApp::token");
-        self.token(&credentials).await
+        credentials.expect("a token issued by TestApp::token")
     }
 
     pub async fn admin_token(&self) -> String {

@@ -93,7 +93,7 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
     }
     let (a_pending, a_reject) = (&applications[0], &applications[1]);
     let (vid, v_revoke) = (v["id"].as_str().unwrap(), v_revoke["id"].as_str().unwrap());
-    let company = w.jx_company.id;
+    let (company, company_2) = (w.jx_company.id, w.jx_company_2.id);
     let nobody = "0190d1c2-7d4e-7a57-9b3c-1b2a3c4d5e6f";
 
     let people = format!("/api/v1/organizations/{company}/users");
@@ -174,6 +174,22 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             format!("/api/v1/organizations/{company}/clients/{client}/revoke"),
             Some(json!({})),
             [401, 403, 404, 403, 403, 404, 404, 404],
+        ),
+        // Its registrar suspends an organisation, and reinstates it (the
+        // other JX company here; its token lives out its lifetime).
+        row(
+            "post",
+            "/api/v1/organizations/{id}/suspend",
+            format!("/api/v1/organizations/{company_2}/suspend"),
+            Some(json!({})),
+            [401, 403, 404, 200, 404, 403, 404, 404],
+        ),
+        row(
+            "post",
+            "/api/v1/organizations/{id}/reinstate",
+            format!("/api/v1/organizations/{company_2}/reinstate"),
+            Some(json!({})),
+            [401, 403, 404, 200, 404, 403, 404, 404],
         ),
         row(
             "get",

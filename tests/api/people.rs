@@ -344,3 +344,84 @@ async fn logins_and_passwords_are_checked_and_nothing_changes() {
     let accepted = app.accept(&token, "x.y", "correct horse battery").await;
     assert_eq!(accepted.status.code, 201, "{}", accepted.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registrar_suspends_and_reinstates_an_organisation() {
+    let app = TestApp::spawn().await;
+    let operator = app.admin_token().await;
+    let (sh_id, sh_regulator) = app.regulator("SH").await;
+    let (_, zj_regulator) = app.regulator("ZJ").await;
+    let (company_id, company) = app.register(&sh_regulator, company("SH")).await;
+    let admin = app.administrator(company_id).await;
+    let suspend = format!("/api/v1/organizations/{company_id}/suspend");
+    let reinstate = format!("/api/v1/organizations/{company_id}/reinstate");
+
+    // Only its registrar: not an operator, not another region, not itself.
+    app.post(&suspend, &operator, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&suspend, &zj_regulator, &new_key(), &json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    app.post(&suspend, &company, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let suspended = app
+        .post(&suspend, &sh_regulator, &new_key(), &json!({}))
+        .await;
+    assert_eq!(suspended.status.code, 200, "{}", suspended.text);
+    assert!(suspended.body["suspended_at"].is_string());
+    let again = app
+        .post(&suspend, &sh_regulator, &new_key(), &json!({}))
+        .await;
+    assert_eq!(again.body["suspended_at"], suspended.body["suspended_at"]);
+
+    // Its people and clients get no new token; a person's token stops at once.
+    let (login, password) = (
+        format!("admin-{company_id}"),
+        format!("password of admin-{company_id}"),
+    );
+    let person = json!({"login": login, "password": password});
+    app.send(Req::post_json("/api/v1/auth/token", &person))
+        .await
+        .assert_problem(401, "unauthorized");
+    let people = format!("/api/v1/organizations/{company_id}/users");
+    app.get(&people, &admin)
+        .await
+        .assert_problem(401, "unauthorized");
+    let clients = format!("/api/v1/organizations/{company_id}/clients");
+    let listed = app.get(&clients, &company).await;
+    assert_eq!(
+        listed.status.code, 200,
+        "a client's token lives out its lifetime"
+    );
+    let client = app.credentials_of(&company);
+    let body = json!({"client_id": client.client_id, "client_secret": client.client_secret});
+    app.send(Req::post_json("/api/v1/auth/token", &body))
+        .await
+        .assert_problem(401, "unauthorized");
+    // An operator suspends a regulator, never a regulator another.
+    let regulator = format!("/api/v1/organizations/{sh_id}/suspend");
+    app.post(&regulator, &sh_regulator, &new_key(), &json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+
+    let back = app
+        .post(&reinstate, &sh_regulator, &new_key(), &json!({}))
+        .await;
+    assert_eq!(back.status.code, 200, "{}", back.text);
+    assert_eq!(back.body["suspended_at"], json!(null));
+    app.person_token(&login, &password).await;
+    let events = app
+        .get(
+            "/api/v1/audit/events?region=SH&action=organization.suspend",
+            &sh_regulator,
+        )
+        .await;
+    assert_eq!(
+        events.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        events.text
+    );
+}

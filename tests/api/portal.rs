@@ -975,6 +975,12 @@ async fn the_operator_registers_a_regulator_who_invites_its_own_people() {
         .await;
     assert_eq!(b.count("#invite-administrator").await, 0);
     assert!(b.text("#people").await.contains("zj-officer"));
+    // Suspended, it shows so; reinstated, it does not.
+    b.click("#suspend").await;
+    assert!(b.text("#suspended").await.contains("已暂停"));
+    b.shoot("operator-suspended").await;
+    b.click("#reinstate").await;
+    assert_eq!(b.count("#suspended").await, 0);
     b.click("nav a[href='/operator/expiry']").await;
     b.click("#run-expiry").await;
     assert!(b.text("#expiry-result").await.contains("0 张券"));

@@ -27,5 +27,5 @@ pub use batch::{Batch, BatchWork};
 pub use ctx::Ctx;
 pub use idempotency::{Answer, IdempotencyKey, KeyedRequest};
 pub use operation::{entry, Done, Executed, Operation, Recorded, Render};
-pub use orgs::{cached_organization, OrgCache};
+pub use orgs::{cached_organization, is_suspended, OrgCache};
 pub use pipeline::{Call, Service};

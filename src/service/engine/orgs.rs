@@ -1,5 +1,6 @@
 //! Organisations kept in memory once read (reference data: what the rules
-//! read of an organisation never changes after registration).
+//! read of an organisation never changes after registration), and the one
+//! thing that does change, read fresh: whether it is suspended.
 
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -21,6 +22,13 @@ pub async fn cached_organization<C: ConnectionTrait>(
         cache.keep(org);
     }
     Ok(found)
+}
+
+/// Whether organisation `id` is suspended now: read fresh, never from the
+/// cache (suspension is the one thing of an organisation that changes).
+pub async fn is_suspended<C: ConnectionTrait>(conn: &C, id: Uuid) -> ServiceResult<bool> {
+    let org = organizations::Entity::find_by_id(id).one(conn).await?;
+    Ok(org.is_some_and(|o| o.suspended_at.is_some()))
 }
 
 /// Organisations by id, kept in memory once read: what the rules read of

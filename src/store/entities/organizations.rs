@@ -18,6 +18,10 @@ pub struct Model {
     /// The comparison key of the actual controller (`text::key`).
     pub controller_key: Option<String>,
     pub created_at: DateTimeUtc,
+    /// When its registrar suspended it (its people cannot sign in, its
+    /// clients get no token); none while it may act. Read fresh, never
+    /// from the organisation cache.
+    pub suspended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,9 @@ use uuid::Uuid;
 
 use super::{Actor, DomainError, OrgKind, Region, Role};
 
+mod duties;
+pub use duties::{may_invite_administrator, may_manage_people, may_suspend};
+
 /// Declares [`Action`] and, for each action, a marker type in [`can`] that
 /// names it as a type (route guards are generic over it).
 macro_rules! actions {
