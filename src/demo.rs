@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::domain::clock::{shanghai_date, ManualClock};
 use crate::scenario::{yuan, Org, Scenario};
 use crate::service::applications::{RejectApplication, SubmitApplication};
-use crate::service::claims::{ApproveClaim, PayClaim, RejectClaim};
+use crate::service::claims::{ApproveClaim, RejectClaim};
 use crate::service::identity;
 use crate::service::invitations::{self, Acceptance};
 use crate::service::redemptions::CancelRedemption;
@@ -220,15 +220,7 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
     demo.complete(sh_lab, &r, Some(yuan("30000.00"))).await?;
     let claim = demo.claim(sh_lab, &r, "SH-INV-0001").await?;
     demo.run(jx, ApproveClaim { id: claim.id }).await?;
-    let bank_reference = "ICBC-JX-0001".into();
-    demo.run(
-        jx,
-        PayClaim {
-            id: claim.id,
-            bank_reference,
-        },
-    )
-    .await?;
+    demo.pay(&c.jx, claim.id, "ICBC-JX-0001").await?;
     // At the Jiaxing lab: completed, claimed, rejected (to be claimed again).
     let contract = ("JX-0002", yuan("40000.00"));
     let r = demo

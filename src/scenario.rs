@@ -6,19 +6,23 @@
 
 use std::future::Future;
 
-use crate::domain::{Actor, Amount, CreditCode, Region};
+use crate::domain::{Actor, Amount, CreditCode, OrgKind, Region};
 use crate::service::admissions::Admit;
 use crate::service::applications::{ApproveApplication, SubmitApplication};
 use crate::service::budgets::Appropriate;
 use crate::service::claims::{Claim, SubmitClaim};
 use crate::service::clients::CreateClient;
+use crate::service::confirmations::Confirm;
 use crate::service::engine::Batch;
+use crate::service::four_eyes::Decided;
 use crate::service::identity::{ClientCredentials, RegisterOrganization};
 use crate::service::invitations::{Accept, Acceptance, Invitation, Invite};
+use crate::service::payments::PayClaim;
 use crate::service::people;
 use crate::service::redemptions::{Complete, Hold, Redemption};
 use crate::service::vouchers::Voucher;
 use crate::service::{secrets, Call, Operation, Service, ServiceResult};
+use uuid::Uuid;
 
 /// Runs an operation as an actor: alone ([`Service`]) or in a [`Batch`].
 pub trait Runner: Sync {
@@ -68,6 +72,9 @@ pub struct Org {
     pub name: String,
     /// The organisation acting through its first administrator.
     pub admin: Actor,
+    /// A regulator's second person, who confirms what the first asks for
+    /// (four eyes); none for companies and providers.
+    pub checker: Option<Actor>,
     pub client: ClientCredentials,
 }
 
@@ -167,10 +174,18 @@ impl<R: Runner> Scenario<R> {
             label: Some("scenario".into()),
         };
         let client = self.run(&admin, client).await?.credentials;
+        let checker = match org.kind {
+            OrgKind::Regulator => {
+                let login = format!("checker-{}", org.id.simple());
+                Some(self.invite(&admin, &actor, &login, "复核人").await?.0)
+            }
+            _ => None,
+        };
         Ok(Org {
             actor,
             name: org.name,
             admin,
+            checker,
             client,
         })
     }
@@ -343,17 +358,43 @@ impl<R: Runner> Scenario<R> {
         self.run(provider, op).await
     }
 
-    /// An administrator of `org` with a random password, invited by its
-    /// first administrator.
-    pub async fn person(&self, org: &Org, login: &str, name: &str) -> ServiceResult<Access> {
+    /// An administrator of the organisation of `actor`, invited by `admin`
+    /// and accepted with a random password.
+    async fn invite(
+        &self,
+        admin: &Actor,
+        actor: &Actor,
+        login: &str,
+        name: &str,
+    ) -> ServiceResult<(Actor, String)> {
         let invite = Invite {
-            organization_id: Some(org.actor.sub),
+            organization_id: Some(actor.sub),
             administrator: true,
             user_id: None,
             login: None,
         };
-        let invitation = self.run(&org.admin, invite).await?;
-        let (_, password) = self.accept(&org.actor, &invitation, login, name).await?;
+        let invitation = self.run(admin, invite).await?;
+        self.accept(actor, &invitation, login, name).await
+    }
+
+    /// `regulator` pays an approved claim: its first administrator asks,
+    /// its second person confirms (four eyes).
+    pub async fn pay(&self, regulator: &Org, claim: Uuid, reference: &str) -> ServiceResult<()> {
+        let op = PayClaim {
+            id: claim,
+            bank_reference: reference.into(),
+        };
+        if let Decided::Awaiting(waiting) = self.run(&regulator.admin, op).await? {
+            let checker = regulator.checker.as_ref().unwrap_or(&regulator.admin);
+            self.run(checker, Confirm { id: waiting.id }).await?;
+        }
+        Ok(())
+    }
+
+    /// An administrator of `org` with a random password, invited by its
+    /// first administrator.
+    pub async fn person(&self, org: &Org, login: &str, name: &str) -> ServiceResult<Access> {
+        let (_, password) = self.invite(&org.admin, &org.actor, login, name).await?;
         Ok(Access {
             organization: org.name.clone(),
             login: login.into(),

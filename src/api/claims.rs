@@ -3,7 +3,7 @@
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{get, post, State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -12,13 +12,47 @@ use super::common::{page, path_id};
 use super::idempotent::Idempotent;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
-use super::views::ClaimView;
+use super::views::{ClaimView, ConfirmationView};
 use crate::api::auth::{can, Caller, May};
 use crate::api::error::ApiResult;
-use crate::service::claims::{self, ApproveClaim, Claim, PayClaim, RejectClaim, SubmitClaim};
+use crate::service::claims::{self, ApproveClaim, Claim, RejectClaim, SubmitClaim};
+use crate::service::four_eyes::Decided;
+use crate::service::payments::PayClaim;
 use crate::{list_of, App};
 
 list_of!(ClaimList, ClaimView, Claim);
+
+/// A decision under four eyes: done (its record) or waiting (the OpenAPI
+/// names the two answers, 200 and 202, apart).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum DecidedView<T> {
+    Done(T),
+    Awaiting(Box<Awaiting>),
+}
+
+/// A decision that waits for a second person of the regulator.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Awaiting {
+    pub confirmation: ConfirmationView,
+}
+
+/// 200 when it took effect, 202 when it waits.
+pub fn decided_status<T>(decided: &Decided<T>) -> Status {
+    match decided {
+        Decided::Done(_) => Status::Ok,
+        Decided::Awaiting(_) => Status::Accepted,
+    }
+}
+
+fn decided(decided: &Decided<Claim>) -> DecidedView<ClaimView> {
+    match decided {
+        Decided::Done(claim) => DecidedView::Done(view(claim)),
+        Decided::Awaiting(c) => DecidedView::Awaiting(Box::new(Awaiting {
+            confirmation: (**c).clone().into(),
+        })),
+    }
+}
 
 fn view(claim: &Claim) -> ClaimView {
     claim.clone().into()
@@ -102,11 +136,21 @@ pub async fn reject(
     req.once.run(app, op, |_| Status::Ok, view).await
 }
 
-/// The issuer's regulator pays an approved claim, once.
+/// The issuer's regulator pays an approved claim, once. Under four eyes
+/// (the region's policy) the payment waits for another person of the
+/// regulator to confirm it: 202 with the request that waits
+/// (`POST /api/v1/confirmations/{id}/confirm`); asked as an API client, 403.
 #[utoipa::path(
     post, path = "/api/v1/claims/{id}/pay", tag = "claims",
     params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)), request_body = PaymentRequest, security(("bearer" = [])),
-    responses((status = 200, body = ClaimView), (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "Paid", body = ClaimView),
+        (status = 202, description = "Waits for a second person (four eyes)", body = Awaiting),
+        (status = 403, description = "Not a regulator, or an API client under four eyes", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/api/v1/claims/<id>/pay", data = "<req>")]
 pub async fn pay(
@@ -119,7 +163,7 @@ pub async fn pay(
         id: path_id(id)?,
         bank_reference: req.body.bank_reference,
     };
-    req.once.run(app, op, |_| Status::Ok, view).await
+    req.once.run(app, op, decided_status, decided).await
 }
 
 /// Claims: a provider's own, or all of a regulator's region.

@@ -11,6 +11,7 @@ pub mod body;
 pub mod claims;
 pub mod clients;
 pub mod common;
+pub mod confirmations;
 pub mod error;
 pub mod health;
 pub mod idempotent;
@@ -104,6 +105,9 @@ api![
     claims::approve,
     claims::reject,
     claims::pay,
+    confirmations::list,
+    confirmations::confirm,
+    confirmations::withdraw,
     claims::list,
     claims::read,
     admin::run_expiry,

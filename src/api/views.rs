@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::Money;
 use crate::service::{
-    admissions, applications, budgets, claims, expiry, redemptions, reports, vouchers,
+    admissions, applications, budgets, claims, expiry, four_eyes, redemptions, reports, vouchers,
 };
 
 /// Declares a response type and its conversion from a service type with the
@@ -114,6 +114,32 @@ view! {
         claim_id: Option<Uuid>,
         created_at: DateTime<Utc>,
         resolved_at: Option<DateTime<Utc>>,
+    }
+}
+
+view! {
+    /// A decision waiting for (or given) a second person of the regulator
+    /// (four eyes).
+    ConfirmationView as Confirmation from four_eyes::Confirmation {
+        id: Uuid,
+        region: String,
+        /// `claim.pay` or `voucher.revoke`.
+        action: String,
+        /// The claim or voucher.
+        target_id: Uuid,
+        #[schema(value_type = String, example = "100000.00")]
+        amount: Money,
+        /// What the person who asked gave (the bank reference, the reason).
+        #[schema(value_type = Object)]
+        detail: serde_json::Value,
+        /// The person who asked.
+        requested_by: Uuid,
+        requested_at: DateTime<Utc>,
+        /// `pending`, `confirmed` or `withdrawn`.
+        status: String,
+        /// The person who confirmed or withdrew it.
+        decided_by: Option<Uuid>,
+        decided_at: Option<DateTime<Utc>>,
     }
 }
 

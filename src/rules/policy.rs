@@ -103,8 +103,48 @@ pub struct RegionPolicy {
     /// The rules module that applies it.
     pub rules: RulesModule,
     pub versions: Vec<PolicyVersion>,
+    /// Which decisions need a second person of the regulator.
+    pub four_eyes: FourEyes,
     /// The file it came from.
     pub file: String,
+}
+
+/// Decisions a second person of the same regulator must confirm (the maker
+/// cannot), from an amount on: `[four_eyes]` in the policy file. Without
+/// it, every payment of a claim and every revocation of a voucher with a
+/// balance needs two people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FourEyes {
+    /// Audit actions: `claim.pay`, `voucher.revoke`.
+    pub actions: Vec<String>,
+    /// From this amount on (`0.00`: always).
+    pub from: Money,
+}
+
+impl FourEyes {
+    /// The actions that may be named.
+    pub const ACTIONS: [&'static str; 2] = ["claim.pay", "voucher.revoke"];
+
+    /// Whether `action` of `amount` needs a second person.
+    pub fn needed(&self, action: &str, amount: Money) -> bool {
+        self.actions.iter().any(|a| a == action) && amount >= self.from
+    }
+}
+
+impl Default for FourEyes {
+    fn default() -> Self {
+        FourEyes {
+            actions: Self::ACTIONS.iter().map(|a| a.to_string()).collect(),
+            from: Money::ZERO,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FourEyesFile {
+    actions: Vec<String>,
+    from: String,
 }
 
 impl RegionPolicy {
@@ -121,6 +161,8 @@ struct PolicyFile {
     name: String,
     #[serde(default = "standard")]
     rules: String,
+    #[serde(default)]
+    four_eyes: Option<FourEyesFile>,
     versions: Vec<VersionFile>,
 }
 
@@ -305,11 +347,36 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
             ));
         }
     }
+    let four_eyes = match raw.four_eyes {
+        None => FourEyes::default(),
+        Some(f) => {
+            if let Some(unknown) = f
+                .actions
+                .iter()
+                .find(|a| !FourEyes::ACTIONS.contains(&a.as_str()))
+            {
+                let known = FourEyes::ACTIONS.join(", ");
+                return Err(error(
+                    "four_eyes.actions",
+                    format!("unknown action `{unknown}`; one of {known}"),
+                ));
+            }
+            let from = match f.from.as_str() {
+                "0" | "0.00" => Money::ZERO,
+                text => Money::parse_positive(text).map_err(|e| error("four_eyes.from", e))?,
+            };
+            FourEyes {
+                actions: f.actions,
+                from,
+            }
+        }
+    };
     Ok(RegionPolicy {
         region,
         name: raw.name,
         rules,
         versions,
+        four_eyes,
         file,
     })
 }

@@ -319,31 +319,9 @@ async fn reject<C: ConnectionTrait>(
     find(txn, &ctx.actor, id).await
 }
 
-/// The issuer's regulator pays an approved claim: what the provider is owed
-/// moves to paid, per fiscal year of the redemptions.
-///
-/// Refusals, in the order they are checked:
-/// 1. `validation_failed` (`bank_reference`): blank, over 128 characters, or with
-///    control, zero-width or bidi characters.
-/// 2. `forbidden`: the caller is not a regulator.
-/// 3. `not_found`: the claim does not exist or is of another region.
-/// 4. `invalid_state`: the claim is not approved (submitted, rejected or paid).
-#[derive(Debug, Clone)]
-pub struct PayClaim {
-    pub id: Uuid,
-    pub bank_reference: String,
-}
-
-impl Operation for PayClaim {
-    type Output = Claim;
-
-    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Claim>> {
-        let claim = pay(txn, ctx, self.id, &self.bank_reference).await?;
-        Done::recorded(claim, "claim.pay", "claim")
-    }
-}
-
-async fn pay<C: ConnectionTrait>(
+/// Pays an approved claim now (its checks run again under the lock); the
+/// decision, under four eyes, is [`super::payments::PayClaim`].
+pub(super) async fn pay<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
     id: Uuid,

@@ -314,8 +314,29 @@ async fn http_contract_matches_the_recorded_answers() {
     .await;
     r.post(jx, &format!("/api/v1/claims/{c1}/approve"), &json!({}))
         .await;
+    // Four eyes: an API client may not pay; a person asks (202), the same
+    // person may not confirm, a second person does.
     let pay = json!({"bank_reference": "ICBC-0001"});
     r.post(jx, &format!("/api/v1/claims/{c1}/pay"), &pay).await;
+    let maker = w.app.administrator(w.jx_regulator.id).await;
+    let asked = r
+        .post(&maker, &format!("/api/v1/claims/{c1}/pay"), &pay)
+        .await;
+    r.post(&maker, &format!("/api/v1/claims/{c1}/pay"), &pay)
+        .await;
+    r.get(jx, "/api/v1/confirmations").await;
+    let waiting = asked.body["confirmation"]["id"].as_str().unwrap();
+    let confirm = format!("/api/v1/confirmations/{waiting}/confirm");
+    r.post(&maker, &confirm, &json!({})).await;
+    let checker = w.app.second_person(w.jx_regulator.id).await;
+    r.post(&checker, &confirm, &json!({})).await;
+    r.post(&checker, &confirm, &json!({})).await;
+    r.post(
+        &checker,
+        &format!("/api/v1/confirmations/{waiting}/withdraw"),
+        &json!({}),
+    )
+    .await;
     let claim = json!({"redemption_ids": [r3], "invoice_no": "INV-2"});
     let c2 = r.post(&jx_lab.token, "/api/v1/claims", &claim).await;
     let c2 = c2.body["id"].as_str().unwrap().to_owned();

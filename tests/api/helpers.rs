@@ -33,6 +33,9 @@ pub struct TestApp {
     /// The first administrator of every organisation registered through
     /// [`TestApp::register`]: login and password, by organisation id.
     administrators: std::sync::Mutex<std::collections::HashMap<Uuid, (String, String)>>,
+    /// The organisations whose second administrator was made
+    /// ([`TestApp::second_person`]).
+    second_people: std::sync::Mutex<std::collections::HashSet<Uuid>>,
     /// Set when the test wrote to the database behind the service's back
     /// ([`TestApp::sql`]): the ledger's invariants are then its own to check.
     tampered: AtomicBool,
@@ -204,6 +207,7 @@ impl TestApp {
             admin,
             issued: Default::default(),
             administrators: Default::default(),
+            second_people: Default::default(),
             tampered: AtomicBool::new(false),
             _dir: dir,
         }
@@ -382,6 +386,27 @@ impl TestApp {
     /// through [`Self::register`]).
     pub async fn administrator(&self, id: Uuid) -> String {
         let (login, password) = self.administrators.lock().unwrap()[&id].clone();
+        self.person_token(&login, &password).await
+    }
+
+    /// A token of a second administrator of organisation `id` (registered
+    /// through [`Self::register`]), invited by the first on first use.
+    pub async fn second_person(&self, id: Uuid) -> String {
+        let login = format!("second-{id}");
+        let password = format!("password of {login}");
+        let known = self.second_people.lock().unwrap().contains(&id);
+        if !known {
+            let admin = self.administrator(id).await;
+            let path = format!("/api/v1/organizations/{id}/invitations");
+            let invited = self
+                .post(&path, &admin, &new_key(), &json!({"administrator": true}))
+                .await;
+            assert_eq!(invited.status.code, 201, "{}", invited.text);
+            let token = invited.body["token"].as_str().unwrap();
+            let accepted = self.accept(token, &login, &password).await;
+            assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+            self.second_people.lock().unwrap().insert(id);
+        }
         self.person_token(&login, &password).await
     }
 

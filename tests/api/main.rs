@@ -8,6 +8,7 @@ mod cli;
 mod contract;
 mod demo;
 mod errors;
+mod four_eyes;
 mod hardening;
 mod helpers;
 mod idempotency;

@@ -73,13 +73,8 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
     );
     let claim = w.claim(sh_lab, &[&r_done], "M-INV-1").await;
     let c = claim.body["id"].as_str().unwrap().to_owned();
-    for (action, body) in [
-        ("approve", json!({})),
-        ("pay", json!({"bank_reference": "B-1"})),
-    ] {
-        let path = format!("/api/v1/claims/{c}/{action}");
-        assert_eq!(w.post(&jx.token, &path, body).await.status.code, 200);
-    }
+    assert_eq!(w.approve_claim(jx, &c).await.status.code, 200);
+    assert_eq!(w.pay_claim(jx, &c, "B-1").await.status.code, 200);
     let mut applications = Vec::new();
     for _ in 0..2 {
         let a = w
@@ -365,6 +360,30 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             format!("/api/v1/claims/{c}/pay"),
             Some(json!({"bank_reference": "B-2"})),
             [401, 403, 404, 409, 403, 403, 403, 403],
+        ),
+        // Four eyes: regulators list their region's decisions that wait;
+        // confirming and withdrawing need a person (these callers are API
+        // clients, and the request does not exist).
+        row(
+            "get",
+            "/api/v1/confirmations",
+            "/api/v1/confirmations",
+            None,
+            [401, 403, 200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/confirmations/{id}/confirm",
+            format!("/api/v1/confirmations/{nobody}/confirm"),
+            Some(json!({})),
+            [401, 403, 404, 404, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/confirmations/{id}/withdraw",
+            format!("/api/v1/confirmations/{nobody}/withdraw"),
+            Some(json!({})),
+            [401, 403, 404, 404, 403, 403, 403, 403],
         ),
         row(
             "get",

@@ -526,6 +526,7 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         "/regulator",
         "/regulator/applications",
         "/regulator/claims",
+        "/regulator/confirmations",
         "/regulator/vouchers",
         "/regulator/providers",
         "/regulator/policy",
@@ -648,10 +649,31 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     )
     .await;
     b.click(&format!("{row} button.pay")).await;
-    assert_eq!(b.path().await, "/regulator/claims?done=paid");
+    // Four eyes: the payment waits; the officer who asked cannot confirm.
+    assert_eq!(b.path().await, "/regulator/confirmations?done=awaiting");
+    let waiting = "#confirmations tbody tr";
+    assert!(b.text(waiting).await.contains("BOC-2026-0001"));
+    assert!(b.text(waiting).await.contains("¥30,000.00"));
+    assert_eq!(b.count(&format!("{waiting} button.confirm")).await, 0);
+    b.shoot("regulator-confirmations-mine").await;
+    let db = served.service.db.reader();
+    let unpaid = claims::find(db, &served.jx_regulator, claim.id).await;
+    assert_eq!(unpaid.unwrap().status, ClaimStatus::Approved);
+    b.click("#logout").await;
+    // A second person of the regulator confirms it: now it is paid.
+    let checker = served
+        .person(&served.jx_regulator, "jx-checker", "赵敏")
+        .await;
+    b.sign_in(&checker).await;
+    b.click("nav a[href='/regulator/confirmations']").await;
+    assert!(b.text(waiting).await.contains("刘洋"));
+    b.shoot("regulator-confirmations").await;
+    b.click(&format!("{waiting} button.confirm")).await;
+    assert_eq!(b.path().await, "/regulator/confirmations?done=confirmed");
+    assert_eq!(b.count("#none-waiting").await, 1);
+    b.click("nav a[href='/regulator/claims']").await;
     assert!(b.text(row).await.contains("BOC-2026-0001"));
     b.shoot("regulator-claims").await;
-    let db = served.service.db.reader();
     let paid = claims::find(db, &served.jx_regulator, claim.id)
         .await
         .unwrap();

@@ -54,7 +54,15 @@ impl World {
     }
 
     pub async fn new() -> World {
-        let app = TestApp::spawn().await;
+        Self::on(TestApp::spawn().await).await
+    }
+
+    /// The same world under the region policies of `region_dirs`.
+    pub async fn with_regions(region_dirs: &[&str]) -> World {
+        Self::on(TestApp::spawn_with_regions(region_dirs).await).await
+    }
+
+    async fn on(app: TestApp) -> World {
         let admin = app.admin_token().await;
         let org = |(id, token): (Uuid, String)| Org { id, token };
         let sh_regulator = org(app.regulator("SH").await);
@@ -224,11 +232,29 @@ impl World {
         self.post(&regulator.token, &path, json!({})).await
     }
 
-    /// `regulator` records a claim paid under a bank reference.
+    /// `regulator` records a claim paid under a bank reference: its first
+    /// administrator asks, a second person confirms (four eyes). The
+    /// answer is the maker's refusal, or the claim as paid.
     pub async fn pay_claim(&self, regulator: &Org, claim: impl Display, reference: &str) -> Answer {
         let path = format!("/api/v1/claims/{claim}/pay");
         let body = json!({ "bank_reference": reference });
-        self.post(&regulator.token, &path, body).await
+        let maker = self.app.administrator(regulator.id).await;
+        let asked = self.post(&maker, &path, body).await;
+        if asked.status.code != 202 {
+            return asked;
+        }
+        let id = asked.body["confirmation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let checker = self.app.second_person(regulator.id).await;
+        let path = format!("/api/v1/confirmations/{id}/confirm");
+        let mut confirmed = self.post(&checker, &path, json!({})).await;
+        if confirmed.status.code == 200 {
+            confirmed.body = confirmed.body["result"].clone();
+            confirmed.text = confirmed.body.to_string();
+        }
+        confirmed
     }
 
     /// Holds `amount` of a voucher at a provider for a contract.

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use voucher_ledger::config::Config;
 use voucher_ledger::domain::clock::{Clock, SystemClock};
 use voucher_ledger::domain::{Actor, Amount};
-use voucher_ledger::scenario::Scenario;
-use voucher_ledger::service::claims::{ApproveClaim, PayClaim};
+use voucher_ledger::scenario::{Org, Scenario};
+use voucher_ledger::service::claims::ApproveClaim;
 use voucher_ledger::service::identity;
 use voucher_ledger::service::ServiceResult;
 use voucher_ledger::store::Db;
@@ -68,7 +68,7 @@ pub async fn seed(count: u64, batch: u64, holds: u64) -> Result<()> {
         let chains: Vec<(u64, Actor)> = (done..count.min(done + batch))
             .map(|i| (i, labs[(i % 2) as usize].actor.clone()))
             .collect();
-        let regulator = regulator.actor.clone();
+        let regulator = regulator.clone();
         service
             .execute_batch(move |b| {
                 Box::pin(async move {
@@ -115,7 +115,7 @@ pub async fn seed(count: u64, batch: u64, holds: u64) -> Result<()> {
 async fn seed_chain(
     b: &voucher_ledger::service::engine::Batch<'_>,
     holder: &Actor,
-    regulator: &Actor,
+    regulator: &Org,
     lab: &Actor,
     claim: bool,
     holds: u64,
@@ -123,7 +123,7 @@ async fn seed_chain(
     let chain = Scenario::new(b, 0);
     let amounts = (fen(100_000), None);
     let voucher = chain
-        .voucher(holder, regulator, ("JX", 2026), amounts, "seed")
+        .voucher(holder, &regulator.actor, ("JX", 2026), amounts, "seed")
         .await?;
     let contract = format!("SEED-{}", Uuid::now_v7().simple());
     let contract = (contract.as_str(), fen(80_000));
@@ -135,17 +135,10 @@ async fn seed_chain(
     if claim {
         let invoice = format!("INV-{}", Uuid::now_v7().simple());
         let claim = chain.claim(lab, &redemption, &invoice).await?;
-        chain.run(regulator, ApproveClaim { id: claim.id }).await?;
-        let bank_reference = "SEED".into();
         chain
-            .run(
-                regulator,
-                PayClaim {
-                    id: claim.id,
-                    bank_reference,
-                },
-            )
+            .run(&regulator.actor, ApproveClaim { id: claim.id })
             .await?;
+        chain.pay(regulator, claim.id, "SEED").await?;
     }
     for _ in 0..holds {
         let contract = format!("SEED-{}", Uuid::now_v7().simple());

@@ -133,6 +133,7 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/regulator", "nav.dashboard"),
             ("/regulator/applications", "nav.applications"),
             ("/regulator/claims", "nav.claims_queue"),
+            ("/regulator/confirmations", "nav.confirmations"),
             ("/regulator/vouchers", "nav.vouchers_admin"),
             ("/regulator/providers", "nav.providers_admin"),
             ("/regulator/policy", "nav.policy"),

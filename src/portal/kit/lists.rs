@@ -46,6 +46,9 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "registered" => "done.registered",
         "user_disabled" => "done.user_disabled",
         "client_revoked" => "done.client_revoked",
+        "awaiting" => "done.awaiting",
+        "confirmed" => "done.confirmed",
+        "withdrawn" => "done.withdrawn",
         "again" => "done.already",
         _ => return None,
     };

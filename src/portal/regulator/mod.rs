@@ -4,11 +4,14 @@
 //!
 //! - [`dashboard`]: the budget figures and cross-region flows of a year.
 //! - [`queues`]: the applications and claims queues, and their decisions.
+//! - [`confirmations`]: the decisions that wait for a second person (four
+//!   eyes).
 //! - [`audit`]: the audit trail, its verification and its download.
 //! - [`programme`]: vouchers (revoke), providers (admit) and the policy.
 //! - [`what_if`]: the policy what-if.
 
 pub mod audit;
+pub mod confirmations;
 pub mod dashboard;
 pub mod programme;
 pub mod queues;
@@ -31,6 +34,9 @@ pub fn routes() -> Vec<Route> {
         queues::approve_claim,
         queues::reject_claim,
         queues::pay_claim,
+        confirmations::page,
+        confirmations::confirm,
+        confirmations::withdraw,
         audit::audit_page,
         audit::verify,
         audit::export,

@@ -1,6 +1,7 @@
 //! A regulator's queues: the region's applications (with what the cap rule
 //! says of each) and its claims (with the cross-region budget), and the
-//! decisions taken from them — approve, reject, pay.
+//! decisions taken from them — approve, reject, pay (a payment under four
+//! eyes then waits in [`super::confirmations`]).
 
 use askama::Template;
 use chrono::Datelike;
@@ -21,8 +22,10 @@ use crate::portal::kit::lists::{all_of, notice, parse_id};
 use crate::service::applications::{
     self, Application, ApproveApplication, CapRoom, RejectApplication,
 };
-use crate::service::claims::{self, ApproveClaim, Claim, PayClaim, RejectClaim};
+use crate::service::claims::{self, ApproveClaim, Claim, RejectClaim};
+use crate::service::four_eyes::Decided;
 use crate::service::identity::organization_names;
+use crate::service::payments::PayClaim;
 use crate::service::{Operation, Service};
 use crate::App;
 
@@ -240,6 +243,23 @@ impl Desk<'_> {
         detail: &str,
         op: O,
     ) -> Result<Either<Redirect, Html>, PageError> {
+        self.decide_then(queue, done, form, id, detail, op, |_| None)
+            .await
+    }
+
+    /// The same, leading where `landing` says for some outcomes (a payment
+    /// that waits for a second person goes to the confirmations).
+    #[allow(clippy::too_many_arguments)]
+    async fn decide_then<O: Operation>(
+        &self,
+        queue: Queue,
+        done: &str,
+        form: &Decision,
+        id: Uuid,
+        detail: &str,
+        op: O,
+        landing: fn(&O::Output) -> Option<&'static str>,
+    ) -> Result<Either<Redirect, Html>, PageError> {
         let (service, signed) = (&self.app.service, self.signed);
         let id_text = id.to_string();
         let fields = [id_text.as_str(), detail];
@@ -249,7 +269,10 @@ impl Desk<'_> {
             Queue::Claims => "/regulator/claims",
         };
         match forms::act(service, signed, csrf, idem, &fields, op).await? {
-            Submitted::Done(_) => Ok(Either::Left(Redirect::to(format!("{path}?done={done}")))),
+            Submitted::Done(out) => Ok(Either::Left(Redirect::to(match landing(&out) {
+                Some(elsewhere) => elsewhere.to_owned(),
+                None => format!("{path}?done={done}"),
+            }))),
             Submitted::Again => Ok(Either::Left(Redirect::to(format!("{path}?done=again")))),
             Submitted::Refused(problem) => {
                 let refused = Some((id, problem));
@@ -425,6 +448,9 @@ pub async fn pay_claim(
         id,
         bank_reference: reference.clone(),
     };
-    desk.decide(Queue::Claims, "paid", &form, id, &reference, op)
+    let awaiting = |d: &Decided<Claim>| {
+        matches!(d, Decided::Awaiting(_)).then_some("/regulator/confirmations?done=awaiting")
+    };
+    desk.decide_then(Queue::Claims, "paid", &form, id, &reference, op, awaiting)
         .await
 }

@@ -8,6 +8,7 @@ pub mod audit_heads;
 pub mod budgets;
 pub mod claim_redemptions;
 pub mod claims;
+pub mod confirmations;
 pub mod credentials;
 pub mod idempotency_keys;
 pub mod invitations;

@@ -1,0 +1,187 @@
+//! Four eyes on money out: a payment waits for a second person of the
+//! regulator, who is not the one who asked; an API client can do neither;
+//! of two people confirming at once, one pays; the policy says from which
+//! amount.
+
+use serde_json::json;
+
+use crate::world::World;
+
+/// An approved claim of 5,000.00 at the SH lab, from a JX voucher.
+async fn approved_claim(w: &World, contract: &str) -> String {
+    let voucher = w
+        .voucher(&w.jx_company, &w.jx_regulator, "JX", "20000.00")
+        .await;
+    let held = w
+        .hold(
+            &w.jx_company,
+            &voucher,
+            &w.sh_lab,
+            contract,
+            "20000.00",
+            "5000.00",
+        )
+        .await;
+    let held = held.body["id"].as_str().unwrap().to_owned();
+    w.complete(&w.sh_lab, &held, None).await;
+    let claim = w
+        .claim(&w.sh_lab, &[&held], &format!("INV-{contract}"))
+        .await;
+    let claim = claim.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        w.approve_claim(&w.jx_regulator, &claim).await.status.code,
+        200
+    );
+    claim
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_takes_effect_only_when_a_second_person_confirms_it() {
+    let w = World::new().await;
+    let claim = approved_claim(&w, "FE-1").await;
+    let pay = format!("/api/v1/claims/{claim}/pay");
+    let body = json!({"bank_reference": "ICBC-FE-1"});
+    let jx = w.jx_regulator.id;
+
+    // An API client may not ask: two people must be on record.
+    w.post(&w.jx_regulator.token, &pay, body.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    // A person asks: it waits, and asking again answers the same request.
+    let maker = w.app.administrator(jx).await;
+    let asked = w.post(&maker, &pay, body.clone()).await;
+    assert_eq!(asked.status.code, 202, "{}", asked.text);
+    let waiting = &asked.body["confirmation"];
+    assert_eq!(waiting["status"], "pending");
+    assert_eq!(waiting["amount"], "5000.00");
+    let id = waiting["id"].as_str().unwrap().to_owned();
+    let again = w
+        .post(&maker, &pay, json!({"bank_reference": "OTHER"}))
+        .await;
+    assert_eq!(again.body["confirmation"]["id"], id.as_str());
+    let claim_path = format!("/api/v1/claims/{claim}");
+    let unpaid = w.app.get(&claim_path, &maker).await;
+    assert_eq!(unpaid.body["status"], "approved", "nothing moved yet");
+
+    // Not the maker, not another region's regulator, not an API client.
+    let confirm = format!("/api/v1/confirmations/{id}/confirm");
+    w.post(&maker, &confirm, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    w.post(&w.jx_regulator.token, &confirm, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let sh_person = w.app.administrator(w.sh_regulator.id).await;
+    w.post(&sh_person, &confirm, json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    let listed = w.app.get("/api/v1/confirmations", &maker).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.text);
+
+    // Two other people confirm at once: one pays, the other finds it done.
+    let checker = w.app.second_person(jx).await;
+    let third = third_person(&w, jx).await;
+    let (a, b) = tokio::join!(
+        w.post(&checker, &confirm, json!({})),
+        w.post(&third, &confirm, json!({}))
+    );
+    let mut codes = [a.status.code, b.status.code];
+    codes.sort();
+    assert_eq!(codes, [200, 409], "{} / {}", a.text, b.text);
+    let done = if a.status.code == 200 { a } else { b };
+    assert_eq!(done.body["confirmation"]["status"], "confirmed");
+    assert_eq!(done.body["result"]["status"], "paid");
+    assert_eq!(done.body["result"]["bank_reference"], "ICBC-FE-1");
+    let paid = w.app.get(&claim_path, &maker).await;
+    assert_eq!(paid.body["status"], "paid");
+    // The audit trail names both people.
+    let events = w
+        .app
+        .get("/api/v1/audit/events?region=JX&action=claim.pay", &maker)
+        .await;
+    let event = &events.body["items"][0];
+    assert_eq!(
+        event["payload"]["confirmation"]["requested_by"],
+        waiting["requested_by"]
+    );
+    assert!(event["payload"]["confirmation"]["decided_by"].is_string());
+    assert_ne!(
+        event["payload"]["confirmation"]["decided_by"],
+        event["payload"]["confirmation"]["requested_by"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_withdrawn_never_takes_effect() {
+    let w = World::new().await;
+    let claim = approved_claim(&w, "FE-2").await;
+    let jx = w.jx_regulator.id;
+    let maker = w.app.administrator(jx).await;
+    let pay = format!("/api/v1/claims/{claim}/pay");
+    let asked = w.post(&maker, &pay, json!({"bank_reference": "B"})).await;
+    let id = asked.body["confirmation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let checker = w.app.second_person(jx).await;
+    let withdrawn = w
+        .post(
+            &checker,
+            &format!("/api/v1/confirmations/{id}/withdraw"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(withdrawn.status.code, 200, "{}", withdrawn.text);
+    assert_eq!(withdrawn.body["status"], "withdrawn");
+    w.post(
+        &checker,
+        &format!("/api/v1/confirmations/{id}/confirm"),
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "invalid_state");
+    let claim = w.app.get(&format!("/api/v1/claims/{claim}"), &maker).await;
+    assert_eq!(claim.body["status"], "approved");
+    // It can be asked for again, afresh.
+    let again = w.post(&maker, &pay, json!({"bank_reference": "B2"})).await;
+    assert_eq!(again.status.code, 202);
+    assert_ne!(again.body["confirmation"]["id"], id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn below_the_policys_amount_one_person_pays() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["sh.toml", "zj.toml", "jx.toml"] {
+        let text = std::fs::read_to_string(format!("config/regions/{file}")).unwrap();
+        let text = text.replace("from = \"0.00\"", "from = \"10000.00\"");
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let w = World::with_regions(&[dir.path().to_str().unwrap()]).await;
+    let claim = approved_claim(&w, "FE-3").await;
+    let pay = format!("/api/v1/claims/{claim}/pay");
+    let paid = w
+        .post(&w.jx_regulator.token, &pay, json!({"bank_reference": "B"}))
+        .await;
+    assert_eq!(
+        paid.status.code, 200,
+        "5,000.00 is below 10,000.00: {}",
+        paid.text
+    );
+    assert_eq!(paid.body["status"], "paid");
+}
+
+/// A third administrator of organisation `id`, invited by the first.
+async fn third_person(w: &World, id: uuid::Uuid) -> String {
+    let admin = w.app.administrator(id).await;
+    let path = format!("/api/v1/organizations/{id}/invitations");
+    let invited = w.post(&admin, &path, json!({"administrator": true})).await;
+    let token = invited.body["token"].as_str().unwrap();
+    let accepted = w
+        .app
+        .accept(token, "third.person", "correct horse battery")
+        .await;
+    assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+    w.app
+        .person_token("third.person", "correct horse battery")
+        .await
+}
