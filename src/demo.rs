@@ -317,7 +317,7 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         )
         .await?;
     let reason = "申报材料不实".into();
-    demo.run(&c.zj.actor, RevokeVoucher { id: v.id, reason })
+    demo.decide(&c.zj, RevokeVoucher { id: v.id, reason })
         .await?;
     Ok(())
 }

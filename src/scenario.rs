@@ -384,6 +384,17 @@ impl<R: Runner> Scenario<R> {
             id: claim,
             bank_reference: reference.into(),
         };
+        self.decide(regulator, op).await
+    }
+
+    /// `regulator` takes a decision under four eyes: its first
+    /// administrator asks, and when the decision waits, its second person
+    /// confirms it.
+    pub async fn decide<T, O>(&self, regulator: &Org, op: O) -> ServiceResult<()>
+    where
+        T: Send,
+        O: Operation<Output = Decided<T>>,
+    {
         if let Decided::Awaiting(waiting) = self.run(&regulator.admin, op).await? {
             let checker = regulator.checker.as_ref().unwrap_or(&regulator.admin);
             self.run(checker, Confirm { id: waiting.id }).await?;

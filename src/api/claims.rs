@@ -3,16 +3,17 @@
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{get, post, State};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::applications::ReasonRequest;
 use super::common::{page, path_id};
+use super::confirmations::{decided_status, Awaiting, DecidedView};
 use super::idempotent::Idempotent;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
-use super::views::{ClaimView, ConfirmationView};
+use super::views::ClaimView;
 use crate::api::auth::{can, Caller, May};
 use crate::api::error::ApiResult;
 use crate::service::claims::{self, ApproveClaim, Claim, RejectClaim, SubmitClaim};
@@ -22,36 +23,8 @@ use crate::{list_of, App};
 
 list_of!(ClaimList, ClaimView, Claim);
 
-/// A decision under four eyes: done (its record) or waiting (the OpenAPI
-/// names the two answers, 200 and 202, apart).
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum DecidedView<T> {
-    Done(T),
-    Awaiting(Box<Awaiting>),
-}
-
-/// A decision that waits for a second person of the regulator.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Awaiting {
-    pub confirmation: ConfirmationView,
-}
-
-/// 200 when it took effect, 202 when it waits.
-pub fn decided_status<T>(decided: &Decided<T>) -> Status {
-    match decided {
-        Decided::Done(_) => Status::Ok,
-        Decided::Awaiting(_) => Status::Accepted,
-    }
-}
-
-fn decided(decided: &Decided<Claim>) -> DecidedView<ClaimView> {
-    match decided {
-        Decided::Done(claim) => DecidedView::Done(view(claim)),
-        Decided::Awaiting(c) => DecidedView::Awaiting(Box::new(Awaiting {
-            confirmation: (**c).clone().into(),
-        })),
-    }
+fn decided(d: &Decided<Claim>) -> DecidedView<ClaimView> {
+    DecidedView::of(d, view)
 }
 
 fn view(claim: &Claim) -> ClaimView {

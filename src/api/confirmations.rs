@@ -16,10 +16,46 @@ use super::views::ConfirmationView;
 use crate::api::auth::{can, May};
 use crate::api::error::ApiResult;
 use crate::service::confirmations::{Confirm, Confirmed, Withdraw};
-use crate::service::four_eyes::{self, Confirmation};
+use crate::service::four_eyes::{self, Confirmation, Decided};
 use crate::App;
 
-/// A decision confirmed, and what it made (the claim paid).
+/// A decision under four eyes: done (its record) or waiting (the OpenAPI
+/// names the two answers, 200 and 202, apart).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum DecidedView<T> {
+    Done(T),
+    Awaiting(Box<Awaiting>),
+}
+
+impl<T> DecidedView<T> {
+    /// The answer of a decision, its record rendered by `view`.
+    pub fn of<S>(decided: &Decided<S>, view: fn(&S) -> T) -> Self {
+        match decided {
+            Decided::Done(done) => DecidedView::Done(view(done)),
+            Decided::Awaiting(c) => DecidedView::Awaiting(Box::new(Awaiting {
+                confirmation: (**c).clone().into(),
+            })),
+        }
+    }
+}
+
+/// A decision that waits for a second person of the regulator.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Awaiting {
+    pub confirmation: ConfirmationView,
+}
+
+/// 200 when a decision took effect, 202 when it waits.
+pub fn decided_status<T>(decided: &Decided<T>) -> Status {
+    match decided {
+        Decided::Done(_) => Status::Ok,
+        Decided::Awaiting(_) => Status::Accepted,
+    }
+}
+
+/// A decision confirmed, and what it made (the claim paid, the voucher
+/// revoked).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConfirmedView {
     pub confirmation: ConfirmationView,

@@ -1,16 +1,17 @@
 //! Vouchers: read and revoke.
 
-use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{get, post, State};
 
 use super::applications::ReasonRequest;
 use super::common::{page, path_id};
+use super::confirmations::{decided_status, Awaiting, DecidedView};
 use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::VoucherView;
 use crate::api::auth::{can, Caller, May};
 use crate::api::error::ApiResult;
+use crate::service::four_eyes::Decided;
 use crate::service::vouchers::{self, RevokeVoucher, Voucher};
 use crate::{list_of, App};
 
@@ -53,9 +54,12 @@ pub async fn read(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<
     params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = String, Header)),
     request_body = ReasonRequest, security(("bearer" = [])),
     responses(
-        (status = 200, body = VoucherView),
+        (status = 200, description = "Revoked", body = VoucherView),
+        (status = 202, description = "Waits for a second person (four eyes: a voucher with a balance)", body = Awaiting),
+        (status = 403, description = "Not a regulator, or an API client under four eyes", body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/vouchers/<id>/revoke", data = "<req>")]
@@ -69,12 +73,6 @@ pub async fn revoke(
         id: path_id(id)?,
         reason: req.body.reason,
     };
-    req.once
-        .run(
-            app,
-            op,
-            |_| Status::Ok,
-            |v: &Voucher| VoucherView::from(v.clone()),
-        )
-        .await
+    let view = |d: &Decided<Voucher>| DecidedView::of(d, |v| VoucherView::from(v.clone()));
+    req.once.run(app, op, decided_status, view).await
 }

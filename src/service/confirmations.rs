@@ -12,12 +12,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::four_eyes::{self, Confirmation};
-use super::{claims, engine, payments, Ctx, Done, Operation, ServiceResult};
+use super::{claims, engine, payments, vouchers, Ctx, Done, Operation, ServiceResult};
 use crate::domain::{access, DomainError, Refusal};
 use crate::store::entities::confirmations;
 
 /// A decision confirmed: the confirmation and what the decision made (the
-/// claim paid), as JSON.
+/// claim paid, the voucher revoked), as JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct Confirmed {
     pub confirmation: Confirmation,
@@ -101,11 +101,16 @@ impl Operation for Confirm {
         let detail: serde_json::Value =
             serde_json::from_str(&found.detail).unwrap_or(serde_json::Value::Null);
         let (target, region) = (found.target_id, found.region.clone());
-        let result = match found.action.as_str() {
+        let (action, entity, result) = match found.action.as_str() {
             payments::PAY => {
                 let reference = detail["bank_reference"].as_str().unwrap_or_default();
                 let claim = claims::pay(txn, ctx, target, reference).await?;
-                serde_json::to_value(&claim).unwrap_or_default()
+                (payments::PAY, "claim", serde_json::to_value(&claim))
+            }
+            vouchers::REVOKE => {
+                let reason = detail["reason"].as_str().unwrap_or_default();
+                let voucher = vouchers::revoke(txn, ctx, target, reason).await?;
+                (vouchers::REVOKE, "voucher", serde_json::to_value(&voucher))
             }
             other => {
                 return Err(super::ServiceError::Internal(format!(
@@ -113,13 +118,23 @@ impl Operation for Confirm {
                 )))
             }
         };
-        let action = payments::PAY;
+        let result = result
+            .map_err(|e| super::ServiceError::Internal(format!("serialising a result: {e}")))?;
         let confirmation = decide(txn, ctx, found, person, "confirmed").await?;
         let confirmed = Confirmed {
             confirmation,
             result,
         };
-        let event = engine::entry(&region, action, "claim", target.to_string(), &confirmed)?;
+        // The event is the decision's own (its record, as when one person
+        // decides) with the confirmation beside it: verifiers read it alike.
+        let mut payload = confirmed.result.clone();
+        if let Some(fields) = payload.as_object_mut() {
+            let confirmation = serde_json::to_value(&confirmed.confirmation).map_err(|e| {
+                super::ServiceError::Internal(format!("serialising a confirmation: {e}"))
+            })?;
+            fields.insert("confirmation".into(), confirmation);
+        }
+        let event = engine::entry(&region, action, entity, target.to_string(), &payload)?;
         Ok(Done {
             value: confirmed,
             events: vec![event],

@@ -45,8 +45,8 @@ impl Operation for PayClaim {
             let event = engine::entry(
                 &claim.region,
                 "confirmation.request",
-                "claim",
-                claim.id.to_string(),
+                "confirmation",
+                waiting.id.to_string(),
                 &waiting,
             )?;
             return Ok(Done {

@@ -9,9 +9,10 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::four_eyes::{self, Decided};
 use super::locks::lock_voucher;
 use super::visible::Owned;
-use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
+use super::{engine, visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::text;
 use crate::domain::{Actor, DomainError, Money, Refusal, Region, VoucherState, VoucherStatus};
@@ -192,7 +193,10 @@ pub async fn close<C: ConnectionTrait>(
 
 /// The issuing region's regulator revokes an active voucher: its available
 /// balance returns to the budget; open holds stay and may still complete
-/// (what they release returns too).
+/// (what they release returns too). A voucher with a balance (available
+/// or held) is under four eyes when the region's policy says so: the
+/// revocation then waits for a second person of the regulator
+/// ([`super::confirmations`]) and this answers the request that waits.
 ///
 /// Refusals, in the order they are checked:
 /// 1. `forbidden`: the caller is not a regulator.
@@ -200,42 +204,92 @@ pub async fn close<C: ConnectionTrait>(
 ///    (other than line breaks), zero-width or bidi characters.
 /// 3. `not_found`: the voucher does not exist or is of another region.
 /// 4. `invalid_state`: the voucher is not active (expired or revoked).
+/// 5. `forbidden`: under four eyes, the caller is an API client, not a person.
 #[derive(Debug, Clone)]
 pub struct RevokeVoucher {
     pub id: Uuid,
     pub reason: String,
 }
 
-impl Operation for RevokeVoucher {
-    type Output = Voucher;
+/// The audit action of a revocation.
+pub const REVOKE: &str = "voucher.revoke";
 
-    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Voucher>> {
-        access::permit(&ctx.actor, Action::RevokeVoucher)?;
-        let reason = text::clean_multiline("reason", &self.reason, 1000)?;
-        let v = lock_voucher(txn, self.id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        access::authorize(
-            &ctx.actor,
-            Action::RevokeVoucher,
-            &vouchers::Entity::stake(&v),
-        )?;
-        if v.state != VoucherState::Active {
-            return Err(DomainError::refused(
-                Refusal::InvalidState,
-                format!("the voucher is {}", v.state),
-            )
-            .into());
+impl Operation for RevokeVoucher {
+    type Output = Decided<Voucher>;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Self::Output>> {
+        let (v, reason) = revocable(txn, ctx, self.id, &self.reason).await?;
+        // What is still on it, available or held.
+        let left = v.face_value - v.redeemed - v.expired - v.revoked;
+        let balance = Money::from_fen(left.max(0));
+        if balance > Money::ZERO {
+            let detail = serde_json::json!({ "reason": reason });
+            let asked = four_eyes::ask(txn, ctx, &v.region, REVOKE, v.id, balance, detail).await?;
+            if let Some(waiting) = asked {
+                let event = engine::entry(
+                    &v.region,
+                    "confirmation.request",
+                    "confirmation",
+                    waiting.id.to_string(),
+                    &waiting,
+                )?;
+                return Ok(Done {
+                    value: Decided::Awaiting(Box::new(waiting)),
+                    events: vec![event],
+                });
+            }
         }
-        close(txn, ctx, &v, Closing::Revoke).await?;
-        vouchers::Entity::update_many()
-            .col_expr(vouchers::Column::RevokedReason, Expr::value(reason))
-            .filter(vouchers::Column::Id.eq(v.id))
-            .exec(txn)
-            .await?;
-        let voucher = find(txn, &ctx.actor, self.id).await?;
-        Done::recorded(voucher, "voucher.revoke", "voucher")
+        let voucher = revoke(txn, ctx, self.id, &reason).await?;
+        let done = Done::recorded(voucher, REVOKE, "voucher")?;
+        Ok(Done {
+            value: Decided::Done(done.value),
+            events: done.events,
+        })
     }
+}
+
+/// The voucher `id` locked, if the caller may revoke it now, with the
+/// reason cleaned.
+async fn revocable<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: &str,
+) -> ServiceResult<(vouchers::Model, String)> {
+    access::permit(&ctx.actor, Action::RevokeVoucher)?;
+    let reason = text::clean_multiline("reason", reason, 1000)?;
+    let v = lock_voucher(txn, id).await?.ok_or(DomainError::NotFound)?;
+    access::authorize(
+        &ctx.actor,
+        Action::RevokeVoucher,
+        &vouchers::Entity::stake(&v),
+    )?;
+    if v.state != VoucherState::Active {
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the voucher is {}", v.state),
+        )
+        .into());
+    }
+    Ok((v, reason))
+}
+
+/// Revokes an active voucher now (its checks run again under the lock);
+/// the decision, under four eyes, is [`RevokeVoucher`].
+pub(super) async fn revoke<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: &str,
+) -> ServiceResult<Voucher> {
+    let (v, reason) = revocable(txn, ctx, id, reason).await?;
+    close(txn, ctx, &v, Closing::Revoke).await?;
+    vouchers::Entity::update_many()
+        .col_expr(vouchers::Column::RevokedReason, Expr::value(reason))
+        .filter(vouchers::Column::Id.eq(v.id))
+        .exec(txn)
+        .await?;
+    find(txn, &ctx.actor, id).await
 }
 
 /// The face values (what was approved) of the vouchers `ids` of the

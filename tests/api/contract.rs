@@ -230,10 +230,18 @@ async fn http_contract_matches_the_recorded_answers() {
     // Vouchers.
     r.get(company, "/api/v1/vouchers").await;
     r.get(jx, &format!("/api/v1/vouchers/{v1}")).await;
+    // A voucher with a balance: revoked by two people (four eyes).
+    let revoke = format!("/api/v1/vouchers/{v2}/revoke");
+    let maker = w.app.administrator(w.jx_regulator.id).await;
+    let asked = r
+        .post(&maker, &revoke, &json!({"reason": "虚假申报"}))
+        .await;
+    let waiting = asked.body["confirmation"]["id"].as_str().unwrap();
+    let checker = w.app.second_person(w.jx_regulator.id).await;
     r.post(
-        jx,
-        &format!("/api/v1/vouchers/{v2}/revoke"),
-        &json!({"reason": "虚假申报"}),
+        &checker,
+        &format!("/api/v1/confirmations/{waiting}/confirm"),
+        &json!({}),
     )
     .await;
 

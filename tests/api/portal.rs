@@ -819,7 +819,23 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     b.fill(&format!("{newest} input[name=reason]"), "虚假申报")
         .await;
     b.click(&format!("{newest} button.revoke")).await;
-    assert!(b.path().await.ends_with("done=revoked"));
+    // It has a balance: the revocation waits for a second person (the
+    // officer who asked for the payment confirms it).
+    assert_eq!(
+        b.path().await,
+        "/regulator/confirmations?done=awaiting_revoke"
+    );
+    assert!(b.text("#confirmations").await.contains("虚假申报"));
+    b.click("#logout").await;
+    b.sign_in(&officer).await;
+    b.click("nav a[href='/regulator/confirmations']").await;
+    b.click("#confirmations tbody tr button.confirm").await;
+    assert_eq!(b.path().await, "/regulator/confirmations?done=confirmed");
+    b.open(&format!(
+        "/regulator/vouchers?q={}",
+        serial.as_str().unwrap()
+    ))
+    .await;
     let revoked = b
         .text(&format!(
             "#vouchers tr[data-serial='{}'] .status",

@@ -85,12 +85,7 @@ async fn figures_match_the_hand_computed_ledger() {
         .await;
     assert_eq!(c2.status.code, 201);
     let v2_id = v2["id"].as_str().unwrap();
-    w.post(
-        &jx.token,
-        &format!("/api/v1/vouchers/{v2_id}/revoke"),
-        json!({"reason": "r"}),
-    )
-    .await;
+    assert_eq!(w.revoke(jx, v2_id, "r").await.status.code, 200);
     let sv = w
         .voucher(&w.sh_company, &w.sh_regulator, "SH", "10000.00")
         .await;

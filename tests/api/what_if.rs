@@ -136,13 +136,7 @@ async fn year() -> Year {
         )
         .await);
     let other_id = other["id"].as_str().unwrap();
-    let revoked = w
-        .post(
-            &jx.token,
-            &format!("/api/v1/vouchers/{other_id}/revoke"),
-            json!({"reason": "材料不实"}),
-        )
-        .await;
+    let revoked = w.revoke(jx, other_id, "材料不实").await;
     assert_eq!(revoked.status.code, 200, "{}", revoked.text);
     // One application rejected, one waiting.
     for (amount, reject) in [("1000.00", true), ("2000.00", false)] {

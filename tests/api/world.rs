@@ -57,6 +57,23 @@ impl World {
         Self::on(TestApp::spawn().await).await
     }
 
+    /// The same world with no decision under four eyes: one regulator
+    /// client pays and revokes alone (for tests of everything else that
+    /// send decisions as API clients; four eyes have their own tests).
+    pub async fn without_four_eyes() -> (World, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["sh.toml", "zj.toml", "jx.toml"] {
+            let text = std::fs::read_to_string(format!("config/regions/{file}")).unwrap();
+            let text = text.replace(
+                "actions = [\"claim.pay\", \"voucher.revoke\"]",
+                "actions = []",
+            );
+            std::fs::write(dir.path().join(file), text).unwrap();
+        }
+        let world = Self::with_regions(&[dir.path().to_str().unwrap()]).await;
+        (world, dir)
+    }
+
     /// The same world under the region policies of `region_dirs`.
     pub async fn with_regions(region_dirs: &[&str]) -> World {
         Self::on(TestApp::spawn_with_regions(region_dirs).await).await
@@ -238,8 +255,23 @@ impl World {
     pub async fn pay_claim(&self, regulator: &Org, claim: impl Display, reference: &str) -> Answer {
         let path = format!("/api/v1/claims/{claim}/pay");
         let body = json!({ "bank_reference": reference });
+        self.decide(regulator, &path, body).await
+    }
+
+    /// `regulator` revokes a voucher for a reason: its first administrator
+    /// asks, a second person confirms when four eyes apply. The answer is
+    /// the maker's refusal, or the voucher as revoked.
+    pub async fn revoke(&self, regulator: &Org, voucher: impl Display, reason: &str) -> Answer {
+        let path = format!("/api/v1/vouchers/{voucher}/revoke");
+        self.decide(regulator, &path, json!({ "reason": reason }))
+            .await
+    }
+
+    /// A decision of `regulator` under four eyes: asked by its first
+    /// administrator and, if it waits, confirmed by a second person.
+    async fn decide(&self, regulator: &Org, path: &str, body: Value) -> Answer {
         let maker = self.app.administrator(regulator.id).await;
-        let asked = self.post(&maker, &path, body).await;
+        let asked = self.post(&maker, path, body).await;
         if asked.status.code != 202 {
             return asked;
         }

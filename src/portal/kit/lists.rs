@@ -47,6 +47,7 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "user_disabled" => "done.user_disabled",
         "client_revoked" => "done.client_revoked",
         "awaiting" => "done.awaiting",
+        "awaiting_revoke" => "done.awaiting_revoke",
         "confirmed" => "done.confirmed",
         "withdrawn" => "done.withdrawn",
         "again" => "done.already",

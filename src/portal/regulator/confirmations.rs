@@ -42,8 +42,11 @@ pub struct ConfirmationsPage {
 impl ConfirmationsPage {
     /// What the decision is, in words.
     fn what(&self, c: &Confirmation) -> String {
-        let reference = c.detail["bank_reference"].as_str().unwrap_or_default();
-        format!("{}{reference}", self.f.t(&format!("confirm.{}", c.action)))
+        let given = ["bank_reference", "reason"]
+            .iter()
+            .find_map(|k| c.detail[k].as_str())
+            .unwrap_or_default();
+        format!("{}{given}", self.f.t(&format!("confirm.{}", c.action)))
     }
 }
 

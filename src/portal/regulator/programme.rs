@@ -21,6 +21,7 @@ use crate::portal::kit::i18n::{date, yuan};
 use crate::portal::kit::lists::{notice, parse_id};
 use crate::rules::{PolicyVersion, RegionPolicy};
 use crate::service::admissions::{self, Admit, Listed};
+use crate::service::four_eyes::Decided;
 use crate::service::identity::organization_names;
 use crate::service::vouchers::{self, RevokeVoucher, Voucher};
 use crate::service::Service;
@@ -108,7 +109,9 @@ pub struct RevokeFields {
     pub reason: String,
 }
 
-/// Revokes a voucher with a reason (what is available returns to the budget).
+/// Revokes a voucher with a reason (what is available returns to the
+/// budget); one with a balance, under four eyes, waits in the
+/// confirmations.
 #[post("/regulator/vouchers/<id>/revoke", data = "<form>")]
 pub async fn revoke(
     app: &State<App>,
@@ -125,10 +128,13 @@ pub async fn revoke(
     };
     let fields = [id_text.as_str(), form.reason.as_str()];
     match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
-        Submitted::Done(v) => Ok(Either::Left(Redirect::to(format!(
+        Submitted::Done(Decided::Done(v)) => Ok(Either::Left(Redirect::to(format!(
             "/regulator/vouchers?q={}&done=revoked",
             v.serial
         )))),
+        Submitted::Done(Decided::Awaiting(_)) => Ok(Either::Left(Redirect::to(
+            "/regulator/confirmations?done=awaiting_revoke",
+        ))),
         Submitted::Again => Ok(Either::Left(Redirect::to("/regulator/vouchers?done=again"))),
         Submitted::Refused(problem) => {
             vouchers_view(&app.service, &signed, "", None, Some((id, problem)))
