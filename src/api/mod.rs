@@ -80,6 +80,7 @@ api![
     people::accept,
     people::list,
     people::disable,
+    people::change_password,
     clients::create,
     clients::list,
     clients::revoke,

@@ -21,6 +21,7 @@ use super::reply::Reply;
 use crate::api::auth::Caller;
 use crate::api::error::ApiResult;
 use crate::domain::text;
+use crate::service::account;
 use crate::service::invitations::{self, Acceptance, Invitation, Invite};
 use crate::service::people::{self, DisableUser, User};
 use crate::App;
@@ -211,4 +212,49 @@ pub async fn disable(
         user_id: path_id(user_id)?,
     };
     req.once.run(app, op, |_| Status::Ok, view).await
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub old_password: String,
+    /// At least 12 characters; kept only as an Argon2id hash.
+    pub new_password: String,
+}
+
+/// The person of the token changes their own password (the old one, then
+/// the new); every session of theirs ends. A wrong old password counts
+/// towards the login's lock. No `Idempotency-Key`: a repeat finds the old
+/// password changed and is refused.
+#[utoipa::path(
+    post, path = "/api/v1/me/password", tag = "identity",
+    request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed (the password is never returned)", body = UserView),
+        (status = 400, description = "Malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API client, not a person", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The old password is not right, or the new one too short (`validation_failed`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords for this login (see `Retry-After`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: busy hashing (see `Retry-After`)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/me/password", data = "<body>")]
+pub async fn change_password(
+    app: &State<App>,
+    caller: Caller,
+    body: JsonBody<PasswordChange>,
+) -> ApiResult<Json<UserView>> {
+    let r = body.value;
+    let user = account::change_password(
+        &app.service,
+        &caller.0,
+        "api",
+        &r.old_password,
+        &r.new_password,
+    )
+    .await?;
+    Ok(Json(view(&user)))
 }

@@ -43,7 +43,7 @@ pub fn root(visitor: Visitor) -> Redirect {
 }
 
 /// The sign-in form (a signed-in person goes home).
-#[get("/login?<ended>&<out>&<joined>")]
+#[get("/login?<ended>&<out>&<joined>&<changed>")]
 pub fn show(
     visitor: Visitor,
     jar: &CookieJar<'_>,
@@ -51,14 +51,17 @@ pub fn show(
     ended: Option<u8>,
     out: Option<u8>,
     joined: Option<u8>,
+    changed: Option<u8>,
 ) -> Either<Redirect, Result<Html, PageError>> {
     if let Some(p) = &visitor.person {
         return Either::Left(Redirect::to(home_of(p.actor.role)));
     }
-    if ended.is_some() {
+    if ended.is_some() || changed.is_some() {
         forget_session(jar);
     }
-    let message = if joined.is_some() {
+    let message = if changed.is_some() {
+        Some(visitor.lang.t("login.changed").to_owned())
+    } else if joined.is_some() {
         Some(visitor.lang.t("invite.joined").to_owned())
     } else if out.is_some() {
         Some(visitor.lang.t("login.logged_out").to_owned())

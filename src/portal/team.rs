@@ -11,19 +11,30 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
+use super::kit::explain;
 use super::kit::forms::{self, Plain, Problem, Submitted};
 use super::kit::frame::{Frame, Html, PageError};
 use super::kit::guards::Signed;
 use super::kit::lists::{notice, parse_id};
-use crate::domain::Role;
+use crate::domain::{DomainError, Role};
+use crate::service::account;
 use crate::service::clients::{self, Client, CreateClient, NewClient, RevokeClient};
 use crate::service::invitations::{Invitation, Invite};
 use crate::service::people::{self, DisableUser, User};
+use crate::service::ServiceError;
 use crate::App;
 
 /// The team page's routes.
 pub fn routes() -> Vec<Route> {
-    rocket::routes![page, invite, reset, disable, create_client, revoke_client]
+    rocket::routes![
+        page,
+        invite,
+        reset,
+        disable,
+        create_client,
+        revoke_client,
+        change_password
+    ]
 }
 
 /// A row with the key of its form.
@@ -53,6 +64,12 @@ pub struct TeamPage {
     pub idem_client: String,
     pub problem: Option<Problem>,
     pub shown: Option<Shown>,
+}
+
+impl TeamPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        forms::problem_on(&self.problem, field)
+    }
 }
 
 /// Each item with a fresh form key.
@@ -251,4 +268,53 @@ pub async fn revoke_client(
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let submitted = forms::act(&app.service, &signed, csrf, idem, &[client_id], op).await?;
     answer(app, &signed, submitted, |_| None, "client_revoked").await
+}
+
+/// The password form.
+#[derive(Debug, FromForm)]
+pub struct PasswordFields {
+    pub csrf: Option<String>,
+    pub old_password: String,
+    pub new_password: String,
+    pub new_password_again: String,
+}
+
+/// Changes the signed-in person's own password; their sessions end, so
+/// they sign in again with the new one.
+#[post("/team/password", data = "<form>")]
+pub async fn change_password(
+    app: &State<App>,
+    signed: Signed,
+    form: Form<PasswordFields>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    signed.check_csrf(form.csrf.as_deref())?;
+    let lang = signed.lang;
+    if form.new_password != form.new_password_again {
+        let problem = Problem {
+            field: "new_password_again",
+            message: lang.t("invite.mismatch").to_owned(),
+        };
+        return view(app, &signed, None, Some(problem), None)
+            .await
+            .map(Either::Right);
+    }
+    let actor = &signed.person.actor;
+    let (old, new) = (&form.old_password, &form.new_password);
+    match account::change_password(&app.service, actor, "portal", old, new).await {
+        Ok(_) => Ok(Either::Left(Redirect::to("/login?changed=1"))),
+        Err(ServiceError::Domain(err @ DomainError::Validation(_))) => {
+            let field = match &err {
+                DomainError::Validation(f) if f[0].field == "old_password" => "old_password",
+                _ => "new_password",
+            };
+            let problem = Problem {
+                field,
+                message: explain::domain(lang, &err),
+            };
+            view(app, &signed, None, Some(problem), None)
+                .await
+                .map(Either::Right)
+        }
+        Err(e) => Err(PageError::from_service(lang, e)),
+    }
 }

@@ -4,6 +4,7 @@
 //! idempotent answer. Reads take a connection and the caller. One module
 //! per use case; the machinery they all run on is in [`engine`].
 
+pub mod account;
 pub mod admissions;
 pub mod applications;
 pub mod budgets;

@@ -149,6 +149,14 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             Some(json!({"token": "no-such-invitation", "password": "correct horse battery"})),
             [404, 404, 404, 404, 404, 404, 404, 404],
         ),
+        // Only a person has a password: every API client is refused.
+        row(
+            "post",
+            "/api/v1/me/password",
+            "/api/v1/me/password",
+            Some(json!({"old_password": "x", "new_password": "correct horse battery"})),
+            [401, 403, 403, 403, 403, 403, 403, 403],
+        ),
         row(
             "post",
             "/api/v1/organizations/{id}/clients",

@@ -425,3 +425,44 @@ async fn a_registrar_suspends_and_reinstates_an_organisation() {
         events.text
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_changes_their_own_password() {
+    let app = TestApp::spawn().await;
+    let (_, sh_regulator) = app.regulator("SH").await;
+    let (company_id, company) = app.register(&sh_regulator, company("SH")).await;
+    let person = app.administrator(company_id).await;
+    let change = |token: String, old: &str, new: &str| {
+        let body = json!({"old_password": old, "new_password": new});
+        let app = &app;
+        async move {
+            app.send(Req {
+                token: Some(&token),
+                ..Req::post_json("/api/v1/me/password", &body)
+            })
+            .await
+        }
+    };
+    let old = format!("password of admin-{company_id}");
+    // An API client has no password; the old one must be right; the new
+    // one long enough. Nothing changes on a refusal.
+    change(company.clone(), &old, "a brand new password")
+        .await
+        .assert_problem(403, "forbidden");
+    let wrong = change(person.clone(), "not it at all", "a brand new password").await;
+    wrong.assert_problem(422, "validation_failed");
+    assert_eq!(wrong.body["errors"][0]["field"], "old_password");
+    let short = change(person.clone(), &old, "short").await;
+    short.assert_problem(422, "validation_failed");
+    assert_eq!(short.body["errors"][0]["field"], "new_password");
+    let changed = change(person.clone(), &old, "a brand new password").await;
+    assert_eq!(changed.status.code, 200, "{}", changed.text);
+    assert!(!changed.text.contains("brand new"));
+    // The old one no longer signs in; the new one does.
+    let login = format!("admin-{company_id}");
+    let body = json!({"login": login, "password": old});
+    app.send(Req::post_json("/api/v1/auth/token", &body))
+        .await
+        .assert_problem(401, "unauthorized");
+    app.person_token(&login, "a brand new password").await;
+}

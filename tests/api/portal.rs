@@ -1004,6 +1004,27 @@ async fn the_operator_registers_a_regulator_who_invites_its_own_people() {
     assert!(b.text("#clients").await.contains("省平台对接"));
     assert_eq!(b.count("#client-secret").await, 0, "shown once");
     b.shoot("team").await;
+    // The officer changes their own password: a wrong current one is
+    // explained; then every session ends and the new one signs in.
+    b.fill("#old_password", "not-the-password").await;
+    b.fill("#new_password", "zj-officer-password-2").await;
+    b.fill("#new_password_again", "zj-officer-password-2").await;
+    b.click("#change-password").await;
+    assert!(b
+        .text("#old_password-error")
+        .await
+        .contains("not your password"));
+    b.fill("#old_password", "zj-officer-password-1").await;
+    b.fill("#new_password", "zj-officer-password-2").await;
+    b.fill("#new_password_again", "zj-officer-password-2").await;
+    b.click("#change-password").await;
+    assert_eq!(b.path().await, "/login?changed=1");
+    let officer = crate::served::Person {
+        password: "zj-officer-password-2".into(),
+        ..officer
+    };
+    b.sign_in(&officer).await;
+    assert_eq!(b.path().await, "/regulator");
     b.click("#logout").await;
 
     // The operator can no longer invite an administrator of it, and the
