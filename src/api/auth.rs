@@ -4,7 +4,6 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -151,40 +150,40 @@ impl<'r> FromRequest<'r> for Caller {
     type Error = ApiError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        let verified = req.local_cache(|| {
-            let app = req.rocket().state::<App>().expect("App is managed");
-            let header = req.headers().get_one("Authorization").unwrap_or_default();
-            let token = header
-                .strip_prefix("Bearer ")
-                .or_else(|| header.strip_prefix("bearer "))
-                .map(str::trim)
-                .filter(|t| !t.is_empty());
-            match token {
-                None => Err(ApiError::unauthorized("a bearer token is required")),
-                Some(token) => app.keys.verify(token, app.service.clock.now()),
-            }
-        });
-        let actor = match verified {
-            Ok(actor) => actor.clone(),
-            Err(err) => return Outcome::Error((Status::Unauthorized, err.clone().stash(req))),
-        };
-        // A person's token stops working when the person is disabled.
-        if let Some(person) = actor.person {
-            let app = req.rocket().state::<App>().expect("App is managed");
-            match sessions::may_act(&app.service, person).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    let err = ApiError::unauthorized("the person of this token was disabled");
-                    return Outcome::Error((Status::Unauthorized, err.stash(req)));
-                }
-                Err(e) => {
-                    let err = ApiError::from(e);
-                    return Outcome::Error((err.status, err.stash(req)));
-                }
-            }
+        // Once per request, however many guards ask.
+        let verified = req
+            .local_cache_async(async { Verified(verify(req).await) })
+            .await;
+        match &verified.0 {
+            Ok(actor) => Outcome::Success(Caller(actor.clone())),
+            Err(err) => Outcome::Error((err.status, err.clone().stash(req))),
         }
-        Outcome::Success(Caller(actor))
     }
+}
+
+/// The caller of a request, verified (cached for the request).
+struct Verified(Result<Actor, ApiError>);
+
+/// The actor of the request's bearer token; a person's token stops working
+/// when the person is disabled or their organisation suspended.
+async fn verify(req: &Request<'_>) -> Result<Actor, ApiError> {
+    let app = req.rocket().state::<App>().expect("App is managed");
+    let header = req.headers().get_one("Authorization").unwrap_or_default();
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+    let actor = app.keys.verify(token, app.service.clock.now())?;
+    if let Some(person) = actor.person {
+        if !sessions::may_act(&app.service, person).await? {
+            return Err(ApiError::unauthorized(
+                "the person of this token was disabled or their organisation suspended",
+            ));
+        }
+    }
+    Ok(actor)
 }
 
 /// A caller whose role may do `A` (403 otherwise, before anything else of

@@ -17,7 +17,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Ctx, ServiceResult};
+use super::{engine, Ctx, Done, Recorded, ServiceResult};
 use crate::domain::{access, DomainError, Money, Region, Role};
 use crate::store::entities::confirmations;
 use crate::store::Db;
@@ -65,6 +65,36 @@ impl From<confirmations::Model> for Confirmation {
 pub enum Decided<T> {
     Done(T),
     Awaiting(Box<Confirmation>),
+}
+
+/// What a decision answers when it waits: the request, recorded as a
+/// `confirmation.request` event of its region.
+pub(super) fn awaiting<T>(waiting: Confirmation) -> ServiceResult<Done<Decided<T>>> {
+    let event = engine::entry(
+        &waiting.region,
+        "confirmation.request",
+        "confirmation",
+        waiting.id.to_string(),
+        &waiting,
+    )?;
+    Ok(Done {
+        value: Decided::Awaiting(Box::new(waiting)),
+        events: vec![event],
+    })
+}
+
+/// What a decision answers when it took effect: its record, recorded as
+/// `action` on an `entity_type` (as [`Done::recorded`]).
+pub(super) fn done<T: Recorded>(
+    value: T,
+    action: &'static str,
+    entity_type: &'static str,
+) -> ServiceResult<Done<Decided<T>>> {
+    let done = Done::recorded(value, action, entity_type)?;
+    Ok(Done {
+        value: Decided::Done(done.value),
+        events: done.events,
+    })
 }
 
 /// The person acting, for a decision under four eyes (403 for an API

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::claims::{pay, Claim};
 use super::four_eyes::{self, Decided};
 use super::locks::lock_claim;
-use super::{engine, Ctx, Done, Operation, ServiceResult};
+use super::{Ctx, Done, Operation, ServiceResult};
 use crate::domain::{text, ClaimStatus, Money};
 
 /// The issuer's regulator pays an approved claim: what the provider is owed
@@ -42,23 +42,9 @@ impl Operation for PayClaim {
         let amount = Money::from_fen(claim.amount);
         let asked = four_eyes::ask(txn, ctx, &claim.region, PAY, claim.id, amount, detail).await?;
         if let Some(waiting) = asked {
-            let event = engine::entry(
-                &claim.region,
-                "confirmation.request",
-                "confirmation",
-                waiting.id.to_string(),
-                &waiting,
-            )?;
-            return Ok(Done {
-                value: Decided::Awaiting(Box::new(waiting)),
-                events: vec![event],
-            });
+            return four_eyes::awaiting(waiting);
         }
         let claim = pay(txn, ctx, self.id, &bank_reference).await?;
-        let done = Done::recorded(claim, PAY, "claim")?;
-        Ok(Done {
-            value: Decided::Done(done.value),
-            events: done.events,
-        })
+        four_eyes::done(claim, PAY, "claim")
     }
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::four_eyes::{self, Decided};
 use super::locks::lock_voucher;
 use super::visible::Owned;
-use super::{engine, visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
+use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::text;
 use crate::domain::{Actor, DomainError, Money, Refusal, Region, VoucherState, VoucherStatus};
@@ -226,25 +226,11 @@ impl Operation for RevokeVoucher {
             let detail = serde_json::json!({ "reason": reason });
             let asked = four_eyes::ask(txn, ctx, &v.region, REVOKE, v.id, balance, detail).await?;
             if let Some(waiting) = asked {
-                let event = engine::entry(
-                    &v.region,
-                    "confirmation.request",
-                    "confirmation",
-                    waiting.id.to_string(),
-                    &waiting,
-                )?;
-                return Ok(Done {
-                    value: Decided::Awaiting(Box::new(waiting)),
-                    events: vec![event],
-                });
+                return four_eyes::awaiting(waiting);
             }
         }
         let voucher = revoke(txn, ctx, self.id, &reason).await?;
-        let done = Done::recorded(voucher, REVOKE, "voucher")?;
-        Ok(Done {
-            value: Decided::Done(done.value),
-            events: done.events,
-        })
+        four_eyes::done(voucher, REVOKE, "voucher")
     }
 }
 
