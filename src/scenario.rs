@@ -162,6 +162,7 @@ impl<R: Runner> Scenario<R> {
             role: org.kind.role(),
             region: Some(org.region),
             person: None,
+            needs_second_factor: false,
         };
         // The first administrator accepts the invitation, as the person it
         // was handed to would, and creates the organisation's API client.

@@ -18,6 +18,7 @@ mod m20261129_000012_monthly_totals;
 mod m20261129_000013_login_failures_age;
 mod m20261206_000014_invitations;
 mod m20261207_000015_confirmations;
+mod m20261207_000016_second_factor;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_login_failures_age::Migration),
             Box::new(m20261206_000014_invitations::Migration),
             Box::new(m20261207_000015_confirmations::Migration),
+            Box::new(m20261207_000016_second_factor::Migration),
         ]
     }
 }

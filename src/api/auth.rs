@@ -14,7 +14,7 @@ use crate::api::error::ApiError;
 pub use crate::domain::access::can;
 use crate::domain::access::{self, Act};
 use crate::domain::{Actor, Region, Role};
-use crate::service::sessions;
+use crate::service::{second_factor, sessions};
 use crate::App;
 
 /// The one algorithm tokens are signed and verified with.
@@ -137,6 +137,8 @@ impl JwtKeys {
                 .map(Uuid::parse_str)
                 .transpose()
                 .map_err(|_| invalid())?,
+            // Read with the person, in `verify` below.
+            needs_second_factor: false,
         })
     }
 }
@@ -175,13 +177,14 @@ async fn verify(req: &Request<'_>) -> Result<Actor, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
-    let actor = app.keys.verify(token, app.service.clock.now())?;
+    let mut actor = app.keys.verify(token, app.service.clock.now())?;
     if let Some(person) = actor.person {
-        if !sessions::may_act(&app.service, person).await? {
+        let Some(user) = sessions::acting(&app.service, person).await? else {
             return Err(ApiError::unauthorized(
                 "the person of this token was disabled or their organisation suspended",
             ));
-        }
+        };
+        actor.needs_second_factor = second_factor::missing(actor.role, &user);
     }
     Ok(actor)
 }

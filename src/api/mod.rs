@@ -21,6 +21,7 @@ pub mod programme;
 pub mod redemptions;
 pub mod reply;
 pub mod reports;
+pub mod second_factor;
 pub mod tokens;
 pub mod views;
 pub mod vouchers;
@@ -81,6 +82,8 @@ api![
     people::list,
     people::disable,
     people::change_password,
+    second_factor::start,
+    second_factor::confirm,
     clients::create,
     clients::list,
     clients::revoke,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::confirmations::{decided_status, Awaiting, DecidedView};
 use super::idempotent::Idempotent;
 use super::reply::Reply;
 use super::views::{AdmissionView, BudgetView};
@@ -18,6 +19,7 @@ use crate::domain::{Amount, Money, Region};
 use crate::rules::policy::SettlementCycle;
 use crate::service::admissions::{Admit, Admitted};
 use crate::service::budgets::{self, Appropriate, Budget};
+use crate::service::four_eyes::Decided;
 use crate::App;
 
 /// A region in a path: its code, or no such resource (404).
@@ -103,14 +105,18 @@ pub async fn read_budget(
 }
 
 /// Admits a provider (also of another region) for service categories;
-/// admitting again replaces the categories (200).
+/// admitting again for other categories changes the admission — under four
+/// eyes (the region's policy: `provider.admit`) it waits for a second
+/// person of the regulator (202).
 #[utoipa::path(
     post, path = "/api/v1/regions/{region}/admissions", tag = "programme",
     params(("region" = String, Path), ("Idempotency-Key" = String, Header)),
     request_body = AdmissionRequest, security(("bearer" = [])),
     responses(
         (status = 201, description = "Admitted", body = AdmissionView),
-        (status = 200, description = "Categories replaced", body = AdmissionView),
+        (status = 200, description = "Admitted again for the same categories, or categories replaced (no four eyes)", body = AdmissionView),
+        (status = 202, description = "A change of categories waits for a second person (four eyes)", body = Awaiting),
+        (status = 403, description = "Not this region's regulator, or an API client changing an admission under four eyes", body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such provider", body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
@@ -127,12 +133,12 @@ pub async fn admit(
         provider_id: req.body.provider_id,
         categories: req.body.categories,
     };
-    let status = |a: &Admitted| if a.new { Status::Created } else { Status::Ok };
-    req.once
-        .run(app, op, status, |a: &Admitted| {
-            AdmissionView::from(a.clone())
-        })
-        .await
+    let status = |d: &Decided<Admitted>| match d {
+        Decided::Done(a) if a.new => Status::Created,
+        other => decided_status(other),
+    };
+    let view = |d: &Decided<Admitted>| DecidedView::of(d, |a| AdmissionView::from(a.clone()));
+    req.once.run(app, op, status, view).await
 }
 
 /// A region's policy in force for a fiscal year.

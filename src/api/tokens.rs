@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::body::JsonBody;
 use crate::telemetry::ClientAddress;
 
-use crate::api::error::ApiResult;
+use crate::api::error::{ApiError, ApiResult};
 use crate::domain::{text, Actor, DomainError};
 use crate::service::sessions::{self, Refused};
 use crate::service::{identity, ServiceError};
@@ -25,6 +25,10 @@ pub struct TokenRequest {
     /// A person's login (the portal's): their token acts as the person.
     pub login: Option<String>,
     pub password: Option<String>,
+    /// With a login, for a person who enrolled a second factor: the code
+    /// their authenticator app shows now, or one of their recovery codes.
+    #[schema(example = "492039")]
+    pub code: Option<String>,
 }
 
 /// An access token to send as `Authorization: Bearer <access_token>`.
@@ -66,6 +70,7 @@ pub async fn issue_token(
             client_secret: Some(secret),
             login: None,
             password: None,
+            code: None,
         } => {
             let client_id = text::clean("client_id", &client_id, 64)?;
             let secret = text::clean("client_secret", &secret, 256)?;
@@ -76,7 +81,8 @@ pub async fn issue_token(
             client_secret: None,
             login: Some(login),
             password: Some(password),
-        } => person(app, &login, &password, address).await?,
+            code,
+        } => person(app, &login, &password, code.as_deref(), address).await?,
         _ => {
             let message = "give either client_id and client_secret, or login and password";
             return Err(DomainError::field("client_id", message).into());
@@ -96,12 +102,13 @@ async fn person(
     app: &App,
     login: &str,
     password: &str,
+    code: Option<&str>,
     address: Option<std::net::IpAddr>,
 ) -> ApiResult<Actor> {
     let login = text::clean("login", login, 256)?;
     let key = format!("person:{}", text::key(&login));
     app.logins.check(&key, address)?;
-    match sessions::authenticate(&app.service, &login, password).await? {
+    match sessions::authenticate(&app.service, &login, password, code).await? {
         Ok(actor) => Ok(actor),
         Err(Refused::WrongCredentials) => {
             app.logins.failed(&key, address);
@@ -115,5 +122,15 @@ async fn person(
             .into())
         }
         Err(Refused::Disabled) => Err(ServiceError::Unauthorized.into()),
+        Err(Refused::CodeNeeded) => Err(ApiError::unauthorized(
+            "this person signs in with a second factor: send `code` too (the code their \
+             authenticator app shows, or a recovery code)",
+        )),
+        Err(Refused::WrongCode) => {
+            app.logins.failed(&key, address);
+            Err(ApiError::unauthorized(
+                "the code is not right, or was used already",
+            ))
+        }
     }
 }

@@ -110,6 +110,10 @@ pub struct Actor {
     /// The person acting for the organisation (a portal session or a
     /// person's token); none for an API client or the service itself.
     pub person: Option<Uuid>,
+    /// A regulator's or operator's person who has not enrolled a second
+    /// factor yet: they may read, enrol and change their password, and
+    /// change nothing else.
+    pub needs_second_factor: bool,
 }
 
 impl Actor {
@@ -120,6 +124,7 @@ impl Actor {
             role: Role::System,
             region: None,
             person: None,
+            needs_second_factor: false,
         }
     }
 

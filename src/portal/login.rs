@@ -114,6 +114,8 @@ fn login_page(
 pub struct Credentials {
     pub login: Option<String>,
     pub password: Option<String>,
+    /// A code of the person's second factor, when they enrolled one.
+    pub code: Option<String>,
     pub csrf: Option<String>,
 }
 
@@ -156,7 +158,8 @@ pub async fn submit(
     if app.logins.check(&key, address).is_err() {
         return again("login.busy", Status::TooManyRequests);
     }
-    let started = match sessions::sign_in(&app.service, &login, &password).await {
+    let code = form.code.as_deref();
+    let started = match sessions::sign_in(&app.service, &login, &password, code).await {
         Ok(started) => started,
         Err(crate::service::ServiceError::Busy) => {
             return again("login.busy", Status::ServiceUnavailable)
@@ -190,6 +193,11 @@ pub async fn submit(
             .map(Either::Right)
         }
         Err(Refused::Disabled) => again("login.disabled", Status::Forbidden),
+        Err(Refused::CodeNeeded) => again("login.code_needed", Status::Unauthorized),
+        Err(Refused::WrongCode) => {
+            app.logins.failed(&key, address);
+            again("login.code_wrong", Status::Unauthorized)
+        }
     }
 }
 

@@ -29,6 +29,7 @@ pub mod login;
 pub mod operator;
 pub mod provider;
 pub mod regulator;
+pub mod second_factor;
 pub mod team;
 
 pub use kit::i18n;
@@ -49,6 +50,7 @@ pub fn routes() -> Vec<Route> {
         invite::accept,
     ];
     routes.extend(team::routes());
+    routes.extend(second_factor::routes());
     routes.extend(company::routes());
     routes.extend(provider::routes());
     routes.extend(regulator::routes());

@@ -111,23 +111,25 @@ pub struct RegionPolicy {
 
 /// Decisions a second person of the same regulator must confirm (the maker
 /// cannot), from an amount on: `[four_eyes]` in the policy file. Without
-/// it, every payment of a claim and every revocation of a voucher with a
-/// balance needs two people.
+/// it, every payment of a claim, every revocation of a voucher with a
+/// balance and every change of a provider's admission needs two people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FourEyes {
-    /// Audit actions: `claim.pay`, `voucher.revoke`.
+    /// Audit actions: `claim.pay`, `voucher.revoke`, `provider.admit`.
     pub actions: Vec<String>,
-    /// From this amount on (`0.00`: always).
+    /// From this amount on (`0.00`: always) for decisions that move money;
+    /// those that move none (`provider.admit`) always.
     pub from: Money,
 }
 
 impl FourEyes {
     /// The actions that may be named.
-    pub const ACTIONS: [&'static str; 2] = ["claim.pay", "voucher.revoke"];
+    pub const ACTIONS: [&'static str; 3] = ["claim.pay", "voucher.revoke", "provider.admit"];
 
-    /// Whether `action` of `amount` needs a second person.
-    pub fn needed(&self, action: &str, amount: Money) -> bool {
-        self.actions.iter().any(|a| a == action) && amount >= self.from
+    /// Whether `action` of `amount` (None: it moves no money) needs a
+    /// second person.
+    pub fn needed(&self, action: &str, amount: Option<Money>) -> bool {
+        self.actions.iter().any(|a| a == action) && amount.is_none_or(|a| a >= self.from)
     }
 }
 

@@ -44,7 +44,9 @@ pub async fn change_password(
                 retry_after_secs: wait,
             });
         }
-        Err(Refused::Disabled) => return Err(ServiceError::Unauthorized),
+        Err(Refused::Disabled | Refused::CodeNeeded | Refused::WrongCode) => {
+            return Err(ServiceError::Unauthorized)
+        }
     }
     let password_hash = people::hash_password(new).await.map_err(|e| match e {
         ServiceError::Domain(DomainError::Validation(mut fields)) => {
@@ -78,6 +80,7 @@ struct SetPassword {
 
 impl Operation for SetPassword {
     type Output = User;
+    const BEFORE_SECOND_FACTOR: bool = true;
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<User>> {
         let user = users::Entity::find_by_id(self.user_id)

@@ -3,16 +3,18 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::budgets::programme_region;
+use super::four_eyes::{self, Decided};
 use super::identity::organization_of_kind;
 use super::{Ctx, Done, Operation, Recorded, ServiceResult};
 use crate::domain::programme::{join_categories, parse_category, split_categories};
 use crate::domain::{DomainError, OrgKind, Region};
-use crate::store::entities::admissions;
+use crate::store::entities::{admissions, organizations};
 
 /// A provider's admission to a region's programme.
 #[derive(Debug, Clone, Serialize)]
@@ -34,15 +36,24 @@ impl Recorded for Admission {
 }
 
 /// An admission and whether it is new (admitting again replaces the
-/// categories).
-#[derive(Debug, Clone)]
+/// categories); recorded as the admission.
+#[derive(Debug, Clone, Serialize)]
 pub struct Admitted {
+    #[serde(flatten)]
     pub admission: Admission,
+    #[serde(skip)]
     pub new: bool,
 }
 
+/// The audit action of an admission (and of a change to one).
+pub const ADMIT: &str = "provider.admit";
+
 /// Admits a provider (of this region or, where the policy allows, of
-/// another) to a region's programme for some categories.
+/// another) to a region's programme for some categories. Changing the
+/// categories of an admission is under four eyes when the region's policy
+/// says so (`provider.admit`): it waits for a second person of the
+/// regulator ([`super::confirmations`]). A first admission, or admitting
+/// again for the same categories, takes effect at once.
 ///
 /// Refusals, in the order they are checked:
 /// 1. `not_found`: `region` is not an issuing region.
@@ -56,6 +67,8 @@ pub struct Admitted {
 ///    (rule `admits_provider_regions`): the programme does not admit providers of the
 ///    provider's region; `category_not_eligible` (rule `categories`): the programme
 ///    does not fund one of the categories.
+/// 8. `forbidden`: a change under four eyes asked by an API client, not a
+///    person.
 #[derive(Debug, Clone)]
 pub struct Admit {
     pub region: Region,
@@ -63,19 +76,26 @@ pub struct Admit {
     pub categories: Vec<String>,
 }
 
-impl Operation for Admit {
-    type Output = Admitted;
+/// An admission checked and ready to store.
+struct Checked {
+    region: Region,
+    provider: organizations::Model,
+    categories: Vec<String>,
+    existing: Option<admissions::Model>,
+}
 
-    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Admitted>> {
+impl Admit {
+    /// Every check of the admission, in the order documented on [`Admit`].
+    async fn check(&self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Checked> {
         let region = programme_region(ctx, &ctx.actor, &self.region)?;
         if self.categories.is_empty() {
             return Err(DomainError::field("categories", "admit for at least one category").into());
         }
-        let mut parsed = Vec::new();
+        let mut categories = Vec::new();
         for (i, c) in self.categories.iter().enumerate() {
             let c = parse_category(&format!("categories[{i}]"), c)?;
-            if !parsed.contains(&c) {
-                parsed.push(c);
+            if !categories.contains(&c) {
+                categories.push(c);
             }
         }
         let provider = organization_of_kind(txn, ctx, self.provider_id, OrgKind::Provider)
@@ -83,50 +103,104 @@ impl Operation for Admit {
             .ok_or(DomainError::NotFound)?;
         let rules = ctx.rules_for(&region)?;
         let version = rules.version(ctx.fiscal_year())?;
-        rules.check_admission(version, &provider.region, &parsed)?;
+        rules.check_admission(version, &provider.region, &categories)?;
         let existing = admissions::Entity::find_by_id((region.clone(), provider.id))
+            .lock_exclusive()
             .one(txn)
             .await?;
-        let stored = join_categories(&parsed);
-        let admitted_at = match &existing {
-            Some(row) => {
-                admissions::Entity::update_many()
-                    .col_expr(admissions::Column::Categories, Expr::value(stored))
-                    .col_expr(admissions::Column::UpdatedAt, Expr::value(ctx.now))
-                    .filter(admissions::Column::Region.eq(region.clone()))
-                    .filter(admissions::Column::ProviderId.eq(provider.id))
-                    .exec(txn)
-                    .await?;
-                row.admitted_at
-            }
-            None => {
-                admissions::Entity::insert(admissions::ActiveModel {
-                    region: Set(region.clone()),
-                    provider_id: Set(provider.id),
-                    categories: Set(stored),
-                    admitted_at: Set(ctx.now),
-                    updated_at: Set(ctx.now),
-                })
-                .exec_without_returning(txn)
+        Ok(Checked {
+            region,
+            provider,
+            categories,
+            existing,
+        })
+    }
+
+    /// Checks the admission again and stores it: what a confirmation of a
+    /// change does.
+    pub(super) async fn apply(
+        self,
+        txn: &DatabaseTransaction,
+        ctx: &Ctx,
+    ) -> ServiceResult<Admitted> {
+        let checked = self.check(txn, ctx).await?;
+        store(txn, ctx, checked).await
+    }
+}
+
+/// Stores a checked admission: new, or its categories replaced.
+async fn store(txn: &DatabaseTransaction, ctx: &Ctx, checked: Checked) -> ServiceResult<Admitted> {
+    let Checked {
+        region,
+        provider,
+        categories,
+        existing,
+    } = checked;
+    let stored = join_categories(&categories);
+    let admitted_at = match &existing {
+        Some(row) => {
+            admissions::Entity::update_many()
+                .col_expr(admissions::Column::Categories, Expr::value(stored))
+                .col_expr(admissions::Column::UpdatedAt, Expr::value(ctx.now))
+                .filter(admissions::Column::Region.eq(region.clone()))
+                .filter(admissions::Column::ProviderId.eq(provider.id))
+                .exec(txn)
                 .await?;
-                ctx.now
-            }
-        };
-        let admission = Admission {
+            row.admitted_at
+        }
+        None => {
+            admissions::Entity::insert(admissions::ActiveModel {
+                region: Set(region.clone()),
+                provider_id: Set(provider.id),
+                categories: Set(stored),
+                admitted_at: Set(ctx.now),
+                updated_at: Set(ctx.now),
+            })
+            .exec_without_returning(txn)
+            .await?;
+            ctx.now
+        }
+    };
+    Ok(Admitted {
+        admission: Admission {
             region,
             provider_id: provider.id,
             provider_region: provider.region,
-            categories: parsed,
+            categories,
             admitted_at,
-        };
-        let done = Done::recorded(admission, "provider.admit", "admission")?;
-        Ok(Done {
-            value: Admitted {
-                admission: done.value,
-                new: existing.is_none(),
-            },
-            events: done.events,
-        })
+        },
+        new: existing.is_none(),
+    })
+}
+
+impl Recorded for Admitted {
+    fn audit_region(&self) -> &Region {
+        self.admission.audit_region()
+    }
+    fn audit_id(&self) -> String {
+        self.admission.audit_id()
+    }
+}
+
+impl Operation for Admit {
+    type Output = Decided<Admitted>;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Self::Output>> {
+        let checked = self.check(txn, ctx).await?;
+        let changed = checked
+            .existing
+            .as_ref()
+            .is_some_and(|row| split_categories(&row.categories) != checked.categories);
+        if changed {
+            let detail = serde_json::json!({ "categories": checked.categories });
+            let (region, target) = (&checked.region, checked.provider.id);
+            let asked = four_eyes::ask(txn, ctx, region, ADMIT, target, None, detail).await?;
+            if let Some(waiting) = asked {
+                return four_eyes::awaiting(waiting);
+            }
+        }
+        let admitted = store(txn, ctx, checked).await?;
+        four_eyes::done(admitted, ADMIT, "admission")
     }
 }
 
@@ -163,7 +237,6 @@ pub async fn directory<C: ConnectionTrait>(
     category: Option<&str>,
     provider_region: Option<&Region>,
 ) -> ServiceResult<Vec<Listed>> {
-    use crate::store::entities::organizations;
     let admitted = admissions::Entity::find()
         .filter(admissions::Column::Region.eq(region.clone()))
         .all(conn)
@@ -201,7 +274,6 @@ pub async fn candidates<C: ConnectionTrait>(
     conn: &C,
     regions: &[Region],
 ) -> ServiceResult<Vec<Listed>> {
-    use crate::store::entities::organizations;
     use sea_orm::QueryOrder;
     let providers = organizations::Entity::find()
         .filter(organizations::Column::Kind.eq(OrgKind::Provider))

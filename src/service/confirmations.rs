@@ -12,12 +12,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::four_eyes::{self, Confirmation};
-use super::{claims, engine, payments, vouchers, Ctx, Done, Operation, ServiceResult};
+use super::{admissions, claims, engine, payments, vouchers, Ctx, Done, Operation, ServiceResult};
 use crate::domain::{access, DomainError, Refusal};
 use crate::store::entities::confirmations;
 
 /// A decision confirmed: the confirmation and what the decision made (the
-/// claim paid, the voucher revoked), as JSON.
+/// claim paid, the voucher revoked, the admission changed), as JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct Confirmed {
     pub confirmation: Confirmation,
@@ -111,6 +111,22 @@ impl Operation for Confirm {
                 let reason = detail["reason"].as_str().unwrap_or_default();
                 let voucher = vouchers::revoke(txn, ctx, target, reason).await?;
                 (vouchers::REVOKE, "voucher", serde_json::to_value(&voucher))
+            }
+            admissions::ADMIT => {
+                let categories = detail["categories"].as_array().into_iter().flatten();
+                let admit = admissions::Admit {
+                    region: region.clone(),
+                    provider_id: target,
+                    categories: categories
+                        .filter_map(|c| c.as_str().map(str::to_owned))
+                        .collect(),
+                };
+                let admitted = admit.apply(txn, ctx).await?;
+                (
+                    admissions::ADMIT,
+                    "admission",
+                    serde_json::to_value(&admitted),
+                )
             }
             other => {
                 return Err(super::ServiceError::Internal(format!(

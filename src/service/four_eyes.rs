@@ -1,5 +1,6 @@
 //! Four eyes: a decision that moves money out (paying a claim, revoking a
-//! voucher with a balance) is asked for by one person of the regulator and
+//! voucher with a balance) or decides who may be paid (changing a
+//! provider's admission) is asked for by one person of the regulator and
 //! takes effect only when another person of the same regulator confirms it
 //! — the one who asked cannot. The region's policy (`[four_eyes]`) says
 //! which decisions, from which amount. Both must be people (a portal
@@ -27,12 +28,14 @@ use crate::store::Db;
 pub struct Confirmation {
     pub id: Uuid,
     pub region: Region,
-    /// `claim.pay` or `voucher.revoke`.
+    /// `claim.pay`, `voucher.revoke` or `provider.admit`.
     pub action: String,
-    /// The claim or voucher.
+    /// The claim, voucher or provider.
     pub target_id: Uuid,
+    /// What the decision moves (zero for an admission).
     pub amount: Money,
-    /// What the person who asked gave (the bank reference, the reason).
+    /// What the person who asked gave (the bank reference, the reason,
+    /// the categories).
     pub detail: serde_json::Value,
     pub requested_by: Uuid,
     pub requested_at: DateTime<Utc>,
@@ -111,7 +114,8 @@ pub(super) fn person(ctx: &Ctx) -> ServiceResult<Uuid> {
 }
 
 /// In a decision's transaction, after its checks passed: when the region's
-/// policy puts `action` of `amount` under four eyes, the request that waits
+/// policy puts `action` of `amount` (None: a decision that moves no money)
+/// under four eyes, the request that waits
 /// (the one already waiting for this decision, or a new one) — the
 /// decision must then not take effect. None when it may take effect now.
 pub(super) async fn ask<C: ConnectionTrait>(
@@ -120,7 +124,7 @@ pub(super) async fn ask<C: ConnectionTrait>(
     region: &Region,
     action: &'static str,
     target: Uuid,
-    amount: Money,
+    amount: Option<Money>,
     detail: serde_json::Value,
 ) -> ServiceResult<Option<Confirmation>> {
     let needed = ctx
@@ -132,6 +136,7 @@ pub(super) async fn ask<C: ConnectionTrait>(
     }
     let requested_by = person(ctx)?;
     let waiting = confirmations::Entity::find()
+        .filter(confirmations::Column::Region.eq(region.clone()))
         .filter(confirmations::Column::TargetId.eq(target))
         .filter(confirmations::Column::Action.eq(action))
         .filter(confirmations::Column::Status.eq("pending"))
@@ -145,7 +150,7 @@ pub(super) async fn ask<C: ConnectionTrait>(
         region: region.clone(),
         action: action.into(),
         target_id: target,
-        amount: amount.fen(),
+        amount: amount.unwrap_or(Money::ZERO).fen(),
         detail: detail.to_string(),
         requested_by,
         requested_at: ctx.now,

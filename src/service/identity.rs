@@ -355,6 +355,7 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
         role: credential.role,
         region: credential.region,
         person: None,
+        needs_second_factor: false,
     })
 }
 

@@ -304,12 +304,14 @@ pub async fn accept(
             role: kind.role(),
             region: Some(region.clone()),
             person: Some(user_id),
+            needs_second_factor: false,
         },
         None => Actor {
             sub: user_id,
             role: Role::Admin,
             region: None,
             person: Some(user_id),
+            needs_second_factor: false,
         },
     };
     let given = Acceptance {
@@ -432,11 +434,26 @@ async fn reset<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
+    // A reset is also how a person who lost their second factor and its
+    // recovery codes gets back in: they enrol again.
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(
+            users::Column::TotpSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            users::Column::TotpEnrolledAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(
+            users::Column::TotpLastStep,
+            Expr::value(Option::<i64>::None),
+        )
         .filter(users::Column::Id.eq(user_id))
         .exec(conn)
         .await?;
+    super::second_factor::forget_recovery_codes(conn, user_id).await?;
     super::sessions::end_all(conn, user_id).await?;
     Ok(user.into())
 }

@@ -24,6 +24,7 @@ pub mod payments;
 pub mod people;
 pub mod redemptions;
 pub mod reports;
+pub mod second_factor;
 pub mod secrets;
 pub mod sessions;
 pub mod suspension;

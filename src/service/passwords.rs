@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{engine, logins, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::domain::text;
-use crate::store::entities::{login_locks, users};
+use crate::store::entities::{login_locks, sessions, users};
 
 /// Wrong passwords in a row that lock a login.
 pub const LOCK_AFTER: i32 = 5;
@@ -35,6 +35,11 @@ pub enum Refused {
     Locked { until: DateTime<Utc> },
     /// The right password, but the person was disabled.
     Disabled,
+    /// The right password of a person with a second factor, and no code.
+    CodeNeeded,
+    /// The right password, but not a good code of the second factor (a
+    /// failure like a wrong password).
+    WrongCode,
 }
 
 /// A hash to verify against when the login is unknown, so that the time
@@ -68,17 +73,31 @@ pub(super) async fn check_password(
     })
     .await?;
     let Some(user) = user.filter(|_| matches) else {
-        let failed = RecordFailure { login_key };
-        let locked = service.execute(Call::system(), failed).await?;
-        return Ok(Err(match locked {
-            Some(until) => Refused::Locked { until },
-            None => Refused::WrongCredentials,
-        }));
+        return Ok(Err(
+            failed(service, &login_key, Refused::WrongCredentials).await?
+        ));
     };
     if !may_sign_in(db, &user).await? {
         return Ok(Err(Refused::Disabled));
     }
     Ok(Ok(user))
+}
+
+/// Counts a failed sign-in of a login: answers `refused`, or the lock the
+/// failure brought on.
+pub(super) async fn failed(
+    service: &Service,
+    login_key: &str,
+    refused: Refused,
+) -> ServiceResult<Refused> {
+    let failed = RecordFailure {
+        login_key: login_key.to_owned(),
+    };
+    let locked = service.execute(Call::system(), failed).await?;
+    Ok(match locked {
+        Some(until) => Refused::Locked { until },
+        None => refused,
+    })
 }
 
 /// Whether a person may sign in or act now: not disabled, and their
@@ -96,14 +115,14 @@ pub(super) async fn may_sign_in<C: ConnectionTrait>(
     }
 }
 
-/// Whether person `user_id` may still act (exists, is not disabled, and
+/// Person `user_id`, if they may still act (exists, is not disabled, and
 /// their organisation is not suspended): a person's API token stops
 /// working at once otherwise.
-pub async fn may_act(service: &Service, user_id: Uuid) -> ServiceResult<bool> {
+pub async fn acting(service: &Service, user_id: Uuid) -> ServiceResult<Option<users::Model>> {
     let db = service.db.reader();
     match users::Entity::find_by_id(user_id).one(db).await? {
-        Some(user) => may_sign_in(db, &user).await,
-        None => Ok(false),
+        Some(user) if may_sign_in(db, &user).await? => Ok(Some(user)),
+        _ => Ok(None),
     }
 }
 
@@ -188,4 +207,14 @@ impl Operation for ForgetFailures {
             .await?;
         Ok(Done::unrecorded(()))
     }
+}
+
+/// Ends every session of a person, in the caller's transaction (when they
+/// are disabled, change their password or enrol a second factor).
+pub async fn end_all<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> ServiceResult<()> {
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -40,7 +40,8 @@ impl Operation for PayClaim {
         let claim = lock_claim(txn, ctx, self.id, &[ClaimStatus::Approved]).await?;
         let detail = serde_json::json!({ "bank_reference": bank_reference });
         let amount = Money::from_fen(claim.amount);
-        let asked = four_eyes::ask(txn, ctx, &claim.region, PAY, claim.id, amount, detail).await?;
+        let asked =
+            four_eyes::ask(txn, ctx, &claim.region, PAY, claim.id, Some(amount), detail).await?;
         if let Some(waiting) = asked {
             return four_eyes::awaiting(waiting);
         }

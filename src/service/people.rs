@@ -252,6 +252,9 @@ pub(super) async fn insert<C: ConnectionTrait>(
         administrator: Set(user.administrator),
         created_at: Set(user.created_at),
         disabled_at: Set(None),
+        totp_secret: Set(None),
+        totp_enrolled_at: Set(None),
+        totp_last_step: Set(None),
     })
     .exec_without_returning(conn)
     .await;

@@ -15,9 +15,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::engine::{cached_organization, IdempotencyKey, OrgCache};
-use super::passwords::{check_password, may_sign_in, ForgetFailures, FORGET_FAILURES_AFTER};
-pub use super::passwords::{may_act, Refused};
-use super::{secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
+pub use super::passwords::{acting, end_all, Refused};
+use super::passwords::{
+    check_password, failed, may_sign_in, ForgetFailures, FORGET_FAILURES_AFTER,
+};
+use super::{second_factor, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::domain::{text, Actor, Role};
 use crate::store::entities::{login_locks, sessions, users};
 
@@ -69,14 +71,16 @@ fn id_hash(session_id: &str) -> String {
     hex::encode(Sha256::digest(session_id.as_bytes()))
 }
 
-/// Signs a person in. A locked login is refused before the password is
-/// looked at; a wrong password counts towards the lock.
+/// Signs a person in, with a code of their second factor when they
+/// enrolled one. A locked login is refused before the password is looked
+/// at; a wrong password or code counts towards the lock.
 pub async fn sign_in(
     service: &Service,
     login: &str,
     password: &str,
+    code: Option<&str>,
 ) -> ServiceResult<Result<Started, Refused>> {
-    let user = match check_password(service, login, password).await? {
+    let user = match check_credentials(service, login, password, code).await? {
         Ok(user) => user,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -99,8 +103,9 @@ pub async fn authenticate(
     service: &Service,
     login: &str,
     password: &str,
+    code: Option<&str>,
 ) -> ServiceResult<Result<Actor, Refused>> {
-    let user = match check_password(service, login, password).await? {
+    let user = match check_credentials(service, login, password, code).await? {
         Ok(user) => user,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -142,6 +147,32 @@ pub async fn find(service: &Service, session_id: &str) -> ServiceResult<Option<P
     Ok(person)
 }
 
+/// The person behind a login, a password and — when they enrolled one — a
+/// code of their second factor (a TOTP code or a recovery code, used up).
+/// A wrong code counts like a wrong password.
+async fn check_credentials(
+    service: &Service,
+    login: &str,
+    password: &str,
+    code: Option<&str>,
+) -> ServiceResult<Result<users::Model, Refused>> {
+    let user = match check_password(service, login, password).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if user.totp_enrolled_at.is_none() {
+        return Ok(Ok(user));
+    }
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(Err(Refused::CodeNeeded));
+    };
+    if second_factor::prove(service, &user, code).await? {
+        return Ok(Ok(user));
+    }
+    let login_key = text::key(login);
+    Ok(Err(failed(service, &login_key, Refused::WrongCode).await?))
+}
+
 /// Whether a session has ended by time.
 fn expired(session: &sessions::Model, now: DateTime<Utc>) -> bool {
     now - session.last_seen_at > IDLE || now - session.created_at > MAX_AGE
@@ -160,11 +191,13 @@ async fn person<C: ConnectionTrait>(
             let Some(org) = cached_organization(conn, orgs, id).await? else {
                 return Ok(None);
             };
+            let role = org.kind.role();
             let actor = Actor {
                 sub: org.id,
-                role: org.kind.role(),
+                role,
                 region: Some(org.region),
                 person: Some(user.id),
+                needs_second_factor: second_factor::missing(role, &user),
             };
             (actor, Some(org.name))
         }
@@ -174,6 +207,7 @@ async fn person<C: ConnectionTrait>(
                 role: Role::Admin,
                 region: None,
                 person: Some(user.id),
+                needs_second_factor: second_factor::missing(Role::Admin, &user),
             };
             (actor, None)
         }
@@ -196,16 +230,6 @@ pub async fn sign_out(service: &Service, session_id: &str) -> ServiceResult<()> 
         id_hash: id_hash(session_id),
     };
     service.execute(Call::system(), end).await
-}
-
-/// Ends every session of a person, in the caller's transaction (used when
-/// the person is disabled).
-pub async fn end_all<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> ServiceResult<()> {
-    sessions::Entity::delete_many()
-        .filter(sessions::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 /// Removes the sessions that ended by time and the locks that expired with

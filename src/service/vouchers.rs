@@ -224,7 +224,8 @@ impl Operation for RevokeVoucher {
         let balance = Money::from_fen(left.max(0));
         if balance > Money::ZERO {
             let detail = serde_json::json!({ "reason": reason });
-            let asked = four_eyes::ask(txn, ctx, &v.region, REVOKE, v.id, balance, detail).await?;
+            let asked =
+                four_eyes::ask(txn, ctx, &v.region, REVOKE, v.id, Some(balance), detail).await?;
             if let Some(waiting) = asked {
                 return four_eyes::awaiting(waiting);
             }

@@ -243,6 +243,10 @@ impl Browser {
         self.open("/login").await;
         self.fill("#login", &person.login).await;
         self.fill("#password", &person.password).await;
+        let code = person.codes.lock().unwrap().pop_front();
+        if let Some(code) = code {
+            self.fill("#code", &code).await;
+        }
         self.click("#sign-in").await;
     }
 

@@ -172,7 +172,23 @@ async fn http_contract_matches_the_recorded_answers() {
     let admission = json!({"provider_id": new_lab, "categories": ["testing"]});
     r.post(jx, "/api/v1/regions/JX/admissions", &admission)
         .await;
+    // A change of an admission: not by an API client; a person asks (202)
+    // and a second person confirms (four eyes).
     let admission = json!({"provider_id": new_lab, "categories": ["testing", "rnd"]});
+    r.post(jx, "/api/v1/regions/JX/admissions", &admission)
+        .await;
+    let officer = w.app.administrator(w.jx_regulator.id).await;
+    let asked = r
+        .post(&officer, "/api/v1/regions/JX/admissions", &admission)
+        .await;
+    let waiting = asked.body["confirmation"]["id"].as_str().unwrap();
+    let colleague = w.app.second_person(w.jx_regulator.id).await;
+    r.post(
+        &colleague,
+        &format!("/api/v1/confirmations/{waiting}/confirm"),
+        &json!({}),
+    )
+    .await;
     r.post(jx, "/api/v1/regions/JX/admissions", &admission)
         .await;
     let admission = json!({"provider_id": NOBODY, "categories": ["testing"]});

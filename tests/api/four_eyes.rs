@@ -185,3 +185,71 @@ async fn third_person(w: &World, id: uuid::Uuid) -> String {
         .person_token("third.person", "correct horse battery")
         .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_an_admission_waits_for_a_second_person() {
+    let w = World::new().await;
+    let jx = w.jx_regulator.id;
+    let admissions = "/api/v1/regions/JX/admissions";
+    let lab = w.jx_lab.id;
+    let widen = json!({"provider_id": lab, "categories": ["testing", "rnd"]});
+
+    // Admitting again for the same categories changes nothing: no four eyes.
+    let same = json!({"provider_id": lab, "categories": ["testing"]});
+    let again = w
+        .post(&w.jx_regulator.token, admissions, same.clone())
+        .await;
+    assert_eq!(again.status.code, 200, "{}", again.text);
+    // A change: an API client may not ask; a person asks and it waits.
+    w.post(&w.jx_regulator.token, admissions, widen.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    let maker = w.app.administrator(jx).await;
+    let asked = w.post(&maker, admissions, widen.clone()).await;
+    assert_eq!(asked.status.code, 202, "{}", asked.text);
+    let waiting = &asked.body["confirmation"];
+    assert_eq!(waiting["action"], "provider.admit");
+    assert_eq!(waiting["detail"]["categories"], json!(["testing", "rnd"]));
+    // Nothing changed yet: the same categories are still no change.
+    let unchanged = w.post(&w.jx_regulator.token, admissions, same).await;
+    assert_eq!(unchanged.status.code, 200, "{}", unchanged.text);
+
+    // The maker cannot confirm; another person can, and then it holds.
+    let id = waiting["id"].as_str().unwrap();
+    let confirm = format!("/api/v1/confirmations/{id}/confirm");
+    w.post(&maker, &confirm, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let checker = w.app.second_person(jx).await;
+    let confirmed = w.post(&checker, &confirm, json!({})).await;
+    assert_eq!(confirmed.status.code, 200, "{}", confirmed.text);
+    assert_eq!(
+        confirmed.body["result"]["categories"],
+        json!(["testing", "rnd"])
+    );
+    let changed = w.post(&w.jx_regulator.token, admissions, widen).await;
+    assert_eq!(
+        changed.status.code, 200,
+        "admitted for rnd now: {}",
+        changed.text
+    );
+    let events = w
+        .get(
+            &maker,
+            "/api/v1/audit/events?region=JX&action=provider.admit",
+        )
+        .await;
+    let items = events.body["items"].as_array().unwrap();
+    let confirmed = items
+        .iter()
+        .find(|e| e["payload"]["confirmation"].is_object())
+        .expect("the confirmed change is recorded");
+    assert_eq!(
+        confirmed["payload"]["categories"],
+        json!(["testing", "rnd"])
+    );
+    assert_eq!(
+        confirmed["payload"]["confirmation"]["requested_by"],
+        waiting["requested_by"]
+    );
+}

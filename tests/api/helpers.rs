@@ -36,6 +36,8 @@ pub struct TestApp {
     /// The organisations whose second administrator was made
     /// ([`TestApp::second_person`]).
     second_people: std::sync::Mutex<std::collections::HashSet<Uuid>>,
+    /// The people's second factors and tokens.
+    pub authenticator: crate::authenticator::Authenticator,
     /// Set when the test wrote to the database behind the service's back
     /// ([`TestApp::sql`]): the ledger's invariants are then its own to check.
     tampered: AtomicBool,
@@ -161,6 +163,14 @@ impl<'a> Req<'a> {
             content_type: Some(ContentType::JSON),
         }
     }
+
+    /// The same request with a bearer token.
+    pub fn bearer(self, token: &'a str) -> Self {
+        Req {
+            token: Some(token),
+            ..self
+        }
+    }
 }
 
 impl TestApp {
@@ -208,6 +218,7 @@ impl TestApp {
             issued: Default::default(),
             administrators: Default::default(),
             second_people: Default::default(),
+            authenticator: Default::default(),
             tampered: AtomicBool::new(false),
             _dir: dir,
         }
@@ -372,14 +383,6 @@ impl TestApp {
         });
         self.send(Req::post_json("/api/v1/invitations/accept", &body))
             .await
-    }
-
-    /// A person's token, asserting that the login and password work.
-    pub async fn person_token(&self, login: &str, password: &str) -> String {
-        let body = json!({"login": login, "password": password});
-        let answer = self.send(Req::post_json("/api/v1/auth/token", &body)).await;
-        assert_eq!(answer.status, Status::Ok, "{}", answer.text);
-        answer.body["access_token"].as_str().unwrap().to_owned()
     }
 
     /// A token of the first administrator of organisation `id` (registered

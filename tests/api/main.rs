@@ -3,6 +3,7 @@
 
 mod architecture;
 mod audit;
+mod authenticator;
 mod browser;
 mod cli;
 mod contract;
@@ -28,6 +29,7 @@ mod refusals;
 mod reports;
 mod resilience;
 mod rules;
+mod second_factor;
 mod served;
 mod service;
 mod what_if;

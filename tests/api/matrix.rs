@@ -157,6 +157,21 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             Some(json!({"old_password": "x", "new_password": "correct horse battery"})),
             [401, 403, 403, 403, 403, 403, 403, 403],
         ),
+        // Only a person has a second factor: every API client is refused.
+        row(
+            "post",
+            "/api/v1/me/second-factor",
+            "/api/v1/me/second-factor",
+            Some(json!({})),
+            [401, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/me/second-factor/confirm",
+            "/api/v1/me/second-factor/confirm",
+            Some(json!({"code": "123456"})),
+            [401, 403, 403, 403, 403, 403, 403, 403],
+        ),
         row(
             "post",
             "/api/v1/organizations/{id}/clients",

@@ -79,6 +79,7 @@ async fn the_expiry_job_runs_through_the_pipeline_as_the_system() {
         role: Role::Company,
         region: Some("JX".parse().unwrap()),
         person: None,
+        needs_second_factor: false,
     };
     let refused = service
         .execute(Call::by(company), RunExpiry::default())
@@ -101,6 +102,7 @@ async fn a_keyed_call_acts_once_and_a_refusal_changes_nothing() {
         role: Role::Company,
         region: Some("JX".parse().unwrap()),
         person: None,
+        needs_second_factor: false,
     };
     let hold = |amount: i64| Hold {
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),
@@ -236,6 +238,7 @@ async fn calls_queued_together_commit_together_and_a_refusal_rolls_back_alone() 
         role: Role::Company,
         region: Some("JX".parse().unwrap()),
         person: None,
+        needs_second_factor: false,
     };
     let hold = |contract: &str, fen: i64| Hold {
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),

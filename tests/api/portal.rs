@@ -6,12 +6,14 @@
 
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
+use voucher_ledger::domain::clock::Clock as _;
 use voucher_ledger::domain::{Money, RedemptionStatus};
 use voucher_ledger::scenario;
 use voucher_ledger::service::applications::{ApproveApplication, SubmitApplication};
 use voucher_ledger::service::identity::RegisterOrganization;
 use voucher_ledger::service::people::DisableUser;
 use voucher_ledger::service::redemptions::{self, Hold};
+use voucher_ledger::service::second_factor::code_at;
 use voucher_ledger::service::sessions;
 use voucher_ledger::service::{claims, PageRequest};
 
@@ -277,6 +279,7 @@ async fn other_company_voucher(served: &Served) -> Uuid {
         role: org.kind.role(),
         region: Some(org.region),
         person: None,
+        needs_second_factor: false,
     };
     let application = SubmitApplication {
         region: "JX".into(),
@@ -454,7 +457,7 @@ async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must()
 
     // A session never seen again is purged once it has ended by time.
     let p = &served.jx_company;
-    let started = sessions::sign_in(&served.service, &p.login, &p.password).await;
+    let started = sessions::sign_in(&served.service, &p.login, &p.password, None).await;
     assert!(started.unwrap().is_ok());
     assert_eq!(sessions::purge(&served.service).await.unwrap(), 0);
     served.clock.advance(chrono::Duration::hours(9));
@@ -473,7 +476,7 @@ async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must()
         count
     };
     assert_eq!(locks().await, 0);
-    let failed = sessions::sign_in(&served.service, "nobody.here", "wrong password").await;
+    let failed = sessions::sign_in(&served.service, "nobody.here", "wrong password", None).await;
     assert!(failed.unwrap().is_err());
     assert_eq!(locks().await, 1);
     served.clock.advance(chrono::Duration::hours(23));
@@ -487,11 +490,11 @@ async fn sign_in_is_locked_after_five_failures_and_sessions_end_when_they_must()
     // bounded) counts its failures and is locked like any other.
     let grows = "\u{FDFA}".repeat(10);
     for _ in 0..5 {
-        let failed = sessions::sign_in(&served.service, &grows, "wrong password").await;
+        let failed = sessions::sign_in(&served.service, &grows, "wrong password", None).await;
         assert!(failed.unwrap().is_err());
     }
     assert_eq!(locks().await, 1);
-    let locked = sessions::sign_in(&served.service, &grows, "wrong password").await;
+    let locked = sessions::sign_in(&served.service, &grows, "wrong password", None).await;
     assert!(matches!(
         locked.unwrap(),
         Err(sessions::Refused::Locked { .. })
@@ -854,6 +857,7 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         role: voucher_ledger::domain::Role::Admin,
         region: None,
         person: None,
+        needs_second_factor: false,
     };
     let zj_lab = RegisterOrganization {
         kind: "provider".into(),
@@ -987,10 +991,47 @@ async fn the_operator_registers_a_regulator_who_invites_its_own_people() {
         password: "zj-officer-password-1".into(),
         user_id: Uuid::nil(),
         actor: served.jx_company.actor.clone(),
+        codes: Default::default(),
     };
     b.sign_in(&officer).await;
     assert_eq!(b.path().await, "/regulator");
     assert!(b.page_text().await.contains("浙江省科学技术厅"));
+    // Before anything else, the officer must enrol an authenticator app:
+    // until then the team page's forms are refused.
+    assert!(b.text("#enrol-first").await.contains("双重验证"));
+    b.shoot("enrol-first").await;
+    b.click("#enrol-first a").await;
+    assert_eq!(b.path().await, "/team/second-factor");
+    b.click("#start-enrolment").await;
+    assert_eq!(b.count("#qr svg").await, 1, "the QR code, inline");
+    let secret = b.text("#secret").await;
+    b.shoot("second-factor-scan").await;
+    b.fill("#code", "000000").await;
+    b.click("#confirm-code").await;
+    assert!(b.text("#form-error").await.contains("验证码不正确"));
+    let now = served.clock.now();
+    let code = code_at(&secret, now).unwrap();
+    b.fill("#code", &code).await;
+    b.click("#confirm-code").await;
+    assert_eq!(b.count("#recovery-codes li").await, 10);
+    b.shoot("second-factor-recovery-codes").await;
+    // Every session ended: the officer signs in again, with a code.
+    let next = now + chrono::Duration::seconds(30);
+    let mut codes = std::collections::VecDeque::from([code_at(&secret, next).unwrap()]);
+    codes.push_back(b.text("#recovery-codes li:first-child").await);
+    let officer = crate::served::Person {
+        codes: std::sync::Arc::new(std::sync::Mutex::new(codes)),
+        ..officer
+    };
+    b.open("/login").await;
+    b.fill("#login", &officer.login).await;
+    b.fill("#password", &officer.password).await;
+    b.click("#sign-in").await;
+    assert!(b.text("#login-message").await.contains("动态验证码"));
+    b.shoot("login-code-needed").await;
+    b.sign_in(&officer).await;
+    assert_eq!(b.path().await, "/regulator");
+    assert_eq!(b.count("#enrol-first").await, 0);
     b.click("nav a[href='/team']").await;
     b.click("#invite").await;
     let colleague = b.text("#invitation-link").await;

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use voucher_ledger::service::second_factor::code_at;
+
 use crate::helpers::{fresh_postgres_database, SECRET};
 
 /// A server process on its own port; killed when dropped.
@@ -234,6 +236,18 @@ impl Server {
         assert_eq!(status, 201, "{text}");
         let person = serde_json::json!({"login": login, "password": "correct horse battery"});
         let person = self.token_for(person).await;
+        if created["kind"] == "regulator" {
+            // A regulator's person enrols a second factor before acting.
+            let start = "/api/v1/me/second-factor";
+            let (status, started) = self.post(start, &person, &serde_json::json!({})).await;
+            assert_eq!(status, 200, "{started}");
+            let secret = started["secret"].as_str().unwrap();
+            let code = code_at(secret, chrono::Utc::now()).unwrap();
+            let confirm = "/api/v1/me/second-factor/confirm";
+            let body = serde_json::json!({ "code": code });
+            let (status, confirmed) = self.post(confirm, &person, &body).await;
+            assert_eq!(status, 200, "{confirmed}");
+        }
         let clients = format!("/api/v1/organizations/{id}/clients");
         let (status, client) = self.post(&clients, &person, &serde_json::json!({})).await;
         assert_eq!(status, 201, "{client}");

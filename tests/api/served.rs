@@ -3,8 +3,10 @@
 //! regions funded, a Jiaxing company with a voucher, a Shanghai lab
 //! admitted by Jiaxing (the pilot), and a person of each who signs in.
 
+use std::collections::VecDeque;
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use voucher_ledger::domain::clock::Clock as _;
 
 use rocket::figment::providers::Serialized;
 use rocket::Shutdown;
@@ -16,6 +18,7 @@ use voucher_ledger::scenario::{yuan, Scenario};
 use voucher_ledger::service::identity::ClientCredentials;
 use voucher_ledger::service::invitations::{self, Acceptance, Invite};
 use voucher_ledger::service::people;
+use voucher_ledger::service::second_factor::{self, code_at};
 use voucher_ledger::service::{Call, Operation, Service};
 use voucher_ledger::store::Db;
 use voucher_ledger::{build_rocket, App};
@@ -30,6 +33,9 @@ pub struct Person {
     pub user_id: Uuid,
     /// Who they act as.
     pub actor: Actor,
+    /// For a person with a second factor: the codes they sign in with, in
+    /// turn (the app's code of the next step, then recovery codes).
+    pub codes: Arc<Mutex<VecDeque<String>>>,
 }
 
 /// The service on a port, and its programme.
@@ -133,6 +139,7 @@ impl Served {
             role: Role::Admin,
             region: None,
             person: None,
+            needs_second_factor: false,
         };
         let mut scenario = Scenario::new(service.clone(), 1);
         let jx = scenario.regulator(&admin, "嘉兴市科学技术局", "JX").await;
@@ -198,14 +205,33 @@ impl Served {
         };
         let invitation = self.run(&self.admins[&org.sub], invite).await;
         let user = self.accept(&invitation.token, login, name).await;
+        let actor = Actor {
+            person: Some(user.id),
+            ..org.clone()
+        };
+        self.enrolled(login, user.id, actor).await
+    }
+
+    /// A person who accepted their invitation: with a second factor
+    /// enrolled (as their app would) when their role must have one.
+    async fn enrolled(&self, login: &str, user_id: Uuid, actor: Actor) -> Person {
+        let mut codes = VecDeque::new();
+        if second_factor::required(actor.role) {
+            let started = second_factor::start(&self.service, &actor, "portal").await;
+            let secret = started.expect("enrolment started").secret;
+            let now = self.clock.now();
+            let code = code_at(&secret, now).unwrap();
+            let confirmed = second_factor::confirm(&self.service, &actor, "portal", &code).await;
+            let next = now + chrono::Duration::seconds(second_factor::STEP as i64);
+            codes.push_back(code_at(&secret, next).unwrap());
+            codes.extend(confirmed.expect("enrolled"));
+        }
         Person {
             login: login.into(),
             password: format!("{login}-password-123"),
-            user_id: user.id,
-            actor: Actor {
-                person: Some(user.id),
-                ..org.clone()
-            },
+            user_id,
+            actor,
+            codes: Arc::new(Mutex::new(codes)),
         }
     }
 
@@ -214,17 +240,14 @@ impl Served {
         let invitation = invitations::invite_operator(&self.service, login).await;
         let invitation = invitation.expect("invited");
         let user = self.accept(&invitation.token, login, "运营人员").await;
-        Person {
-            login: login.into(),
-            password: format!("{login}-password-123"),
-            user_id: user.id,
-            actor: Actor {
-                sub: user.id,
-                role: voucher_ledger::domain::Role::Admin,
-                region: None,
-                person: Some(user.id),
-            },
-        }
+        let actor = Actor {
+            sub: user.id,
+            role: voucher_ledger::domain::Role::Admin,
+            region: None,
+            person: Some(user.id),
+            needs_second_factor: false,
+        };
+        self.enrolled(login, user.id, actor).await
     }
 
     /// Accepts an invitation with the password `{login}-password-123`.
@@ -258,6 +281,7 @@ impl Person {
             password: String::new(),
             user_id: Uuid::nil(),
             actor: actor.clone(),
+            codes: Default::default(),
         }
     }
 }

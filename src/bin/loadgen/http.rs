@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use ureq::http::StatusCode;
 
+use voucher_ledger::service::second_factor::code_at;
+
 use crate::{err, Result, Target};
 
 /// A client of the server.
@@ -110,6 +112,9 @@ impl Http {
         let org = self.create(token, "/api/v1/organizations", &body)?;
         let (login, password) = self.administrator(&org)?;
         let person = self.fetch_token(json!({"login": login, "password": password}))?;
+        if org["kind"] == "regulator" {
+            self.enrol(&person)?;
+        }
         let id = org["id"].as_str().unwrap_or_default();
         let path = format!("/api/v1/organizations/{id}/clients");
         let client = self.create(&person, &path, &json!({"label": "loadgen"}))?;
@@ -117,6 +122,16 @@ impl Http {
         let secret = client["client_secret"].as_str().unwrap_or_default();
         let org_token = self.token(client_id, secret)?;
         Ok((org, org_token))
+    }
+
+    /// Enrols a second factor for the person of `token`, as their
+    /// authenticator app would (a regulator's person must, before acting).
+    pub fn enrol(&self, token: &str) -> Result<()> {
+        let started = self.create(token, "/api/v1/me/second-factor", &json!({}))?;
+        let secret = started["secret"].as_str().ok_or("no secret")?;
+        let code = code_at(secret, chrono::Utc::now()).ok_or("not base32")?;
+        let path = "/api/v1/me/second-factor/confirm";
+        self.create(token, path, &json!({"code": code})).map(|_| ())
     }
 
     /// The first administrator of an organisation just registered (`org`,

@@ -104,6 +104,7 @@ mod tests {
             role,
             region: Region::parse(region).ok(),
             person: None,
+            needs_second_factor: false,
         }
     }
 

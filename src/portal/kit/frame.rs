@@ -32,6 +32,8 @@ pub struct Frame {
     pub nav: Vec<NavLink>,
     /// Where the language switch goes.
     pub switch_href: String,
+    /// The person must enrol a second factor before changing anything.
+    pub enrol_first: bool,
 }
 
 impl Frame {
@@ -55,6 +57,7 @@ impl Frame {
                 lang.other().code(),
                 percent_encode(here)
             ),
+            enrol_first: person.is_some_and(|p| p.actor.needs_second_factor),
         }
     }
 

@@ -48,6 +48,7 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "client_revoked" => "done.client_revoked",
         "awaiting" => "done.awaiting",
         "awaiting_revoke" => "done.awaiting_revoke",
+        "awaiting_admit" => "done.awaiting_admit",
         "confirmed" => "done.confirmed",
         "withdrawn" => "done.withdrawn",
         "again" => "done.already",

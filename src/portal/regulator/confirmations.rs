@@ -42,10 +42,20 @@ pub struct ConfirmationsPage {
 impl ConfirmationsPage {
     /// What the decision is, in words.
     fn what(&self, c: &Confirmation) -> String {
+        let categories = c.detail["categories"].as_array().into_iter().flatten();
+        let categories: Vec<_> = categories
+            .filter_map(|k| k.as_str())
+            .map(|k| self.f.category(k).into_owned())
+            .collect();
         let given = ["bank_reference", "reason"]
             .iter()
-            .find_map(|k| c.detail[k].as_str())
-            .unwrap_or_default();
+            .find_map(|k| c.detail[k].as_str().map(str::to_owned))
+            .unwrap_or_else(|| {
+                categories.join(match self.f.lang {
+                    crate::portal::kit::i18n::Lang::Zh => "、",
+                    _ => ", ",
+                })
+            });
         format!("{}{given}", self.f.t(&format!("confirm.{}", c.action)))
     }
 }

@@ -246,8 +246,11 @@ pub async fn admit(
     let mut fields: Vec<&str> = vec![&form.provider_id];
     fields.extend(form.category.iter().map(String::as_str));
     match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
-        Submitted::Done(_) => Ok(Either::Left(Redirect::to(
+        Submitted::Done(Decided::Done(_)) => Ok(Either::Left(Redirect::to(
             "/regulator/providers?done=admitted",
+        ))),
+        Submitted::Done(Decided::Awaiting(_)) => Ok(Either::Left(Redirect::to(
+            "/regulator/confirmations?done=awaiting_admit",
         ))),
         Submitted::Again => Ok(Either::Left(Redirect::to(
             "/regulator/providers?done=again",

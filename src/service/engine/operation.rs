@@ -20,6 +20,10 @@ pub trait Operation: Send + Sync + Clone + 'static {
     /// What it answers.
     type Output: Send + Sync + 'static;
 
+    /// Whether a person who must still enrol a second factor may do it
+    /// (enrolling, changing their password); nothing else is open to them.
+    const BEFORE_SECOND_FACTOR: bool = false;
+
     /// Does the work: checks, rules, rows, postings (through [`Ctx::post`]).
     /// Returns the answer and the audit events that record it.
     fn run(

@@ -27,7 +27,7 @@ use super::orgs::OrgCache;
 use super::tail::Tail;
 use crate::audit::{self, Entry, Heads, Origin};
 use crate::domain::clock::Clock;
-use crate::domain::{Actor, Region, Role};
+use crate::domain::{Actor, DomainError, Region, Role};
 use crate::ledger;
 use crate::rules::Registry;
 use crate::service::error::{ServiceError, ServiceResult};
@@ -107,6 +107,7 @@ impl Service {
     /// Runs `op` once, in one transaction with its running totals and audit
     /// events.
     pub async fn execute<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
+        second_factor_first::<O>(&call)?;
         let origin = origin(&call);
         retrying(|| {
             let (service, call, origin, op) =
@@ -131,6 +132,7 @@ impl Service {
         op: O,
         render: impl Render<O::Output> + Clone + 'static,
     ) -> ServiceResult<Executed<O::Output>> {
+        second_factor_first::<O>(&call)?;
         let origin = Origin {
             idempotency_key: Some(key.key.to_string()),
             ..origin(&call)
@@ -162,6 +164,21 @@ impl Service {
             None => group::run_alone(&self.db, work).await,
         }
     }
+}
+
+/// Refuses (403) an operation by a person who must enrol a second factor
+/// first, unless it is one open to them.
+fn second_factor_first<O: Operation>(call: &Call) -> ServiceResult<()> {
+    if call.actor.needs_second_factor && !O::BEFORE_SECOND_FACTOR {
+        return Err(DomainError::Forbidden(
+            "enrol a second factor (an authenticator app) first: a regulator's or operator's \
+             person changes nothing before (POST /api/v1/me/second-factor, or the portal's \
+             team page)"
+                .into(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Runs `op` in `txn` with its running totals and audit events.

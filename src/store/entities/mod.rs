@@ -18,6 +18,7 @@ pub mod login_locks;
 pub mod monthly_totals;
 pub mod organizations;
 pub mod postings;
+pub mod recovery_codes;
 pub mod redemptions;
 pub mod sessions;
 pub mod transfers;

@@ -21,6 +21,12 @@ pub struct Model {
     pub administrator: bool,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,
+    /// The TOTP secret, base32 (set when enrolment starts).
+    pub totp_secret: Option<String>,
+    /// When the second factor was enrolled (none: not enrolled).
+    pub totp_enrolled_at: Option<DateTimeUtc>,
+    /// The last TOTP time step a code was accepted for.
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
