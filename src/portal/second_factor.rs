@@ -34,6 +34,16 @@ pub struct SecondFactorPage {
     pub required: bool,
 }
 
+impl SecondFactorPage {
+    /// A base32 secret in groups of four, easier to type (apps ignore the
+    /// spaces).
+    fn grouped(&self, secret: &str) -> String {
+        let chars: Vec<char> = secret.chars().collect();
+        let groups: Vec<String> = chars.chunks(4).map(|c| c.iter().collect()).collect();
+        groups.join(" ")
+    }
+}
+
 async fn view(
     app: &App,
     signed: &Signed,
@@ -53,10 +63,13 @@ async fn view(
     } else {
         Status::Ok
     };
+    // This page is where the banner leads: it does not show it.
+    let mut f = signed.frame("second_factor.title");
+    f.enrol_first = false;
     Html::with_status(
         status,
         &SecondFactorPage {
-            f: signed.frame("second_factor.title"),
+            f,
             standing,
             problem,
             recovery_codes,
