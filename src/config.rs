@@ -50,6 +50,9 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub db_busy_timeout_ms: u64,
     pub db_acquire_timeout_ms: u64,
+    /// The longest a request may take before it is answered 503 (see
+    /// [`crate::deadline`]).
+    pub request_deadline_ms: u64,
     pub login_failures_per_client_per_minute: u32,
     pub login_failures_per_address_per_minute: u32,
     /// Proxies whose `X-Forwarded-For` names the client.
@@ -301,6 +304,12 @@ impl Settings {
             return Err(ConfigError::new(
                 "db_acquire_timeout_ms",
                 "must be between 100 and 60000",
+            ));
+        }
+        if !(100..=600_000).contains(&self.request_deadline_ms) {
+            return Err(ConfigError::new(
+                "request_deadline_ms",
+                "must be between 100 and 600000",
             ));
         }
         if !["full", "normal"].contains(&self.sqlite_synchronous.as_str()) {

@@ -11,6 +11,7 @@ pub mod app;
 pub mod audit;
 pub mod catcher;
 pub mod config;
+pub mod deadline;
 pub mod demo;
 pub mod domain;
 pub mod download;
@@ -34,15 +35,16 @@ pub use app::App;
 /// The HTTP service: routes, OpenAPI and Swagger UI, catchers, request log
 /// and the background maintenance task.
 pub fn build_rocket(config: &Config, app: App) -> Rocket<Build> {
+    let deadline = std::time::Duration::from_millis(config.settings.request_deadline_ms);
     rocket::custom(config.figment.clone())
         .manage(app)
-        .mount("/", api::routes())
+        .mount("/", deadline::within(api::routes(), deadline))
         .mount(
             "/",
             SwaggerUi::new("/docs/<_..>").url("/openapi.json", api::ApiDoc::openapi()),
         )
         .register("/", catcher::catchers())
-        .mount("/", portal::routes())
+        .mount("/", deadline::within(portal::routes(), deadline))
         .attach(telemetry::RequestLog)
         .attach(api::docs_policy())
         .attach(AdHoc::on_liftoff("maintenance", |rocket| {

@@ -407,9 +407,11 @@ impl<R: Runner> Scenario<R> {
     /// first administrator.
     pub async fn person(&self, org: &Org, login: &str, name: &str) -> ServiceResult<Access> {
         let (_, password) = self.invite(&org.admin, &org.actor, login, name).await?;
+        let region = org.region();
         Ok(Access {
             organization: org.name.clone(),
-            login: login.into(),
+            // What they sign in as: `login@code`.
+            login: crate::domain::sign_in_name(login, Some((org.actor.sub, &region))),
             password,
             client_id: org.client.client_id.clone(),
             client_secret: org.client.client_secret.clone(),

@@ -19,6 +19,7 @@ mod m20261129_000013_login_failures_age;
 mod m20261206_000014_invitations;
 mod m20261207_000015_confirmations;
 mod m20261207_000016_second_factor;
+mod m20261207_000017_sign_in_failures;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_invitations::Migration),
             Box::new(m20261207_000015_confirmations::Migration),
             Box::new(m20261207_000016_second_factor::Migration),
+            Box::new(m20261207_000017_sign_in_failures::Migration),
         ]
     }
 }

@@ -81,6 +81,7 @@ api![
     people::accept,
     people::list,
     people::disable,
+    people::unlock,
     people::change_password,
     second_factor::start,
     second_factor::confirm,

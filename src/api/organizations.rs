@@ -57,6 +57,9 @@ pub struct OrganizationView {
     pub created_at: DateTime<Utc>,
     /// When its registrar suspended it; null while it may act.
     pub suspended_at: Option<DateTime<Utc>>,
+    /// The code its people sign in with: `login@code`.
+    #[schema(example = "JX-7K3Q9MZT")]
+    pub sign_in_code: String,
 }
 
 /// A new organisation with the invitation of its first administrator,
@@ -113,6 +116,7 @@ impl InvitationView {
 impl From<Organization> for OrganizationView {
     fn from(org: Organization) -> Self {
         OrganizationView {
+            sign_in_code: crate::domain::sign_in_code(org.id, &org.region),
             id: org.id,
             kind: org.kind.as_str().into(),
             name: org.name,

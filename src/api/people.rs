@@ -23,7 +23,8 @@ use crate::api::error::ApiResult;
 use crate::domain::text;
 use crate::service::account;
 use crate::service::invitations::{self, Acceptance, Invitation, Invite};
-use crate::service::people::{self, DisableUser, User};
+use crate::service::people::{self, DisableUser, UnlockUser, User};
+use crate::telemetry::ClientAddress;
 use crate::App;
 
 /// An invitation to ask for.
@@ -70,6 +71,10 @@ pub struct UserView {
     /// Whether the person administers the organisation's people and clients.
     pub administrator: bool,
     pub created_at: DateTime<Utc>,
+    /// In the list: until when wrong passwords from some address slow this
+    /// person's sign-in there (null when they do not); an administrator
+    /// may unlock it.
+    pub sign_in_delayed_until: Option<DateTime<Utc>>,
 }
 
 impl From<&User> for UserView {
@@ -82,6 +87,7 @@ impl From<&User> for UserView {
             disabled: u.disabled,
             administrator: u.administrator,
             created_at: u.created_at,
+            sign_in_delayed_until: None,
         }
     }
 }
@@ -176,8 +182,14 @@ pub async fn accept(
 )]
 #[get("/api/v1/organizations/<id>/users")]
 pub async fn list(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Json<Vec<UserView>>> {
-    let people = people::list(&app.service.db, &caller.0, path_id(id)?).await?;
-    Ok(Json(people.iter().map(UserView::from).collect()))
+    let db = &app.service.db;
+    let people = people::list(db, &caller.0, path_id(id)?).await?;
+    let slowed = people::slowed(db, &people, app.service.clock.now()).await?;
+    let view = |p: &User| UserView {
+        sign_in_delayed_until: slowed.get(&p.id).copied(),
+        ..UserView::from(p)
+    };
+    Ok(Json(people.iter().map(view).collect()))
 }
 
 /// Disables a person: they can no longer sign in, and their sessions and
@@ -208,6 +220,42 @@ pub async fn disable(
     req: Idempotent<EmptyRequest>,
 ) -> ApiResult<Reply> {
     let op = DisableUser {
+        organization_id: Some(path_id(id)?),
+        user_id: path_id(user_id)?,
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
+}
+
+/// Clears a person's failed sign-ins from every address, so that they are
+/// no longer slowed anywhere: the organisation's own administrators, or —
+/// for one of its administrators — its registrar (an operator for a
+/// regulator's).
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{id}/users/{user_id}/unlock", tag = "identity",
+    params(
+        ("id" = Uuid, Path, description = "Organisation id"),
+        ("user_id" = Uuid, Path, description = "User id"),
+        ("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters"),
+    ),
+    request_body = EmptyRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Unlocked", body = UserView),
+        (status = 400, description = "Missing Idempotency-Key or malformed JSON", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Key in flight", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/organizations/<id>/users/<user_id>/unlock", data = "<req>")]
+pub async fn unlock(
+    app: &State<App>,
+    id: &str,
+    user_id: &str,
+    req: Idempotent<EmptyRequest>,
+) -> ApiResult<Reply> {
+    let op = UnlockUser {
         organization_id: Some(path_id(id)?),
         user_id: path_id(user_id)?,
     };
@@ -245,13 +293,14 @@ pub struct PasswordChange {
 pub async fn change_password(
     app: &State<App>,
     caller: Caller,
+    client: ClientAddress,
     body: JsonBody<PasswordChange>,
 ) -> ApiResult<Json<UserView>> {
     let r = body.value;
     let user = account::change_password(
         &app.service,
         &caller.0,
-        "api",
+        ("api", client.0),
         &r.old_password,
         &r.new_password,
     )

@@ -11,7 +11,7 @@ use crate::telemetry::ClientAddress;
 
 use crate::api::error::{ApiError, ApiResult};
 use crate::domain::{text, Actor, DomainError};
-use crate::service::sessions::{self, Refused};
+use crate::service::sessions::{self, Attempt, Refused};
 use crate::service::{identity, ServiceError};
 use crate::App;
 
@@ -107,11 +107,12 @@ async fn person(
 ) -> ApiResult<Actor> {
     let login = text::clean("login", login, 256)?;
     let key = format!("person:{}", text::key(&login));
-    app.logins.check(&key, address)?;
-    match sessions::authenticate(&app.service, &login, password, code).await? {
+    app.logins.admit(&key, address).await?;
+    let attempt = Attempt { login, address };
+    match sessions::authenticate(&app.service, &attempt, password, code).await? {
         Ok(actor) => Ok(actor),
         Err(Refused::WrongCredentials) => {
-            app.logins.failed(&key, address);
+            app.logins.failed_from(address);
             Err(ServiceError::Unauthorized.into())
         }
         Err(Refused::Locked { until }) => {
@@ -127,7 +128,7 @@ async fn person(
              authenticator app shows, or a recovery code)",
         )),
         Err(Refused::WrongCode) => {
-            app.logins.failed(&key, address);
+            app.logins.failed_from(address);
             Err(ApiError::unauthorized(
                 "the code is not right, or was used already",
             ))

@@ -74,6 +74,31 @@ impl Region {
     }
 }
 
+/// An organisation's sign-in code, `JX-7K3Q9MZT`: its people sign in as
+/// `login@code`, so a login is unique within its organisation only and
+/// nobody learns another organisation's logins. Derived from the id (the
+/// region and eight characters of its SHA-256, from an alphabet without
+/// look-alikes), so it never changes and needs no column.
+pub fn sign_in_code(id: Uuid, region: &Region) -> String {
+    use sha2::{Digest, Sha256};
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let digest = Sha256::digest(id.as_bytes());
+    let tail: String = digest[..8]
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    format!("{region}-{tail}")
+}
+
+/// What a person of an organisation signs in as: `login@code` (an
+/// operator's person: the login alone).
+pub fn sign_in_name(login: &str, organization: Option<(Uuid, &Region)>) -> String {
+    match organization {
+        Some((id, region)) => format!("{login}@{}", sign_in_code(id, region)),
+        None => login.to_owned(),
+    }
+}
+
 impl From<Region> for String {
     fn from(region: Region) -> String {
         region.0

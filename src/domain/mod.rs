@@ -12,6 +12,8 @@ pub mod text;
 
 pub use credit_code::CreditCode;
 pub use error::{DomainError, Figure, Refusal, Rule};
-pub use identity::{Actor, CompanyType, NewOrganization, OrgKind, Region, Role};
+pub use identity::{
+    sign_in_code, sign_in_name, Actor, CompanyType, NewOrganization, OrgKind, Region, Role,
+};
 pub use money::{Amount, Money};
 pub use states::{ApplicationStatus, ClaimStatus, RedemptionStatus, VoucherState, VoucherStatus};

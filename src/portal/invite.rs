@@ -42,6 +42,14 @@ impl InvitePage {
         }
     }
 
+    /// `@code` after the login, for a person of an organisation.
+    fn suffix(&self) -> String {
+        match &self.offer.organization {
+            Some((id, _, _, region)) => format!("@{}", crate::domain::sign_in_code(*id, region)),
+            None => String::new(),
+        }
+    }
+
     fn role(&self) -> &'static str {
         match &self.offer.organization {
             Some((_, _, kind, _)) => self.f.t(&format!("kind.{kind}")),
@@ -138,7 +146,10 @@ pub async fn accept(
         password: form.password.clone(),
     };
     match invitations::accept(&app.service, token, given, "portal").await {
-        Ok(_) => Ok(Either::Left(Redirect::to("/login?joined=1"))),
+        // The sign-in form, with the login to sign in as filled in.
+        Ok(user) => Ok(Either::Left(Redirect::to(rocket::uri!(
+            super::login::show(ended = _, out = _, joined = Some(user.login), changed = _)
+        )))),
         Err(ServiceError::Domain(
             err @ (DomainError::Validation(_) | DomainError::Conflict(_)),
         )) => refused(Problem {

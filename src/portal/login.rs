@@ -15,7 +15,7 @@ use super::kit::guards::{
 use super::kit::i18n::Lang;
 use crate::domain::text;
 use crate::service::secrets;
-use crate::service::sessions::{self, Refused};
+use crate::service::sessions::{self, Attempt, Refused};
 use crate::telemetry::ClientAddress;
 use crate::App;
 
@@ -50,7 +50,7 @@ pub fn show(
     tls: Tls,
     ended: Option<u8>,
     out: Option<u8>,
-    joined: Option<u8>,
+    joined: Option<String>,
     changed: Option<u8>,
 ) -> Either<Redirect, Result<Html, PageError>> {
     if let Some(p) = &visitor.person {
@@ -70,11 +70,15 @@ pub fn show(
     } else {
         None
     };
+    // Just joined: the login to sign in as, filled in (bounded, as typed).
+    let login = joined
+        .filter(|l| l != "1" && l.chars().count() <= 80)
+        .unwrap_or_default();
     Either::Right(login_page(
         &visitor,
         jar,
         tls.0,
-        String::new(),
+        login,
         message,
         false,
         Status::Ok,
@@ -155,11 +159,15 @@ pub async fn submit(
         return again("login.required", Status::UnprocessableEntity);
     }
     let key = format!("portal:{}", text::key(&login));
-    if app.logins.check(&key, address).is_err() {
+    if app.logins.admit(&key, address).await.is_err() {
         return again("login.busy", Status::TooManyRequests);
     }
     let code = form.code.as_deref();
-    let started = match sessions::sign_in(&app.service, &login, &password, code).await {
+    let attempt = Attempt {
+        login: login.clone(),
+        address,
+    };
+    let started = match sessions::sign_in(&app.service, &attempt, &password, code).await {
         Ok(started) => started,
         Err(crate::service::ServiceError::Busy) => {
             return again("login.busy", Status::ServiceUnavailable)
@@ -175,12 +183,12 @@ pub async fn submit(
             ))))
         }
         Err(Refused::WrongCredentials) => {
-            app.logins.failed(&key, address);
+            app.logins.failed_from(address);
             again("login.wrong", Status::Unauthorized)
         }
         Err(Refused::Locked { until }) => {
             let until = until.with_timezone(&crate::domain::clock::china_standard_time());
-            let message = format!("{}{}", lang.t("login.locked"), until.format("%H:%M"));
+            let message = format!("{}{}", lang.t("login.locked"), until.format("%H:%M:%S"));
             login_page(
                 &visitor,
                 jar,
@@ -195,7 +203,7 @@ pub async fn submit(
         Err(Refused::Disabled) => again("login.disabled", Status::Forbidden),
         Err(Refused::CodeNeeded) => again("login.code_needed", Status::Unauthorized),
         Err(Refused::WrongCode) => {
-            app.logins.failed(&key, address);
+            app.logins.failed_from(address);
             again("login.code_wrong", Status::Unauthorized)
         }
     }

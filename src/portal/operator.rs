@@ -18,7 +18,7 @@ use crate::domain::{OrgKind, Region};
 use crate::service::expiry::{self, ExpiryReport};
 use crate::service::identity::{self, Organization, RegisterOrganization};
 use crate::service::invitations::{Invitation, Invite};
-use crate::service::people::{self, User};
+use crate::service::people::{self, UnlockUser, User};
 use crate::service::suspension::Suspend;
 use crate::service::Service;
 use crate::App;
@@ -30,6 +30,7 @@ pub fn routes() -> Vec<Route> {
         register,
         organization,
         invite_administrator,
+        unlock_administrator,
         suspend,
         expiry_page,
         run_expiry
@@ -167,11 +168,27 @@ pub struct OrganizationPage {
     pub invitation: Option<Invitation>,
     /// The key of the suspend (or reinstate) form.
     pub idem_suspend: String,
+    /// The slowed administrators of a regulator, and until when (an
+    /// operator may unlock them).
+    pub slowed: std::collections::HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>,
 }
 
 impl OrganizationPage {
     fn kind(&self) -> &'static str {
         self.f.t(&format!("kind.{}", self.org.kind))
+    }
+
+    /// A fresh form key (one per unlock form).
+    fn new_key(&self) -> String {
+        forms::new_key()
+    }
+
+    /// Until when (Asia/Shanghai) an administrator the operator may unlock
+    /// waits, if they do.
+    fn slowed_until(&self, p: &User) -> Option<String> {
+        let until = self.slowed.get(&p.id).filter(|_| p.administrator)?;
+        let local = until.with_timezone(&crate::domain::clock::china_standard_time());
+        Some(local.format("%Y-%m-%d %H:%M").to_string())
     }
 }
 
@@ -191,6 +208,12 @@ async fn organization_view(
     let people = people::list(&service.db, actor, id).await.map_err(failed)?;
     let may_invite =
         org.kind == OrgKind::Regulator && !people.iter().any(|p| p.administrator && !p.disabled);
+    let slowed = match org.kind {
+        OrgKind::Regulator => people::slowed(&service.db, &people, service.clock.now())
+            .await
+            .map_err(failed)?,
+        _ => Default::default(),
+    };
     let status = if problem.is_some() {
         Status::UnprocessableEntity
     } else {
@@ -207,8 +230,40 @@ async fn organization_view(
             problem,
             invitation,
             idem_suspend: forms::new_key(),
+            slowed,
         },
     )
+}
+
+/// Unlocks a regulator's administrator slowed by wrong passwords.
+#[post(
+    "/operator/organizations/<id>/people/<user_id>/unlock",
+    data = "<form>"
+)]
+pub async fn unlock_administrator(
+    app: &State<App>,
+    signed: OperatorPage,
+    id: &str,
+    user_id: &str,
+    form: Form<Plain>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    let organization_id = parse_id(&signed, id)?;
+    let op = UnlockUser {
+        organization_id: Some(organization_id),
+        user_id: parse_id(&signed, user_id)?,
+    };
+    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+    let service = &app.service;
+    match forms::act(service, &signed, csrf, idem, &[id, user_id], op).await? {
+        Submitted::Done(_) | Submitted::Again => Ok(Either::Left(Redirect::to(format!(
+            "/operator/organizations/{organization_id}"
+        )))),
+        Submitted::Refused(problem) => {
+            organization_view(service, &signed, organization_id, Some(problem), None)
+                .await
+                .map(Either::Right)
+        }
+    }
 }
 
 /// An organisation and its people.

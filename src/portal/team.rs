@@ -20,8 +20,9 @@ use crate::domain::{DomainError, Role};
 use crate::service::account;
 use crate::service::clients::{self, Client, CreateClient, NewClient, RevokeClient};
 use crate::service::invitations::{Invitation, Invite};
-use crate::service::people::{self, DisableUser, User};
+use crate::service::people::{self, DisableUser, UnlockUser, User};
 use crate::service::ServiceError;
+use crate::telemetry::ClientAddress;
 use crate::App;
 
 /// The team page's routes.
@@ -31,6 +32,7 @@ pub fn routes() -> Vec<Route> {
         invite,
         reset,
         disable,
+        unlock,
         create_client,
         revoke_client,
         change_password
@@ -59,6 +61,8 @@ pub struct TeamPage {
     pub has_clients: bool,
     pub me: Uuid,
     pub people: Vec<Row<User>>,
+    /// Until when each slowed person's sign-in waits (from some address).
+    pub slowed: std::collections::HashMap<Uuid, chrono::DateTime<chrono::Utc>>,
     pub clients: Vec<Row<Client>>,
     pub idem_invite: String,
     pub idem_client: String,
@@ -69,6 +73,13 @@ pub struct TeamPage {
 impl TeamPage {
     fn error(&self, field: &str) -> Option<&str> {
         forms::problem_on(&self.problem, field)
+    }
+
+    /// Until when (Asia/Shanghai, to the minute) a slowed person waits.
+    fn slowed_until(&self, id: &Uuid) -> Option<String> {
+        let until = self.slowed.get(id)?;
+        let local = until.with_timezone(&crate::domain::clock::china_standard_time());
+        Some(local.format("%Y-%m-%d %H:%M").to_string())
     }
 }
 
@@ -103,6 +114,9 @@ async fn view(
         None => people::list_operators(db, actor).await,
     }
     .map_err(failed)?;
+    let slowed = people::slowed(db, &people, app.service.clock.now())
+        .await
+        .map_err(failed)?;
     let clients = match org {
         Some(id) => clients::list(db, actor, id).await.map_err(failed)?,
         None => Vec::new(),
@@ -121,6 +135,7 @@ async fn view(
             has_clients: org.is_some(),
             me: signed.person.user_id,
             people: rows(people),
+            slowed,
             clients: rows(clients),
             idem_invite: forms::new_key(),
             idem_client: forms::new_key(),
@@ -223,6 +238,23 @@ pub async fn disable(
     answer(app, &signed, submitted, |_| None, "user_disabled").await
 }
 
+/// Clears a person's failed sign-ins: they are no longer slowed anywhere.
+#[post("/team/people/<id>/unlock", data = "<form>")]
+pub async fn unlock(
+    app: &State<App>,
+    signed: Signed,
+    id: &str,
+    form: Form<Plain>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    let op = UnlockUser {
+        organization_id: organization(&signed),
+        user_id: parse_id(&signed, id)?,
+    };
+    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+    let submitted = forms::act(&app.service, &signed, csrf, idem, &[id], op).await?;
+    answer(app, &signed, submitted, |_| None, "user_unlocked").await
+}
+
 /// The new-client form.
 #[derive(Debug, FromForm)]
 pub struct ClientFields {
@@ -285,6 +317,7 @@ pub struct PasswordFields {
 pub async fn change_password(
     app: &State<App>,
     signed: Signed,
+    client: ClientAddress,
     form: Form<PasswordFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     signed.check_csrf(form.csrf.as_deref())?;
@@ -300,7 +333,8 @@ pub async fn change_password(
     }
     let actor = &signed.person.actor;
     let (old, new) = (&form.old_password, &form.new_password);
-    match account::change_password(&app.service, actor, "portal", old, new).await {
+    let how = ("portal", client.0);
+    match account::change_password(&app.service, actor, how, old, new).await {
         Ok(_) => Ok(Either::Left(Redirect::to("/login?changed=1"))),
         Err(ServiceError::Domain(err @ DomainError::Validation(_))) => {
             let field = match &err {

@@ -1,12 +1,14 @@
 //! A person's own account: changing their password — the old one first,
-//! counted against the login's lock like a sign-in, then the new one. Every
+//! counted against the login's delay like a sign-in, then the new one. Every
 //! session of the person ends (they sign in again with the new password).
+
+use std::net::IpAddr;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::passwords::{check_password, Refused};
+use super::passwords::{check_password, Attempt, Refused};
 use super::people::{self, User};
 use super::{engine, sessions, Call, Ctx, Done, Operation, Service, ServiceError, ServiceResult};
 use crate::domain::{Actor, DomainError};
@@ -17,12 +19,13 @@ use crate::store::entities::users;
 ///
 /// Refused with `forbidden` for an API client (no person), with
 /// `validation_failed` on `old_password` when it is not right (the failure
-/// counts towards the login's lock; a locked login is `too_many_requests`)
-/// and on `new_password` when it is too short or too long.
+/// counts towards the login's delay from `address`; while it waits,
+/// `too_many_requests`) and on `new_password` when it is too short or too
+/// long.
 pub async fn change_password(
     service: &Service,
     actor: &Actor,
-    via: &'static str,
+    (via, address): (&'static str, Option<IpAddr>),
     old: &str,
     new: &str,
 ) -> ServiceResult<User> {
@@ -33,7 +36,12 @@ pub async fn change_password(
         .one(service.db.reader())
         .await?
         .ok_or(ServiceError::Unauthorized)?;
-    match check_password(service, &user.login, old).await? {
+    // The stored key signs in as the login does (keys are idempotent).
+    let attempt = Attempt {
+        login: user.login_key.clone(),
+        address,
+    };
+    match check_password(service, &attempt, old).await? {
         Ok(_) => {}
         Err(Refused::WrongCredentials) => {
             return Err(DomainError::field("old_password", "is not your password").into())

@@ -369,7 +369,7 @@ pub async fn log_in(
     client_secret: &str,
     address: Option<IpAddr>,
 ) -> ServiceResult<Actor> {
-    limits.check(client_id, address)?;
+    limits.admit(client_id, address).await?;
     let result = authenticate(db, client_id, client_secret).await;
     if let Err(ServiceError::Unauthorized) = result {
         limits.failed(client_id, address);

@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use super::people::{self, User};
 use super::{engine, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
-use crate::domain::{access, Actor, DomainError, OrgKind, Region, Role};
+use crate::domain::{access, sign_in_name, Actor, DomainError, OrgKind, Region, Role};
 use crate::store::entities::{invitations, organizations, users};
 
 /// How long an invitation may be accepted.
@@ -382,6 +382,12 @@ impl Operation for Accept {
             None => {
                 let login = invitation.login.as_deref().unwrap_or(&self.login);
                 let (login, display_name) = people::check_person(login, &self.display_name)?;
+                // A person of an organisation signs in as `login@code`.
+                let organization = match invitation.organization_id {
+                    Some(id) => engine::cached_organization(txn, &ctx.orgs, id).await?,
+                    None => None,
+                };
+                let login = sign_in_name(&login, organization.as_ref().map(|o| (o.id, &o.region)));
                 let user = User {
                     id: self.user_id,
                     login,

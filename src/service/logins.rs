@@ -1,8 +1,10 @@
 //! What keeps logins from eating the machine: Argon2id hashing runs on at
 //! most one thread per core, with a short queue (the excess is answered
 //! "busy" at once, not queued in memory); and failed logins are rate-limited
-//! per client id and per source address (GCRA, the `governor` crate), after
-//! which every attempt is refused until the limit has room again.
+//! per login (or client id) and address, and per address (GCRA, the
+//! `governor` crate): a login past its limit is refused from that address
+//! until the limit has room again; an address past its limit is slowed,
+//! never shut out — a right credential from it still gets in.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -71,64 +73,87 @@ pub async fn on_hashing_thread<T: Send + 'static>(
 /// Who a login attempt is counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Attempter {
-    Client(String),
+    /// A login (or client id) from an address.
+    Login(String, Option<IpAddr>),
     Address(IpAddr),
 }
 
-/// Failed logins per client id and per source address.
+/// How long an attempt from an address over its failure limit waits before
+/// it is looked at: the address slows down, but a right credential from it
+/// still gets in (many people may share an address, behind one proxy).
+pub const ADDRESS_PENALTY: Duration = Duration::from_secs(1);
+
+/// Failed logins per login (or client id) *and* address, and per address.
+/// Only failures count. A login failing from one address is refused from
+/// there for a while, never from elsewhere; an address failing too often
+/// is slowed ([`ADDRESS_PENALTY`]), never shut out.
 pub struct LoginLimits {
-    per_client: DefaultKeyedRateLimiter<String>,
+    per_login: DefaultKeyedRateLimiter<(String, Option<IpAddr>)>,
     per_address: DefaultKeyedRateLimiter<IpAddr>,
     /// Attempters over their limit, and until when.
     blocked: Mutex<HashMap<Attempter, Instant>>,
 }
 
 impl LoginLimits {
-    /// At most `per_client` failures a minute for one client id and
-    /// `per_address` for one source address (each also the burst).
-    pub fn new(per_client: u32, per_address: u32) -> Self {
+    /// At most `per_login` failures a minute for one login (or client id)
+    /// from one address, and `per_address` for one source address (each
+    /// also the burst).
+    pub fn new(per_login: u32, per_address: u32) -> Self {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least 1"));
         LoginLimits {
-            per_client: RateLimiter::keyed(quota(per_client)),
+            per_login: RateLimiter::keyed(quota(per_login)),
             per_address: RateLimiter::keyed(quota(per_address)),
             blocked: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Refuses an attempt by a client id or address over its limit.
-    pub fn check(&self, client_id: &str, address: Option<IpAddr>) -> ServiceResult<()> {
-        let now = Instant::now();
-        let mut blocked = self.blocked.lock().expect("login limits lock");
-        blocked.retain(|_, until| *until > now);
-        let attempters = [
-            Some(Attempter::Client(client_id.to_owned())),
-            address.map(Attempter::Address),
-        ];
-        let wait = attempters
-            .iter()
-            .flatten()
-            .filter_map(|a| blocked.get(a))
-            .map(|until| until.duration_since(now))
-            .max();
-        match wait {
-            Some(wait) => Err(ServiceError::TooManyAttempts {
+    /// Lets an attempt of `login` from `address` be looked at: refused
+    /// (`too_many_requests`) while that pair is over its limit; after
+    /// [`ADDRESS_PENALTY`] while only the address is.
+    pub async fn admit(&self, login: &str, address: Option<IpAddr>) -> ServiceResult<()> {
+        let (pair, slowed) = {
+            let now = Instant::now();
+            let mut blocked = self.blocked.lock().expect("login limits lock");
+            blocked.retain(|_, until| *until > now);
+            let pair = blocked
+                .get(&Attempter::Login(login.to_owned(), address))
+                .map(|until| until.duration_since(now));
+            let slowed = address.is_some_and(|a| blocked.contains_key(&Attempter::Address(a)));
+            (pair, slowed)
+        };
+        if let Some(wait) = pair {
+            return Err(ServiceError::TooManyAttempts {
                 retry_after_secs: wait.as_secs().max(1),
-            }),
-            None => Ok(()),
+            });
         }
+        if slowed {
+            tokio::time::sleep(ADDRESS_PENALTY).await;
+        }
+        Ok(())
     }
 
-    /// Counts a failed attempt; an attempter past its limit is blocked until
-    /// the limit has room again.
-    pub fn failed(&self, client_id: &str, address: Option<IpAddr>) {
+    /// Counts a failed attempt of a client id; an attempter past its limit
+    /// is blocked (the pair) or slowed (the address) until the limit has
+    /// room again.
+    pub fn failed(&self, login: &str, address: Option<IpAddr>) {
+        let pair = (login.to_owned(), address);
+        let over = self.per_login.check_key(&pair).err().map(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            (Attempter::Login(pair.0, pair.1), wait)
+        });
+        self.count(over, address);
+    }
+
+    /// Counts a failed sign-in of a person against the address only: a
+    /// person's login is slowed per address by the database
+    /// ([`super::passwords`]), on every instance alike.
+    pub fn failed_from(&self, address: Option<IpAddr>) {
+        self.count(None, address);
+    }
+
+    fn count(&self, pair_over: Option<(Attempter, Duration)>, address: Option<IpAddr>) {
         let clock = DefaultClock::default();
-        let mut over = Vec::new();
-        if let Err(not_until) = self.per_client.check_key(&client_id.to_owned()) {
-            over.push((
-                Attempter::Client(client_id.to_owned()),
-                not_until.wait_time_from(clock.now()),
-            ));
-        }
+        let mut over: Vec<_> = pair_over.into_iter().collect();
         if let Some(address) = address {
             if let Err(not_until) = self.per_address.check_key(&address) {
                 over.push((
@@ -137,8 +162,8 @@ impl LoginLimits {
                 ));
             }
         }
-        if self.per_client.len() > 10_000 || self.per_address.len() > 10_000 {
-            self.per_client.retain_recent();
+        if self.per_login.len() > 10_000 || self.per_address.len() > 10_000 {
+            self.per_login.retain_recent();
             self.per_address.retain_recent();
         }
         let now = Instant::now();
@@ -153,34 +178,37 @@ impl LoginLimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_client_past_its_failures_is_refused_for_a_while() {
+    #[tokio::test]
+    async fn a_login_past_its_failures_is_refused_from_that_address_only() {
         let limits = LoginLimits::new(3, 100);
         let address = Some("192.0.2.7".parse().unwrap());
         for _ in 0..4 {
-            assert!(limits.check("vl_a", address).is_ok());
+            assert!(limits.admit("vl_a", address).await.is_ok());
             limits.failed("vl_a", address);
         }
-        let Err(ServiceError::TooManyAttempts { retry_after_secs }) = limits.check("vl_a", address)
+        let Err(ServiceError::TooManyAttempts { retry_after_secs }) =
+            limits.admit("vl_a", address).await
         else {
             panic!("expected a refusal");
         };
         assert!((1..=60).contains(&retry_after_secs));
-        // Another client from elsewhere is not affected.
-        assert!(limits
-            .check("vl_b", Some("192.0.2.8".parse().unwrap()))
-            .is_ok());
+        // The same login from elsewhere, and another login, are not refused.
+        let elsewhere = Some("192.0.2.8".parse().unwrap());
+        assert!(limits.admit("vl_a", elsewhere).await.is_ok());
+        assert!(limits.admit("vl_b", address).await.is_ok());
     }
 
-    #[test]
-    fn an_address_past_its_failures_is_refused_for_any_client() {
+    #[tokio::test]
+    async fn an_address_past_its_failures_is_slowed_not_refused() {
         let limits = LoginLimits::new(100, 2);
         let address = Some("192.0.2.9".parse().unwrap());
         for n in 0..3 {
             limits.failed(&format!("vl_{n}"), address);
         }
-        assert!(limits.check("vl_new", address).is_err());
-        assert!(limits.check("vl_new", None).is_ok());
+        let started = Instant::now();
+        assert!(limits.admit("vl_new", address).await.is_ok());
+        assert!(started.elapsed() >= ADDRESS_PENALTY);
+        assert!(limits.admit("vl_new", None).await.is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

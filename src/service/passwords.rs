@@ -1,9 +1,16 @@
 //! A person's login and password, checked: Argon2id on the bounded hashing
-//! threads, the same time for unknown logins, and the lock — five wrong
-//! passwords in a row lock a login for [`LOCK_FOR`], and a locked login is
-//! refused before any hashing. Whether a person may sign in or act at all
+//! threads, the same time for unknown logins, and failures counted per
+//! login *and* address — after [`SLOW_AFTER`] wrong passwords in a row from
+//! one address, attempts of that login from there wait a delay that doubles
+//! with each further failure (up to [`LONGEST_DELAY`]) and are refused
+//! before any hashing meanwhile. Whoever fails from their own address slows
+//! only themselves: the login's owner, signing in from elsewhere, is never
+//! held up, and nobody can keep a login locked. An administrator clears a
+//! login's failures ([`unlock`]). Whether a person may sign in or act at all
 //! (not disabled, their organisation not suspended) is here too.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Duration, Utc};
@@ -15,14 +22,45 @@ use uuid::Uuid;
 
 use super::{engine, logins, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
 use crate::domain::text;
-use crate::store::entities::{login_locks, sessions, users};
+use crate::store::entities::{sessions, sign_in_failures, users};
 
-/// Wrong passwords in a row that lock a login.
-pub const LOCK_AFTER: i32 = 5;
-/// How long a login stays locked.
-pub const LOCK_FOR: Duration = Duration::minutes(15);
-/// Failures of a login not locked are forgotten after this long.
+/// Wrong passwords in a row, from one address, before that login's
+/// attempts from there slow down.
+pub const SLOW_AFTER: i32 = 5;
+/// The first delay; each further failure doubles it.
+pub const FIRST_DELAY: Duration = Duration::seconds(30);
+/// The longest delay between attempts of a login from one address.
+pub const LONGEST_DELAY: Duration = Duration::minutes(15);
+/// Failures are forgotten this long after the last one.
 pub const FORGET_FAILURES_AFTER: Duration = Duration::hours(24);
+
+/// Who is signing in, and from where: failures are counted per both.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub login: String,
+    /// The client's address (as the trusted proxy names it), if known.
+    pub address: Option<IpAddr>,
+}
+
+impl Attempt {
+    /// The login's key and the address as stored.
+    fn keys(&self) -> (String, String) {
+        let address = self
+            .address
+            .map_or_else(|| "unknown".into(), |a| a.to_string());
+        (text::key(&self.login), address)
+    }
+}
+
+/// How long attempts wait after `failures` in a row: none before
+/// [`SLOW_AFTER`], then [`FIRST_DELAY`] doubling up to [`LONGEST_DELAY`].
+pub fn delay_after(failures: i32) -> Option<Duration> {
+    if failures < SLOW_AFTER {
+        return None;
+    }
+    let factor = 1i32 << std::cmp::min(failures - SLOW_AFTER, 16);
+    Some((FIRST_DELAY * factor).min(LONGEST_DELAY))
+}
 /// Longer logins cannot exist; they are refused without hashing.
 const MAX_LOGIN_BYTES: usize = 256;
 
@@ -31,7 +69,8 @@ const MAX_LOGIN_BYTES: usize = 256;
 pub enum Refused {
     /// No such login, or the wrong password (the two are not told apart).
     WrongCredentials,
-    /// Too many wrong passwords: locked until then.
+    /// Too many wrong passwords of this login from this address: no
+    /// attempt from there is looked at until then.
     Locked { until: DateTime<Utc> },
     /// The right password, but the person was disabled.
     Disabled,
@@ -47,19 +86,20 @@ pub enum Refused {
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| secrets::hash("not a real password"));
 
 /// The person behind a login and password, if both are right and the
-/// person may sign in; a wrong password counts towards the lock.
+/// person may sign in; a wrong password counts towards the delay of this
+/// login from this address.
 pub(super) async fn check_password(
     service: &Service,
-    login: &str,
+    attempt: &Attempt,
     password: &str,
 ) -> ServiceResult<Result<users::Model, Refused>> {
-    if login.len() > MAX_LOGIN_BYTES || password.len() > 1024 {
+    if attempt.login.len() > MAX_LOGIN_BYTES || password.len() > 1024 {
         return Ok(Err(Refused::WrongCredentials));
     }
-    let login_key = text::key(login);
+    let (login_key, address) = attempt.keys();
     let now = service.clock.now();
     let db = service.db.reader();
-    if let Some(until) = locked_until(db, &login_key, now).await? {
+    if let Some(until) = delayed_until(db, &login_key, &address, now).await? {
         return Ok(Err(Refused::Locked { until }));
     }
     let user = users::Entity::find()
@@ -74,7 +114,7 @@ pub(super) async fn check_password(
     .await?;
     let Some(user) = user.filter(|_| matches) else {
         return Ok(Err(
-            failed(service, &login_key, Refused::WrongCredentials).await?
+            failed(service, attempt, Refused::WrongCredentials).await?
         ));
     };
     if !may_sign_in(db, &user).await? {
@@ -83,21 +123,62 @@ pub(super) async fn check_password(
     Ok(Ok(user))
 }
 
-/// Counts a failed sign-in of a login: answers `refused`, or the lock the
-/// failure brought on.
+/// Counts a failed sign-in of a login from an address: answers `refused`,
+/// or the delay the failure brought on.
 pub(super) async fn failed(
     service: &Service,
-    login_key: &str,
+    attempt: &Attempt,
     refused: Refused,
 ) -> ServiceResult<Refused> {
-    let failed = RecordFailure {
-        login_key: login_key.to_owned(),
-    };
-    let locked = service.execute(Call::system(), failed).await?;
-    Ok(match locked {
+    let (login_key, address) = attempt.keys();
+    let failed = RecordFailure { login_key, address };
+    let delayed = service.execute(Call::system(), failed).await?;
+    Ok(match delayed {
         Some(until) => Refused::Locked { until },
         None => refused,
     })
+}
+
+/// Forgets the failures of a login from an address, after it succeeded
+/// there.
+pub(super) async fn succeeded(service: &Service, attempt: &Attempt) -> ServiceResult<()> {
+    let (login_key, address) = attempt.keys();
+    let forget = ForgetFailures { login_key, address };
+    service.execute(Call::system(), forget).await
+}
+
+/// In the caller's transaction: forgets every failure of a login, from
+/// every address (an administrator unlocking it).
+pub(super) async fn unlock<C: ConnectionTrait>(conn: &C, login: &str) -> ServiceResult<u64> {
+    let gone = sign_in_failures::Entity::delete_many()
+        .filter(sign_in_failures::Column::LoginKey.eq(text::key(login)))
+        .exec(conn)
+        .await?;
+    Ok(gone.rows_affected)
+}
+
+/// Until when attempts of each of these logins (by key) are slowed, from
+/// some address — the latest delay — for those that are now.
+pub(super) async fn slowed_until<C: ConnectionTrait>(
+    conn: &C,
+    login_keys: Vec<String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<HashMap<String, DateTime<Utc>>> {
+    let rows = sign_in_failures::Entity::find()
+        .filter(sign_in_failures::Column::LoginKey.is_in(login_keys))
+        .filter(sign_in_failures::Column::DelayedUntil.gt(now))
+        .all(conn)
+        .await?;
+    let mut slowed: HashMap<String, DateTime<Utc>> = HashMap::new();
+    for row in rows {
+        if let Some(until) = row.delayed_until {
+            let latest = slowed.entry(row.login_key).or_insert(until);
+            if until > *latest {
+                *latest = until;
+            }
+        }
+    }
+    Ok(slowed)
 }
 
 /// Whether a person may sign in or act now: not disabled, and their
@@ -126,83 +207,87 @@ pub async fn acting(service: &Service, user_id: Uuid) -> ServiceResult<Option<us
     }
 }
 
-/// When a login is locked until, if it is locked now.
-async fn locked_until<C: ConnectionTrait>(
+/// Until when attempts of a login from an address wait, if they do now.
+async fn delayed_until<C: ConnectionTrait>(
     conn: &C,
     login_key: &str,
+    address: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<Option<DateTime<Utc>>> {
-    let lock = login_locks::Entity::find_by_id(login_key.to_owned())
+    let row = sign_in_failures::Entity::find_by_id((login_key.to_owned(), address.to_owned()))
         .one(conn)
         .await?;
-    Ok(lock
-        .and_then(|l| l.locked_until)
+    Ok(row
+        .and_then(|r| r.delayed_until)
         .filter(|until| *until > now))
 }
 
-/// Counts a wrong password; the fifth in a row locks the login. Answers
-/// until when it is locked, if this failure locked it.
+/// Counts a wrong password of a login from an address; from the
+/// [`SLOW_AFTER`]th in a row on, the next attempt from there waits. Answers
+/// until when, if it does.
 ///
 /// Refusals, in the order they are checked: none besides the service's own
-/// failures (a lock is an answer, not a refusal).
+/// failures (a delay is an answer, not a refusal).
 #[derive(Debug, Clone)]
 struct RecordFailure {
     login_key: String,
+    address: String,
 }
 
 impl Operation for RecordFailure {
     type Output = Option<DateTime<Utc>>;
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Self::Output>> {
-        login_locks::Entity::insert(login_locks::ActiveModel {
+        use sign_in_failures::Column;
+        sign_in_failures::Entity::insert(sign_in_failures::ActiveModel {
             login_key: Set(self.login_key.clone()),
+            address: Set(self.address.clone()),
             failures: Set(1),
-            locked_until: Set(None),
-            last_failed_at: Set(Some(ctx.now)),
+            delayed_until: Set(None),
+            last_failed_at: Set(ctx.now),
         })
         .on_conflict(
-            OnConflict::column(login_locks::Column::LoginKey)
+            OnConflict::columns([Column::LoginKey, Column::Address])
                 .value(
-                    login_locks::Column::Failures,
-                    Expr::col((login_locks::Entity, login_locks::Column::Failures)).add(1),
+                    Column::Failures,
+                    Expr::col((sign_in_failures::Entity, Column::Failures)).add(1),
                 )
-                .value(login_locks::Column::LastFailedAt, Expr::value(ctx.now))
+                .value(Column::LastFailedAt, Expr::value(ctx.now))
                 .to_owned(),
         )
         .exec_without_returning(txn)
         .await?;
-        let lock = login_locks::Entity::find_by_id(self.login_key.clone())
-            .one(txn)
-            .await?;
-        let failures = lock.map_or(0, |l| l.failures);
-        if failures < LOCK_AFTER {
+        let key = (self.login_key.clone(), self.address.clone());
+        let row = sign_in_failures::Entity::find_by_id(key).one(txn).await?;
+        let Some(delay) = row.and_then(|r| delay_after(r.failures)) else {
             return Ok(Done::unrecorded(None));
-        }
-        let until = ctx.now + LOCK_FOR;
-        login_locks::Entity::update_many()
-            .col_expr(login_locks::Column::Failures, Expr::value(0))
-            .col_expr(login_locks::Column::LockedUntil, Expr::value(until))
-            .filter(login_locks::Column::LoginKey.eq(self.login_key))
+        };
+        let until = ctx.now + delay;
+        sign_in_failures::Entity::update_many()
+            .col_expr(Column::DelayedUntil, Expr::value(until))
+            .filter(Column::LoginKey.eq(self.login_key))
+            .filter(Column::Address.eq(self.address))
             .exec(txn)
             .await?;
         Ok(Done::unrecorded(Some(until)))
     }
 }
 
-/// Clears a login's failures after a right password.
+/// Clears the failures of a login from an address after a right password.
 ///
 /// Refusals, in the order they are checked: none besides the service's own
 /// failures.
 #[derive(Debug, Clone)]
-pub(super) struct ForgetFailures {
-    pub login_key: String,
+struct ForgetFailures {
+    login_key: String,
+    address: String,
 }
 
 impl Operation for ForgetFailures {
     type Output = ();
 
     async fn run(self, txn: &DatabaseTransaction, _ctx: &Ctx) -> ServiceResult<Done<()>> {
-        login_locks::Entity::delete_by_id(self.login_key)
+        sign_in_failures::Entity::delete_by_id((self.login_key, self.address))
             .exec(txn)
             .await?;
         Ok(Done::unrecorded(()))
@@ -217,4 +302,19 @@ pub async fn end_all<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> ServiceResu
         .exec(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_doubles_from_the_fifth_failure_up_to_a_limit() {
+        assert_eq!(delay_after(4), None);
+        assert_eq!(delay_after(5), Some(Duration::seconds(30)));
+        assert_eq!(delay_after(6), Some(Duration::seconds(60)));
+        assert_eq!(delay_after(9), Some(Duration::minutes(8)));
+        assert_eq!(delay_after(10), Some(LONGEST_DELAY));
+        assert_eq!(delay_after(1000), Some(LONGEST_DELAY));
+    }
 }

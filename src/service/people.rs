@@ -92,14 +92,24 @@ pub(super) async fn check_free_login<C: ConnectionTrait>(
     Ok(login)
 }
 
-/// A login: 3 to 64 characters, none of them blank or forbidden.
+/// The most characters a login has (a person of an organisation signs in
+/// as `login@code`, which must fit the column's 64).
+pub const MAX_LOGIN_CHARS: usize = 40;
+
+/// A login: 3 to 40 characters, none of them blank, `@` or forbidden.
 fn parse_login(login: &str) -> Result<String, DomainError> {
-    let login = text::clean("login", login, 64)?;
+    let login = text::clean("login", login, MAX_LOGIN_CHARS)?;
     if login.chars().count() < 3 {
         return Err(DomainError::field("login", "at least 3 characters"));
     }
     if login.chars().any(char::is_whitespace) {
         return Err(DomainError::field("login", "no spaces"));
+    }
+    if login.contains('@') {
+        return Err(DomainError::field(
+            "login",
+            "no @: the organisation's code is added after it (login@code)",
+        ));
     }
     Ok(login)
 }
@@ -294,4 +304,91 @@ async fn people_of(db: &Db, organization_id: Option<Uuid>) -> ServiceResult<Vec<
         .all(db.reader())
         .await?;
     Ok(people.into_iter().map(User::from).collect())
+}
+
+/// Clears every failed sign-in of a person's login, from every address:
+/// attempts are no longer delayed anywhere. Unlocking a login that is not
+/// slowed changes nothing.
+///
+/// Refusals, in the order they are checked:
+/// 1. `not_found`: the organisation does not exist, or the caller may not see it.
+/// 2. `forbidden`: the caller is neither a person who administers the
+///    organisation nor — for one of its administrators — its registrar (an
+///    operator for a regulator's, a regulator for a company's or provider's).
+/// 3. `not_found`: the organisation has no person `user_id`.
+#[derive(Debug, Clone)]
+pub struct UnlockUser {
+    /// None for an operator's person.
+    pub organization_id: Option<Uuid>,
+    pub user_id: Uuid,
+}
+
+impl Operation for UnlockUser {
+    type Output = User;
+
+    async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<User>> {
+        let find_user = || async {
+            users::Entity::find_by_id(self.user_id)
+                .one(txn)
+                .await
+                .map(|u| u.filter(|u| u.organization_id == self.organization_id))
+        };
+        let org = match administered(txn, &ctx.actor, self.organization_id).await {
+            Ok(org) => org,
+            Err(super::ServiceError::Domain(refused @ DomainError::Forbidden(_))) => {
+                // The way back in for an organisation whose administrators
+                // are all slowed: its registrar unlocks an administrator.
+                let org = match self.organization_id {
+                    Some(id) => organizations::Entity::find_by_id(id).one(txn).await?,
+                    None => None,
+                };
+                let Some(org) = org else {
+                    return Err(refused.into());
+                };
+                let registrar = access::may_suspend(&ctx.actor, org.id, org.kind, &org.region);
+                if registrar.is_err() || !find_user().await?.is_some_and(|u| u.administrator) {
+                    return Err(refused.into());
+                }
+                Some(org)
+            }
+            Err(other) => return Err(other),
+        };
+        let user = find_user().await?.ok_or(DomainError::NotFound)?;
+        let cleared = super::passwords::unlock(txn, &user.login_key).await?;
+        let user = User::from(user);
+        let events = match (&org, cleared) {
+            (Some(org), 1..) => vec![engine::entry(
+                &org.region,
+                "user.unlock",
+                "user",
+                user.id.to_string(),
+                &serde_json::json!({ "user": &user, "addresses_cleared": cleared }),
+            )?],
+            _ => Vec::new(),
+        };
+        Ok(Done {
+            value: user,
+            events,
+        })
+    }
+}
+
+/// Until when each of `people` is slowed from some address (those who are
+/// now), for their administrators' lists.
+pub async fn slowed(
+    db: &Db,
+    people: &[User],
+    now: DateTime<Utc>,
+) -> ServiceResult<std::collections::HashMap<Uuid, DateTime<Utc>>> {
+    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+    let rows = users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db.reader())
+        .await?;
+    let keys = rows.iter().map(|r| r.login_key.clone()).collect();
+    let until = super::passwords::slowed_until(db.reader(), keys, now).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| until.get(&r.login_key).map(|u| (r.id, *u)))
+        .collect())
 }

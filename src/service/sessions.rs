@@ -15,13 +15,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::engine::{cached_organization, IdempotencyKey, OrgCache};
-pub use super::passwords::{acting, end_all, Refused};
-use super::passwords::{
-    check_password, failed, may_sign_in, ForgetFailures, FORGET_FAILURES_AFTER,
-};
+pub use super::passwords::{acting, end_all, Attempt, Refused};
+use super::passwords::{check_password, failed, may_sign_in, succeeded, FORGET_FAILURES_AFTER};
 use super::{second_factor, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
-use crate::domain::{text, Actor, Role};
-use crate::store::entities::{login_locks, sessions, users};
+use crate::domain::{Actor, Role};
+use crate::store::entities::{sessions, sign_in_failures, users};
 
 /// A session ends after this long without a request.
 pub const IDLE: Duration = Duration::minutes(30);
@@ -72,21 +70,22 @@ fn id_hash(session_id: &str) -> String {
 }
 
 /// Signs a person in, with a code of their second factor when they
-/// enrolled one. A locked login is refused before the password is looked
-/// at; a wrong password or code counts towards the lock.
+/// enrolled one. A login slowed at this address is refused before the
+/// password is looked at; a wrong password or code counts towards its
+/// delay there.
 pub async fn sign_in(
     service: &Service,
-    login: &str,
+    attempt: &Attempt,
     password: &str,
     code: Option<&str>,
 ) -> ServiceResult<Result<Started, Refused>> {
-    let user = match check_credentials(service, login, password, code).await? {
+    let user = match check_credentials(service, attempt, password, code).await? {
         Ok(user) => user,
         Err(refused) => return Ok(Err(refused)),
     };
+    succeeded(service, attempt).await?;
     let start = StartSession {
         user_id: user.id,
-        login_key: text::key(login),
         session_id: secrets::random_token(),
         csrf_token: secrets::random_token(),
     };
@@ -98,21 +97,18 @@ pub async fn sign_in(
 }
 
 /// Who a person's login and password make the caller, for a person's API
-/// token: the same checks and lock as [`sign_in`], without a session.
+/// token: the same checks and delays as [`sign_in`], without a session.
 pub async fn authenticate(
     service: &Service,
-    login: &str,
+    attempt: &Attempt,
     password: &str,
     code: Option<&str>,
 ) -> ServiceResult<Result<Actor, Refused>> {
-    let user = match check_credentials(service, login, password, code).await? {
+    let user = match check_credentials(service, attempt, password, code).await? {
         Ok(user) => user,
         Err(refused) => return Ok(Err(refused)),
     };
-    let forgive = ForgetFailures {
-        login_key: text::key(login),
-    };
-    service.execute(Call::system(), forgive).await?;
+    succeeded(service, attempt).await?;
     let found = person(service.db.reader(), &service.orgs, user, String::new()).await?;
     Ok(found.map(|p| p.actor).ok_or(Refused::Disabled))
 }
@@ -152,11 +148,11 @@ pub async fn find(service: &Service, session_id: &str) -> ServiceResult<Option<P
 /// A wrong code counts like a wrong password.
 async fn check_credentials(
     service: &Service,
-    login: &str,
+    attempt: &Attempt,
     password: &str,
     code: Option<&str>,
 ) -> ServiceResult<Result<users::Model, Refused>> {
-    let user = match check_password(service, login, password).await? {
+    let user = match check_password(service, attempt, password).await? {
         Ok(user) => user,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -169,8 +165,7 @@ async fn check_credentials(
     if second_factor::prove(service, &user, code).await? {
         return Ok(Ok(user));
     }
-    let login_key = text::key(login);
-    Ok(Err(failed(service, &login_key, Refused::WrongCode).await?))
+    Ok(Err(failed(service, attempt, Refused::WrongCode).await?))
 }
 
 /// Whether a session has ended by time.
@@ -232,14 +227,14 @@ pub async fn sign_out(service: &Service, session_id: &str) -> ServiceResult<()> 
     service.execute(Call::system(), end).await
 }
 
-/// Removes the sessions that ended by time and the locks that expired with
-/// no failure since; answers how many rows went.
+/// Removes the sessions that ended by time and the failures a day old that
+/// no longer delay anything; answers how many rows went.
 pub async fn purge(service: &Service) -> ServiceResult<u64> {
     service.execute(Call::system(), Purge).await
 }
 
-/// Removes the sessions that ended by time and the login locks that expired
-/// with no failure since; answers how many rows went.
+/// Removes the sessions that ended by time and the failures a day old
+/// that no longer delay anything; answers how many rows went.
 ///
 /// Refusals, in the order they are checked: none besides the service's own
 /// failures.
@@ -258,19 +253,14 @@ impl Operation for Purge {
             )
             .exec(txn)
             .await?;
-        // Locks that ended, and failures a day old of logins not locked:
-        // what a storm of made-up logins leaves behind is forgotten.
-        let unlocked = login_locks::Column::LockedUntil
+        // Failures a day old, no longer delaying anything: what a storm of
+        // made-up logins leaves behind is forgotten.
+        let done_waiting = sign_in_failures::Column::DelayedUntil
             .is_null()
-            .or(login_locks::Column::LockedUntil.lt(ctx.now));
-        let stale = login_locks::Column::Failures
-            .eq(0)
-            .or(login_locks::Column::LastFailedAt
-                .is_null()
-                .or(login_locks::Column::LastFailedAt.lt(ctx.now - FORGET_FAILURES_AFTER)));
-        let locks = login_locks::Entity::delete_many()
-            .filter(unlocked)
-            .filter(stale)
+            .or(sign_in_failures::Column::DelayedUntil.lte(ctx.now));
+        let locks = sign_in_failures::Entity::delete_many()
+            .filter(sign_in_failures::Column::LastFailedAt.lt(ctx.now - FORGET_FAILURES_AFTER))
+            .filter(done_waiting)
             .exec(txn)
             .await?;
         Ok(Done::unrecorded(
@@ -279,8 +269,8 @@ impl Operation for Purge {
     }
 }
 
-/// Starts a session for a person whose password matched: clears the
-/// login's failures. None if the person was disabled meanwhile.
+/// Starts a session for a person whose password matched. None if the
+/// person was disabled meanwhile.
 ///
 /// Refusals, in the order they are checked: none besides the service's own
 /// failures (a person disabled or removed meanwhile, or whose organisation
@@ -288,7 +278,6 @@ impl Operation for Purge {
 #[derive(Debug, Clone)]
 struct StartSession {
     user_id: Uuid,
-    login_key: String,
     session_id: String,
     csrf_token: String,
 }
@@ -301,9 +290,6 @@ impl Operation for StartSession {
         let Some(user) = user.filter(|u| !u.disabled) else {
             return Ok(Done::unrecorded(None));
         };
-        login_locks::Entity::delete_by_id(self.login_key)
-            .exec(txn)
-            .await?;
         sessions::Entity::insert(sessions::ActiveModel {
             id_hash: Set(id_hash(&self.session_id)),
             user_id: Set(user.id),

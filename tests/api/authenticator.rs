@@ -68,6 +68,13 @@ impl TestApp {
                 return token.clone();
             }
         }
+        self.sign_in_again(login, password).await
+    }
+
+    /// A new token of a person, signing in afresh (never one kept from
+    /// before), asserting that the login and password work.
+    pub async fn sign_in_again(&self, login: &str, password: &str) -> String {
+        let now = self.clock.now();
         let code = self.authenticator.next_code(login, now);
         let enrolled = code.is_some();
         let body = json!({"login": login, "password": password, "code": code});

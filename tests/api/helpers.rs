@@ -35,7 +35,7 @@ pub struct TestApp {
     administrators: std::sync::Mutex<std::collections::HashMap<Uuid, (String, String)>>,
     /// The organisations whose second administrator was made
     /// ([`TestApp::second_person`]).
-    second_people: std::sync::Mutex<std::collections::HashSet<Uuid>>,
+    second_people: std::sync::Mutex<std::collections::HashMap<Uuid, String>>,
     /// The people's second factors and tokens.
     pub authenticator: crate::authenticator::Authenticator,
     /// Set when the test wrote to the database behind the service's back
@@ -196,6 +196,7 @@ impl TestApp {
             // A loaded machine must not fail a test: the short default that
             // makes an outage fail fast is tested with real processes.
             .merge(Serialized::global("db_acquire_timeout_ms", 10_000))
+            .merge(Serialized::global("request_deadline_ms", 60_000))
             .merge(Serialized::global("region_dirs", region_dirs));
         let config = Config::from_figment(figment).expect("test configuration");
         let db = Db::connect(&config.db_settings()).await.expect("connect");
@@ -362,10 +363,13 @@ impl TestApp {
         );
         let id = Uuid::parse_str(answer.body["id"].as_str().unwrap()).unwrap();
         let invitation = answer.body["invitation"]["token"].as_str().unwrap();
-        let login = format!("admin-{id}");
-        let password = format!("password of {login}");
-        let accepted = self.accept(invitation, &login, &password).await;
+        // Logins are unique within an organisation: every one has an "admin",
+        // who signs in as `admin@code`.
+        let password = format!("password of admin of {id}");
+        let accepted = self.accept(invitation, "admin", &password).await;
         assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+        let login = accepted.body["login"].as_str().unwrap().to_owned();
+        assert!(login.starts_with("admin@"), "{login}");
         self.administrators
             .lock()
             .unwrap()
@@ -388,29 +392,45 @@ impl TestApp {
     /// A token of the first administrator of organisation `id` (registered
     /// through [`Self::register`]).
     pub async fn administrator(&self, id: Uuid) -> String {
-        let (login, password) = self.administrators.lock().unwrap()[&id].clone();
+        let (login, password) = self.administrator_login(id);
         self.person_token(&login, &password).await
+    }
+
+    /// The login (`admin@code`) and password of the first administrator of
+    /// organisation `id`.
+    pub fn administrator_login(&self, id: Uuid) -> (String, String) {
+        self.administrators.lock().unwrap()[&id].clone()
     }
 
     /// A token of a second administrator of organisation `id` (registered
     /// through [`Self::register`]), invited by the first on first use.
     pub async fn second_person(&self, id: Uuid) -> String {
-        let login = format!("second-{id}");
-        let password = format!("password of {login}");
-        let known = self.second_people.lock().unwrap().contains(&id);
-        if !known {
-            let admin = self.administrator(id).await;
-            let path = format!("/api/v1/organizations/{id}/invitations");
-            let invited = self
-                .post(&path, &admin, &new_key(), &json!({"administrator": true}))
-                .await;
-            assert_eq!(invited.status.code, 201, "{}", invited.text);
-            let token = invited.body["token"].as_str().unwrap();
-            let accepted = self.accept(token, &login, &password).await;
-            assert_eq!(accepted.status.code, 201, "{}", accepted.text);
-            self.second_people.lock().unwrap().insert(id);
-        }
+        let password = format!("password of the second of {id}");
+        let known = self.second_people.lock().unwrap().get(&id).cloned();
+        let login = match known {
+            Some(login) => login,
+            None => {
+                let admin = self.administrator(id).await;
+                let path = format!("/api/v1/organizations/{id}/invitations");
+                let invited = self
+                    .post(&path, &admin, &new_key(), &json!({"administrator": true}))
+                    .await;
+                assert_eq!(invited.status.code, 201, "{}", invited.text);
+                let token = invited.body["token"].as_str().unwrap();
+                let login = self.join(token, "second", &password).await;
+                self.second_people.lock().unwrap().insert(id, login.clone());
+                login
+            }
+        };
         self.person_token(&login, &password).await
+    }
+
+    /// Accepts an invitation, asserting 201: the login to sign in as
+    /// (`login@code` for a person of an organisation).
+    pub async fn join(&self, invitation: &str, login: &str, password: &str) -> String {
+        let accepted = self.accept(invitation, login, password).await;
+        assert_eq!(accepted.status.code, 201, "{}", accepted.text);
+        accepted.body["login"].as_str().unwrap().to_owned()
     }
 
     /// A new API client of organisation `id`, created by `admin` (a token of

@@ -32,5 +32,6 @@ mod rules;
 mod second_factor;
 mod served;
 mod service;
+mod sign_in_limits;
 mod what_if;
 mod world;

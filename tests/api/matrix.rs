@@ -223,6 +223,15 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             Some(json!({})),
             [401, 403, 404, 403, 403, 404, 404, 404],
         ),
+        // The registrar (JX's regulator) may unlock the company's
+        // administrator; nobody else but the company's own administrators.
+        row(
+            "post",
+            "/api/v1/organizations/{id}/users/{user_id}/unlock",
+            format!("/api/v1/organizations/{company}/users/{person}/unlock"),
+            Some(json!({})),
+            [401, 403, 404, 200, 403, 404, 404, 404],
+        ),
         row(
             "post",
             "/api/v1/regions/{region}/budgets",

@@ -66,6 +66,10 @@ async fn a_registration_invites_an_administrator_who_sets_their_own_password_onc
         .await;
     assert_eq!(accepted.status.code, 201, "{}", accepted.text);
     assert_eq!(accepted.body["administrator"], true);
+    // Logins are unique within the organisation: one signs in as login@code.
+    let wang = accepted.body["login"].as_str().unwrap().to_owned();
+    let code = answer.body["sign_in_code"].as_str().unwrap();
+    assert_eq!(wang, format!("wang.fang@{code}"));
     assert!(!accepted.text.contains("correct horse"));
     // Used once: a second acceptance, another login, is not found.
     app.accept(&token, "li.lei", "another long password")
@@ -78,7 +82,7 @@ async fn a_registration_invites_an_administrator_who_sets_their_own_password_onc
     // The person's token creates the organisation's API client, whose
     // secret is shown to them once.
     let id = uuid::Uuid::parse_str(answer.body["id"].as_str().unwrap()).unwrap();
-    let person = app.person_token("wang.fang", "correct horse battery").await;
+    let person = app.person_token(&wang, "correct horse battery").await;
     let path = format!("/api/v1/organizations/{id}/clients");
     let key = new_key();
     let created = app
@@ -142,7 +146,8 @@ async fn an_administrator_invites_resets_and_disables_people() {
     let accepted = app.accept(token, "li.lei", "correct horse battery").await;
     assert_eq!(accepted.status.code, 201, "{}", accepted.text);
     let member_id = accepted.body["id"].as_str().unwrap().to_owned();
-    let member = app.person_token("li.lei", "correct horse battery").await;
+    let li = accepted.body["login"].as_str().unwrap().to_owned();
+    let member = app.person_token(&li, "correct horse battery").await;
     // A member is not an administrator: no invitations, no clients.
     app.post(&invitations, &member, &new_key(), &json!({}))
         .await
@@ -173,12 +178,12 @@ async fn an_administrator_invites_resets_and_disables_people() {
         .send(Req::post_json("/api/v1/invitations/accept", &body))
         .await;
     assert_eq!(done.status.code, 201, "{}", done.text);
-    assert_eq!(done.body["login"], "li.lei");
-    let old = json!({"login": "li.lei", "password": "correct horse battery"});
+    assert_eq!(done.body["login"], li.as_str());
+    let old = json!({"login": li, "password": "correct horse battery"});
     app.send(Req::post_json("/api/v1/auth/token", &old))
         .await
         .assert_problem(401, "unauthorized");
-    let member = app.person_token("li.lei", "a brand new password").await;
+    let member = app.person_token(&li, "a brand new password").await;
 
     // Disabled: the person's token stops working at once.
     let disable = format!("/api/v1/organizations/{company_id}/users/{member_id}/disable");
@@ -317,11 +322,12 @@ async fn a_registrar_invites_an_administrator_again_only_while_there_is_none() {
 async fn logins_and_passwords_are_checked_and_nothing_changes() {
     let app = TestApp::spawn().await;
     let (_, _, token) = registered_company(&app).await;
-    let long = "x".repeat(65);
+    let long = "x".repeat(41);
     let cases = [
         ("ab", "甲", "correct horse battery"),
         (long.as_str(), "甲", "correct horse battery"),
         ("two words", "甲", "correct horse battery"),
+        ("x@SH-ABCDEFGH", "甲", "correct horse battery"),
         ("a\u{202e}bc", "甲", "correct horse battery"),
         ("short.pw", "甲", "elevenchars"),
         ("no.name", " ", "correct horse battery"),
@@ -377,10 +383,7 @@ async fn a_registrar_suspends_and_reinstates_an_organisation() {
     assert_eq!(again.body["suspended_at"], suspended.body["suspended_at"]);
 
     // Its people and clients get no new token; a person's token stops at once.
-    let (login, password) = (
-        format!("admin-{company_id}"),
-        format!("password of admin-{company_id}"),
-    );
+    let (login, password) = app.administrator_login(company_id);
     let person = json!({"login": login, "password": password});
     app.send(Req::post_json("/api/v1/auth/token", &person))
         .await
@@ -411,7 +414,7 @@ async fn a_registrar_suspends_and_reinstates_an_organisation() {
         .await;
     assert_eq!(back.status.code, 200, "{}", back.text);
     assert_eq!(back.body["suspended_at"], json!(null));
-    app.person_token(&login, &password).await;
+    app.sign_in_again(&login, &password).await;
     let events = app
         .get(
             "/api/v1/audit/events?region=SH&action=organization.suspend",
@@ -443,7 +446,7 @@ async fn a_person_changes_their_own_password() {
             .await
         }
     };
-    let old = format!("password of admin-{company_id}");
+    let (login, old) = app.administrator_login(company_id);
     // An API client has no password; the old one must be right; the new
     // one long enough. Nothing changes on a refusal.
     change(company.clone(), &old, "a brand new password")
@@ -459,10 +462,9 @@ async fn a_person_changes_their_own_password() {
     assert_eq!(changed.status.code, 200, "{}", changed.text);
     assert!(!changed.text.contains("brand new"));
     // The old one no longer signs in; the new one does.
-    let login = format!("admin-{company_id}");
     let body = json!({"login": login, "password": old});
     app.send(Req::post_json("/api/v1/auth/token", &body))
         .await
         .assert_problem(401, "unauthorized");
-    app.person_token(&login, "a brand new password").await;
+    app.sign_in_again(&login, "a brand new password").await;
 }

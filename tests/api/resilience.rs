@@ -282,3 +282,117 @@ async fn a_database_outage_is_answered_503_within_a_second_and_survived() {
     assert_eq!(verify["ok"], true, "{verify}");
     assert_invariants(&url_db).await;
 }
+
+/// Sends `signal` (`STOP` or `CONT`) to every process of the local
+/// PostgreSQL cluster: a paused database answers nothing and refuses
+/// nothing — connections stay open, the kernel still acknowledges.
+fn pause_cluster(signal: &str) {
+    let status = std::process::Command::new("pkill")
+        .args([&format!("-{signal}"), "-u", "postgres", "postgres"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "pkill -{signal}");
+}
+
+/// Pauses the local PostgreSQL cluster under a server with the default
+/// request deadline: `.ci/run` runs it on its own, after the other suites.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "pauses the local PostgreSQL cluster; run alone by .ci/run"]
+async fn a_paused_database_is_answered_503_within_the_deadline_and_survived() {
+    std::env::var("TEST_DATABASE_URL").expect("this suite needs PostgreSQL");
+    let (url_db, _) = database().await;
+    let server = Server::on(&url_db, &[("VL_REQUEST_DEADLINE_MS", "1500")]).await;
+    let p = Programme::set_up(&server, "1000.00").await;
+
+    pause_cluster("STOP");
+    let limit = std::time::Duration::from_millis(2000);
+    let writes = (0..4).map(|n| {
+        let (server, p) = (&server, &p);
+        async move {
+            let key = format!("pause-{n}");
+            let body = p.hold(&format!("P-{n}"), "1.00").to_string();
+            let asked = std::time::Instant::now();
+            let answer = server
+                .exchange(
+                    "POST",
+                    "/api/v1/redemptions",
+                    Some(&p.company),
+                    Some(&key),
+                    Some(&body),
+                )
+                .await
+                .unwrap();
+            (answer, asked.elapsed())
+        }
+    });
+    let answers = futures::future::join_all(writes).await;
+    let (health, health_took) = {
+        let asked = std::time::Instant::now();
+        let (status, _) = server.request("GET", "/health", None, None).await.unwrap();
+        (status, asked.elapsed())
+    };
+    let (read, read_took) = {
+        let asked = std::time::Instant::now();
+        let (status, _) = server.get("/api/v1/vouchers", &p.company).await;
+        (status, asked.elapsed())
+    };
+    pause_cluster("CONT");
+    for ((status, headers, body), took) in &answers {
+        assert_eq!(*status, 503, "{body}");
+        assert!(body.contains("\"unavailable\""), "{body}");
+        assert!(
+            headers.to_ascii_lowercase().contains("retry-after:"),
+            "{headers}"
+        );
+        assert!(*took < limit, "a write took {took:?}");
+    }
+    assert_eq!(health, 503);
+    assert!(health_took < limit, "/health took {health_took:?}");
+    assert_eq!(read, 503);
+    assert!(read_took < limit, "a read took {read_took:?}");
+    eprintln!(
+        "paused: writes {:?}, /health {health_took:?}, a read {read_took:?}",
+        answers.iter().map(|(_, t)| *t).collect::<Vec<_>>()
+    );
+
+    // Resumed, the same process serves again within 30 s.
+    let back = std::time::Instant::now();
+    loop {
+        if let Ok((200, _)) = server.request("GET", "/health", None, None).await {
+            break;
+        }
+        assert!(
+            back.elapsed() < std::time::Duration::from_secs(30),
+            "not back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // A write answered 503 may have been applied when the database woke;
+    // its key tells which, and it never acts twice.
+    for n in 0..4 {
+        let key = format!("pause-{n}");
+        let body = p.hold(&format!("P-{n}"), "1.00");
+        let (status, first) = loop {
+            let answer = server
+                .post_keyed("/api/v1/redemptions", &p.company, &key, &body)
+                .await;
+            if answer.0 != 503 && answer.0 != 409 {
+                break answer;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        assert_eq!(status, 201, "{first}");
+        let again = server
+            .post_keyed("/api/v1/redemptions", &p.company, &key, &body)
+            .await;
+        assert_eq!(again, (201, first.clone()));
+    }
+    let count = server.get("/api/v1/redemptions", &p.company).await.1;
+    let items = count["items"].as_array().map_or(0, Vec::len);
+    let (_, verify) = server
+        .get("/api/v1/audit/verify?region=JX", &p.regulator)
+        .await;
+    assert_eq!(verify["ok"], true, "{verify}");
+    assert_invariants(&url_db).await;
+    eprintln!("after the pause: {items} redemptions listed");
+}

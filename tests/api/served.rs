@@ -105,6 +105,7 @@ impl Served {
             .merge(Serialized::global("log_format", "text"))
             .merge(Serialized::global("log_level", "off"))
             .merge(Serialized::global("db_acquire_timeout_ms", 10_000))
+            .merge(Serialized::global("request_deadline_ms", 60_000))
             .merge(Serialized::global("address", "127.0.0.1"))
             .merge(Serialized::global("port", port));
         let config = Config::from_figment(figment).expect("test configuration");
@@ -209,12 +210,13 @@ impl Served {
             person: Some(user.id),
             ..org.clone()
         };
-        self.enrolled(login, user.id, actor).await
+        self.enrolled(login, &user, actor).await
     }
 
-    /// A person who accepted their invitation: with a second factor
-    /// enrolled (as their app would) when their role must have one.
-    async fn enrolled(&self, login: &str, user_id: Uuid, actor: Actor) -> Person {
+    /// A person who accepted their invitation (choosing `typed` as their
+    /// login): with a second factor enrolled (as their app would) when
+    /// their role must have one.
+    async fn enrolled(&self, typed: &str, user: &people::User, actor: Actor) -> Person {
         let mut codes = VecDeque::new();
         if second_factor::required(actor.role) {
             let started = second_factor::start(&self.service, &actor, "portal").await;
@@ -227,9 +229,9 @@ impl Served {
             codes.extend(confirmed.expect("enrolled"));
         }
         Person {
-            login: login.into(),
-            password: format!("{login}-password-123"),
-            user_id,
+            login: user.login.clone(),
+            password: format!("{typed}-password-123"),
+            user_id: user.id,
             actor,
             codes: Arc::new(Mutex::new(codes)),
         }
@@ -247,7 +249,7 @@ impl Served {
             person: Some(user.id),
             needs_second_factor: false,
         };
-        self.enrolled(login, user.id, actor).await
+        self.enrolled(login, &user, actor).await
     }
 
     /// Accepts an invitation with the password `{login}-password-123`.

@@ -138,16 +138,18 @@ impl Http {
     /// the registration's answer) accepts the invitation: their login and
     /// password.
     pub fn administrator(&self, org: &Value) -> Result<(String, String)> {
-        let id = org["id"].as_str().ok_or("no organisation id")?;
         let invitation = org["invitation"]["token"].as_str().ok_or("no invitation")?;
-        let login = format!("loadgen-{id}");
         let password = format!("pw-{}", uuid::Uuid::now_v7().simple());
-        let acceptance = json!({"token": invitation, "login": login,
+        let acceptance = json!({"token": invitation, "login": "loadgen",
             "display_name": "loadgen", "password": password});
-        self.agent
+        let mut accepted = self
+            .agent
             .post(&format!("{}/api/v1/invitations/accept", self.url))
             .send_json(acceptance)
             .map_err(err)?;
+        // `loadgen@code`: logins are unique within their organisation.
+        let person: Value = accepted.body_mut().read_json().map_err(err)?;
+        let login = person["login"].as_str().ok_or("no login")?.to_owned();
         Ok((login, password))
     }
 

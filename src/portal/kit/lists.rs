@@ -45,6 +45,7 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "admitted" => "done.admitted",
         "registered" => "done.registered",
         "user_disabled" => "done.user_disabled",
+        "user_unlocked" => "done.user_unlocked",
         "client_revoked" => "done.client_revoked",
         "awaiting" => "done.awaiting",
         "awaiting_revoke" => "done.awaiting_revoke",
