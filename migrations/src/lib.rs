@@ -20,6 +20,7 @@ mod m20261206_000014_invitations;
 mod m20261207_000015_confirmations;
 mod m20261207_000016_second_factor;
 mod m20261207_000017_sign_in_failures;
+mod m20261207_000018_payee_accounts;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_confirmations::Migration),
             Box::new(m20261207_000016_second_factor::Migration),
             Box::new(m20261207_000017_sign_in_failures::Migration),
+            Box::new(m20261207_000018_payee_accounts::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod idempotent;
 pub mod organizations;
+pub mod payees;
 pub mod people;
 pub mod programme;
 pub mod redemptions;
@@ -110,6 +111,11 @@ api![
     claims::approve,
     claims::reject,
     claims::pay,
+    payees::submit,
+    payees::list,
+    payees::awaiting,
+    payees::approve,
+    payees::reject,
     confirmations::list,
     confirmations::confirm,
     confirmations::withdraw,

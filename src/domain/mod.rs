@@ -1,6 +1,7 @@
 //! Domain types and rules, free of HTTP and database types.
 
 pub mod access;
+pub mod bank_account;
 pub mod clock;
 pub mod credit_code;
 pub mod error;

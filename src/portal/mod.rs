@@ -22,6 +22,7 @@
 //! [`kit`]. Failures without a handler's answer are the service's one
 //! catcher's ([`crate::catcher`]).
 
+pub mod bank_accounts;
 pub mod company;
 pub mod invite;
 pub mod kit;
@@ -51,6 +52,7 @@ pub fn routes() -> Vec<Route> {
     ];
     routes.extend(team::routes());
     routes.extend(second_factor::routes());
+    routes.extend(bank_accounts::routes());
     routes.extend(company::routes());
     routes.extend(provider::routes());
     routes.extend(regulator::routes());

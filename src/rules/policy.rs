@@ -112,19 +112,26 @@ pub struct RegionPolicy {
 /// Decisions a second person of the same regulator must confirm (the maker
 /// cannot), from an amount on: `[four_eyes]` in the policy file. Without
 /// it, every payment of a claim, every revocation of a voucher with a
-/// balance and every change of a provider's admission needs two people.
+/// balance, every change of a provider's admission and every approval of a
+/// provider's bank account needs two people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FourEyes {
-    /// Audit actions: `claim.pay`, `voucher.revoke`, `provider.admit`.
+    /// Audit actions: `claim.pay`, `voucher.revoke`, `provider.admit`,
+    /// `payee.approve`.
     pub actions: Vec<String>,
     /// From this amount on (`0.00`: always) for decisions that move money;
-    /// those that move none (`provider.admit`) always.
+    /// those that move none (`provider.admit`, `payee.approve`) always.
     pub from: Money,
 }
 
 impl FourEyes {
     /// The actions that may be named.
-    pub const ACTIONS: [&'static str; 3] = ["claim.pay", "voucher.revoke", "provider.admit"];
+    pub const ACTIONS: [&'static str; 4] = [
+        "claim.pay",
+        "voucher.revoke",
+        "provider.admit",
+        "payee.approve",
+    ];
 
     /// Whether `action` of `amount` (None: it moves no money) needs a
     /// second person.

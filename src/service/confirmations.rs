@@ -12,7 +12,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::four_eyes::{self, Confirmation};
-use super::{admissions, claims, engine, payments, vouchers, Ctx, Done, Operation, ServiceResult};
+use super::{
+    admissions, claims, engine, payees, payments, vouchers, Ctx, Done, Operation, ServiceResult,
+};
 use crate::domain::{access, DomainError, Refusal};
 use crate::store::entities::confirmations;
 
@@ -111,6 +113,14 @@ impl Operation for Confirm {
                 let reason = detail["reason"].as_str().unwrap_or_default();
                 let voucher = vouchers::revoke(txn, ctx, target, reason).await?;
                 (vouchers::REVOKE, "voucher", serde_json::to_value(&voucher))
+            }
+            payees::APPROVE => {
+                let account = payees::approve(txn, ctx, target).await?;
+                (
+                    payees::APPROVE,
+                    "payee_account",
+                    serde_json::to_value(&account),
+                )
             }
             admissions::ADMIT => {
                 let categories = detail["categories"].as_array().into_iter().flatten();

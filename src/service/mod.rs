@@ -20,6 +20,7 @@ pub mod invitations;
 pub mod locks;
 pub mod logins;
 pub mod passwords;
+pub mod payees;
 pub mod payments;
 pub mod people;
 pub mod redemptions;

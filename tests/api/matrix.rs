@@ -99,8 +99,62 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
     let client = clients.body[0]["client_id"].as_str().expect("a client");
     let client = client.to_owned();
 
+    // A bank account of the SH lab, entered by its administrator.
+    let lab = sh_lab.id;
+    let lab_admin = w.app.administrator(lab).await;
+    let account = json!({"account_name": "上海测试技术研究院", "account_number": "6222021001123456789",
+        "bank_name": "中国工商银行上海分行", "cnaps_code": "102290000011", "valid_from": "2026-03-01"});
+    let entered = w
+        .post(
+            &lab_admin,
+            &format!("/api/v1/organizations/{lab}/bank-accounts"),
+            account.clone(),
+        )
+        .await;
+    assert_eq!(entered.status.code, 201, "{}", entered.text);
+    let bank_account = entered.body["id"].as_str().unwrap().to_owned();
+
     //                                       anon  op   SHr  JXr  co   co2  SHl  JXl
     let rows = vec![
+        // Bank accounts: only the provider's administrator (a person) enters
+        // one; the provider, its regulator and the regulators of the regions
+        // that admitted it read them; its regulator approves (four eyes: a
+        // person) or rejects.
+        row(
+            "post",
+            "/api/v1/organizations/{id}/bank-accounts",
+            format!("/api/v1/organizations/{lab}/bank-accounts"),
+            Some(account),
+            [401, 403, 403, 404, 404, 404, 403, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/organizations/{id}/bank-accounts",
+            format!("/api/v1/organizations/{lab}/bank-accounts"),
+            None,
+            [401, 200, 200, 200, 404, 404, 200, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/bank-accounts",
+            "/api/v1/bank-accounts",
+            None,
+            [401, 403, 200, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/bank-accounts/{id}/approve",
+            format!("/api/v1/bank-accounts/{bank_account}/approve"),
+            Some(json!({})),
+            [401, 403, 403, 404, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/bank-accounts/{id}/reject",
+            format!("/api/v1/bank-accounts/{bank_account}/reject"),
+            Some(json!({"reason": "开户名与营业执照不符"})),
+            [401, 403, 200, 404, 403, 403, 403, 403],
+        ),
         row(
             "get",
             "/health",

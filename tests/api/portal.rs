@@ -540,7 +540,12 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         "/company/redemptions",
         hold.as_str(),
     ];
-    let provider_pages = ["/provider", "/provider/unclaimed", "/provider/claims"];
+    let provider_pages = [
+        "/provider",
+        "/provider/unclaimed",
+        "/provider/claims",
+        "/provider/bank-account",
+    ];
     let regulator_pages = [
         "/regulator",
         "/regulator/applications",
@@ -548,6 +553,7 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         "/regulator/confirmations",
         "/regulator/vouchers",
         "/regulator/providers",
+        "/regulator/bank-accounts",
         "/regulator/policy",
         "/regulator/what-if",
         "/regulator/audit",

@@ -198,9 +198,18 @@ impl Served {
     /// A person of `org`'s organisation: invited by its first
     /// administrator, and accepted.
     pub async fn person(&self, org: &Actor, login: &str, name: &str) -> Person {
+        self.invited(org, login, name, false).await
+    }
+
+    /// An administrator of `org`'s organisation, invited by its first.
+    pub async fn administrator(&self, org: &Actor, login: &str, name: &str) -> Person {
+        self.invited(org, login, name, true).await
+    }
+
+    async fn invited(&self, org: &Actor, login: &str, name: &str, administrator: bool) -> Person {
         let invite = Invite {
             organization_id: Some(org.sub),
-            administrator: false,
+            administrator,
             user_id: None,
             login: None,
         };

@@ -65,7 +65,7 @@ impl World {
         for file in ["sh.toml", "zj.toml", "jx.toml"] {
             let text = std::fs::read_to_string(format!("config/regions/{file}")).unwrap();
             let text = text.replace(
-                "actions = [\"claim.pay\", \"voucher.revoke\", \"provider.admit\"]",
+                "actions = [\"claim.pay\", \"voucher.revoke\", \"provider.admit\", \"payee.approve\"]",
                 "actions = []",
             );
             std::fs::write(dir.path().join(file), text).unwrap();

@@ -130,6 +130,7 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/provider", "nav.held"),
             ("/provider/unclaimed", "nav.unclaimed"),
             ("/provider/claims", "nav.claims"),
+            ("/provider/bank-account", "nav.bank_account"),
             ("/team", "nav.team"),
         ],
         Role::Regulator => &[
@@ -139,6 +140,7 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
             ("/regulator/confirmations", "nav.confirmations"),
             ("/regulator/vouchers", "nav.vouchers_admin"),
             ("/regulator/providers", "nav.providers_admin"),
+            ("/regulator/bank-accounts", "nav.bank_accounts"),
             ("/regulator/policy", "nav.policy"),
             ("/regulator/what-if", "nav.what_if"),
             ("/regulator/audit", "nav.audit"),

@@ -42,14 +42,20 @@ pub struct ConfirmationsPage {
 impl ConfirmationsPage {
     /// What the decision is, in words.
     fn what(&self, c: &Confirmation) -> String {
-        let categories = c.detail["categories"].as_array().into_iter().flatten();
+        let d = &c.detail;
+        let categories = d["categories"].as_array().into_iter().flatten();
         let categories: Vec<_> = categories
             .filter_map(|k| k.as_str())
             .map(|k| self.f.category(k).into_owned())
             .collect();
+        let account = match (d["account_name"].as_str(), d["account_number"].as_str()) {
+            (Some(name), Some(number)) => Some(format!("{name} {number}")),
+            _ => None,
+        };
         let given = ["bank_reference", "reason"]
             .iter()
-            .find_map(|k| c.detail[k].as_str().map(str::to_owned))
+            .find_map(|k| d[k].as_str().map(str::to_owned))
+            .or(account)
             .unwrap_or_else(|| {
                 categories.join(match self.f.lang {
                     crate::portal::kit::i18n::Lang::Zh => "、",

@@ -16,6 +16,7 @@ pub mod issued_totals;
 pub mod ledger_totals;
 pub mod monthly_totals;
 pub mod organizations;
+pub mod payee_accounts;
 pub mod postings;
 pub mod recovery_codes;
 pub mod redemptions;

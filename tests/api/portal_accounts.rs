@@ -1,0 +1,83 @@
+//! Bank accounts on the portal, in Chromium: the Shanghai lab's
+//! administrator enters the lab's account (a wrong name is explained), an
+//! officer of the Shanghai regulator approves it and a second officer
+//! confirms; the lab then sees it approved.
+
+use crate::browser::Browser;
+use crate::served::Served;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_labs_account_is_entered_approved_and_confirmed_in_the_browser() {
+    let served = Served::start().await;
+    let lab = served.sh_lab.actor.clone();
+    let lab_admin = served.administrator(&lab, "sh-lab-admin", "陈主任").await;
+    let maker = served
+        .person(&served.sh_regulator, "sh-officer", "周敏")
+        .await;
+    let checker = served
+        .person(&served.sh_regulator, "sh-checker", "吴刚")
+        .await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+
+    // A member sees the accounts but does not enter one.
+    b.sign_in(&served.sh_lab).await;
+    b.click("nav a[href='/provider/bank-account']").await;
+    assert_eq!(b.count("#admin-only").await, 1);
+    assert_eq!(b.count("#submit-account").await, 0);
+    b.click("#logout").await;
+
+    // The administrator: the name is filled in; another name is explained.
+    b.sign_in(&lab_admin).await;
+    b.open("/provider/bank-account").await;
+    assert_eq!(b.value("#account_name").await, "上海测试技术研究院");
+    b.fill("#account_name", "上海某某有限公司").await;
+    b.fill("#account_number", "6222 0210 0112 3456 789").await;
+    b.fill("#bank_name", "中国工商银行上海分行营业部").await;
+    b.fill("#cnaps_code", "102290000011").await;
+    b.script("document.querySelector('#valid_from').value = '2026-03-01'")
+        .await;
+    b.click("#submit-account").await;
+    assert!(b
+        .text("#account_name-error")
+        .await
+        .contains("上海测试技术研究院"));
+    assert!(b.text("#form-error").await.contains("未能提交"));
+    assert_eq!(b.value("#account_number").await, "6222 0210 0112 3456 789");
+    b.shoot("account-refused").await;
+    b.fill("#account_name", "上海测试技术研究院").await;
+    b.click("#submit-account").await;
+    assert!(b.text("#notice").await.contains("等待"));
+    assert!(b.text("#accounts").await.contains("待审核"));
+    b.shoot("account-submitted").await;
+    b.click("#logout").await;
+
+    // One officer approves; it waits for a second, who confirms.
+    b.sign_in(&maker).await;
+    b.click("nav a[href='/regulator/bank-accounts']").await;
+    assert!(b
+        .text("#waiting-accounts")
+        .await
+        .contains("6222021001123456789"));
+    b.shoot("regulator-bank-accounts").await;
+    b.click("#waiting-accounts button.approve").await;
+    assert_eq!(
+        b.path().await,
+        "/regulator/confirmations?done=awaiting_account"
+    );
+    assert!(b.text("#confirmations").await.contains("收款账户"));
+    b.click("#logout").await;
+    b.sign_in(&checker).await;
+    b.open("/regulator/confirmations").await;
+    b.click("#confirmations button.confirm").await;
+    assert!(b.text("#notice").await.contains("已确认"));
+    b.open("/regulator/bank-accounts").await;
+    assert_eq!(b.count("#none-waiting").await, 1);
+    b.click("#logout").await;
+
+    b.sign_in(&lab_admin).await;
+    b.open("/provider/bank-account").await;
+    assert!(b.text("#accounts").await.contains("已批准"));
+    b.shoot("account-approved").await;
+    b.assert_quiet_console().await;
+    b.quit().await;
+}
