@@ -8,6 +8,7 @@ pub mod error;
 pub mod identity;
 pub mod money;
 pub mod programme;
+pub mod settlement;
 pub mod states;
 pub mod text;
 

@@ -24,13 +24,7 @@ pub struct PolicyError {
 }
 
 /// How often a region settles with providers (payment batches).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SettlementCycle {
-    Monthly,
-    Quarterly,
-    Yearly,
-}
+pub use crate::domain::settlement::Cycle as SettlementCycle;
 
 /// One version of a region's policy.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,147 @@
+//! Settlement periods: a region pays its providers per period of its
+//! policy's `settlement_cycle` — a month (`2026-11`), a quarter
+//! (`2026-Q4`) or a year (`2026`). A period's cut-off is the start of the
+//! next one, midnight in Asia/Shanghai: a run pays the claims approved
+//! before it.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+
+use super::clock::china_standard_time;
+use super::DomainError;
+
+/// How often a region settles with providers (the policy's
+/// `settlement_cycle`), and so how long a settlement period is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cycle {
+    Monthly,
+    Quarterly,
+    Yearly,
+}
+
+use Cycle as SettlementCycle;
+
+/// A settlement period of a cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// Its first day.
+    pub first: NaiveDate,
+    /// The first day of the next period.
+    pub next: NaiveDate,
+    pub cycle: SettlementCycle,
+}
+
+impl Period {
+    /// Parses `text` as a period of `cycle`: `YYYY-MM` (monthly),
+    /// `YYYY-Qn` (quarterly) or `YYYY` (yearly).
+    pub fn parse(text: &str, cycle: SettlementCycle) -> Result<Self, DomainError> {
+        let wrong = || {
+            let shape = match cycle {
+                SettlementCycle::Monthly => "a month, such as 2026-11 (the region settles monthly)",
+                SettlementCycle::Quarterly => {
+                    "a quarter, such as 2026-Q4 (the region settles quarterly)"
+                }
+                SettlementCycle::Yearly => "a year, such as 2026 (the region settles yearly)",
+            };
+            DomainError::field("period", shape)
+        };
+        let text = text.trim();
+        let year = |y: &str| {
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y) && text.len() >= 4)
+        };
+        let (first, months) = match cycle {
+            SettlementCycle::Monthly => {
+                let (y, m) = text.split_once('-').ok_or_else(wrong)?;
+                let month = m
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=12).contains(n) && m.len() == 2)
+                    .ok_or_else(wrong)?;
+                (
+                    NaiveDate::from_ymd_opt(year(y).ok_or_else(wrong)?, month, 1),
+                    1,
+                )
+            }
+            SettlementCycle::Quarterly => {
+                let (y, q) = text.split_once("-Q").ok_or_else(wrong)?;
+                let quarter = q.parse::<u32>().ok().filter(|q| (1..=4).contains(q));
+                let quarter = quarter.filter(|_| q.len() == 1).ok_or_else(wrong)?;
+                let first_month = (quarter - 1) * 3 + 1;
+                (
+                    NaiveDate::from_ymd_opt(year(y).ok_or_else(wrong)?, first_month, 1),
+                    3,
+                )
+            }
+            SettlementCycle::Yearly => {
+                let y = year(text).filter(|_| text.len() == 4).ok_or_else(wrong)?;
+                (NaiveDate::from_ymd_opt(y, 1, 1), 12)
+            }
+        };
+        let first = first.ok_or_else(wrong)?;
+        let next = first
+            .checked_add_months(chrono::Months::new(months))
+            .ok_or_else(wrong)?;
+        Ok(Period { first, next, cycle })
+    }
+
+    /// The period's name: `2026-11`, `2026-Q4` or `2026`.
+    pub fn name(&self) -> String {
+        match self.cycle {
+            SettlementCycle::Monthly => format!("{}-{:02}", self.first.year(), self.first.month()),
+            SettlementCycle::Quarterly => {
+                format!(
+                    "{}-Q{}",
+                    self.first.year(),
+                    (self.first.month() - 1) / 3 + 1
+                )
+            }
+            SettlementCycle::Yearly => self.first.year().to_string(),
+        }
+    }
+
+    /// The cut-off: midnight (Asia/Shanghai) at the start of the next period.
+    pub fn cut_off(&self) -> DateTime<Utc> {
+        let midnight = self.next.and_hms_opt(0, 0, 0).expect("midnight exists");
+        china_standard_time()
+            .from_local_datetime(&midnight)
+            .single()
+            .expect("a fixed offset has one local time")
+            .with_timezone(&Utc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_of_each_cycle_and_their_cut_offs() {
+        let month = Period::parse("2026-11", SettlementCycle::Monthly).unwrap();
+        assert_eq!(month.first, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        assert_eq!(month.name(), "2026-11");
+        // Midnight of 1 December in Shanghai is 16:00 UTC the day before.
+        assert_eq!(month.cut_off().to_rfc3339(), "2026-11-30T16:00:00+00:00");
+        let quarter = Period::parse("2026-Q4", SettlementCycle::Quarterly).unwrap();
+        assert_eq!(quarter.next, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        assert_eq!(quarter.name(), "2026-Q4");
+        let year = Period::parse("2026", SettlementCycle::Yearly).unwrap();
+        assert_eq!(year.next, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+    }
+
+    #[test]
+    fn a_period_of_another_cycle_or_shape_is_refused() {
+        for (text, cycle) in [
+            ("2026-Q4", SettlementCycle::Monthly),
+            ("2026-13", SettlementCycle::Monthly),
+            ("2026-1", SettlementCycle::Monthly),
+            ("2026-11", SettlementCycle::Quarterly),
+            ("2026-Q5", SettlementCycle::Quarterly),
+            ("26", SettlementCycle::Yearly),
+            ("1999", SettlementCycle::Yearly),
+        ] {
+            assert!(Period::parse(text, cycle).is_err(), "{text}");
+        }
+    }
+}
