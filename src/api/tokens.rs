@@ -106,8 +106,7 @@ async fn person(
     address: Option<std::net::IpAddr>,
 ) -> ApiResult<Actor> {
     let login = text::clean("login", login, 256)?;
-    let key = format!("person:{}", text::key(&login));
-    app.logins.admit(&key, address).await?;
+    app.logins.pace(address).await;
     let attempt = Attempt { login, address };
     match sessions::authenticate(&app.service, &attempt, password, code).await? {
         Ok(actor) => Ok(actor),

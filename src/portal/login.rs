@@ -13,7 +13,6 @@ use super::kit::guards::{
     SESSION_COOKIE,
 };
 use super::kit::i18n::Lang;
-use crate::domain::text;
 use crate::service::secrets;
 use crate::service::sessions::{self, Attempt, Refused};
 use crate::telemetry::ClientAddress;
@@ -158,10 +157,7 @@ pub async fn submit(
     if login.is_empty() || password.is_empty() {
         return again("login.required", Status::UnprocessableEntity);
     }
-    let key = format!("portal:{}", text::key(&login));
-    if app.logins.admit(&key, address).await.is_err() {
-        return again("login.busy", Status::TooManyRequests);
-    }
+    app.logins.pace(address).await;
     let code = form.code.as_deref();
     let attempt = Attempt {
         login: login.clone(),

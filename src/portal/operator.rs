@@ -183,12 +183,10 @@ impl OrganizationPage {
         forms::new_key()
     }
 
-    /// Until when (Asia/Shanghai) an administrator the operator may unlock
-    /// waits, if they do.
-    fn slowed_until(&self, p: &User) -> Option<String> {
-        let until = self.slowed.get(&p.id).filter(|_| p.administrator)?;
-        let local = until.with_timezone(&crate::domain::clock::china_standard_time());
-        Some(local.format("%Y-%m-%d %H:%M").to_string())
+    /// Until when an administrator the operator may unlock waits, if
+    /// they do.
+    fn slowed_until(&self, p: &User) -> Option<&chrono::DateTime<chrono::Utc>> {
+        self.slowed.get(&p.id).filter(|_| p.administrator)
     }
 }
 

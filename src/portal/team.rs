@@ -74,13 +74,6 @@ impl TeamPage {
     fn error(&self, field: &str) -> Option<&str> {
         forms::problem_on(&self.problem, field)
     }
-
-    /// Until when (Asia/Shanghai, to the minute) a slowed person waits.
-    fn slowed_until(&self, id: &Uuid) -> Option<String> {
-        let until = self.slowed.get(id)?;
-        let local = until.with_timezone(&crate::domain::clock::china_standard_time());
-        Some(local.format("%Y-%m-%d %H:%M").to_string())
-    }
 }
 
 /// Each item with a fresh form key.

@@ -111,25 +111,36 @@ impl LoginLimits {
     /// (`too_many_requests`) while that pair is over its limit; after
     /// [`ADDRESS_PENALTY`] while only the address is.
     pub async fn admit(&self, login: &str, address: Option<IpAddr>) -> ServiceResult<()> {
-        let (pair, slowed) = {
+        let pair = {
             let now = Instant::now();
             let mut blocked = self.blocked.lock().expect("login limits lock");
             blocked.retain(|_, until| *until > now);
-            let pair = blocked
+            blocked
                 .get(&Attempter::Login(login.to_owned(), address))
-                .map(|until| until.duration_since(now));
-            let slowed = address.is_some_and(|a| blocked.contains_key(&Attempter::Address(a)));
-            (pair, slowed)
+                .map(|until| until.duration_since(now))
         };
         if let Some(wait) = pair {
             return Err(ServiceError::TooManyAttempts {
                 retry_after_secs: wait.as_secs().max(1),
             });
         }
+        self.pace(address).await;
+        Ok(())
+    }
+
+    /// Waits [`ADDRESS_PENALTY`] when `address` is over its failure limit
+    /// (a person's sign-in: their login is slowed per address by the
+    /// database, [`super::passwords`]).
+    pub async fn pace(&self, address: Option<IpAddr>) {
+        let slowed = address.is_some_and(|a| {
+            let blocked = self.blocked.lock().expect("login limits lock");
+            blocked
+                .get(&Attempter::Address(a))
+                .is_some_and(|until| *until > Instant::now())
+        });
         if slowed {
             tokio::time::sleep(ADDRESS_PENALTY).await;
         }
-        Ok(())
     }
 
     /// Counts a failed attempt of a client id; an attempter past its limit

@@ -327,12 +327,10 @@ impl Operation for UnlockUser {
     type Output = User;
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<User>> {
-        let find_user = || async {
-            users::Entity::find_by_id(self.user_id)
-                .one(txn)
-                .await
-                .map(|u| u.filter(|u| u.organization_id == self.organization_id))
-        };
+        let user = users::Entity::find_by_id(self.user_id)
+            .one(txn)
+            .await?
+            .filter(|u| u.organization_id == self.organization_id);
         let org = match administered(txn, &ctx.actor, self.organization_id).await {
             Ok(org) => org,
             Err(super::ServiceError::Domain(refused @ DomainError::Forbidden(_))) => {
@@ -342,18 +340,17 @@ impl Operation for UnlockUser {
                     Some(id) => organizations::Entity::find_by_id(id).one(txn).await?,
                     None => None,
                 };
-                let Some(org) = org else {
-                    return Err(refused.into());
-                };
-                let registrar = access::may_suspend(&ctx.actor, org.id, org.kind, &org.region);
-                if registrar.is_err() || !find_user().await?.is_some_and(|u| u.administrator) {
+                let registrar = org.as_ref().is_some_and(|o| {
+                    access::may_suspend(&ctx.actor, o.id, o.kind, &o.region).is_ok()
+                });
+                if !registrar || !user.as_ref().is_some_and(|u| u.administrator) {
                     return Err(refused.into());
                 }
-                Some(org)
+                org
             }
             Err(other) => return Err(other),
         };
-        let user = find_user().await?.ok_or(DomainError::NotFound)?;
+        let user = user.ok_or(DomainError::NotFound)?;
         let cleared = super::passwords::unlock(txn, &user.login_key).await?;
         let user = User::from(user);
         let events = match (&org, cleared) {

@@ -23,7 +23,7 @@ use totp_rs::{Algorithm, TOTP};
 use uuid::Uuid;
 
 use super::passwords::end_all;
-use super::{engine, Call, Ctx, Done, Operation, Service, ServiceError, ServiceResult};
+use super::{engine, secrets, Call, Ctx, Done, Operation, Service, ServiceError, ServiceResult};
 use crate::domain::{Actor, DomainError, Role};
 use crate::store::entities::{recovery_codes, users};
 
@@ -122,14 +122,9 @@ fn recovery_hash(code: &str) -> String {
 /// Ten random recovery codes, `xxxxx-xxxxx` from an alphabet without
 /// look-alikes (about 50 bits each).
 fn new_recovery_codes() -> Vec<String> {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rngs::OsRng;
     (0..RECOVERY_CODES)
         .map(|_| {
-            let mut code: String = (0..10)
-                .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-                .collect();
+            let mut code = secrets::random_from(b"abcdefghjkmnpqrstuvwxyz23456789", 10);
             code.insert(5, '-');
             code
         })

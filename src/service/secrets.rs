@@ -55,11 +55,18 @@ pub fn hash(secret: &str) -> String {
 /// A random password of 20 characters from an alphabet without look-alikes
 /// (about 112 bits), for a person to change at first sign-in.
 pub fn random_password() -> String {
+    random_from(
+        b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789",
+        20,
+    )
+}
+
+/// `len` characters drawn at random (the OS's generator) from `alphabet`.
+pub fn random_from(alphabet: &[u8], len: usize) -> String {
     use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+    (0..len)
+        .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
         .collect()
 }
 

@@ -86,6 +86,12 @@ impl Frame {
         super::i18n::date(*day)
     }
 
+    /// A moment to the minute, in Asia/Shanghai: `2026-03-02 10:30`.
+    pub fn minute(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        let local = at.with_timezone(&crate::domain::clock::china_standard_time());
+        local.format("%Y-%m-%d %H:%M").to_string()
+    }
+
     /// The day of a moment, in Asia/Shanghai.
     pub fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         super::i18n::date(crate::domain::clock::shanghai_date(*at))
