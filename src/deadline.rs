@@ -9,7 +9,8 @@
 //! `Idempotency-Key` tells which, and never applies it twice.
 //!
 //! Work that is long by design has no deadline: the audit export and
-//! verification, the what-if replay and the expiry run.
+//! verification, the what-if replay, the expiry run, and freezing and
+//! exporting a settlement run.
 
 use std::time::Duration;
 
@@ -23,8 +24,10 @@ use crate::portal::kit::i18n::Lang;
 use crate::service::ServiceError;
 
 /// Paths (route URIs, without their query) that may take longer.
-const LONG_BY_DESIGN: [&str; 8] = [
+const LONG_BY_DESIGN: [&str; 10] = [
     "/api/v1/audit/events/export",
+    "/api/v1/settlement-runs/<id>/freeze",
+    "/api/v1/settlement-runs/<id>/export",
     "/api/v1/audit/verify",
     "/api/v1/admin/expiry-runs",
     "/api/v1/regions/<region>/policy/what-if",

@@ -21,6 +21,7 @@ mod m20261207_000015_confirmations;
 mod m20261207_000016_second_factor;
 mod m20261207_000017_sign_in_failures;
 mod m20261207_000018_payee_accounts;
+mod m20261207_000019_settlement_runs;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_second_factor::Migration),
             Box::new(m20261207_000017_sign_in_failures::Migration),
             Box::new(m20261207_000018_payee_accounts::Migration),
+            Box::new(m20261207_000019_settlement_runs::Migration),
         ]
     }
 }

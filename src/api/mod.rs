@@ -23,6 +23,7 @@ pub mod redemptions;
 pub mod reply;
 pub mod reports;
 pub mod second_factor;
+pub mod settlement;
 pub mod tokens;
 pub mod views;
 pub mod vouchers;
@@ -62,6 +63,7 @@ macro_rules! api {
                 (name = "vouchers", description = "Applications and vouchers"),
                 (name = "redemptions", description = "Holds against service contracts"),
                 (name = "claims", description = "Settlement of providers"),
+                (name = "settlement", description = "Settlement runs and bank files (the paying region's regulator)"),
                 (name = "operations", description = "Operator jobs"),
                 (name = "audit", description = "The audit trail (regulators: their region; operators: any)"),
                 (name = "reports", description = "Figures per region and year, and the cross-region matrix"),
@@ -116,6 +118,14 @@ api![
     payees::awaiting,
     payees::approve,
     payees::reject,
+    settlement::create,
+    settlement::list,
+    settlement::read,
+    settlement::freeze,
+    settlement::approve,
+    settlement::export,
+    settlement::cancel,
+    settlement::file,
     confirmations::list,
     confirmations::confirm,
     confirmations::withdraw,

@@ -106,22 +106,7 @@ const COLUMNS: [&str; 17] = [
     "operation_id",
 ];
 
-/// A CSV text field, safe to open in a spreadsheet: a field that would
-/// start a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading
-/// `'` (OWASP), and the field is quoted when it holds a comma, a quote or a
-/// line break. Amounts are written as numbers, not through this.
-pub fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
+pub use crate::domain::text::csv_field;
 
 /// Pages through the events of `filter` (from `filter.after_seq`), `page`
 /// at a time. Returns the next page's lines and moves the filter on; an

@@ -79,7 +79,7 @@ impl BankAccount {
 }
 
 /// An account number: 6 to 32 digits (spaces and dashes dropped).
-fn account_number(typed: &str) -> Result<String, DomainError> {
+pub fn account_number(typed: &str) -> Result<String, DomainError> {
     let digits: String = typed.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if (6..=32).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(digits)
@@ -92,7 +92,7 @@ fn account_number(typed: &str) -> Result<String, DomainError> {
 }
 
 /// A CNAPS bank code (行号): exactly 12 digits.
-fn cnaps_code(typed: &str) -> Result<String, DomainError> {
+pub fn cnaps_code(typed: &str) -> Result<String, DomainError> {
     let code = typed.trim();
     if code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(code.to_owned())

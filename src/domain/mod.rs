@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod bank_account;
+pub mod bank_files;
 pub mod clock;
 pub mod credit_code;
 pub mod error;

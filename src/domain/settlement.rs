@@ -112,9 +112,126 @@ impl Period {
     }
 }
 
+/// Where a settlement run stands. Forward only: draft → frozen (its claims
+/// locked, count and sum fixed as control totals) → approved (by a second
+/// person: maker-checker) → exported (the bank file went out) → accepted
+/// (the bank acknowledged it) → settled or partly settled (every item
+/// booked, or some rejected or returned) → reconciled (no exception left) →
+/// closed. Cancelled only before export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunStatus {
+    Draft,
+    Frozen,
+    Approved,
+    Exported,
+    Accepted,
+    Settled,
+    PartlySettled,
+    Reconciled,
+    Closed,
+    Cancelled,
+}
+
+crate::text_enum!(RunStatus {
+    Draft => "draft",
+    Frozen => "frozen",
+    Approved => "approved",
+    Exported => "exported",
+    Accepted => "accepted",
+    Settled => "settled",
+    PartlySettled => "partly_settled",
+    Reconciled => "reconciled",
+    Closed => "closed",
+    Cancelled => "cancelled",
+});
+
+impl RunStatus {
+    /// Whether a run may still be cancelled (nothing went to the bank).
+    pub fn may_cancel(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Draft | RunStatus::Frozen | RunStatus::Approved
+        )
+    }
+
+    /// Whether the bank may still report on the run's payments.
+    pub fn at_the_bank(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Exported
+                | RunStatus::Accepted
+                | RunStatus::Settled
+                | RunStatus::PartlySettled
+        )
+    }
+}
+
+/// Where one payment of a run stands: included (frozen) → sent (exported)
+/// → settled, rejected (the bank refused it) or returned (booked, then
+/// sent back); a rejected or returned payment's claims are payable again.
+/// `cancelled` with its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemStatus {
+    Included,
+    Sent,
+    Settled,
+    Rejected,
+    Returned,
+    Cancelled,
+}
+
+crate::text_enum!(ItemStatus {
+    Included => "included",
+    Sent => "sent",
+    Settled => "settled",
+    Rejected => "rejected",
+    Returned => "returned",
+    Cancelled => "cancelled",
+});
+
+impl ItemStatus {
+    /// Whether the bank has said the last word on it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ItemStatus::Settled | ItemStatus::Rejected | ItemStatus::Returned
+        )
+    }
+}
+
+/// The run status once the bank has reported on every item: settled when
+/// all were booked, partly settled when some came back; None while any is
+/// still at the bank.
+pub fn outcome(items: &[ItemStatus]) -> Option<RunStatus> {
+    if items.iter().any(|s| !s.is_final()) {
+        return None;
+    }
+    if items.iter().all(|s| *s == ItemStatus::Settled) {
+        Some(RunStatus::Settled)
+    } else {
+        Some(RunStatus::PartlySettled)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_settled_only_when_the_bank_reported_on_every_item() {
+        use ItemStatus::*;
+        assert_eq!(outcome(&[Settled, Sent]), None);
+        assert_eq!(outcome(&[Settled, Settled]), Some(RunStatus::Settled));
+        assert_eq!(
+            outcome(&[Settled, Returned, Rejected]),
+            Some(RunStatus::PartlySettled)
+        );
+        assert!(RunStatus::Approved.may_cancel());
+        assert!(!RunStatus::Exported.may_cancel());
+        for s in RunStatus::ALL {
+            assert_eq!(s.as_str().parse::<RunStatus>(), Ok(*s));
+        }
+    }
 
     #[test]
     fn periods_of_each_cycle_and_their_cut_offs() {

@@ -135,6 +135,23 @@ pub fn key(value: &str) -> String {
 /// The most characters a comparison key has (the key columns hold 64).
 pub const KEY_MAX: usize = 64;
 
+/// A CSV text field, safe to open in a spreadsheet: a field that would
+/// start a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading
+/// `'` (OWASP), and the field is quoted when it holds a comma, a quote or a
+/// line break. Amounts are written as numbers, not through this.
+pub fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

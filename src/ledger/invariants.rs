@@ -57,10 +57,13 @@ const RULES: &[(&str, &str)] = &[
          WHERE b.issued <> COALESCE(m.issued, 0)",
     ),
     (
-        "per region and year, the monthly redeemed totals add up to what payable accounts were credited",
+        "per region and year, the monthly redeemed totals add up to what payable accounts were credited (less payments the bank sent back)",
         "SELECT a.region || '-' || CAST(a.year AS TEXT) AS subject FROM \
-         (SELECT region, year, SUM(credited) AS credited FROM accounts WHERE kind = 'payable' \
-          GROUP BY region, year) a \
+         (SELECT region, year, SUM(credited) - COALESCE((SELECT SUM(p.amount) FROM postings p \
+               JOIN transfers t ON t.id = p.transfer_id JOIN accounts pa ON pa.id = p.account_id \
+               WHERE t.code = 'return' AND pa.kind = 'payable' AND p.amount > 0 \
+               AND t.region = accounts.region AND t.year = accounts.year), 0) AS credited \
+          FROM accounts WHERE kind = 'payable' GROUP BY region, year) a \
          LEFT JOIN (SELECT region, year, SUM(redeemed) AS redeemed FROM monthly_totals \
                     GROUP BY region, year) m ON m.region = a.region AND m.year = a.year \
          WHERE a.credited <> COALESCE(m.redeemed, 0)",
@@ -126,6 +129,36 @@ const RULES: &[(&str, &str)] = &[
          WHERE status = 'paid' GROUP BY region) r \
          LEFT JOIN (SELECT region, SUM(balance) AS paid FROM accounts WHERE kind = 'paid' \
          GROUP BY region) a ON a.region = r.region WHERE r.paid <> COALESCE(a.paid, 0)",
+    ),
+    (
+        "per region, what is in transit equals the run payments sent and not yet booked or sent back",
+        "SELECT COALESCE(a.region, i.region) AS subject FROM \
+         (SELECT region, SUM(balance) AS amount FROM accounts WHERE kind = 'in_transit' \
+          GROUP BY region) a \
+         FULL OUTER JOIN (SELECT r.region, SUM(it.amount) AS amount FROM settlement_items it \
+          JOIN settlement_runs r ON r.id = it.run_id WHERE it.status = 'sent' GROUP BY r.region) i \
+         ON i.region = a.region WHERE COALESCE(a.amount, 0) <> COALESCE(i.amount, 0)",
+    ),
+    (
+        "a claim a run pays is approved while its payment is included or sent, and paid once booked",
+        "SELECT c.id AS subject FROM claims c JOIN settlement_items it ON it.id = c.settlement_item_id \
+         WHERE NOT ((it.status IN ('included', 'sent') AND c.status = 'approved') \
+                 OR (it.status = 'settled' AND c.status = 'paid'))",
+    ),
+    (
+        "a run payment's amount and count equal its claims'",
+        "SELECT it.id AS subject FROM settlement_items it \
+         WHERE it.status IN ('included', 'sent', 'settled') AND (it.amount <> \
+               COALESCE((SELECT SUM(c.amount) FROM claims c WHERE c.settlement_item_id = it.id), 0) \
+            OR it.claim_count <> (SELECT COUNT(*) FROM claims c WHERE c.settlement_item_id = it.id))",
+    ),
+    (
+        "a run's control totals equal its payments",
+        "SELECT r.id AS subject FROM settlement_runs r LEFT JOIN \
+         (SELECT run_id, COUNT(*) AS n, SUM(amount) AS total, SUM(claim_count) AS claims \
+          FROM settlement_items GROUP BY run_id) i ON i.run_id = r.id \
+         WHERE r.status NOT IN ('draft', 'cancelled') AND (r.item_count <> COALESCE(i.n, 0) \
+            OR r.total <> COALESCE(i.total, 0) OR r.claim_count <> COALESCE(i.claims, 0))",
     ),
 ];
 

@@ -34,6 +34,8 @@ pub enum AccountKind {
     Hold,
     /// Completed and owed to a provider (owner: the provider).
     Payable,
+    /// Sent to the bank in a settlement run's file, not yet booked.
+    InTransit,
     /// Paid out to providers.
     Paid,
 }
@@ -46,6 +48,7 @@ impl AccountKind {
             AccountKind::Voucher => "voucher",
             AccountKind::Hold => "hold",
             AccountKind::Payable => "payable",
+            AccountKind::InTransit => "in_transit",
             AccountKind::Paid => "paid",
         }
     }
@@ -67,6 +70,12 @@ pub enum TransferCode {
     Pay,
     Expire,
     Revoke,
+    /// Payable to in transit: a settlement run's file went to the bank.
+    Dispatch,
+    /// In transit to paid: the bank booked a run's payment.
+    Settle,
+    /// In transit back to payable: the bank rejected or returned a payment.
+    Return,
 }
 
 impl TransferCode {
@@ -80,6 +89,9 @@ impl TransferCode {
             TransferCode::Pay => "pay",
             TransferCode::Expire => "expire",
             TransferCode::Revoke => "revoke",
+            TransferCode::Dispatch => "dispatch",
+            TransferCode::Settle => "settle",
+            TransferCode::Return => "return",
         }
     }
 }

@@ -99,6 +99,10 @@ pub struct RegionPolicy {
     pub versions: Vec<PolicyVersion>,
     /// Which decisions need a second person of the regulator.
     pub four_eyes: FourEyes,
+    /// The fund's bank account that pays providers (`[fund]`): the debtor
+    /// of its settlement runs' bank files. Without it, runs cannot be
+    /// exported.
+    pub fund: Option<FundAccount>,
     /// The file it came from.
     pub file: String,
 }
@@ -143,6 +147,35 @@ impl Default for FourEyes {
     }
 }
 
+/// The bank account a region's fund pays from (`[fund]` in the policy
+/// file): checked for shape as a payee's account is.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundAccount {
+    /// The account holder: the fund (or the finance bureau holding it).
+    pub name: String,
+    pub account_number: String,
+    pub bank_name: String,
+    /// The bank's CNAPS code: 12 digits.
+    pub cnaps_code: String,
+}
+
+impl FundAccount {
+    fn check(self) -> Result<Self, (&'static str, String)> {
+        use crate::domain::bank_account::{account_number, cnaps_code};
+        let text = |name: &'static str, value: &str| {
+            crate::domain::text::clean(name, value, 140).map_err(|e| (name, e.to_string()))
+        };
+        Ok(FundAccount {
+            name: text("name", &self.name)?,
+            account_number: account_number(&self.account_number)
+                .map_err(|e| ("account_number", e.to_string()))?,
+            bank_name: text("bank_name", &self.bank_name)?,
+            cnaps_code: cnaps_code(&self.cnaps_code).map_err(|e| ("cnaps_code", e.to_string()))?,
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FourEyesFile {
@@ -166,6 +199,8 @@ struct PolicyFile {
     rules: String,
     #[serde(default)]
     four_eyes: Option<FourEyesFile>,
+    #[serde(default)]
+    fund: Option<FundAccount>,
     versions: Vec<VersionFile>,
 }
 
@@ -374,12 +409,20 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
             }
         }
     };
+    let fund = match raw.fund {
+        None => None,
+        Some(f) => Some(
+            f.check()
+                .map_err(|(name, message)| error(&format!("fund.{name}"), message))?,
+        ),
+    };
     Ok(RegionPolicy {
         region,
         name: raw.name,
         rules,
         versions,
         four_eyes,
+        fund,
         file,
     })
 }

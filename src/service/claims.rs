@@ -167,6 +167,7 @@ async fn submit<C: ConnectionTrait>(
         created_at: Set(ctx.now),
         decided_at: Set(None),
         paid_at: Set(None),
+        settlement_item_id: Set(None),
     })
     .exec_without_returning(txn)
     .await;
@@ -209,6 +210,22 @@ async fn submit<C: ConnectionTrait>(
         .exec_without_returning(txn)
         .await?;
     find(txn, &ctx.actor, id).await
+}
+
+/// Refuses a decision on a claim a settlement run is paying (its run must
+/// be cancelled first, or the bank must send it back).
+pub(super) fn outside_runs(claim: &claims::Model) -> ServiceResult<()> {
+    match claim.settlement_item_id {
+        None => Ok(()),
+        Some(item) => Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!(
+                "the claim is being paid by a settlement run (item {item}): cancel the run \
+                 first, or wait for the bank's answer"
+            ),
+        )
+        .into()),
+    }
 }
 
 async fn set_status<C: ConnectionTrait>(
@@ -293,6 +310,7 @@ async fn reject<C: ConnectionTrait>(
         &[ClaimStatus::Submitted, ClaimStatus::Approved],
     )
     .await?;
+    outside_runs(&claim)?;
     let rows = redemptions::Entity::find()
         .filter(redemptions::Column::ClaimId.eq(id))
         .all(txn)
@@ -329,6 +347,7 @@ pub(super) async fn pay<C: ConnectionTrait>(
 ) -> ServiceResult<Claim> {
     let bank_reference = text::clean("bank_reference", bank_reference, 128)?;
     let claim = lock_claim(txn, ctx, id, &[ClaimStatus::Approved]).await?;
+    outside_runs(&claim)?;
     let region = claim.region.clone();
     let rows = redemptions::Entity::find()
         .filter(redemptions::Column::ClaimId.eq(id))

@@ -28,6 +28,7 @@ pub mod reports;
 pub mod second_factor;
 pub mod secrets;
 pub mod sessions;
+pub mod settlement;
 pub mod suspension;
 pub mod visible;
 pub mod vouchers;

@@ -93,7 +93,7 @@ async fn tampering_is_found() {
         broken.contains(
             &"per region and year, the monthly issued totals add up to the budget's issued"
         ) && broken.contains(
-            &"per region and year, the monthly redeemed totals add up to what payable accounts were credited"
+            &"per region and year, the monthly redeemed totals add up to what payable accounts were credited (less payments the bank sent back)"
         ),
         "{broken:?}"
     );

@@ -114,8 +114,81 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
     assert_eq!(entered.status.code, 201, "{}", entered.text);
     let bank_account = entered.body["id"].as_str().unwrap().to_owned();
 
+    // Two JX settlement runs in draft (February and January have ended).
+    let mut runs = Vec::new();
+    for period in ["2026-02", "2026-01"] {
+        let made = w
+            .post(
+                &jx.token,
+                "/api/v1/regions/JX/settlement-runs",
+                json!({ "period": period }),
+            )
+            .await;
+        assert_eq!(made.status.code, 201, "{}", made.text);
+        runs.push(made.body["id"].as_str().unwrap().to_owned());
+    }
+    let (run, run_cancel) = (&runs[0], &runs[1]);
+
     //                                       anon  op   SHr  JXr  co   co2  SHl  JXl
     let rows = vec![
+        // Settlement runs: the paying region's regulator only; freezing and
+        // approving need a person (the JX token here is an API client).
+        row(
+            "post",
+            "/api/v1/regions/{region}/settlement-runs",
+            "/api/v1/regions/JX/settlement-runs",
+            Some(json!({"period": "2026-13"})),
+            [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/regions/{region}/settlement-runs",
+            "/api/v1/regions/JX/settlement-runs",
+            None,
+            [401, 403, 403, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/settlement-runs/{id}",
+            format!("/api/v1/settlement-runs/{run}"),
+            None,
+            [401, 403, 404, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/settlement-runs/{id}/freeze",
+            format!("/api/v1/settlement-runs/{run}/freeze"),
+            Some(json!({})),
+            [401, 403, 404, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/settlement-runs/{id}/approve",
+            format!("/api/v1/settlement-runs/{run}/approve"),
+            Some(json!({})),
+            [401, 403, 404, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/settlement-runs/{id}/export",
+            format!("/api/v1/settlement-runs/{run}/export"),
+            Some(json!({})),
+            [401, 403, 404, 409, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/settlement-runs/{id}/cancel",
+            format!("/api/v1/settlement-runs/{run_cancel}/cancel"),
+            Some(json!({"reason": "wrong period"})),
+            [401, 403, 404, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/bank-files/{id}",
+            format!("/api/v1/bank-files/{nobody}"),
+            None,
+            [401, 403, 404, 404, 403, 403, 403, 403],
+        ),
         // Bank accounts: only the provider's administrator (a person) enters
         // one; the provider, its regulator and the regulators of the regions
         // that admitted it read them; its regulator approves (four eyes: a

@@ -21,6 +21,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
     pub paid_at: Option<DateTimeUtc>,
+    /// The settlement run's item that pays it: while set, the claim is
+    /// locked to that run.
+    pub settlement_item_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
