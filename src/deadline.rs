@@ -10,7 +10,7 @@
 //!
 //! Work that is long by design has no deadline: the audit export and
 //! verification, the what-if replay, the expiry run, and freezing and
-//! exporting a settlement run.
+//! exporting a settlement run, importing a bank file.
 
 use std::time::Duration;
 
@@ -24,8 +24,9 @@ use crate::portal::kit::i18n::Lang;
 use crate::service::ServiceError;
 
 /// Paths (route URIs, without their query) that may take longer.
-const LONG_BY_DESIGN: [&str; 10] = [
+const LONG_BY_DESIGN: [&str; 11] = [
     "/api/v1/audit/events/export",
+    "/api/v1/regions/<region>/bank-files",
     "/api/v1/settlement-runs/<id>/freeze",
     "/api/v1/settlement-runs/<id>/export",
     "/api/v1/audit/verify",

@@ -20,6 +20,8 @@ pub struct JsonBody<T> {
 
 /// The size over which bodies are refused.
 const DEFAULT_LIMIT_KIB: u64 = 64;
+/// The size over which an imported bank file is refused.
+const BANK_FILE_LIMIT_MIB: u64 = 8;
 
 #[rocket::async_trait]
 impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
@@ -46,10 +48,13 @@ async fn read<T: DeserializeOwned>(
             ));
         }
     }
-    let limit = req
-        .limits()
-        .get("json")
-        .unwrap_or(DEFAULT_LIMIT_KIB.kibibytes());
+    // A bank file comes whole in its JSON: its own, larger limit.
+    let (key, default) = if req.uri().path().ends_with("/bank-files") {
+        ("bank-file", BANK_FILE_LIMIT_MIB.mebibytes())
+    } else {
+        ("json", DEFAULT_LIMIT_KIB.kibibytes())
+    };
+    let limit = req.limits().get(key).unwrap_or(default);
     let capped = data
         .open(limit)
         .into_bytes()

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod bank_files;
 pub mod body;
 pub mod claims;
 pub mod clients;
@@ -125,7 +126,12 @@ api![
     settlement::approve,
     settlement::export,
     settlement::cancel,
-    settlement::file,
+    settlement::reconcile,
+    settlement::close,
+    bank_files::file,
+    bank_files::import,
+    bank_files::exceptions,
+    bank_files::resolve,
     confirmations::list,
     confirmations::confirm,
     confirmations::withdraw,

@@ -1,13 +1,13 @@
 //! Settlement runs: `POST /api/v1/regions/{region}/settlement-runs
 //! {period}` (a draft), `GET` of the same (the region's runs),
 //! `GET /api/v1/settlement-runs/{id}`, the steps `…/freeze`, `…/approve`
-//! (another person), `…/export` and `…/cancel {reason}`, and the bank files
-//! (`GET /api/v1/bank-files/{id}`).
+//! (another person), `…/export`, `…/cancel {reason}`, `…/reconcile` and
+//! `…/close`. The bank files are in [`super::bank_files`].
 
 use chrono::{DateTime, Utc};
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::Status;
 use rocket::serde::json::Json;
-use rocket::{get, post, Responder, State};
+use rocket::{get, post, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,6 +21,7 @@ use super::programme::path_region;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
 use crate::domain::Money;
+use crate::service::settlement::exceptions::{CloseRun, ReconcileRun};
 use crate::service::settlement::export::ExportRun;
 use crate::service::settlement::runs::{ApproveRun, CancelRun, CreateRun, FreezeRun};
 use crate::service::settlement::{self, FileRef, HeldBack, Item, Planned, Run};
@@ -337,6 +338,23 @@ step!(
     "Not a regulator"
 );
 
+step!(
+    reconcile,
+    "/api/v1/settlement-runs/{id}/reconcile",
+    "/api/v1/settlement-runs/<id>/reconcile",
+    ReconcileRun,
+    "The regulator reconciles a run the bank reported on in full (settled or partly settled), once no exception about its payments is open.",
+    "Not a regulator"
+);
+step!(
+    close,
+    "/api/v1/settlement-runs/{id}/close",
+    "/api/v1/settlement-runs/<id>/close",
+    CloseRun,
+    "The regulator closes a reconciled run.",
+    "Not a regulator"
+);
+
 /// The regulator cancels a run before it is exported, saying why: its
 /// claims are payable again.
 #[utoipa::path(
@@ -363,44 +381,4 @@ pub async fn cancel(
         reason: req.body.reason,
     };
     req.once.run(app, op, |_| Status::Ok, view).await
-}
-
-/// A bank file, as it went out or came in, byte for byte.
-#[derive(Responder)]
-pub struct BankFile {
-    content: String,
-    content_type: ContentType,
-    disposition: Header<'static>,
-    sha256: Header<'static>,
-}
-
-/// A bank file of the caller's region, byte for byte as it went to the
-/// bank or came from it; `X-Content-SHA256` is the hash the audit trail
-/// recorded.
-#[utoipa::path(
-    get, path = "/api/v1/bank-files/{id}", tag = "settlement",
-    params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The file (XML or CSV)", body = String, content_type = "application/octet-stream"),
-        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/api/v1/bank-files/<id>")]
-pub async fn file(app: &State<App>, caller: Caller, id: &str) -> ApiResult<BankFile> {
-    let f = settlement::file(&app.service.db, &caller.0, path_id(id)?).await?;
-    let content_type = if f.name.ends_with(".xml") {
-        ContentType::XML
-    } else {
-        ContentType::new("text", "csv").with_params(("charset", "utf-8"))
-    };
-    Ok(BankFile {
-        content_type,
-        disposition: Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{}\"", f.name),
-        ),
-        sha256: Header::new("X-Content-SHA256", f.sha256),
-        content: f.content,
-    })
 }

@@ -4,6 +4,7 @@
 mod architecture;
 mod audit;
 mod authenticator;
+mod bank_files;
 mod browser;
 mod cli;
 mod contract;

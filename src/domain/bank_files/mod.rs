@@ -7,6 +7,8 @@
 
 pub mod pain001;
 pub mod payments_csv;
+pub mod statement;
+pub mod xml;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -51,6 +53,25 @@ impl Batch {
         self.payments
             .iter()
             .try_fold(Money::ZERO, |sum, p| sum.checked_add(p.amount))
+    }
+}
+
+/// Why a file that came back was refused: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{locator}: {message}")]
+pub struct FileError {
+    /// `line 12`, or an element path with its line.
+    pub locator: String,
+    pub message: String,
+}
+
+impl FileError {
+    /// An error at a line.
+    pub fn at(line: usize, message: impl Into<String>) -> Self {
+        FileError {
+            locator: format!("line {line}"),
+            message: message.into(),
+        }
     }
 }
 

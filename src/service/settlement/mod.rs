@@ -8,7 +8,10 @@
 //! ([`import`]). Cancelled only before export. [`runs`] holds the steps up
 //! to approval, [`export`] the files out.
 
+mod bookings;
+pub mod exceptions;
 pub mod export;
+pub mod import;
 pub mod runs;
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,276 @@
+//! The bank's answer to a run: a pain.002 accepts one payment and rejects
+//! another; a camt.053 books the first and carries an unknown line and a
+//! duplicate, which wait in the exception queue; a CSV statement returns
+//! a payment of the next run; the same file twice changes nothing; a
+//! malformed or hostile file is refused whole, the place named. Every
+//! claim ends paid or payable again, and the ledger agrees.
+
+use serde_json::{json, Value};
+
+use crate::settlement::{approved_account, approved_claim};
+use crate::world::World;
+
+/// A run of `period` started, frozen, approved and exported by JX.
+async fn exported_run(w: &World, period: &str) -> Value {
+    let maker = w.app.administrator(w.jx_regulator.id).await;
+    let draft = w
+        .post(
+            &maker,
+            "/api/v1/regions/JX/settlement-runs",
+            json!({ "period": period }),
+        )
+        .await;
+    assert_eq!(draft.status.code, 201, "{}", draft.text);
+    let run = draft.body["id"].as_str().unwrap().to_owned();
+    let step = |s: &str| format!("/api/v1/settlement-runs/{run}/{s}");
+    let frozen = w.post(&maker, &step("freeze"), json!({})).await;
+    assert_eq!(frozen.status.code, 200, "{}", frozen.text);
+    let checker = w.app.second_person(w.jx_regulator.id).await;
+    assert_eq!(
+        w.post(&checker, &step("approve"), json!({}))
+            .await
+            .status
+            .code,
+        200
+    );
+    let exported = w.post(&maker, &step("export"), json!({})).await;
+    assert_eq!(exported.status.code, 200, "{}", exported.text);
+    exported.body
+}
+
+/// The item of `run` paying `provider`: its EndToEndId (32 hex digits).
+fn e2e(run: &Value, provider: uuid::Uuid) -> String {
+    let items = run["items"].as_array().unwrap();
+    let item = items
+        .iter()
+        .find(|i| i["provider_id"] == provider.to_string())
+        .unwrap();
+    item["id"].as_str().unwrap().replace('-', "")
+}
+
+async fn import(w: &World, format: &str, name: &str, content: &str) -> crate::helpers::Answer {
+    w.post(
+        &w.jx_regulator.token,
+        "/api/v1/regions/JX/bank-files",
+        json!({"format": format, "name": name, "content": content}),
+    )
+    .await
+}
+
+fn pain002(run: &str, accepted: &str, rejected: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>ST-1</MsgId><CreDtTm>2026-04-03T09:00:00+08:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{run}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
+<OrgnlPmtInfAndSts><OrgnlPmtInfId>{run}</OrgnlPmtInfId>
+<TxInfAndSts><OrgnlEndToEndId>{accepted}</OrgnlEndToEndId><TxSts>ACSP</TxSts></TxInfAndSts>
+<TxInfAndSts><OrgnlEndToEndId>{rejected}</OrgnlEndToEndId><TxSts>RJCT</TxSts>
+<StsRsnInf><Rsn><Cd>AC01</Cd></Rsn><AddtlInf>账号有误</AddtlInf></StsRsnInf></TxInfAndSts>
+</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"#
+    )
+}
+
+/// A camt.053 entry paying out `amount` for `e2e`.
+fn booked(e2e: &str, amount: &str, reference: &str) -> String {
+    format!(
+        r#"<Ntry><Amt Ccy="CNY">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-04-03</Dt></BookgDt><AcctSvcrRef>{reference}</AcctSvcrRef>
+<NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>"#
+    )
+}
+
+fn camt053(entries: &[String]) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>STMT-1</MsgId><CreDtTm>2026-04-03T18:00:00+08:00</CreDtTm></GrpHdr>
+<Stmt><Id>STMT-1</Id><Acct><Id><Othr><Id>1204060109000012345</Id></Othr></Id></Acct>
+{}
+</Stmt></BkToCstmrStmt></Document>"#,
+        entries.join("\n")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banks_files_settle_reject_return_and_queue_what_cannot_be_applied() {
+    let mut w = World::new().await;
+    approved_account(&w, &w.sh_lab, "6222021001123456789", &w.sh_regulator).await;
+    approved_account(&w, &w.jx_lab, "6217000010001234567", &w.jx_regulator).await;
+    let sh_claims = [
+        approved_claim(&w, &w.sh_lab, "F-1", "3000.00").await,
+        approved_claim(&w, &w.sh_lab, "F-2", "2000.00").await,
+    ];
+    let jx_claim = approved_claim(&w, &w.jx_lab, "F-3", "1000.00").await;
+    w.travel_to("2026-04-02T09:00:00").await;
+    let march = exported_run(&w, "2026-03").await;
+    let run = march["id"].as_str().unwrap().to_owned();
+    let (sh_item, jx_item) = (e2e(&march, w.sh_lab.id), e2e(&march, w.jx_lab.id));
+
+    // A file that is not what it says is refused whole, the place named.
+    let before = w.app.count("bank_files").await;
+    let not_xml = import(&w, "camt.053", "a.xml", "日期,金额\n2026-04-03,1").await;
+    not_xml.assert_problem(422, "validation_failed");
+    let wrong = import(&w, "camt.054", "a.xml", &camt053(&[])).await;
+    wrong.assert_problem(422, "validation_failed");
+    assert!(wrong.text.contains("camt.054"), "{}", wrong.text);
+    let bomb =
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY a \"aaaa\">]>\n<Document>&a;</Document>";
+    let refused = import(&w, "camt.053", "bomb.xml", bomb).await;
+    assert!(refused.text.contains("line 2"), "{}", refused.text);
+    let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+    import(&w, "pain.002", "deep.xml", &deep)
+        .await
+        .assert_problem(422, "validation_failed");
+    let unclosed = camt053(&[booked(&sh_item, "5000.00", "B-1")]).replace("</Stmt>", "");
+    let broken = import(&w, "camt.053", "cut.xml", &unclosed).await;
+    broken.assert_problem(422, "validation_failed");
+    assert!(broken.text.contains("line "), "{}", broken.text);
+    let huge = "x".repeat(9 * 1024 * 1024);
+    import(&w, "statement.csv", "huge.csv", &huge)
+        .await
+        .assert_problem(413, "payload_too_large");
+    assert_eq!(w.app.count("bank_files").await, before, "nothing kept");
+
+    // pain.002: the SH lab's payment accepted, the JX lab's rejected.
+    let report = import(
+        &w,
+        "pain.002",
+        "status.xml",
+        &pain002(&run, &sh_item, &jx_item),
+    )
+    .await;
+    assert_eq!(report.status.code, 201, "{}", report.text);
+    assert_eq!(report.body["summary"]["accepted"], 1);
+    assert_eq!(report.body["summary"]["rejected"], 1);
+    let run_path = format!("/api/v1/settlement-runs/{run}");
+    let now = w.get(&w.jx_regulator.token, &run_path).await.body;
+    assert_eq!(now["status"], "accepted");
+    let claim = w
+        .get(&w.jx_regulator.token, &format!("/api/v1/claims/{jx_claim}"))
+        .await;
+    assert_eq!(claim.body["status"], "approved", "payable again");
+    assert!(
+        claim.body["reason"].as_str().unwrap().contains("AC01"),
+        "{}",
+        claim.text
+    );
+
+    // camt.053: the SH payment booked; an unknown line; the booking again.
+    let statement = camt053(&[
+        booked(&sh_item, "5000.00", "B-1"),
+        booked("0123456789abcdef0123456789abcdef", "77.00", "B-2"),
+        booked(&sh_item, "5000.00", "B-3"),
+    ]);
+    let imported = import(&w, "camt.053", "statement.xml", &statement).await;
+    assert_eq!(imported.status.code, 201, "{}", imported.text);
+    let summary = &imported.body["summary"];
+    assert_eq!(summary["settled"], 1, "{}", imported.text);
+    assert_eq!(summary["exceptions"], 2, "{}", imported.text);
+    for claim in &sh_claims {
+        let paid = w
+            .get(&w.jx_regulator.token, &format!("/api/v1/claims/{claim}"))
+            .await;
+        assert_eq!(paid.body["status"], "paid", "{}", paid.text);
+        assert_eq!(paid.body["bank_reference"], "B-1");
+    }
+    let now = w.get(&w.jx_regulator.token, &run_path).await.body;
+    assert_eq!(now["status"], "partly_settled", "{now}");
+    // The same statement again changes nothing.
+    let again = import(&w, "camt.053", "statement-copy.xml", &statement).await;
+    assert_eq!(again.status.code, 200, "{}", again.text);
+    assert_eq!(again.body["repeated"], true);
+    let queue = "/api/v1/regions/JX/settlement-exceptions";
+    let open = w.get(&w.jx_regulator.token, queue).await;
+    let open = open.body.as_array().unwrap().clone();
+    let mut kinds: Vec<&str> = open.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["duplicate", "unknown"]);
+    assert!(open
+        .iter()
+        .all(|e| e["locator"].as_str().unwrap().contains("Ntry[")));
+    w.get(&w.sh_regulator.token, queue)
+        .await
+        .assert_problem(403, "forbidden");
+
+    // Reconciled only once the exceptions are resolved; then closed.
+    let reconcile = format!("/api/v1/settlement-runs/{run}/reconcile");
+    w.post(&w.jx_regulator.token, &reconcile, json!({}))
+        .await
+        .assert_problem(409, "invalid_state");
+    for exception in &open {
+        let path = format!(
+            "/api/v1/settlement-exceptions/{}/resolve",
+            exception["id"].as_str().unwrap()
+        );
+        let resolved = w
+            .post(
+                &w.jx_regulator.token,
+                &path,
+                json!({"resolution": "银行确认：重复记账已冲正"}),
+            )
+            .await;
+        assert_eq!(resolved.status.code, 200, "{}", resolved.text);
+        w.post(&w.jx_regulator.token, &path, json!({"resolution": "again"}))
+            .await
+            .assert_problem(409, "invalid_state");
+    }
+    let reconciled = w.post(&w.jx_regulator.token, &reconcile, json!({})).await;
+    assert_eq!(
+        reconciled.body["status"], "reconciled",
+        "{}",
+        reconciled.text
+    );
+    let closed = w
+        .post(
+            &w.jx_regulator.token,
+            &format!("/api/v1/settlement-runs/{run}/close"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed.body["status"], "closed", "{}", closed.text);
+
+    // April: the rejected claim is paid again in the next run; the bank's
+    // CSV statement returns it (the account was closed).
+    w.travel_to("2026-05-02T09:00:00").await;
+    let april = exported_run(&w, "2026-04").await;
+    assert_eq!(april["total"], "1000.00", "{april}");
+    let item = e2e(&april, w.jx_lab.id);
+    let sheet = format!(
+        "\u{feff}业务参考号,收款账号,金额,状态,银行流水号,原因\r\n{item},6217000010001234567,1000.00,退票,B-9,AC04 账户已销户\r\n"
+    );
+    let returned = import(&w, "statement.csv", "回单.csv", &sheet).await;
+    assert_eq!(returned.status.code, 201, "{}", returned.text);
+    assert_eq!(returned.body["summary"]["returned"], 1, "{}", returned.text);
+    let claim = w
+        .get(&w.jx_regulator.token, &format!("/api/v1/claims/{jx_claim}"))
+        .await;
+    assert_eq!(claim.body["status"], "approved");
+    assert!(
+        claim.body["reason"].as_str().unwrap().contains("AC04"),
+        "{}",
+        claim.text
+    );
+    let april = w
+        .get(
+            &w.jx_regulator.token,
+            &format!("/api/v1/settlement-runs/{}", april["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(april.body["status"], "partly_settled");
+    assert_eq!(april.body["items"][0]["status"], "returned");
+    // Everything in transit came back or was paid: the ledger agrees.
+    w.app.assert_invariants().await;
+    let audit = w
+        .get(
+            &w.app.administrator(w.jx_regulator.id).await,
+            "/api/v1/audit/events?region=JX&action=settlement.import",
+        )
+        .await;
+    assert_eq!(
+        audit.body["items"].as_array().unwrap().len(),
+        3,
+        "{}",
+        audit.text
+    );
+}
