@@ -100,6 +100,14 @@ enum Claims {
     SettlementItemId,
 }
 
+#[derive(DeriveIden)]
+enum Transfers {
+    Table,
+    Code,
+    Region,
+    Year,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -276,10 +284,31 @@ impl MigrationTrait for Migration {
                     .col(Claims::SettlementItemId)
                     .to_owned(),
             )
+            .await?;
+        // Reports subtract what the bank sent back: the few `return`
+        // transfers, found without reading the others.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_transfers_code")
+                    .table(Transfers::Table)
+                    .col(Transfers::Code)
+                    .col(Transfers::Region)
+                    .col(Transfers::Year)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_transfers_code")
+                    .table(Transfers::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()

@@ -25,6 +25,7 @@ pub mod reply;
 pub mod reports;
 pub mod second_factor;
 pub mod settlement;
+pub mod statements;
 pub mod tokens;
 pub mod views;
 pub mod vouchers;
@@ -132,6 +133,7 @@ api![
     bank_files::import,
     bank_files::exceptions,
     bank_files::resolve,
+    statements::read,
     confirmations::list,
     confirmations::confirm,
     confirmations::withdraw,

@@ -234,14 +234,20 @@ view! {
         claimed: Money,
         #[schema(value_type = String)]
         paid: Money,
-        /// Completed, not yet paid.
+        /// Completed, not yet paid nor sent to the bank.
         #[schema(value_type = String)]
         payable: Money,
+        /// In a settlement run's bank file, not yet booked.
+        #[schema(value_type = String)]
+        in_transit: Money,
+        /// Sent back by the bank (rejected or returned payments), payable again.
+        #[schema(value_type = String)]
+        bank_returned: Money,
         #[schema(value_type = String)]
         expired: Money,
         #[schema(value_type = String)]
         revoked: Money,
-        /// What the fund may still pay for this year's vouchers: available + held + payable.
+        /// What the fund may still pay for this year's vouchers: available + held + payable + in transit.
         #[schema(value_type = String)]
         outstanding: Money,
         companies_served: i64,
@@ -258,6 +264,12 @@ view! {
         completed: Money,
         #[schema(value_type = String)]
         paid: Money,
+        /// In settlement runs' bank files, not yet booked.
+        #[schema(value_type = String)]
+        in_transit: Money,
+        /// Sent back by the bank, payable again.
+        #[schema(value_type = String)]
+        bank_returned: Money,
         /// Completed redemptions.
         count: i64,
     }

@@ -34,7 +34,8 @@ pub enum AccountKind {
     Hold,
     /// Completed and owed to a provider (owner: the provider).
     Payable,
-    /// Sent to the bank in a settlement run's file, not yet booked.
+    /// Sent to the bank in a settlement run's file, not yet booked (owner:
+    /// the provider).
     InTransit,
     /// Paid out to providers.
     Paid,

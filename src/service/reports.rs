@@ -36,11 +36,16 @@ pub struct Summary {
     /// Completed amounts in open or paid claims.
     pub claimed: Money,
     pub paid: Money,
-    /// Completed, not yet paid.
+    /// Completed, not yet paid nor sent to the bank.
     pub payable: Money,
+    /// In a settlement run's bank file, not yet booked.
+    pub in_transit: Money,
+    /// Sent back by the bank (rejected or returned payments): payable again.
+    pub bank_returned: Money,
     pub expired: Money,
     pub revoked: Money,
-    /// What the fund may still pay for this year's vouchers: available + held + payable.
+    /// What the fund may still pay for this year's vouchers: available +
+    /// held + payable + in transit.
     pub outstanding: Money,
     pub companies_served: i64,
     pub providers_served: i64,
@@ -53,6 +58,10 @@ pub struct Cell {
     pub provider_region: Region,
     pub completed: Money,
     pub paid: Money,
+    /// In settlement runs' bank files, not yet booked.
+    pub in_transit: Money,
+    /// Sent back by the bank, payable again.
+    pub bank_returned: Money,
     /// Completed redemptions.
     pub count: i64,
 }
@@ -74,6 +83,37 @@ async fn rows<C: ConnectionTrait>(
 
 fn fen(row: &sea_orm::QueryResult, column: &str) -> Result<Money, DbErr> {
     Ok(Money::from_fen(row.try_get::<i64>("", column)?))
+}
+
+/// What the bank sent back to providers' payable accounts in `year` (the
+/// `return` transfers: few, found by their code), of one issuing region or
+/// all, by issuing and provider region: the amount and the postings.
+async fn sent_back<C: ConnectionTrait>(
+    conn: &C,
+    year: i32,
+    issuer: Option<&Region>,
+) -> Result<BTreeMap<(Region, Region), (Money, i64)>, DbErr> {
+    let only = issuer
+        .map(|r| format!("AND t.region = '{}'", r.as_str()))
+        .unwrap_or_default();
+    let found = rows(
+        conn,
+        format!(
+            "SELECT a.region AS issuer, o.region AS provider, \
+             CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS amount, COUNT(*) AS n \
+             FROM transfers t JOIN postings p ON p.transfer_id = t.id \
+             JOIN accounts a ON a.id = p.account_id JOIN organizations o ON o.id = a.owner_id \
+             WHERE t.code = 'return' AND t.year = {year} {only} AND a.kind = 'payable' \
+             AND p.amount > 0 GROUP BY a.region, o.region"
+        ),
+    )
+    .await?;
+    let mut out = BTreeMap::new();
+    for row in found {
+        let key: (Region, Region) = (row.try_get("", "issuer")?, row.try_get("", "provider")?);
+        out.insert(key, (fen(&row, "amount")?, row.try_get("", "n")?));
+    }
+    Ok(out)
 }
 
 /// The summary of `region` for `year`: the budget row, the running totals
@@ -110,15 +150,24 @@ pub async fn summary<C: ConnectionTrait>(
         .filter(accounts::Column::Credited.gt(0))
         .count(conn)
         .await? as i64;
-    let (available, held, payable) = (
+    let (available, held, payable, in_transit) = (
         kind(AccountKind::Voucher).0,
         kind(AccountKind::Hold).0,
         kind(AccountKind::Payable),
+        kind(AccountKind::InTransit).0,
     );
+    let overflow = || super::ServiceError::Internal("summary overflow".into());
+    let bank_returned = sent_back(conn, year, Some(region))
+        .await?
+        .values()
+        .try_fold(Money::ZERO, |sum, (m, _)| sum.checked_add(*m))
+        .ok_or_else(overflow)?;
     let outstanding = available
         .checked_add(held)
         .and_then(|m| m.checked_add(payable.0))
-        .ok_or_else(|| super::ServiceError::Internal("outstanding overflow".into()))?;
+        .and_then(|m| m.checked_add(in_transit))
+        .ok_or_else(overflow)?;
+    let redeemed = payable.1.checked_sub(bank_returned).ok_or_else(overflow)?;
     Ok(Summary {
         region: region.clone(),
         year,
@@ -129,10 +178,12 @@ pub async fn summary<C: ConnectionTrait>(
         vouchers_issued: budget.voucher_seq,
         available,
         held,
-        redeemed: payable.1,
+        redeemed,
         claimed: Money::from_fen(budget.claimed),
         paid: kind(AccountKind::Paid).0,
         payable: payable.0,
+        in_transit,
+        bank_returned,
         expired: Money::from_fen(budget.expired),
         revoked: Money::from_fen(budget.revoked),
         outstanding,
@@ -190,29 +241,47 @@ pub async fn cross_region<C: ConnectionTrait>(
         _ => None,
     };
     let sum = |expr: &str| format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)");
-    let mut cells: BTreeMap<(Region, Region), Cell> = BTreeMap::new();
-    let money = rows(
-        conn,
+    let by_kind = |kind: AccountKind| {
         format!(
-            "SELECT a.region AS issuer, o.region AS provider, {} AS completed, {} AS paid, {} AS n \
+            "SELECT a.region AS issuer, o.region AS provider, {} AS credited, {} AS debited, \
+             {} AS balance, {} AS n \
              FROM accounts a JOIN organizations o ON o.id = a.owner_id \
-             WHERE a.kind = 'payable' AND a.year = {year} GROUP BY a.region, o.region",
+             WHERE a.kind = '{}' AND a.year = {year} GROUP BY a.region, o.region",
             sum("a.credited"),
             sum("a.debited"),
-            sum("a.credits")
-        ),
-    )
-    .await?;
-    for row in money {
+            sum("a.balance"),
+            sum("a.credits"),
+            kind.as_str()
+        )
+    };
+    let mut in_transit = BTreeMap::new();
+    for row in rows(conn, by_kind(AccountKind::InTransit)).await? {
         let key: (Region, Region) = (row.try_get("", "issuer")?, row.try_get("", "provider")?);
+        in_transit.insert(key, fen(&row, "balance")?);
+    }
+    let returned = sent_back(conn, year, None).await?;
+    let overflow = || super::ServiceError::Internal("matrix overflow".into());
+    let mut cells: BTreeMap<(Region, Region), Cell> = BTreeMap::new();
+    for row in rows(conn, by_kind(AccountKind::Payable)).await? {
+        let key: (Region, Region) = (row.try_get("", "issuer")?, row.try_get("", "provider")?);
+        let moving = in_transit.get(&key).copied().unwrap_or(Money::ZERO);
+        let (back, back_count) = returned.get(&key).copied().unwrap_or((Money::ZERO, 0));
+        // Payable is credited on completion and again when the bank sends
+        // a payment back; debited when paid alone or sent to the bank.
+        let completed = fen(&row, "credited")?.checked_sub(back);
+        let paid = fen(&row, "debited")?
+            .checked_sub(moving)
+            .and_then(|m| m.checked_sub(back));
         cells.insert(
             key.clone(),
             Cell {
                 issuer_region: key.0,
                 provider_region: key.1,
-                completed: fen(&row, "completed")?,
-                paid: fen(&row, "paid")?,
-                count: row.try_get("", "n")?,
+                completed: completed.ok_or_else(overflow)?,
+                paid: paid.ok_or_else(overflow)?,
+                in_transit: moving,
+                bank_returned: back,
+                count: row.try_get::<i64>("", "n")? - back_count,
             },
         );
     }
@@ -225,7 +294,7 @@ pub async fn cross_region<C: ConnectionTrait>(
 
 /// The summary as CSV: a header line and one line of values.
 pub fn summary_csv(s: &Summary) -> String {
-    let fields: [(&str, String); 19] = [
+    let fields: [(&str, String); 21] = [
         ("region", csv_field(s.region.as_str())),
         ("year", s.year.to_string()),
         ("appropriated", s.appropriated.to_string()),
@@ -245,6 +314,9 @@ pub fn summary_csv(s: &Summary) -> String {
         ("companies_served", s.companies_served.to_string()),
         ("providers_served", s.providers_served.to_string()),
         ("currency", "CNY".into()),
+        // Added with settlement runs: new columns go at the end.
+        ("in_transit", s.in_transit.to_string()),
+        ("bank_returned", s.bank_returned.to_string()),
     ];
     let header: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
     let values: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
@@ -253,16 +325,20 @@ pub fn summary_csv(s: &Summary) -> String {
 
 /// The matrix as CSV: one line per cell.
 pub fn cross_region_csv(m: &CrossRegion) -> String {
-    let mut out = String::from("year,issuer_region,provider_region,completed,paid,count\n");
+    let mut out = String::from(
+        "year,issuer_region,provider_region,completed,paid,count,in_transit,bank_returned\n",
+    );
     for c in &m.cells {
         out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{}\n",
             m.year,
             csv_field(c.issuer_region.as_str()),
             csv_field(c.provider_region.as_str()),
             c.completed,
             c.paid,
-            c.count
+            c.count,
+            c.in_transit,
+            c.bank_returned
         ));
     }
     out

@@ -106,6 +106,11 @@ async fn the_banks_files_settle_reject_return_and_queue_what_cannot_be_applied()
     let march = exported_run(&w, "2026-03").await;
     let run = march["id"].as_str().unwrap().to_owned();
     let (sh_item, jx_item) = (e2e(&march, w.sh_lab.id), e2e(&march, w.jx_lab.id));
+    let figures_of = "/api/v1/reports/summary?region=JX&year=2026";
+    let figures = w.get(&w.jx_regulator.token, figures_of).await.body;
+    assert_eq!(figures["in_transit"], "6000.00", "{figures}");
+    assert_eq!(figures["payable"], "0.00", "{figures}");
+    assert_eq!(figures["redeemed"], "6000.00", "{figures}");
 
     // A file that is not what it says is refused whole, the place named.
     let before = w.app.count("bank_files").await;
@@ -230,6 +235,48 @@ async fn the_banks_files_settle_reject_return_and_queue_what_cannot_be_applied()
         .await;
     assert_eq!(closed.body["status"], "closed", "{}", closed.text);
 
+    // The JX -> SH statement of March: the same for both regions'
+    // regulators, and the issuer's side agrees with the providers' claims.
+    let path = "/api/v1/settlement-statements?issuer=JX&provider_region=SH&period=2026-03";
+    let mut jx_view = w.get(&w.jx_regulator.token, path).await.body;
+    let mut sh_view = w.get(&w.sh_regulator.token, path).await.body;
+    for view in [&mut jx_view, &mut sh_view] {
+        view.as_object_mut().unwrap().remove("generated_at");
+    }
+    assert_eq!(jx_view, sh_view);
+    assert_eq!(jx_view["settled"], "5000.00", "{jx_view}");
+    assert_eq!(jx_view["claims_paid"], "5000.00", "{jx_view}");
+    assert_eq!(jx_view["agrees"], true);
+    assert_eq!(
+        jx_view["payments"][0]["claims"].as_array().unwrap().len(),
+        2
+    );
+    let hashes: Vec<&str> = jx_view["runs"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["sha256"].as_str().unwrap())
+        .collect();
+    assert!(hashes.contains(&march["files"][0]["sha256"].as_str().unwrap()));
+    let inside = w
+        .get(
+            &w.jx_regulator.token,
+            "/api/v1/settlement-statements?issuer=JX&provider_region=JX&period=2026-03",
+        )
+        .await
+        .body;
+    assert_eq!(inside["sent_back"], "1000.00", "{inside}");
+    assert_eq!(inside["settled"], "0.00", "{inside}");
+    w.get(&w.zj_regulator.token, path)
+        .await
+        .assert_problem(403, "forbidden");
+    let sheet = w
+        .get(&w.sh_regulator.token, &format!("{path}&format=csv"))
+        .await;
+    assert!(sheet.text.starts_with('\u{feff}'), "{}", sheet.text);
+    assert_eq!(sheet.text.matches("INV-F-").count(), 2, "{}", sheet.text);
+    assert!(sheet.text.contains("agrees"), "{}", sheet.text);
+
     // April: the rejected claim is paid again in the next run; the bank's
     // CSV statement returns it (the account was closed).
     w.travel_to("2026-05-02T09:00:00").await;
@@ -259,7 +306,40 @@ async fn the_banks_files_settle_reject_return_and_queue_what_cannot_be_applied()
         .await;
     assert_eq!(april.body["status"], "partly_settled");
     assert_eq!(april.body["items"][0]["status"], "returned");
-    // Everything in transit came back or was paid: the ledger agrees.
+    // Everything in transit came back or was paid: the reports and the
+    // ledger agree.
+    let figures = w.get(&w.jx_regulator.token, figures_of).await.body;
+    for (figure, amount) in [
+        ("redeemed", "6000.00"),
+        ("paid", "5000.00"),
+        ("in_transit", "0.00"),
+        ("payable", "1000.00"),
+        ("bank_returned", "2000.00"),
+    ] {
+        assert_eq!(figures[figure], amount, "{figure} in {figures}");
+    }
+    let matrix = w
+        .get(
+            &w.jx_regulator.token,
+            "/api/v1/reports/cross-region?year=2026",
+        )
+        .await
+        .body;
+    let cell = |provider: &str| {
+        matrix["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["issuer_region"] == "JX" && c["provider_region"] == provider)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(cell("SH")["paid"], "5000.00", "{matrix}");
+    assert_eq!(cell("SH")["completed"], "5000.00", "{matrix}");
+    assert_eq!(cell("JX")["completed"], "1000.00", "{matrix}");
+    assert_eq!(cell("JX")["paid"], "0.00", "{matrix}");
+    assert_eq!(cell("JX")["bank_returned"], "2000.00", "{matrix}");
+    assert_eq!(cell("JX")["count"], 1, "{matrix}");
     w.app.assert_invariants().await;
     let audit = w
         .get(

@@ -217,6 +217,14 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             Some(json!({"resolution": "checked with the bank"})),
             [401, 403, 404, 404, 403, 403, 403, 403],
         ),
+        // The JX -> SH statement: the regulators of both regions, operators.
+        row(
+            "get",
+            "/api/v1/settlement-statements",
+            "/api/v1/settlement-statements?issuer=JX&provider_region=SH&period=2026-02",
+            None,
+            [401, 200, 200, 200, 403, 403, 403, 403],
+        ),
         row(
             "get",
             "/api/v1/bank-files/{id}",

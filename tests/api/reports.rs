@@ -106,6 +106,7 @@ async fn figures_match_the_hand_computed_ledger() {
         "vouchers_issued": 2, "available": "50000.00", "held": "10000.00", "redeemed": "50000.00",
         "claimed": "50000.00", "paid": "30000.00", "payable": "20000.00", "expired": "0.00", "revoked": "40000.00",
         "outstanding": "80000.00", "companies_served": 2, "providers_served": 2,
+        "in_transit": "0.00", "bank_returned": "0.00",
     });
     assert_eq!(summary.body, expected);
 
@@ -134,9 +135,9 @@ async fn figures_match_the_hand_computed_ledger() {
     assert_eq!(
         matrix.body["cells"],
         json!([
-            {"issuer_region": "JX", "provider_region": "JX", "completed": "20000.00", "paid": "0.00", "count": 1},
-            {"issuer_region": "JX", "provider_region": "SH", "completed": "30000.00", "paid": "30000.00", "count": 1},
-            {"issuer_region": "SH", "provider_region": "SH", "completed": "5000.00", "paid": "0.00", "count": 1},
+            {"issuer_region": "JX", "provider_region": "JX", "completed": "20000.00", "paid": "0.00", "count": 1, "in_transit": "0.00", "bank_returned": "0.00"},
+            {"issuer_region": "JX", "provider_region": "SH", "completed": "30000.00", "paid": "30000.00", "count": 1, "in_transit": "0.00", "bank_returned": "0.00"},
+            {"issuer_region": "SH", "provider_region": "SH", "completed": "5000.00", "paid": "0.00", "count": 1, "in_transit": "0.00", "bank_returned": "0.00"},
         ])
     );
     let csv = w

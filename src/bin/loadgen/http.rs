@@ -74,6 +74,22 @@ impl Http {
         Ok((status, body))
     }
 
+    /// `GET` of a file as text (a bank file).
+    pub fn get_text(&self, token: &str, path: &str) -> Result<String> {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.url))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .map_err(err)?;
+        response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .map_err(err)
+    }
+
     /// `POST` that must succeed: its body.
     pub fn create(&self, token: &str, path: &str, body: &Value) -> Result<Value> {
         match self.post(token, path, body)? {
@@ -111,7 +127,7 @@ impl Http {
     pub fn register(&self, token: &str, body: Value) -> Result<(Value, String)> {
         let org = self.create(token, "/api/v1/organizations", &body)?;
         let (login, password) = self.administrator(&org)?;
-        let person = self.fetch_token(json!({"login": login, "password": password}))?;
+        let person = self.person(&login, &password)?;
         if org["kind"] == "regulator" {
             self.enrol(&person)?;
         }
@@ -139,18 +155,28 @@ impl Http {
     /// password.
     pub fn administrator(&self, org: &Value) -> Result<(String, String)> {
         let invitation = org["invitation"]["token"].as_str().ok_or("no invitation")?;
+        self.accept(invitation, "loadgen")
+    }
+
+    /// Accepts an invitation as `login`: the whole login (`login@code`:
+    /// logins are unique within their organisation) and the password.
+    pub fn accept(&self, invitation: &str, login: &str) -> Result<(String, String)> {
         let password = format!("pw-{}", uuid::Uuid::now_v7().simple());
-        let acceptance = json!({"token": invitation, "login": "loadgen",
-            "display_name": "loadgen", "password": password});
+        let acceptance = json!({"token": invitation, "login": login,
+            "display_name": login, "password": password});
         let mut accepted = self
             .agent
             .post(&format!("{}/api/v1/invitations/accept", self.url))
             .send_json(acceptance)
             .map_err(err)?;
-        // `loadgen@code`: logins are unique within their organisation.
         let person: Value = accepted.body_mut().read_json().map_err(err)?;
         let login = person["login"].as_str().ok_or("no login")?.to_owned();
         Ok((login, password))
+    }
+
+    /// A person's token (before they enrolled a second factor).
+    pub fn person(&self, login: &str, password: &str) -> Result<String> {
+        self.fetch_token(json!({"login": login, "password": password}))
     }
 
     /// Signs a person in through the portal's form: the session cookie's

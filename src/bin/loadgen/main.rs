@@ -76,6 +76,10 @@ enum Command {
         #[arg(long)]
         database_url: String,
     },
+    /// A settlement run of `claims` approved claims (seeded as on the 15th
+    /// of last month) started, frozen, approved, exported, its bank
+    /// statement imported and reconciled, each step timed.
+    Settle(workloads::Settle),
     /// Time portal pages as a person (`demo` prints one per role): signs in
     /// through the form, then `requests` sequential GETs of each path.
     Pages {
@@ -162,6 +166,7 @@ fn main() {
             requests,
             database_url,
         } => workloads::what_if(&target, requests, &database_url),
+        Command::Settle(settle) => workloads::settle(settle),
         Command::Pages {
             url,
             login,

@@ -73,7 +73,12 @@ pub async fn seed(count: u64, batch: u64, holds: u64) -> Result<()> {
             .execute_batch(move |b| {
                 Box::pin(async move {
                     for (i, lab) in chains {
-                        seed_chain(b, &holder, &regulator, &lab, i % 10 == 0, holds).await?;
+                        let claim = if i % 10 == 0 {
+                            Claim::Paid
+                        } else {
+                            Claim::None
+                        };
+                        seed_chain(b, &holder, &regulator, &lab, (claim, 2026), holds).await?;
                     }
                     Ok(())
                 })
@@ -109,21 +114,29 @@ pub async fn seed(count: u64, batch: u64, holds: u64) -> Result<()> {
     Ok(())
 }
 
+/// How far a seeded redemption goes beyond completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    None,
+    Approved,
+    Paid,
+}
+
 /// One voucher of 1,000.00: applied for, issued, 400.00 held at `lab` and
-/// completed; with `claim`, also claimed, approved and paid; then `holds`
-/// more holds of 10.00 at `lab`, left held.
+/// completed; then claimed and approved, or also paid, as `claim` says;
+/// then `holds` more holds of 10.00 at `lab`, left held.
 async fn seed_chain(
     b: &voucher_ledger::service::engine::Batch<'_>,
     holder: &Actor,
     regulator: &Org,
     lab: &Actor,
-    claim: bool,
+    (claim, year): (Claim, i32),
     holds: u64,
 ) -> ServiceResult<()> {
     let chain = Scenario::new(b, 0);
     let amounts = (fen(100_000), None);
     let voucher = chain
-        .voucher(holder, &regulator.actor, ("JX", 2026), amounts, "seed")
+        .voucher(holder, &regulator.actor, ("JX", year), amounts, "seed")
         .await?;
     let contract = format!("SEED-{}", Uuid::now_v7().simple());
     let contract = (contract.as_str(), fen(80_000));
@@ -132,13 +145,15 @@ async fn seed_chain(
         .hold(holder, voucher.id, lab, contract, "testing", amount)
         .await?;
     chain.complete(lab, &redemption, None).await?;
-    if claim {
+    if claim != Claim::None {
         let invoice = format!("INV-{}", Uuid::now_v7().simple());
-        let claim = chain.claim(lab, &redemption, &invoice).await?;
+        let made = chain.claim(lab, &redemption, &invoice).await?;
         chain
-            .run(&regulator.actor, ApproveClaim { id: claim.id })
+            .run(&regulator.actor, ApproveClaim { id: made.id })
             .await?;
-        chain.pay(regulator, claim.id, "SEED").await?;
+        if claim == Claim::Paid {
+            chain.pay(regulator, made.id, "SEED").await?;
+        }
     }
     for _ in 0..holds {
         let contract = format!("SEED-{}", Uuid::now_v7().simple());
@@ -154,4 +169,102 @@ async fn seed_chain(
 /// An amount of `n` fen (more than zero).
 fn fen(n: i64) -> Amount {
     Amount::from_fen(n).expect("a positive amount")
+}
+
+/// What [`seed_claims`] made.
+pub struct Claims {
+    pub providers: usize,
+    pub seconds: f64,
+}
+
+/// Seeds `count` approved JX claims of one voucher redemption each, at
+/// `providers` new JX providers with approved bank accounts, as on `day`
+/// (the service's clock stands there): what a settlement run of that
+/// month pays.
+pub async fn seed_claims(
+    database_url: &str,
+    day: chrono::DateTime<chrono::Utc>,
+    count: u64,
+    providers: usize,
+) -> Result<Claims> {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    use voucher_ledger::domain::clock::ManualClock;
+    use voucher_ledger::store::entities::payee_accounts;
+    std::env::set_var("DATABASE_URL", database_url);
+    let config = Config::load(None).map_err(err)?;
+    let db = Db::connect(&config.db_settings()).await.map_err(err)?;
+    let mut service = config.service(db.clone());
+    service.clock = std::sync::Arc::new(ManualClock::new(day));
+    let credentials = identity::create_admin(&db, day).await.map_err(err)?;
+    let admin = identity::authenticate(&db, &credentials.client_id, &credentials.client_secret)
+        .await
+        .map_err(err)?;
+    let started = Instant::now();
+    let base = Uuid::now_v7().as_u128() as u64 % 100_000_000;
+    let mut scenario = Scenario::new(service.clone(), base);
+    let name = format!("regulator {base}");
+    let regulator = scenario.regulator(&admin, &name, "JX").await.map_err(err)?;
+    let year = chrono::Datelike::year(&day);
+    let budget = fen(count as i64 * 100_000 + 100_000);
+    scenario
+        .appropriate(&regulator, year, budget)
+        .await
+        .map_err(err)?;
+    let mut labs = Vec::new();
+    for p in 0..providers {
+        let name = format!("loadgen provider {base}-{p}");
+        let lab = scenario.provider(&regulator, &name).await.map_err(err)?;
+        scenario
+            .admit(&regulator, &lab.actor, &["testing"])
+            .await
+            .map_err(err)?;
+        payee_accounts::Entity::insert(payee_accounts::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            provider_id: Set(lab.actor.sub),
+            account_name: Set(name),
+            account_number: Set(format!("62220210{:011}", base * 1000 + p as u64)),
+            bank_name: Set("中国工商银行嘉兴分行".into()),
+            cnaps_code: Set("102335000015".into()),
+            valid_from: Set(day.date_naive()),
+            status: Set("approved".into()),
+            submitted_by: Set(lab.actor.sub),
+            submitted_at: Set(day),
+            decided_by: Set(Some(regulator.actor.sub)),
+            decided_at: Set(Some(day)),
+            reason: Set(None),
+        })
+        .exec_without_returning(db.writer())
+        .await
+        .map_err(err)?;
+        labs.push(lab);
+    }
+    let batch = 100;
+    let mut done = 0;
+    while done < count {
+        let n = base + 10_000 + done / batch;
+        let (name, controller) = (format!("company {n}"), format!("controller {n}"));
+        let holder = scenario.company(&regulator, &name, "enterprise", &controller);
+        let holder = holder.await.map_err(err)?.actor;
+        let chains: Vec<Actor> = (done..count.min(done + batch))
+            .map(|i| labs[i as usize % labs.len()].actor.clone())
+            .collect();
+        let regulator = regulator.clone();
+        service
+            .execute_batch(move |b| {
+                Box::pin(async move {
+                    for lab in chains {
+                        seed_chain(b, &holder, &regulator, &lab, (Claim::Approved, year), 0)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+            .map_err(err)?;
+        done = count.min(done + batch);
+    }
+    Ok(Claims {
+        providers,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }

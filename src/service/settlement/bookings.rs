@@ -23,12 +23,12 @@ pub(super) async fn settle<C: ConnectionTrait>(
     item: &settlement_items::Model,
     bank_reference: &str,
 ) -> ServiceResult<()> {
-    for ((_, _), years) in per_item_year(txn, [item.id]).await? {
+    for ((_, provider), years) in per_item_year(txn, [item.id]).await? {
         for (year, amount) in years {
             if amount.is_zero() {
                 continue;
             }
-            let in_transit = AccountRef::of(region, year, AccountKind::InTransit);
+            let in_transit = AccountRef::owned(region, year, AccountKind::InTransit, provider);
             let paid = AccountRef::of(region, year, AccountKind::Paid);
             let transfer = Transfer::between(TransferCode::Settle, in_transit, paid, amount);
             ctx.post(txn, transfer).await?;
@@ -68,16 +68,16 @@ pub(super) async fn send_back<C: ConnectionTrait>(
     status: ItemStatus,
     reason: &str,
 ) -> ServiceResult<()> {
-    let from = match item.status.parse::<ItemStatus>() {
-        Ok(ItemStatus::Settled) => AccountKind::Paid,
-        _ => AccountKind::InTransit,
-    };
+    let booked = item.status.parse::<ItemStatus>() == Ok(ItemStatus::Settled);
     for ((_, provider), years) in per_item_year(txn, [item.id]).await? {
         for (year, amount) in years {
             if amount.is_zero() {
                 continue;
             }
-            let source = AccountRef::of(region, year, from);
+            let source = match booked {
+                true => AccountRef::of(region, year, AccountKind::Paid),
+                false => AccountRef::owned(region, year, AccountKind::InTransit, provider),
+            };
             let payable = AccountRef::owned(region, year, AccountKind::Payable, provider);
             ledger::open_account(txn, &payable, ctx.now).await?;
             let transfer = Transfer::between(TransferCode::Return, source, payable, amount);

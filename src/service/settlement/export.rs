@@ -268,7 +268,7 @@ async fn dispatch<C: ConnectionTrait>(
             if amount.is_zero() {
                 continue;
             }
-            let in_transit = AccountRef::of(region, year, AccountKind::InTransit);
+            let in_transit = AccountRef::owned(region, year, AccountKind::InTransit, provider);
             ledger::open_account(txn, &in_transit, ctx.now).await?;
             let payable = AccountRef::owned(region, year, AccountKind::Payable, provider);
             let transfer = Transfer::between(TransferCode::Dispatch, payable, in_transit, amount);

@@ -13,6 +13,7 @@ pub mod exceptions;
 pub mod export;
 pub mod import;
 pub mod runs;
+pub mod statement;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

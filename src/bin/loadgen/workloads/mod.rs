@@ -7,10 +7,12 @@
 mod pages;
 mod programme;
 mod reads;
+mod settle;
 mod writes;
 
 pub use pages::pages;
 pub use reads::{dashboard, report, verify, what_if};
+pub use settle::{settle, Settle};
 pub use writes::{hold, hot, issue, lifecycle, Issue};
 
 use serde_json::Value;
