@@ -18,6 +18,7 @@ pub mod health;
 pub mod idempotent;
 pub mod organizations;
 pub mod payees;
+pub mod payments;
 pub mod people;
 pub mod programme;
 pub mod redemptions;
@@ -134,6 +135,8 @@ api![
     bank_files::exceptions,
     bank_files::resolve,
     statements::read,
+    payments::list,
+    payments::read,
     confirmations::list,
     confirmations::confirm,
     confirmations::withdraw,

@@ -152,6 +152,14 @@ impl From<&FileRef> for BankFileView {
     }
 }
 
+/// A budget line (fiscal year) of a run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetLineView {
+    pub year: i32,
+    #[schema(value_type = String, example = "36000.00")]
+    pub amount: Money,
+}
+
 /// A settlement run, with its control totals.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
@@ -175,6 +183,8 @@ pub struct RunView {
     /// A draft's preview: what freezing it now would pay.
     pub preview: Option<Vec<RunProviderView>>,
     pub files: Vec<BankFileView>,
+    /// What the claims the run pays come to per budget line (fiscal year).
+    pub budget_lines: Vec<BudgetLineView>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub frozen_by: Option<Uuid>,
@@ -206,6 +216,14 @@ impl From<&Run> for RunView {
                 .as_ref()
                 .map(|p| p.iter().map(RunProviderView::from).collect()),
             files: r.files.iter().map(BankFileView::from).collect(),
+            budget_lines: r
+                .budget_lines
+                .iter()
+                .map(|l| BudgetLineView {
+                    year: l.year,
+                    amount: l.amount,
+                })
+                .collect(),
             created_by: r.created_by,
             created_at: r.created_at,
             frozen_by: r.frozen_by,

@@ -86,6 +86,21 @@ impl Period {
         Ok(Period { first, next, cycle })
     }
 
+    /// The period of `cycle` that `day` falls in.
+    pub fn containing(day: NaiveDate, cycle: SettlementCycle) -> Self {
+        let months = match cycle {
+            SettlementCycle::Monthly => 1,
+            SettlementCycle::Quarterly => 3,
+            SettlementCycle::Yearly => 12,
+        };
+        let month = (day.month() - 1) / months * months + 1;
+        let first = NaiveDate::from_ymd_opt(day.year(), month, 1).expect("a first day");
+        let next = first
+            .checked_add_months(chrono::Months::new(months))
+            .expect("a next period");
+        Period { first, next, cycle }
+    }
+
     /// The period's name: `2026-11`, `2026-Q4` or `2026`.
     pub fn name(&self) -> String {
         match self.cycle {
@@ -245,6 +260,9 @@ mod tests {
         assert_eq!(quarter.name(), "2026-Q4");
         let year = Period::parse("2026", SettlementCycle::Yearly).unwrap();
         assert_eq!(year.next, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(Period::containing(day, SettlementCycle::Quarterly), quarter);
+        assert_eq!(Period::containing(day, SettlementCycle::Monthly), month);
     }
 
     #[test]

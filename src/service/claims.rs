@@ -337,8 +337,10 @@ async fn reject<C: ConnectionTrait>(
     find(txn, &ctx.actor, id).await
 }
 
-/// Pays an approved claim now (its checks run again under the lock); the
-/// decision, under four eyes, is [`super::payments::PayClaim`].
+/// Pays an approved claim now (its checks run again under the lock),
+/// recorded as a closed run of one payment
+/// ([`super::settlement::manual`]); the decision, under four eyes, is
+/// [`super::payments::PayClaim`].
 pub(super) async fn pay<C: ConnectionTrait>(
     txn: &C,
     ctx: &Ctx,
@@ -370,11 +372,15 @@ pub(super) async fn pay<C: ConnectionTrait>(
         id,
         ClaimStatus::Paid,
         vec![
-            (claims::Column::BankReference, Expr::value(bank_reference)),
+            (
+                claims::Column::BankReference,
+                Expr::value(bank_reference.clone()),
+            ),
             (claims::Column::PaidAt, Expr::value(ctx.now)),
         ],
     )
     .await?;
+    super::settlement::manual::record(txn, ctx, &claim, &bank_reference).await?;
     find(txn, &ctx.actor, id).await
 }
 

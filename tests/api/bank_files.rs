@@ -235,6 +235,42 @@ async fn the_banks_files_settle_reject_return_and_queue_what_cannot_be_applied()
         .await;
     assert_eq!(closed.body["status"], "closed", "{}", closed.text);
 
+    // The SH lab reads its payment and the advice with its 兑付明细表;
+    // another provider and another region's regulator do not.
+    let payments = format!("/api/v1/organizations/{}/payments", w.sh_lab.id);
+    let listed = w.get(&w.sh_lab.token, &payments).await;
+    assert_eq!(listed.body[0]["status"], "settled", "{}", listed.text);
+    assert_eq!(listed.body[0]["bank_reference"], "B-1");
+    let item_id = listed.body[0]["item_id"].as_str().unwrap().to_owned();
+    let advice = format!("/api/v1/settlement-runs/{run}/items/{item_id}/advice");
+    let read = w.get(&w.sh_lab.token, &advice).await;
+    assert_eq!(read.body["amount"], "5000.00", "{}", read.text);
+    let lines = read.body["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{}", read.text);
+    assert!(lines
+        .iter()
+        .all(|l| l["voucher_serial"].as_str().unwrap().starts_with("JX")));
+    let sheet = w
+        .get(&w.sh_lab.token, &format!("{advice}?format=csv"))
+        .await;
+    assert!(sheet.text.starts_with('\u{feff}') && sheet.text.contains("合计,,,,,,5000.00"));
+    let page = w
+        .get(&w.jx_regulator.token, &format!("{advice}?format=html"))
+        .await;
+    assert!(
+        page.text.contains("兑付明细表") && page.text.contains("INV-F-1"),
+        "{}",
+        page.text
+    );
+    for outsider in [&w.jx_lab.token, &w.zj_regulator.token] {
+        w.get(outsider, &advice)
+            .await
+            .assert_problem(404, "not_found");
+    }
+    w.get(&w.jx_lab.token, &payments)
+        .await
+        .assert_problem(404, "not_found");
+
     // The JX -> SH statement of March: the same for both regions'
     // regulators, and the issuer's side agrees with the providers' claims.
     let path = "/api/v1/settlement-statements?issuer=JX&provider_region=SH&period=2026-03";

@@ -217,6 +217,21 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             Some(json!({"resolution": "checked with the bank"})),
             [401, 403, 404, 404, 403, 403, 403, 403],
         ),
+        // A provider's payments: the provider, and regulators (theirs).
+        row(
+            "get",
+            "/api/v1/organizations/{id}/payments",
+            format!("/api/v1/organizations/{lab}/payments"),
+            None,
+            [401, 404, 200, 200, 404, 404, 200, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/settlement-runs/{id}/items/{item_id}/advice",
+            format!("/api/v1/settlement-runs/{run}/items/{nobody}/advice"),
+            None,
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
         // The JX -> SH statement: the regulators of both regions, operators.
         row(
             "get",

@@ -143,6 +143,10 @@ async fn a_periods_claims_are_frozen_approved_by_a_second_person_and_exported_to
         w.jx_lab.id.to_string()
     );
     assert_eq!(frozen.body["held_back"][0]["amount"], "1000.00");
+    assert_eq!(
+        frozen.body["budget_lines"],
+        json!([{"year": 2026, "amount": "5000.00"}])
+    );
     w.post(&maker, &freeze, json!({}))
         .await
         .assert_problem(409, "invalid_state");
@@ -296,6 +300,30 @@ async fn a_run_cancelled_before_export_leaves_its_claims_payable_and_its_period_
     let paid = w.pay_claim(&w.jx_regulator, &claim, "MANUAL-9").await;
     assert_eq!(paid.status.code, 200, "{}", paid.text);
     assert_eq!(paid.body["status"], "paid");
+    // Recorded as a closed run of one payment in the period it falls in.
+    let listed = w.get(&maker, runs).await;
+    let manual = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "closed")
+        .cloned()
+        .unwrap_or_else(|| panic!("no closed run in {}", listed.text));
+    assert_eq!(manual["period"], "2026-04");
+    assert_eq!(manual["total"], "4000.00");
+    let manual = w
+        .get(
+            &maker,
+            &format!("/api/v1/settlement-runs/{}", id_of(&manual)),
+        )
+        .await;
+    assert_eq!(manual.body["items"][0]["bank_reference"], "MANUAL-9");
+    assert_eq!(manual.body["items"][0]["status"], "settled");
+    assert_eq!(
+        manual.body["items"][0]["account_number"],
+        "6222021001123456789"
+    );
     w.app.assert_invariants().await;
 }
 

@@ -8,10 +8,12 @@
 //! ([`import`]). Cancelled only before export. [`runs`] holds the steps up
 //! to approval, [`export`] the files out.
 
+pub mod advice;
 mod bookings;
 pub mod exceptions;
 pub mod export;
 pub mod import;
+pub mod manual;
 pub mod runs;
 pub mod statement;
 
@@ -48,6 +50,9 @@ pub struct Run {
     pub preview: Option<Vec<Planned>>,
     /// The bank files that went out and came in.
     pub files: Vec<FileRef>,
+    /// What the claims the run pays come to per budget line (fiscal year
+    /// of their redemptions).
+    pub budget_lines: Vec<BudgetLine>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub frozen_by: Option<Uuid>,
@@ -87,6 +92,33 @@ pub struct Item {
     pub reason: Option<String>,
     pub bank_reference: Option<String>,
     pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// A budget line (fiscal year) of a run and what it pays from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetLine {
+    pub year: i32,
+    pub amount: Money,
+}
+
+/// What a run's payments come to per fiscal year.
+async fn budget_lines<C: ConnectionTrait>(
+    conn: &C,
+    items: impl IntoIterator<Item = Uuid>,
+) -> ServiceResult<Vec<BudgetLine>> {
+    let mut years: std::collections::BTreeMap<i32, Money> = Default::default();
+    for by_year in export::per_item_year(conn, items).await?.into_values() {
+        for (year, amount) in by_year {
+            let sum = years.entry(year).or_default();
+            *sum = sum
+                .checked_add(amount)
+                .ok_or_else(|| ServiceError::Internal("budget line overflow".into()))?;
+        }
+    }
+    Ok(years
+        .into_iter()
+        .map(|(year, amount)| BudgetLine { year, amount })
+        .collect())
 }
 
 /// What freezing a draft would pay a provider.
@@ -243,6 +275,7 @@ async fn assemble<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let status: RunStatus = status(&run.status)?;
+    let lines = budget_lines(conn, out.iter().map(|i| i.id)).await?;
     let preview = match status {
         RunStatus::Draft => Some(runs::gather(conn, &run.region, run.cut_off, now).await?),
         _ => None,
@@ -260,6 +293,7 @@ async fn assemble<C: ConnectionTrait>(
         held_back: held_back_of(&run.held_back),
         preview,
         files: files.into_iter().map(FileRef::from).collect(),
+        budget_lines: lines,
         created_by: run.created_by,
         created_at: run.created_at,
         frozen_by: run.frozen_by,
@@ -340,6 +374,7 @@ pub async fn list(db: &Db, actor: &Actor, region: &Region) -> ServiceResult<Vec<
             items: Vec::new(),
             preview: None,
             files: Vec::new(),
+            budget_lines: Vec::new(),
             id: r.id,
             region: r.region,
             period: r.period,
