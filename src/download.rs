@@ -1,5 +1,5 @@
-//! A file streamed to the client as it is produced, as an attachment: the
-//! API's and the portal's downloads alike (the audit trail's export).
+//! Files sent as attachments, the API's and the portal's alike: streamed
+//! as produced (the audit trail's export), or kept whole (bank files).
 
 use rocket::http::{ContentType, Header};
 use rocket::response::stream::TextStream;
@@ -24,6 +24,44 @@ impl<S> Download<S> {
             ),
             inner: TextStream::from(lines),
             content_type: ContentType::parse_flexible(content_type).unwrap_or(ContentType::Plain),
+        }
+    }
+}
+
+/// A file kept whole (a bank file), sent as an attachment byte for byte
+/// with its SHA-256 in `X-Content-SHA256`: XML or CSV by its name.
+#[derive(Responder)]
+pub struct Kept {
+    content: String,
+    content_type: ContentType,
+    disposition: Header<'static>,
+    sha256: Header<'static>,
+}
+
+impl Kept {
+    /// The file `name` with `content` and its `sha256`; the name in the
+    /// header keeps only ASCII letters, digits, `.`, `-` and `_`.
+    pub fn new(name: &str, sha256: String, content: String) -> Self {
+        let content_type = if name.ends_with(".xml") {
+            ContentType::XML
+        } else {
+            ContentType::new("text", "csv").with_params(("charset", "utf-8"))
+        };
+        let ascii: String = name
+            .chars()
+            .map(|c| match c {
+                c if c.is_ascii_alphanumeric() || ".-_".contains(c) => c,
+                _ => '_',
+            })
+            .collect();
+        Kept {
+            content,
+            content_type,
+            disposition: Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+            sha256: Header::new("X-Content-SHA256", sha256),
         }
     }
 }

@@ -5,9 +5,9 @@
 //! `POST /api/v1/settlement-exceptions/{id}/resolve`).
 
 use chrono::{DateTime, Utc};
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::Status;
 use rocket::serde::json::Json;
-use rocket::{get, post, Responder, State};
+use rocket::{get, post, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -20,6 +20,7 @@ use super::programme::path_region;
 use super::reply::Reply;
 use super::settlement::BankFileView;
 use crate::domain::Money;
+use crate::download::Kept;
 use crate::service::settlement;
 use crate::service::settlement::exceptions::{self as queue, Exception, ResolveException};
 use crate::service::settlement::import::{ImportFile, Imported, Summary};
@@ -239,15 +240,6 @@ pub async fn resolve(
         .await
 }
 
-/// A bank file, as it went out or came in, byte for byte.
-#[derive(Responder)]
-pub struct BankFile {
-    content: String,
-    content_type: ContentType,
-    disposition: Header<'static>,
-    sha256: Header<'static>,
-}
-
 /// A bank file of the caller's region, byte for byte as it went to the
 /// bank or came from it; `X-Content-SHA256` is the hash the audit trail
 /// recorded.
@@ -261,20 +253,7 @@ pub struct BankFile {
     )
 )]
 #[get("/api/v1/bank-files/<id>")]
-pub async fn file(app: &State<App>, caller: Caller, id: &str) -> ApiResult<BankFile> {
+pub async fn file(app: &State<App>, caller: Caller, id: &str) -> ApiResult<Kept> {
     let f = settlement::file(&app.service.db, &caller.0, path_id(id)?).await?;
-    let content_type = if f.name.ends_with(".xml") {
-        ContentType::XML
-    } else {
-        ContentType::new("text", "csv").with_params(("charset", "utf-8"))
-    };
-    Ok(BankFile {
-        content_type,
-        disposition: Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{}\"", f.name),
-        ),
-        sha256: Header::new("X-Content-SHA256", f.sha256),
-        content: f.content,
-    })
+    Ok(Kept::new(&f.name, f.sha256, f.content))
 }

@@ -1,7 +1,7 @@
 //! The cross-region settlement statement: `GET
 //! /api/v1/settlement-statements?issuer=JX&provider_region=SH&period=2026-03`
-//! (`format=csv` for a sheet), for the regulators of both regions and
-//! operators.
+//! (`format=csv` for a sheet, `format=html` for a printable page), for the
+//! regulators of both regions and operators.
 
 use chrono::{DateTime, Utc};
 use rocket::http::ContentType;
@@ -137,7 +137,7 @@ fn view(s: &Statement, now: DateTime<Utc>) -> StatementView {
 #[derive(rocket::Responder)]
 pub enum StatementReply {
     Json(rocket::serde::json::Json<StatementView>),
-    Csv((ContentType, String)),
+    Text((ContentType, String)),
 }
 
 /// What an issuing region's fund paid providers of another region in a
@@ -148,7 +148,7 @@ pub enum StatementReply {
     get, path = "/api/v1/settlement-statements", tag = "settlement",
     params(
         ("issuer" = String, Query, example = "JX"), ("provider_region" = String, Query, example = "SH"),
-        ("period" = String, Query, example = "2026-11"), ("format" = Option<String>, Query, description = "json or csv"),
+        ("period" = String, Query, example = "2026-11"), ("format" = Option<String>, Query, description = "json, csv or html (a printable page)"),
     ),
     security(("bearer" = [])),
     responses(
@@ -188,10 +188,14 @@ pub async fn read(
             &found,
             app.service.clock.now(),
         )))),
-        "csv" => Ok(StatementReply::Csv((
+        "csv" => Ok(StatementReply::Text((
             ContentType::new("text", "csv").with_params(("charset", "utf-8")),
             statement::csv(&found),
         ))),
-        _ => Err(query_problem("format", "json or csv")),
+        "html" => Ok(StatementReply::Text((
+            ContentType::HTML,
+            statement::html(&found),
+        ))),
+        _ => Err(query_problem("format", "json, csv or html")),
     }
 }

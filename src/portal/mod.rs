@@ -23,14 +23,17 @@
 //! catcher's ([`crate::catcher`]).
 
 pub mod bank_accounts;
+pub mod bank_files;
 pub mod company;
 pub mod invite;
 pub mod kit;
 pub mod login;
 pub mod operator;
+pub mod payments;
 pub mod provider;
 pub mod regulator;
 pub mod second_factor;
+pub mod settlement;
 pub mod team;
 
 pub use kit::i18n;
@@ -53,6 +56,9 @@ pub fn routes() -> Vec<Route> {
     routes.extend(team::routes());
     routes.extend(second_factor::routes());
     routes.extend(bank_accounts::routes());
+    routes.extend(settlement::routes());
+    routes.extend(bank_files::routes());
+    routes.extend(payments::routes());
     routes.extend(company::routes());
     routes.extend(provider::routes());
     routes.extend(regulator::routes());

@@ -8,15 +8,21 @@
 use serde_json::{json, Value};
 
 use crate::settlement::{approved_account, approved_claim};
-use crate::world::World;
+use crate::world::{Org, World};
 
 /// A run of `period` started, frozen, approved and exported by JX.
 async fn exported_run(w: &World, period: &str) -> Value {
-    let maker = w.app.administrator(w.jx_regulator.id).await;
+    exported_run_of(w, &w.jx_regulator, "JX", period).await
+}
+
+/// A run of `region`'s `period` started, frozen, approved and exported by
+/// two people of its `regulator`.
+pub async fn exported_run_of(w: &World, regulator: &Org, region: &str, period: &str) -> Value {
+    let maker = w.app.administrator(regulator.id).await;
     let draft = w
         .post(
             &maker,
-            "/api/v1/regions/JX/settlement-runs",
+            &format!("/api/v1/regions/{region}/settlement-runs"),
             json!({ "period": period }),
         )
         .await;
@@ -25,7 +31,7 @@ async fn exported_run(w: &World, period: &str) -> Value {
     let step = |s: &str| format!("/api/v1/settlement-runs/{run}/{s}");
     let frozen = w.post(&maker, &step("freeze"), json!({})).await;
     assert_eq!(frozen.status.code, 200, "{}", frozen.text);
-    let checker = w.app.second_person(w.jx_regulator.id).await;
+    let checker = w.app.second_person(regulator.id).await;
     assert_eq!(
         w.post(&checker, &step("approve"), json!({}))
             .await
@@ -39,7 +45,7 @@ async fn exported_run(w: &World, period: &str) -> Value {
 }
 
 /// The item of `run` paying `provider`: its EndToEndId (32 hex digits).
-fn e2e(run: &Value, provider: uuid::Uuid) -> String {
+pub fn e2e(run: &Value, provider: uuid::Uuid) -> String {
     let items = run["items"].as_array().unwrap();
     let item = items
         .iter()
@@ -57,6 +63,21 @@ async fn import(w: &World, format: &str, name: &str, content: &str) -> crate::he
     .await
 }
 
+/// `regulator` imports a file of `format` for `region`.
+pub async fn import_as(
+    w: &World,
+    regulator: &Org,
+    region: &str,
+    format: &str,
+    content: &str,
+) -> crate::helpers::Answer {
+    let path = format!("/api/v1/regions/{region}/bank-files");
+    let body = json!({"format": format, "name": format!("{format}.file"), "content": content});
+    let answer = w.post(&regulator.token, &path, body).await;
+    assert_eq!(answer.status.code, 201, "{}", answer.text);
+    answer
+}
+
 fn pain002(run: &str, accepted: &str, rejected: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -72,7 +93,7 @@ fn pain002(run: &str, accepted: &str, rejected: &str) -> String {
 }
 
 /// A camt.053 entry paying out `amount` for `e2e`.
-fn booked(e2e: &str, amount: &str, reference: &str) -> String {
+pub fn booked(e2e: &str, amount: &str, reference: &str) -> String {
     format!(
         r#"<Ntry><Amt Ccy="CNY">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
 <BookgDt><Dt>2026-04-03</Dt></BookgDt><AcctSvcrRef>{reference}</AcctSvcrRef>
@@ -80,7 +101,7 @@ fn booked(e2e: &str, amount: &str, reference: &str) -> String {
     )
 }
 
-fn camt053(entries: &[String]) -> String {
+pub fn camt053(entries: &[String]) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
@@ -312,6 +333,10 @@ async fn the_banks_files_settle_reject_return_and_queue_what_cannot_be_applied()
     assert!(sheet.text.starts_with('\u{feff}'), "{}", sheet.text);
     assert_eq!(sheet.text.matches("INV-F-").count(), 2, "{}", sheet.text);
     assert!(sheet.text.contains("agrees"), "{}", sheet.text);
+    let page = w
+        .get(&w.sh_regulator.token, &format!("{path}&format=html"))
+        .await;
+    assert!(page.text.contains("跨地区结算对账单") && page.text.contains("双方一致"));
 
     // April: the rejected claim is paid again in the next run; the bank's
     // CSV statement returns it (the account was closed).

@@ -144,6 +144,12 @@ impl Browser {
         field.send_keys(text).await.expect("typed");
     }
 
+    /// Chooses a file for a file input.
+    pub async fn upload(&self, css: &str, path: &str) {
+        let field = self.client.find(Locator::Css(css)).await.expect(css);
+        field.send_keys(path).await.expect("chosen");
+    }
+
     /// Ticks a checkbox (or clicks anything that stays on the page).
     pub async fn tick(&self, css: &str) {
         let element = self.client.find(Locator::Css(css)).await.expect(css);

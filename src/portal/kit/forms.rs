@@ -100,6 +100,17 @@ pub enum Submitted<T> {
     Refused(Problem),
 }
 
+impl<T> Submitted<T> {
+    /// The same outcome with what was done converted.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Submitted<U> {
+        match self {
+            Submitted::Done(value) => Submitted::Done(f(value)),
+            Submitted::Again => Submitted::Again,
+            Submitted::Refused(problem) => Submitted::Refused(problem),
+        }
+    }
+}
+
 /// Runs a form's operation at most once per rendering of the form (its
 /// `idem` key): the CSRF token is checked first, and nothing acts without it.
 /// `fields` are what the form sent (their hash tells a changed resubmit

@@ -1,11 +1,11 @@
 //! The portal's two languages: Simplified Chinese (the default) and
-//! English. Every text a page shows is a key in [`TEXTS`] (the table is
+//! English. Every text a page shows is a key in [`texts::all`] (the table is
 //! [`super::texts`]) with both spellings; amounts are written `¥1,234.50`
 //! and dates `2026-12-31` (Asia/Shanghai) in both.
 
 use chrono::NaiveDate;
 
-use super::texts::TEXTS;
+use super::texts;
 use crate::domain::Money;
 
 /// A language of the portal.
@@ -74,7 +74,7 @@ impl Lang {
     /// The text of `key` in this language (the key itself if it has none,
     /// which a unit test rules out for every key the templates use).
     pub fn t(self, key: &str) -> &'static str {
-        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+        match texts::all().find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => match self {
                 Lang::Zh => zh,
                 Lang::En => en,
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn keys_are_unique() {
-        let mut keys: Vec<_> = TEXTS.iter().map(|(k, _, _)| *k).collect();
+        let mut keys: Vec<_> = texts::all().map(|(k, _, _)| *k).collect();
         keys.sort_unstable();
         let before = keys.len();
         keys.dedup();
@@ -181,7 +181,7 @@ mod tests {
                 }
                 used += 1;
                 assert!(
-                    TEXTS.iter().any(|(k, _, _)| *k == key),
+                    texts::all().any(|(k, _, _)| *k == key),
                     "no text for {key:?}"
                 );
             }

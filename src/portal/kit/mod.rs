@@ -22,3 +22,4 @@ pub mod guards;
 pub mod i18n;
 pub mod lists;
 pub mod texts;
+pub mod texts_settlement;

@@ -454,3 +454,10 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("category.ip", "知识产权", "intellectual property"),
     ("category.incubation", "创业孵化", "incubation"),
 ];
+
+/// Every text of the portal: this table and those of the rooms kept apart.
+pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    TEXTS
+        .iter()
+        .chain(super::texts_settlement::SETTLEMENT.iter())
+}

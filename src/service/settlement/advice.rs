@@ -279,6 +279,18 @@ pub fn html(a: &Advice) -> String {
         bank = e(&a.bank_name),
         cnaps = e(&a.cnaps_code),
         amount = a.amount,
-        status = a.status,
+        status = in_words(a.status),
     )
+}
+
+/// A payment's status in the advice's words.
+pub(super) fn in_words(status: ItemStatus) -> &'static str {
+    match status {
+        ItemStatus::Included => "待发送",
+        ItemStatus::Sent => "在途",
+        ItemStatus::Settled => "已入账",
+        ItemStatus::Rejected => "被银行拒绝",
+        ItemStatus::Returned => "被退回",
+        ItemStatus::Cancelled => "已撤销",
+    }
 }

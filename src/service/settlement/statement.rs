@@ -260,3 +260,54 @@ pub fn csv(s: &Statement) -> String {
     ));
     out
 }
+
+/// The statement as a printable page (self-contained HTML).
+pub fn html(s: &Statement) -> String {
+    use crate::domain::bank_files::pain001::escape;
+    let mut rows = String::new();
+    for p in &s.payments {
+        let claims: Vec<String> = p
+            .claims
+            .iter()
+            .map(|c| format!("{} ({})", escape(&c.invoice_no), c.amount))
+            .collect();
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&p.provider_name),
+            escape(&p.account_number),
+            super::advice::in_words(p.status),
+            p.amount,
+            escape(p.bank_reference.as_deref().or(p.reason.as_deref()).unwrap_or("")),
+            claims.join("<br>")
+        ));
+    }
+    let files: Vec<String> = s
+        .runs
+        .iter()
+        .flat_map(|r| r.files.iter())
+        .map(|f| format!("<li>{} <code>{}</code></li>", escape(&f.name), f.sha256))
+        .collect();
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <title>跨地区结算对账单 {issuer}→{provider} {period}</title>\
+         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;width:100%}}\
+         td,th{{border:1px solid #999;padding:4px 8px;text-align:left}}.n{{text-align:right}}\
+         code{{font-size:.8em;word-break:break-all}}@media print{{body{{margin:0}}}}</style></head><body>\
+         <h1>跨地区结算对账单</h1><p>付款地区 {issuer} · 服务机构所在地 {provider} · 结算期 {period}</p>\
+         <table><thead><tr><th>服务机构</th><th>账号</th><th>状态</th><th class=\"n\">金额（元）</th>\
+         <th>银行流水号 / 原因</th><th>申请（发票号）</th></tr></thead><tbody>{rows}</tbody></table>\
+         <p>发出 {sent} · 已入账 {settled} · 在途 {in_transit} · 退回 {sent_back} · \
+         服务机构一方（已付申请）{claims_paid} · {agrees}</p><h2>银行文件 SHA-256</h2><ul>{files}</ul>\
+         </body></html>\n",
+        issuer = s.issuer_region,
+        provider = s.provider_region,
+        period = escape(&s.period),
+        sent = s.sent,
+        settled = s.settled,
+        in_transit = s.in_transit,
+        sent_back = s.sent_back,
+        claims_paid = s.claims_paid,
+        agrees = if s.agrees { "双方一致" } else { "双方不一致" },
+        files = files.join(""),
+    )
+}
