@@ -321,41 +321,44 @@ pub async fn step(
     form: Form<Plain>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     let run = parse_id(&signed, id)?;
-    let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
-    let (service, fields) = (&app.service, [id, what]);
+    let fields = [id, what];
+    let sent = Sent {
+        app,
+        signed: &signed,
+        form: &form,
+        fields: &fields,
+    };
     let done = match what {
-        "freeze" => forms::act(service, &signed, csrf, idem, &fields, FreezeRun { id: run })
-            .await?
-            .map(|_| "run_frozen"),
-        "approve" => forms::act(
-            service,
-            &signed,
-            csrf,
-            idem,
-            &fields,
-            ApproveRun { id: run },
-        )
-        .await?
-        .map(|_| "run_approved"),
-        "export" => forms::act(service, &signed, csrf, idem, &fields, ExportRun { id: run })
-            .await?
-            .map(|_| "run_exported"),
-        "reconcile" => forms::act(
-            service,
-            &signed,
-            csrf,
-            idem,
-            &fields,
-            ReconcileRun { id: run },
-        )
-        .await?
-        .map(|_| "run_reconciled"),
-        "close" => forms::act(service, &signed, csrf, idem, &fields, CloseRun { id: run })
-            .await?
-            .map(|_| "run_closed"),
+        "freeze" => sent.run(FreezeRun { id: run }, "run_frozen").await?,
+        "approve" => sent.run(ApproveRun { id: run }, "run_approved").await?,
+        "export" => sent.run(ExportRun { id: run }, "run_exported").await?,
+        "reconcile" => sent.run(ReconcileRun { id: run }, "run_reconciled").await?,
+        "close" => sent.run(CloseRun { id: run }, "run_closed").await?,
         _ => return Err(PageError::new(signed.lang, Status::NotFound, "error.404")),
     };
     after(app, &signed, run, done).await
+}
+
+/// A step's form as it was sent.
+struct Sent<'a> {
+    app: &'a App,
+    signed: &'a RegulatorPage,
+    form: &'a Plain,
+    fields: &'a [&'a str],
+}
+
+impl Sent<'_> {
+    /// Runs the step's operation: what it did, named `done`.
+    async fn run<O: crate::service::Operation>(
+        &self,
+        op: O,
+        done: &'static str,
+    ) -> Result<Submitted<&'static str>, PageError> {
+        let (csrf, idem) = (self.form.csrf.as_deref(), self.form.idem.as_deref());
+        let service = &self.app.service;
+        let acted = forms::act(service, self.signed, csrf, idem, self.fields, op).await?;
+        Ok(acted.map(|_| done))
+    }
 }
 
 /// Where a step leads: back to the run, with what happened or why not.

@@ -28,6 +28,7 @@ pub struct FlowRow {
     pub provider: &'static str,
     pub completed: Money,
     pub paid: Money,
+    pub in_transit: Money,
     pub count: i64,
     /// `JX-SH`, for tests and anchors.
     pub key: String,
@@ -80,7 +81,9 @@ pub async fn dashboard(
                 ("figure.unissued", s.unissued),
                 ("figure.held", s.held),
                 ("figure.redeemed", s.redeemed),
+                ("figure.in_transit", s.in_transit),
                 ("figure.paid", s.paid),
+                ("figure.bank_returned", s.bank_returned),
                 ("figure.returned", s.returned),
             ]
             .into_iter()
@@ -159,6 +162,7 @@ pub async fn dashboard(
             provider: region_name(lang, &c.provider_region),
             completed: c.completed,
             paid: c.paid,
+            in_transit: c.in_transit,
             count: c.count,
             key: format!("{}-{}", c.issuer_region, c.provider_region),
         })

@@ -117,26 +117,39 @@ pub async fn advice(db: &Db, actor: &Actor, run: Uuid, item: Uuid) -> ServiceRes
             }
         })
         .collect();
-    Ok(Advice {
-        run_id: r.id,
-        region: r.region,
-        period: r.period,
-        run_status: status(&r.status)?,
-        item_id: i.id,
-        provider_name: orgs.get(&i.provider_id).cloned().unwrap_or_default(),
-        provider_id: i.provider_id,
-        account_name: i.account_name,
-        account_number: i.account_number,
-        bank_name: i.bank_name,
-        cnaps_code: i.cnaps_code,
-        amount: Money::from_fen(i.amount),
-        status: status(&i.status)?,
-        bank_reference: i.bank_reference,
-        settled_at: i.settled_at,
-        exported_at: r.exported_at,
-        reason: i.reason,
-        lines,
-    })
+    let provider_name = orgs.get(&i.provider_id).cloned().unwrap_or_default();
+    Advice::of(&r, i, provider_name, lines)
+}
+
+impl Advice {
+    /// Payment `i` of run `r`, to `provider_name`, paying `lines`.
+    fn of(
+        r: &settlement_runs::Model,
+        i: settlement_items::Model,
+        provider_name: String,
+        lines: Vec<AdviceLine>,
+    ) -> ServiceResult<Self> {
+        Ok(Advice {
+            run_id: r.id,
+            region: r.region.clone(),
+            period: r.period.clone(),
+            run_status: status(&r.status)?,
+            item_id: i.id,
+            provider_name,
+            provider_id: i.provider_id,
+            account_name: i.account_name,
+            account_number: i.account_number,
+            bank_name: i.bank_name,
+            cnaps_code: i.cnaps_code,
+            amount: Money::from_fen(i.amount),
+            status: status(&i.status)?,
+            bank_reference: i.bank_reference,
+            settled_at: i.settled_at,
+            exported_at: r.exported_at,
+            reason: i.reason,
+            lines,
+        })
+    }
 }
 
 /// A provider's payments, newest first (the provider itself, or a
@@ -174,26 +187,7 @@ pub async fn payments(db: &Db, actor: &Actor, provider: Uuid) -> ServiceResult<V
         if !may_read(actor, provider, &r.region) {
             continue;
         }
-        out.push(Advice {
-            run_id: r.id,
-            region: r.region.clone(),
-            period: r.period.clone(),
-            run_status: status(&r.status)?,
-            item_id: i.id,
-            provider_id: provider,
-            provider_name: name.clone(),
-            account_name: i.account_name,
-            account_number: i.account_number,
-            bank_name: i.bank_name,
-            cnaps_code: i.cnaps_code,
-            amount: Money::from_fen(i.amount),
-            status: status(&i.status)?,
-            bank_reference: i.bank_reference,
-            settled_at: i.settled_at,
-            exported_at: r.exported_at,
-            reason: i.reason,
-            lines: Vec::new(),
-        });
+        out.push(Advice::of(r, i, name.clone(), Vec::new())?);
     }
     Ok(out)
 }
