@@ -1,9 +1,9 @@
 //! A test year of settlement across the three regions: claims of JX, SH
 //! (quarterly) and ZJ, runs for two periods, each exported with a pain.001
-//! valid against the XSD; the bank's answers — a camt.053 with a booking,
-//! an unknown line and a duplicate, a pain.002 rejection, a camt.054
-//! return, a CSV statement — leave every claim paid or payable again as
-//! the files say; the ledger's invariants hold, every region's audit chain
+//! valid against the XSD; the bank's answers — a camt.053 with bookings,
+//! a return after booking, an unknown line and a duplicate, a pain.002
+//! rejection (rejections are pain.002's), a camt.054 return, a CSV
+//! statement — leave every claim paid or payable again as the files say; the ledger's invariants hold, every region's audit chain
 //! verifies, and the JX -> SH statement is the same seen from SH.
 
 use serde_json::Value;
@@ -60,6 +60,7 @@ async fn a_year_of_three_regions_settles_as_the_banks_files_say() {
     // March: a claim in each region.
     let jx = (&w.jx_company, &w.jx_regulator, "JX");
     let jx_claim = claim_in(&w, jx, &w.sh_lab, "Y-JX", "3000.00").await;
+    let jx_returned = claim_in(&w, jx, &w.jx_lab, "Y-JX-2", "800.00").await;
     let sh = (&w.sh_company, &w.sh_regulator, "SH");
     let sh_claim = claim_in(&w, sh, &w.sh_lab, "Y-SH", "2000.00").await;
     let zj = (&zj_company, &w.zj_regulator, "ZJ");
@@ -82,16 +83,27 @@ async fn a_year_of_three_regions_settles_as_the_banks_files_say() {
         iso20022::assert_valid("pain.001.001.09", &pain.text);
     }
 
-    // JX's statement: the payment booked, an unknown line, the booking again.
+    // JX's statement: one payment booked, the other booked and returned
+    // (the account was closed), an unknown line, a booking reported twice.
     let jx_item = e2e(&jx_run, w.sh_lab.id);
+    let back = e2e(&jx_run, w.jx_lab.id);
+    let returned = format!(
+        r#"<Ntry><Amt Ccy="CNY">800.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<NtryDtls><TxDtls><Refs><EndToEndId>{back}</EndToEndId></Refs>
+<RtrInf><Rsn><Cd>AC04</Cd></Rsn><AddtlInf>账户已销户</AddtlInf></RtrInf></TxDtls></NtryDtls></Ntry>"#
+    );
     let statement = camt053(&[
         booked(&jx_item, "3000.00", "JX-B-1"),
+        booked(&back, "800.00", "JX-B-5"),
+        returned,
         booked("0123456789abcdef0123456789abcdef", "12.00", "JX-B-2"),
         booked(&jx_item, "3000.00", "JX-B-3"),
     ]);
     let answer = import_as(&w, &w.jx_regulator, "JX", "camt.053", &statement).await;
-    assert_eq!(answer.body["summary"]["settled"], 1, "{}", answer.text);
-    assert_eq!(answer.body["summary"]["exceptions"], 2, "{}", answer.text);
+    let summary = &answer.body["summary"];
+    assert_eq!(summary["settled"], 2, "{}", answer.text);
+    assert_eq!(summary["returned"], 1, "{}", answer.text);
+    assert_eq!(summary["exceptions"], 2, "{}", answer.text);
     // SH's bank rejects its payment (pain.002).
     let sh_item = e2e(&sh_run, w.sh_lab.id);
     let run_id = sh_run["id"].as_str().unwrap().replace('-', "");
@@ -130,6 +142,7 @@ async fn a_year_of_three_regions_settles_as_the_banks_files_say() {
     // Every claim is paid or payable again, as the files said.
     for (regulator, claim, status) in [
         (&w.jx_regulator, &jx_claim, "paid"),
+        (&w.jx_regulator, &jx_returned, "approved"),
         (&w.sh_regulator, &sh_claim, "approved"),
         (&w.zj_regulator, &zj_claim, "approved"),
         (&w.jx_regulator, &april_claim, "paid"),
