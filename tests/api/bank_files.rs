@@ -415,3 +415,40 @@ async fn the_banks_files_settle_reject_return_and_queue_what_cannot_be_applied()
         audit.text
     );
 }
+
+/// Two different statements booking the same payment, imported at once:
+/// the payment is booked once; the other file's line waits as a duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_statements_booking_one_payment_at_once_book_it_once() {
+    let mut w = World::new().await;
+    approved_account(&w, &w.sh_lab, "6222021001123456789", &w.sh_regulator).await;
+    let claim = approved_claim(&w, &w.sh_lab, "F-R", "3000.00").await;
+    w.travel_to("2026-04-02T09:00:00").await;
+    let march = exported_run(&w, "2026-03").await;
+    let item = e2e(&march, w.sh_lab.id);
+    let post = |reference: &str| crate::helpers::Post {
+        token: w.jx_regulator.token.clone(),
+        path: "/api/v1/regions/JX/bank-files".into(),
+        key: format!("race-{reference}"),
+        body: json!({"format": "camt.053", "name": format!("{reference}.xml"),
+            "content": camt053(&[booked(&item, "3000.00", reference)])}),
+    };
+    let answers = w.app.race(vec![post("B-1"), post("B-2")]).await;
+    let mut settled = 0;
+    let mut exceptions = 0;
+    for answer in &answers {
+        assert_eq!(answer.status.code, 201, "{}", answer.text);
+        settled += answer.body["summary"]["settled"].as_u64().unwrap();
+        exceptions += answer.body["summary"]["exceptions"].as_u64().unwrap();
+    }
+    assert_eq!((settled, exceptions), (1, 1), "booked once, once queued");
+    let paid = w
+        .get(&w.jx_regulator.token, &format!("/api/v1/claims/{claim}"))
+        .await;
+    assert_eq!(paid.body["status"], "paid", "{}", paid.text);
+    let figures = "/api/v1/reports/summary?region=JX&year=2026";
+    let figures = w.get(&w.jx_regulator.token, figures).await.body;
+    assert_eq!(figures["paid"], "3000.00", "{figures}");
+    assert_eq!(figures["in_transit"], "0.00", "{figures}");
+    w.app.assert_invariants().await;
+}

@@ -224,7 +224,8 @@ impl Apply<'_> {
     }
 
     /// The payment a line is about: by EndToEndId, else the one payment
-    /// still at the bank with its amount and account.
+    /// still at the bank with its amount and account. Locked: of two files
+    /// booking the same payment at once, the second waits and sees it booked.
     async fn find<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -240,7 +241,11 @@ impl Apply<'_> {
             let Some(id) = Uuid::try_parse(e2e).ok() else {
                 return Ok(None);
             };
-            return match settlement_items::Entity::find_by_id(id).one(txn).await? {
+            let item = settlement_items::Entity::find_by_id(id)
+                .lock_exclusive()
+                .one(txn)
+                .await?;
+            return match item {
                 Some(item) => of_region(item).await,
                 None => Ok(None),
             };
@@ -252,6 +257,7 @@ impl Apply<'_> {
             .filter(settlement_items::Column::Status.eq(ItemStatus::Sent.as_str()))
             .filter(settlement_items::Column::Amount.eq(amount.fen()))
             .filter(settlement_items::Column::AccountNumber.eq(account.clone()))
+            .lock_exclusive()
             .all(txn)
             .await?;
         let mut found = Vec::new();
