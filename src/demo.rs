@@ -162,7 +162,7 @@ async fn cast(
         (&sh, &sh_instruments, &["testing"]),
         (&zj, &zj_institute, &["rnd", "tech_transfer"]),
         (&jx, &jx_lab, &["testing"]),
-        (&jx, &sh_lab, &["testing", "rnd"]),
+        (&jx, &sh_lab, &["testing"]),
     ] {
         demo.admit(regulator, &provider.actor, categories).await?;
     }
@@ -245,9 +245,9 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
     )
     .await?;
     // One cancelled, one still held.
-    let r = hold(("JX-SH-0003", "10000.00"), "rnd", "5000.00").await?;
+    let r = hold(("JX-SH-0003", "10000.00"), "testing", "5000.00").await?;
     demo.run(photonics, CancelRedemption { id: r.id }).await?;
-    hold(("JX-SH-0004", "30000.00"), "rnd", "10000.00").await?;
+    hold(("JX-SH-0004", "30000.00"), "testing", "10000.00").await?;
     // The start-up team uses its voucher up.
     let team = &c.team.actor;
     let asked = (yuan("50000.00"), None);
@@ -274,6 +274,7 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         year,
         amount: yuan(amount),
         purpose: purpose.into(),
+        declared: Default::default(),
     };
     demo.run(team, apply("30000.00", "二期研发")).await?;
     let rejected = demo.run(photonics, apply("80000.00", "重复申请")).await?;

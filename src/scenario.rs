@@ -303,6 +303,7 @@ impl<R: Runner> Scenario<R> {
             year,
             amount: asked,
             purpose: purpose.into(),
+            declared: eligible_facts(),
         };
         let application = self.run(company, application).await?;
         let approve = ApproveApplication {
@@ -416,5 +417,17 @@ impl<R: Runner> Scenario<R> {
             client_id: org.client.client_id.clone(),
             client_secret: org.client.client_secret.clone(),
         })
+    }
+}
+
+/// What a company of the scenario declares: an S&T SME registration and, for
+/// a team, an incubator and four core members — enough for every shipped
+/// programme.
+pub fn eligible_facts() -> crate::domain::eligibility::DeclaredInput {
+    crate::domain::eligibility::DeclaredInput {
+        sme_registration: Some("20263101150000001".into()),
+        housed_in: Some("incubator".into()),
+        housing_name: Some("漕河泾科技创业中心".into()),
+        core_members: Some(4),
     }
 }

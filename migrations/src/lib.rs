@@ -22,6 +22,7 @@ mod m20261207_000016_second_factor;
 mod m20261207_000017_sign_in_failures;
 mod m20261207_000018_payee_accounts;
 mod m20261207_000019_settlement_runs;
+mod m20261207_000020_programme_facts;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_sign_in_failures::Migration),
             Box::new(m20261207_000018_payee_accounts::Migration),
             Box::new(m20261207_000019_settlement_runs::Migration),
+            Box::new(m20261207_000020_programme_facts::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ use super::reply::Reply;
 use super::views::{ApplicationView, VoucherView};
 use crate::api::auth::{can, Caller, May};
 use crate::api::error::ApiResult;
+use crate::domain::eligibility::DeclaredInput;
 use crate::domain::Amount;
 use crate::service::applications::{
     self, Application, ApproveApplication, RejectApplication, SubmitApplication,
@@ -36,6 +37,43 @@ pub struct ApplicationRequest {
     pub amount: Amount,
     #[schema(example = "光学镜片环境可靠性检测")]
     pub purpose: String,
+    /// The facts the programme asks for (docs/rules.md): omit what it does
+    /// not ask.
+    #[serde(default)]
+    pub declared: Option<DeclaredRequest>,
+}
+
+/// What a company declares about itself.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredRequest {
+    /// An enterprise's S&T SME registration number (科技型中小企业入库登记编号).
+    #[serde(default)]
+    #[schema(example = "20263101150001234")]
+    pub sme_registration: Option<String>,
+    /// Where a start-up team is housed: `incubator`,
+    /// `university_science_park` or `maker_space`.
+    #[serde(default)]
+    #[schema(example = "incubator")]
+    pub housed_in: Option<String>,
+    #[serde(default)]
+    #[schema(example = "漕河泾科技创业中心")]
+    pub housing_name: Option<String>,
+    /// A start-up team's core members.
+    #[serde(default)]
+    #[schema(example = 4)]
+    pub core_members: Option<i64>,
+}
+
+impl From<DeclaredRequest> for DeclaredInput {
+    fn from(d: DeclaredRequest) -> Self {
+        DeclaredInput {
+            sme_registration: d.sme_registration,
+            housed_in: d.housed_in,
+            housing_name: d.housing_name,
+            core_members: d.core_members,
+        }
+    }
 }
 
 /// An approval; without an amount, the amount requested is issued.
@@ -76,6 +114,7 @@ pub async fn submit(
         year: r.year,
         amount: r.amount,
         purpose: r.purpose,
+        declared: r.declared.unwrap_or_default().into(),
     };
     req.once.run(app, op, |_| Status::Created, view).await
 }

@@ -21,6 +21,7 @@ pub mod payees;
 pub mod payments;
 pub mod people;
 pub mod programme;
+pub mod ratings;
 pub mod redemptions;
 pub mod reply;
 pub mod reports;
@@ -112,6 +113,8 @@ api![
     redemptions::cancel,
     redemptions::list,
     redemptions::read,
+    ratings::rate,
+    ratings::provider_ratings,
     claims::submit,
     claims::approve,
     claims::reject,

@@ -171,7 +171,19 @@ pub struct PolicyView {
     /// The most of a year's budget that may be spent outside the region, if capped.
     #[schema(example = "0.30")]
     pub cross_region_budget_share: Option<String>,
+    /// Enterprises must declare an S&T SME registration number.
+    pub sme_registration_required: bool,
+    /// Where a start-up team must be housed (empty: anywhere).
+    pub team_housing: Vec<String>,
+    pub team_min_core_members: Option<u32>,
+    /// A voucher of last year more than this share unused at expiry bars its
+    /// company, if the programme has the rule.
+    #[schema(example = "0.50")]
+    pub idle_voucher_share: Option<String>,
     pub source: Option<String>,
+    /// Where each figure comes from, by key (`illustrative…`: no public
+    /// source); keys not listed take `source`.
+    pub sources: std::collections::BTreeMap<String, String>,
 }
 
 /// The policy in force for a region: for the current fiscal year, or `?year=`.
@@ -219,6 +231,11 @@ pub async fn policy(
         claim_until: deadlines.claim_until,
         settlement_cycle: v.settlement_cycle,
         cross_region_budget_share: v.cross_region_budget_share.map(|s| s.to_string()),
+        sme_registration_required: v.sme_registration_required,
+        team_housing: v.team_housing.iter().map(|h| h.to_string()).collect(),
+        team_min_core_members: v.team_min_core_members,
+        idle_voucher_share: v.idle_voucher_share.map(|s| s.to_string()),
         source: v.source.clone(),
+        sources: v.sources.clone(),
     }))
 }

@@ -54,6 +54,10 @@ view! {
         voucher_id: Option<Uuid>,
         created_at: DateTime<Utc>,
         decided_at: Option<DateTime<Utc>>,
+        /// What the company declared: `sme_registration`, `housed_in`,
+        /// `housing_name`, `core_members` (only those it declared).
+        #[schema(value_type = Object)]
+        declared: crate::domain::eligibility::Declared,
     }
 }
 

@@ -64,8 +64,26 @@ pub struct DraftVersion {
     #[serde(default)]
     #[schema(example = "0.30")]
     pub cross_region_budget_share: Option<String>,
+    /// Enterprises must declare an S&T SME registration number.
+    #[serde(default)]
+    pub sme_registration_required: bool,
+    /// Where a start-up team must be housed (empty: anywhere).
+    #[serde(default)]
+    #[schema(example = json!(["incubator", "university_science_park", "maker_space"]))]
+    pub team_housing: Vec<String>,
+    #[serde(default)]
+    #[schema(example = 3)]
+    pub team_min_core_members: Option<u32>,
+    /// A voucher of last year more than this share unused at expiry bars
+    /// its company.
+    #[serde(default)]
+    #[schema(example = "0.50")]
+    pub idle_voucher_share: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
+    /// Key → source of its figure, or `"illustrative"`.
+    #[serde(default)]
+    pub sources: std::collections::BTreeMap<String, String>,
 }
 
 impl From<DraftVersion> for VersionFile {
@@ -83,7 +101,12 @@ impl From<DraftVersion> for VersionFile {
             claim_deadline: d.claim_deadline,
             settlement_cycle: d.settlement_cycle,
             cross_region_budget_share: d.cross_region_budget_share,
+            sme_registration_required: d.sme_registration_required,
+            team_housing: d.team_housing,
+            team_min_core_members: d.team_min_core_members,
+            idle_voucher_share: d.idle_voucher_share,
             source: d.source,
+            sources: d.sources,
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum Refusal {
     DuplicateContract,
     DuplicateInvoice,
     CrossRegionBudgetExceeded,
+    /// The company does not meet the programme's eligibility (declared
+    /// facts, idle vouchers of last year).
+    NotEligible,
 }
 
 impl Refusal {
@@ -51,6 +54,7 @@ impl Refusal {
             Refusal::DuplicateContract => "duplicate_contract",
             Refusal::DuplicateInvoice => "duplicate_invoice",
             Refusal::CrossRegionBudgetExceeded => "cross_region_budget_exceeded",
+            Refusal::NotEligible => "not_eligible",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod bank_account;
 pub mod bank_files;
 pub mod clock;
 pub mod credit_code;
+pub mod eligibility;
 pub mod error;
 pub mod identity;
 pub mod money;

@@ -17,16 +17,19 @@ use super::kit::frame::{Frame, Html, PageError};
 use super::kit::guards::{CompanyPage, Signed};
 use super::kit::lists::{all_of, notice, parse_id};
 use crate::domain::clock::shanghai_date;
-use crate::domain::{RedemptionStatus, Region, VoucherStatus};
+use crate::domain::eligibility::{DeclaredInput, Housing};
+use crate::domain::{CompanyType, RedemptionStatus, Region, VoucherStatus};
 use crate::service::admissions::{self, Listed};
 use crate::service::applications::{self, Application, CapRoom, SubmitApplication};
-use crate::service::identity::organization_names;
+use crate::service::identity::{self, organization_names};
+use crate::service::ratings;
 use crate::service::redemptions::{self, CancelRedemption, Redemption};
 use crate::service::vouchers::{self, Voucher};
 use crate::service::Service;
 use crate::App;
 
 pub mod hold;
+pub mod rating;
 
 /// The company pages' routes.
 pub fn routes() -> Vec<Route> {
@@ -38,6 +41,8 @@ pub fn routes() -> Vec<Route> {
         hold::hold_form,
         hold::hold,
         hold::share_limit,
+        rating::rate_form,
+        rating::rate,
         history,
         cancel
     ]
@@ -116,11 +121,19 @@ pub struct ApplyPage {
     pub regions: Vec<Region>,
     pub years: Vec<i32>,
     pub caps: Vec<CapRow>,
+    /// A start-up team declares its housing and members; an enterprise its
+    /// S&T SME registration.
+    pub team: bool,
+    pub housings: &'static [Housing],
     pub form: ApplyFields,
     pub problem: Option<Problem>,
 }
 
 impl ApplyPage {
+    fn housing_key(&self, h: &Housing) -> &'static str {
+        super::kit::explain::housing_key(*h)
+    }
+
     fn policy(&self, c: &CapRow) -> String {
         Policy {
             region: c.region.clone(),
@@ -142,6 +155,29 @@ pub struct ApplyFields {
     pub year: String,
     pub amount: String,
     pub purpose: String,
+    /// The declared facts: a form shows an enterprise's or a team's only.
+    #[field(default = String::new())]
+    pub sme_registration: String,
+    #[field(default = String::new())]
+    pub housed_in: String,
+    #[field(default = String::new())]
+    pub housing_name: String,
+    #[field(default = String::new())]
+    pub core_members: String,
+}
+
+impl ApplyFields {
+    /// The declared facts as sent; a count that is not a number is sent
+    /// as -1, which the service names as wrong.
+    fn declared(&self) -> DeclaredInput {
+        let members = self.core_members.trim();
+        DeclaredInput {
+            sme_registration: Some(self.sme_registration.clone()),
+            housed_in: Some(self.housed_in.clone()),
+            housing_name: Some(self.housing_name.clone()),
+            core_members: (!members.is_empty()).then(|| members.parse().unwrap_or(-1)),
+        }
+    }
 }
 
 /// Renders the apply page with the caps of `year`.
@@ -164,6 +200,9 @@ async fn apply_page(
             caps.push(CapRow { region, room });
         }
     }
+    let company = identity::find_organization(&service.db, actor, actor.sub)
+        .await
+        .map_err(page_err(signed))?;
     let status = if problem.is_some() {
         Status::UnprocessableEntity
     } else {
@@ -177,6 +216,8 @@ async fn apply_page(
             regions: caps.iter().map(|c| c.region.clone()).collect(),
             years: vec![this_year, this_year + 1],
             caps,
+            team: company.company_type == Some(CompanyType::Team),
+            housings: Housing::ALL,
             form,
             problem,
         },
@@ -230,12 +271,17 @@ pub async fn apply(
         year,
         amount,
         purpose: form.purpose.clone(),
+        declared: form.declared(),
     };
     let fields = [
         form.region.as_str(),
         &form.year,
         &form.amount,
         &form.purpose,
+        &form.sme_registration,
+        &form.housed_in,
+        &form.housing_name,
+        &form.core_members,
     ];
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
@@ -336,6 +382,9 @@ pub struct RedemptionRow {
     pub r: Redemption,
     pub provider: String,
     pub held: bool,
+    /// Completed: the company may rate it, once (the score once rated).
+    pub completed: bool,
+    pub rating: Option<i16>,
     /// The idempotency key of the row's cancel form.
     pub idem: String,
 }
@@ -364,11 +413,16 @@ pub async fn history(
     let names = organization_names(&app.service.db, actor, list.iter().map(|r| r.provider_id))
         .await
         .map_err(page_err(&signed))?;
+    let scores = ratings::scores_given(db, actor)
+        .await
+        .map_err(page_err(&signed))?;
     let rows = list
         .into_iter()
         .map(|r| RedemptionRow {
             provider: names.get(&r.provider_id).cloned().unwrap_or_default(),
             held: r.status == RedemptionStatus::Held,
+            completed: r.status == RedemptionStatus::Completed,
+            rating: scores.get(&r.id).copied(),
             idem: forms::new_key(),
             r,
         })

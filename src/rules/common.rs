@@ -5,7 +5,8 @@ use crate::domain::text::key;
 use crate::domain::{CompanyType, DomainError, Money, Refusal, Region};
 
 use super::policy::PolicyVersion;
-use super::HoldFacts;
+use super::{ApplicationFacts, HoldFacts, LastYearVoucher};
+use crate::domain::eligibility::Declared;
 
 /// One side of a contract, as the related-party rule sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,6 +29,115 @@ pub fn applicant_region(
             format!("the {region} programme does not take applications from companies of {company_region}"),
         ))
     }
+}
+
+/// Refuses a company the programme does not take: its region (policy key
+/// `applicant_regions`), what it declared (`sme_registration_required`,
+/// `team_housing`, `team_min_core_members`) and its idle vouchers of last
+/// year (`idle_voucher_share`), in that order.
+pub fn eligible(
+    v: &PolicyVersion,
+    region: &Region,
+    facts: &ApplicationFacts,
+) -> Result<(), DomainError> {
+    applicant_region(v, region, &facts.company_region)?;
+    declared(v, region, facts.company_type, &facts.declared)?;
+    not_idle(v, region, &facts.last_year)
+}
+
+/// Refuses a company whose declared facts the programme's policy does not
+/// accept.
+pub fn declared(
+    v: &PolicyVersion,
+    region: &Region,
+    company_type: CompanyType,
+    facts: &Declared,
+) -> Result<(), DomainError> {
+    let refused = |id: &'static str, detail: String| {
+        DomainError::refused(Refusal::NotEligible, detail).with_rule(v.rule(id, region))
+    };
+    match company_type {
+        CompanyType::Enterprise => {
+            if v.sme_registration_required && facts.sme_registration.is_none() {
+                let detail = format!(
+                    "the {region} programme takes enterprises registered as S&T SMEs: \
+                     declare the registration number"
+                );
+                return Err(refused("sme_registration_required", detail));
+            }
+        }
+        CompanyType::Team => {
+            if !v.team_housing.is_empty()
+                && !facts.housed_in.is_some_and(|h| v.team_housing.contains(&h))
+            {
+                let allowed = joined(&v.team_housing);
+                let detail = format!(
+                    "the {region} programme takes start-up teams housed in one of {allowed}"
+                );
+                let said = facts
+                    .housed_in
+                    .map_or("none declared".into(), |h| h.to_string());
+                return Err(
+                    DomainError::refused(Refusal::NotEligible, detail).with_rule(
+                        v.rule("team_housing", region)
+                            .requested(said)
+                            .allowed(allowed),
+                    ),
+                );
+            }
+            if let Some(least) = v.team_min_core_members {
+                let have = facts.core_members.unwrap_or(0);
+                if have < least {
+                    let detail = format!(
+                        "the {region} programme takes start-up teams of at least {least} core \
+                         members; {have} declared"
+                    );
+                    return Err(
+                        DomainError::refused(Refusal::NotEligible, detail).with_rule(
+                            v.rule("team_min_core_members", region)
+                                .limit(least.to_string())
+                                .requested(have.to_string()),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a company with a voucher of last year that was more than the
+/// policy's share unused when it expired.
+pub fn not_idle(
+    v: &PolicyVersion,
+    region: &Region,
+    last_year: &[LastYearVoucher],
+) -> Result<(), DomainError> {
+    let Some(share) = v.idle_voucher_share else {
+        return Ok(());
+    };
+    let idle = last_year.iter().find(|voucher| {
+        rust_decimal::Decimal::from(voucher.unused.fen())
+            > share * rust_decimal::Decimal::from(voucher.face_value.fen())
+    });
+    let Some(idle) = idle else {
+        return Ok(());
+    };
+    let most = idle.face_value.share_floor(share).unwrap_or(Money::ZERO);
+    Err(DomainError::refused(
+        Refusal::NotEligible,
+        format!(
+            "voucher {} of last year expired with {} of {} unused, more than {share} of it: \
+             the {region} programme issues no voucher to this company this year",
+            idle.serial, idle.unused, idle.face_value
+        ),
+    )
+    .with_rule(
+        v.rule("idle_voucher_share", region)
+            .limit(most)
+            .used(idle.unused)
+            .share_of(share, idle.face_value),
+    ))
 }
 
 /// Refuses an admission of a provider from a region the programme does not

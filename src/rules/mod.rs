@@ -11,6 +11,7 @@ pub mod jiaxing;
 pub mod policy;
 pub mod shanghai;
 pub mod standard;
+pub mod version;
 pub mod what_if;
 pub mod zhejiang;
 
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::domain::eligibility::Declared;
 use crate::domain::{CompanyType, DomainError, Money, Region};
 use common::Party;
 pub use policy::{PolicyError, PolicyVersion, RegionPolicy};
@@ -30,6 +32,26 @@ pub struct IssuanceFacts {
     /// net of revocations.
     pub already_issued: Money,
     pub amount: Money,
+}
+
+/// What an application needs to know: who applies and what it declared.
+#[derive(Debug, Clone)]
+pub struct ApplicationFacts {
+    pub company_region: Region,
+    pub company_type: CompanyType,
+    pub declared: Declared,
+    /// The company's vouchers of this region from the year before that
+    /// have expired, with what was unused at their expiry.
+    pub last_year: Vec<LastYearVoucher>,
+}
+
+/// A voucher of the year before, as the idle-voucher rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastYearVoucher {
+    pub serial: String,
+    pub face_value: Money,
+    /// What expired unused.
+    pub unused: Money,
 }
 
 /// What a hold needs to know.
@@ -78,13 +100,14 @@ pub trait RegionRules: Send + Sync {
         false
     }
 
-    /// May a company of `company_region` apply?
+    /// May this company apply? Its region, then what it declared, then
+    /// its idle vouchers of last year.
     fn check_application(
         &self,
         v: &PolicyVersion,
-        company_region: &Region,
+        facts: &ApplicationFacts,
     ) -> Result<(), DomainError> {
-        common::applicant_region(v, &self.policy().region, company_region)
+        common::eligible(v, &self.policy().region, facts)
     }
 
     /// May a provider of `provider_region` be admitted for `categories`?
@@ -277,5 +300,7 @@ fn module(policy: RegionPolicy) -> Result<Arc<dyn RegionRules>, PolicyError> {
     })
 }
 
+#[cfg(test)]
+mod eligibility_tests;
 #[cfg(test)]
 mod tests;

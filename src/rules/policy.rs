@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use chrono::NaiveDate;
 use figment::providers::{Format, Toml};
 use figment::Figment;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::version::ILLUSTRATIVE;
+pub use super::version::{PolicyVersion, VersionFile};
 use super::RulesModule;
-use crate::domain::programme::{Deadlines, CATEGORIES};
 use crate::domain::{Money, Region};
 
 /// A problem in a policy file, naming the file and the key.
@@ -25,69 +24,6 @@ pub struct PolicyError {
 
 /// How often a region settles with providers (payment batches).
 pub use crate::domain::settlement::Cycle as SettlementCycle;
-
-/// One version of a region's policy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PolicyVersion {
-    pub effective_from: NaiveDate,
-    pub effective_to: Option<NaiveDate>,
-    /// Annual cap per enterprise, summed over its actual controller.
-    pub enterprise_cap: Money,
-    /// Annual cap per startup team, summed over its actual controller.
-    pub team_cap: Money,
-    /// The share of a contract a voucher may pay (0 < share ≤ 1).
-    pub contract_share: Decimal,
-    pub categories: Vec<String>,
-    /// Regions whose companies may apply.
-    pub applicant_regions: Vec<Region>,
-    /// Regions whose providers may be admitted.
-    pub admits_provider_regions: Vec<Region>,
-    /// Month and day of the use deadline in the fiscal year.
-    pub use_deadline: (u32, u32),
-    /// Month and day of the claim deadline in the next year.
-    pub claim_deadline: (u32, u32),
-    pub settlement_cycle: SettlementCycle,
-    /// The most of a year's appropriated budget that may be held or
-    /// completed at providers outside the region, if capped.
-    pub cross_region_budget_share: Option<Decimal>,
-    /// Where the numbers come from.
-    pub source: Option<String>,
-}
-
-impl PolicyVersion {
-    /// The rule `id` of this version of `region`'s policy, for a refusal.
-    pub fn rule(&self, id: &'static str, region: &Region) -> crate::domain::Rule {
-        crate::domain::Rule {
-            policy_version: Some(self.effective_from),
-            source: self.source.clone(),
-            ..crate::domain::Rule::named(id, region)
-        }
-    }
-
-    /// Whether this version governs vouchers of fiscal year `year` (the
-    /// version in force on 1 January of that year).
-    pub fn covers(&self, year: i32) -> bool {
-        let Some(first_day) = NaiveDate::from_ymd_opt(year, 1, 1) else {
-            return false;
-        };
-        self.effective_from <= first_day && self.effective_to.is_none_or(|to| first_day <= to)
-    }
-
-    /// The deadlines of a voucher of fiscal year `year`.
-    pub fn deadlines(&self, year: i32) -> Deadlines {
-        Deadlines {
-            use_until: month_day(year, self.use_deadline),
-            claim_until: month_day(year + 1, self.claim_deadline),
-        }
-    }
-}
-
-/// `month-day` in `year`; 29 February becomes 28 February in other years.
-fn month_day(year: i32, (month, day): (u32, u32)) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day)
-        .or_else(|| NaiveDate::from_ymd_opt(year, month, day - 1))
-        .expect("validated month and day")
-}
 
 /// A region's policy: all its versions.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,120 +144,6 @@ fn standard() -> String {
     "standard".into()
 }
 
-/// One version as a policy file writes it, and as a what-if draft is sent.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct VersionFile {
-    /// `YYYY-MM-DD`.
-    pub effective_from: String,
-    #[serde(default)]
-    pub effective_to: Option<String>,
-    /// Decimal string, e.g. `"200000.00"`.
-    pub enterprise_cap: String,
-    pub team_cap: String,
-    /// A share between 0 and 1, e.g. `"0.50"`.
-    pub contract_share: String,
-    pub categories: Vec<String>,
-    pub applicant_regions: Vec<String>,
-    pub admits_provider_regions: Vec<String>,
-    /// `MM-DD` in the fiscal year.
-    pub use_deadline: String,
-    /// `MM-DD` in the next year.
-    pub claim_deadline: String,
-    pub settlement_cycle: SettlementCycle,
-    #[serde(default)]
-    pub cross_region_budget_share: Option<String>,
-    #[serde(default)]
-    pub source: Option<String>,
-}
-
-impl VersionFile {
-    /// The version, checked; an error names the key and what is wrong.
-    pub fn check(self) -> Result<PolicyVersion, (&'static str, String)> {
-        let v = self;
-        let date = |name: &'static str, text: &str| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| (name, format!("`{text}` is not a date like 2026-01-01")))
-        };
-        let money =
-            |name: &'static str, text: &str| Money::parse_positive(text).map_err(|e| (name, e));
-        let share = |name: &'static str, text: &str| {
-            text.parse::<Decimal>()
-                .ok()
-                .filter(|s| *s > Decimal::ZERO && *s <= Decimal::ONE && s.scale() <= 4)
-                .ok_or_else(|| {
-                    (
-                        name,
-                        format!("`{text}` is not a share between 0 and 1, like \"0.50\""),
-                    )
-                })
-        };
-        let month_day = |name: &'static str, text: &str| {
-            let parsed = text
-                .split_once('-')
-                .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
-                .filter(|&(m, d)| NaiveDate::from_ymd_opt(2024, m, d).is_some());
-            parsed.ok_or_else(|| (name, format!("`{text}` is not a month and day like 12-31")))
-        };
-        let regions = |name: &'static str, list: &[String]| -> Result<Vec<Region>, _> {
-            if list.is_empty() {
-                return Err((name, "must name at least one region".to_owned()));
-            }
-            list.iter()
-                .map(|r| {
-                    Region::parse(r).map_err(|_| (name, format!("`{r}` is not a region code")))
-                })
-                .collect()
-        };
-        if v.categories.is_empty() {
-            return Err(("categories", "must list at least one category".into()));
-        }
-        if let Some(c) = v
-            .categories
-            .iter()
-            .find(|c| !CATEGORIES.contains(&c.as_str()))
-        {
-            return Err((
-                "categories",
-                format!("unknown category `{c}`; one of {}", CATEGORIES.join(", ")),
-            ));
-        }
-        let version = PolicyVersion {
-            effective_from: date("effective_from", &v.effective_from)?,
-            effective_to: v
-                .effective_to
-                .as_deref()
-                .map(|t| date("effective_to", t))
-                .transpose()?,
-            enterprise_cap: money("enterprise_cap", &v.enterprise_cap)?,
-            team_cap: money("team_cap", &v.team_cap)?,
-            contract_share: share("contract_share", &v.contract_share)?,
-            categories: v.categories,
-            applicant_regions: regions("applicant_regions", &v.applicant_regions)?,
-            admits_provider_regions: regions(
-                "admits_provider_regions",
-                &v.admits_provider_regions,
-            )?,
-            use_deadline: month_day("use_deadline", &v.use_deadline)?,
-            claim_deadline: month_day("claim_deadline", &v.claim_deadline)?,
-            settlement_cycle: v.settlement_cycle,
-            cross_region_budget_share: v
-                .cross_region_budget_share
-                .as_deref()
-                .map(|s| share("cross_region_budget_share", s))
-                .transpose()?,
-            source: v.source,
-        };
-        if version
-            .effective_to
-            .is_some_and(|to| to < version.effective_from)
-        {
-            return Err(("effective_to", "is before effective_from".into()));
-        }
-        Ok(version)
-    }
-}
-
 /// Reads and checks one policy file.
 pub fn load(path: &Path) -> Result<RegionPolicy, PolicyError> {
     checked(
@@ -371,6 +193,12 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
         let version = v
             .check()
             .map_err(|(name, message)| error(&format!("versions[{i}].{name}"), message))?;
+        if let Some(key) = version.unsourced() {
+            return Err(error(
+                &format!("versions[{i}].sources"),
+                format!("`{key}` has no source: cite one, or write \"{ILLUSTRATIVE}\""),
+            ));
+        }
         versions.push(version);
     }
     versions.sort_by_key(|v| v.effective_from);

@@ -211,12 +211,10 @@ fn admission_and_categories() {
         admit("ZJ", "ZJ", &["ip"]),
         Some(Refusal::CategoryNotEligible)
     );
+    // The Jiaxing pilot funds large instruments and testing services only.
+    assert_eq!(admit("JX", "SH", &["testing"]), None);
     assert_eq!(
-        admit("JX", "SH", &["testing", "rnd", "tech_transfer"]),
-        None
-    );
-    assert_eq!(
-        admit("JX", "SH", &["consulting"]),
+        admit("JX", "SH", &["rnd"]),
         Some(Refusal::CategoryNotEligible)
     );
 
@@ -248,8 +246,17 @@ fn who_may_apply() {
     let r = registry();
     let apply = |code: &str, company: &str| {
         let rules = r.get(&region(code)).unwrap();
+        let facts = ApplicationFacts {
+            company_region: region(company),
+            company_type: CompanyType::Enterprise,
+            declared: crate::domain::eligibility::Declared {
+                sme_registration: Some("20263101150000001".into()),
+                ..Default::default()
+            },
+            last_year: Vec::new(),
+        };
         rules
-            .check_application(rules.version(2026).unwrap(), &region(company))
+            .check_application(rules.version(2026).unwrap(), &facts)
             .is_ok()
     };
     assert!(apply("SH", "SH"));
@@ -367,6 +374,7 @@ admits_provider_regions = ["XX", "SH"]
 use_deadline = "12-31"
 claim_deadline = "03-31"
 settlement_cycle = "monthly"
+source = "test data"
 "#;
 
 #[test]

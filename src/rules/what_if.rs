@@ -4,7 +4,10 @@
 //! gathers the [`Step`]s from a read snapshot.
 //!
 //! What is replayed, and how:
-//! - every application: the draft's `applicant_regions`;
+//! - every application: the draft's `applicant_regions`, then what the
+//!   company declared when it applied (`sme_registration_required`,
+//!   `team_housing`, `team_min_core_members`), then its vouchers of the
+//!   year before as they expired (`idle_voucher_share`);
 //! - every approval: the annual cap, with what the draft would have issued
 //!   before to the same actual controller (net of revocations). Above the
 //!   cap, the approval is *reduced* to what is left, or *refused* when
@@ -28,7 +31,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::common::Party;
-use super::{CrossRegionFacts, HoldFacts, IssuanceFacts, PolicyVersion, RegionRules};
+use super::{
+    ApplicationFacts, CrossRegionFacts, HoldFacts, IssuanceFacts, LastYearVoucher, PolicyVersion,
+    RegionRules,
+};
+use crate::domain::eligibility::Declared;
 use crate::domain::{CompanyType, DomainError, Money, Region};
 
 /// A company as the replay needs it.
@@ -39,19 +46,26 @@ pub struct Company {
     /// Companies with the same key share an annual cap (the actual
     /// controller's key, else the company's id).
     pub cap_group: String,
+    /// Its vouchers of the year before that expired with part unused.
+    pub last_year: Vec<LastYearVoucher>,
 }
 
 /// Something that happened in the region-year, in the order it happened.
 #[derive(Debug, Clone)]
 pub enum Step {
     /// An application that was not approved (rejected or waiting).
-    Applied { application: Uuid, company: Uuid },
+    Applied {
+        application: Uuid,
+        company: Uuid,
+        declared: Declared,
+    },
     /// An approval: a voucher of `amount` issued to `company`.
     Issued {
         application: Uuid,
         voucher: Uuid,
         company: Uuid,
         amount: Money,
+        declared: Declared,
     },
     /// A voucher revoked (what was available returns).
     Revoked { voucher: Uuid },
@@ -192,9 +206,10 @@ impl Books<'_> {
             Step::Applied {
                 application,
                 company,
+                declared,
             } => {
                 self.outcome.applications += 1;
-                if let Some(rule) = self.applicant_refused(company) {
+                if let Some(rule) = self.applicant_refused(company, declared) {
                     self.differ(
                         Kind::Application,
                         application,
@@ -211,7 +226,8 @@ impl Books<'_> {
                 voucher,
                 company,
                 amount,
-            } => self.issue(at, application, voucher, company, amount),
+                declared,
+            } => self.issue(at, (application, voucher, company), amount, declared),
             Step::Revoked { voucher } => {
                 if let Some((group, available)) = self.vouchers.get_mut(&voucher) {
                     let issued = self.issued.entry(group.clone()).or_default();
@@ -290,22 +306,29 @@ impl Books<'_> {
         self.outcome.held_draft = add(self.outcome.held_draft, h.amount);
     }
 
-    /// The rule refusing `company`'s application under the draft, if any.
-    fn applicant_refused(&self, company: Uuid) -> Option<&'static str> {
-        let region = &self.companies.get(&company)?.region;
+    /// The rule refusing `company`'s application under the draft, if any:
+    /// its region, what it declared, its idle vouchers of the year before.
+    fn applicant_refused(&self, company: Uuid, declared: Declared) -> Option<&'static str> {
+        let c = self.companies.get(&company)?;
+        let facts = ApplicationFacts {
+            company_region: c.region.clone(),
+            company_type: c.company_type,
+            declared,
+            last_year: c.last_year.clone(),
+        };
         self.rules
-            .check_application(self.draft, region)
+            .check_application(self.draft, &facts)
             .err()
             .map(|e| rule_of(&e))
     }
 
+    /// An approval under the draft: eligibility, then the annual cap.
     fn issue(
         &mut self,
         at: DateTime<Utc>,
-        application: Uuid,
-        voucher: Uuid,
-        company: Uuid,
+        (application, voucher, company): (Uuid, Uuid, Uuid),
         amount: Money,
+        declared: Declared,
     ) {
         self.outcome.applications += 1;
         self.outcome.approvals += 1;
@@ -315,7 +338,7 @@ impl Books<'_> {
         };
         let group = c.cap_group.clone();
         let already = self.issued.get(&group).copied().unwrap_or_default();
-        let (granted, rule) = match self.applicant_refused(company) {
+        let (granted, rule) = match self.applicant_refused(company, declared) {
             Some(rule) => (Money::ZERO, Some(rule)),
             None => {
                 let facts = IssuanceFacts {
@@ -415,6 +438,7 @@ mod tests {
             company_type: CompanyType::Enterprise,
             region: jx.clone(),
             cap_group: "controller:zhang san".into(),
+            last_year: Vec::new(),
         };
         let companies: HashMap<Uuid, Company> = [(a, company(a)), (b, company(b))].into();
         let (va, vb) = (Uuid::now_v7(), Uuid::now_v7());
@@ -423,6 +447,7 @@ mod tests {
             voucher,
             company,
             amount,
+            declared: Declared::default(),
         };
         let steps = vec![
             (at(0), issued(a, va, yuan(150_000))),

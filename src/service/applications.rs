@@ -10,11 +10,13 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::eligibility::{application_facts, declared_of};
 use super::engine::movements;
 use super::locks::{lock_budget, lock_submitted};
 use super::vouchers::{self, Voucher};
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult, Short};
 use crate::domain::access::{self, Action};
+use crate::domain::eligibility::{Declared, DeclaredInput};
 use crate::domain::programme::parse_year;
 use crate::domain::text;
 use crate::domain::{
@@ -40,6 +42,8 @@ pub struct Application {
     pub voucher_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// What the company declared when it applied.
+    pub declared: Declared,
 }
 
 impl From<applications::Model> for Application {
@@ -55,6 +59,7 @@ impl From<applications::Model> for Application {
             reason: a.reason,
             voucher_id: a.voucher_id,
             created_at: a.created_at,
+            declared: declared_of(a.declared.as_deref()),
             decided_at: a.decided_at,
         }
     }
@@ -72,9 +77,14 @@ impl From<applications::Model> for Application {
 /// 6. `validation_failed` (`region`): not an issuing region.
 /// 7. `not_found`: the caller has no region.
 /// 8. `validation_failed` (`year`): the region's policy has no version for `year`.
-/// 9. The region's rules (`check_application`): `validation_failed` (`region`): the
-///    programme does not take applications from companies of the caller's region
-///    (policy key `applicant_regions`).
+/// 9. `validation_failed` (`declared.…`): a declared fact is malformed.
+/// 10. The region's rules (`check_application`): `validation_failed`
+///     (`region`): the programme does not take applications from companies
+///     of the caller's region (policy key `applicant_regions`);
+///     `not_eligible`: a fact the policy requires is not declared or does
+///     not meet it (`sme_registration_required`, `team_housing`,
+///     `team_min_core_members`), or a voucher of last year expired more
+///     than `idle_voucher_share` unused.
 ///
 /// The amount is not checked against the annual cap here: approval checks it.
 #[derive(Debug, Clone)]
@@ -84,6 +94,8 @@ pub struct SubmitApplication {
     pub year: i32,
     pub amount: Amount,
     pub purpose: String,
+    /// The facts the company declares (what its programme asks for).
+    pub declared: DeclaredInput,
 }
 
 impl Operation for SubmitApplication {
@@ -105,8 +117,18 @@ impl Operation for SubmitApplication {
         let rules = ctx.rules_for(&region).map_err(|_| {
             DomainError::field("region", format!("{region} is not an issuing region"))
         })?;
-        let company_region = ctx.actor.region.as_ref().ok_or(DomainError::NotFound)?;
-        rules.check_application(rules.version(year)?, company_region)?;
+        let version = rules.version(year)?;
+        let declared = self.declared.check()?;
+        let company = organizations::Entity::find_by_id(ctx.actor.sub)
+            .one(txn)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let facts = application_facts(txn, &region, year, &company, declared.clone()).await?;
+        rules.check_application(version, &facts)?;
+        let declared = (declared != Declared::default())
+            .then(|| serde_json::to_string(&declared))
+            .transpose()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let row = applications::ActiveModel {
             id: Set(Uuid::now_v7()),
             company_id: Set(ctx.actor.sub),
@@ -119,6 +141,7 @@ impl Operation for SubmitApplication {
             voucher_id: Set(None),
             created_at: Set(ctx.now),
             decided_at: Set(None),
+            declared: Set(declared),
         };
         let model = applications::Entity::insert(row)
             .exec_with_returning(txn)
@@ -140,11 +163,13 @@ impl Operation for SubmitApplication {
 /// 6. `not_found`: the application's region is no longer an issuing region.
 /// 7. `validation_failed` (`year`): the region's policy has no version for the
 ///    application's year.
-/// 8. The region's rules (`check_issuance`): `annual_cap_exceeded` (rule
+/// 8. The region's rules (`check_application`, again: last year's vouchers
+///    may have expired since): `not_eligible`, as at submission.
+/// 9. The region's rules (`check_issuance`): `annual_cap_exceeded` (rule
 ///    `enterprise_cap` or `team_cap`): what was issued this year to companies of the
 ///    same actual controller, plus `amount`, is above the cap.
-/// 9. `budget_exceeded`: the region-year's unissued budget is smaller than `amount`
-///    (rule `appropriation`).
+/// 10. `budget_exceeded`: the region-year's unissued budget is smaller than
+///     `amount` (rule `appropriation`).
 #[derive(Debug, Clone)]
 pub struct ApproveApplication {
     pub id: Uuid,
@@ -184,11 +209,11 @@ impl Operation for ApproveApplication {
             .ok_or_else(|| {
                 ServiceError::Internal(format!("application {} without company", app.id))
             })?;
-        let company_type = company.company_type.ok_or_else(|| {
-            ServiceError::Internal(format!("company {} without type", company.id))
-        })?;
+        let declared = declared_of(app.declared.as_deref());
+        let eligibility = application_facts(txn, &region, app.year, &company, declared).await?;
+        rules.check_application(version, &eligibility)?;
         let facts = IssuanceFacts {
-            company_type,
+            company_type: eligibility.company_type,
             already_issued: issued_to_controller(txn, &region, app.year, &company).await?,
             amount,
         };
@@ -291,10 +316,7 @@ pub async fn cap_room<C: ConnectionTrait>(
         .get(region)
         .ok_or(DomainError::NotFound)?
         .version(year)?;
-    registry
-        .get(region)
-        .ok_or(DomainError::NotFound)?
-        .check_application(version, company_region)?;
+    crate::rules::common::applicant_region(version, region, company_region)?;
     cap_room_of(conn, registry, actor.sub, region, year).await
 }
 

@@ -16,14 +16,16 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryS
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
+use super::eligibility::declared_of;
 use super::{Ctx, Done, Operation, Service, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::clock::shanghai_date;
+use crate::domain::eligibility::Declared;
 use crate::domain::{
     Actor, ApplicationStatus, CompanyType, DomainError, Money, OrgKind, RedemptionStatus, Region,
 };
 use crate::rules::what_if::{self, Company, Hold, Outcome, Step};
-use crate::rules::PolicyVersion;
+use crate::rules::{LastYearVoucher, PolicyVersion};
 use crate::store::entities::{
     applications, budgets, organizations, redemptions, transfers, vouchers,
 };
@@ -244,7 +246,7 @@ pub async fn run(
         .one(&txn)
         .await?
         .map_or(Money::ZERO, |b| Money::from_fen(b.appropriated));
-    let companies = companies(&txn).await?;
+    let companies = companies(&txn, region, year).await?;
     let steps = steps(&txn, region, year).await?;
     txn.commit().await?;
     // The replay is CPU work: off the async workers. It stops early when
@@ -269,8 +271,27 @@ pub async fn run(
     })
 }
 
-/// Every company, with its type, region and cap group.
-async fn companies<C: sea_orm::ConnectionTrait>(txn: &C) -> ServiceResult<HashMap<Uuid, Company>> {
+/// Every company, with its type, region, cap group and its vouchers of
+/// `region` from the year before `year` that expired with part unused.
+async fn companies<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    region: &Region,
+    year: i32,
+) -> ServiceResult<HashMap<Uuid, Company>> {
+    let mut idle: HashMap<Uuid, Vec<LastYearVoucher>> = HashMap::new();
+    let expired = vouchers::Entity::find()
+        .filter(vouchers::Column::Region.eq(region.clone()))
+        .filter(vouchers::Column::Year.eq(year - 1))
+        .filter(vouchers::Column::Expired.gt(0))
+        .all(txn)
+        .await?;
+    for v in expired {
+        idle.entry(v.holder_id).or_default().push(LastYearVoucher {
+            serial: v.serial,
+            face_value: Money::from_fen(v.face_value),
+            unused: Money::from_fen(v.expired),
+        });
+    }
     let rows: Vec<(Uuid, Region, Option<CompanyType>, Option<String>)> =
         organizations::Entity::find()
             .select_only()
@@ -291,11 +312,16 @@ async fn companies<C: sea_orm::ConnectionTrait>(txn: &C) -> ServiceResult<HashMa
                 company_type: company_type.unwrap_or(CompanyType::Enterprise),
                 region,
                 cap_group: controller.map_or_else(|| id.to_string(), |c| format!("controller:{c}")),
+                last_year: idle.remove(&id).unwrap_or_default(),
             };
             (id, company)
         })
         .collect())
 }
+
+/// An application as the replay reads it: id, company, time, status and
+/// what was declared.
+type Applied = (Uuid, Uuid, DateTime<Utc>, ApplicationStatus, Option<String>);
 
 /// A transfer as the replay orders it: id, code, voucher, redemption, time.
 type Moved = (Uuid, String, Option<Uuid>, Option<Uuid>, DateTime<Utc>);
@@ -306,19 +332,29 @@ async fn steps<C: sea_orm::ConnectionTrait>(
     region: &Region,
     year: i32,
 ) -> ServiceResult<Vec<(DateTime<Utc>, Step)>> {
-    let waiting: Vec<(Uuid, Uuid, DateTime<Utc>)> = applications::Entity::find()
+    let applied: Vec<Applied> = applications::Entity::find()
         .select_only()
         .columns([
             applications::Column::Id,
             applications::Column::CompanyId,
             applications::Column::CreatedAt,
+            applications::Column::Status,
+            applications::Column::Declared,
         ])
         .filter(applications::Column::Region.eq(region.clone()))
         .filter(applications::Column::Year.eq(year))
-        .filter(applications::Column::Status.ne(ApplicationStatus::Approved))
         .into_tuple()
         .all(txn)
         .await?;
+    let mut declared: HashMap<Uuid, Declared> = HashMap::new();
+    let mut waiting = Vec::new();
+    for (id, company, at, status, facts) in applied {
+        if status == ApplicationStatus::Approved {
+            declared.insert(id, declared_of(facts.as_deref()));
+        } else {
+            waiting.push((id, company, at, declared_of(facts.as_deref())));
+        }
+    }
     let issued: HashMap<Uuid, (Uuid, Uuid, i64)> = vouchers::Entity::find()
         .select_only()
         .columns([
@@ -364,12 +400,13 @@ async fn steps<C: sea_orm::ConnectionTrait>(
     moved.sort_by_key(|t| t.0);
     let mut steps: Vec<(DateTime<Utc>, Step)> = waiting
         .into_iter()
-        .map(|(application, company, at)| {
+        .map(|(application, company, at, declared)| {
             (
                 at,
                 Step::Applied {
                     application,
                     company,
+                    declared,
                 },
             )
         })
@@ -382,6 +419,7 @@ async fn steps<C: sea_orm::ConnectionTrait>(
                 voucher: v,
                 company: *holder,
                 amount: Money::from_fen(*face),
+                declared: declared.get(app).cloned().unwrap_or_default(),
             }),
             ("revoke", Some(v), _) => Some(Step::Revoked { voucher: v }),
             ("hold", _, Some(r)) => held.get(&r).map(|r| {

@@ -174,30 +174,35 @@ async fn http_contract_matches_the_recorded_answers() {
     let admission = json!({"provider_id": new_lab, "categories": ["testing"]});
     r.post(jx, "/api/v1/regions/JX/admissions", &admission)
         .await;
-    // A change of an admission: not by an API client; a person asks (202)
-    // and a second person confirms (four eyes).
+    // Jiaxing funds testing only.
     let admission = json!({"provider_id": new_lab, "categories": ["testing", "rnd"]});
     r.post(jx, "/api/v1/regions/JX/admissions", &admission)
         .await;
-    let officer = w.app.administrator(w.jx_regulator.id).await;
+    // A change of an admission: not by an API client; a person asks (202)
+    // and a second person confirms (four eyes).
+    let first = json!({"provider_id": new_lab, "categories": ["testing"]});
+    r.post(sh, "/api/v1/regions/SH/admissions", &first).await;
+    r.post(sh, "/api/v1/regions/SH/admissions", &admission)
+        .await;
+    let officer = w.app.administrator(w.sh_regulator.id).await;
     let asked = r
-        .post(&officer, "/api/v1/regions/JX/admissions", &admission)
+        .post(&officer, "/api/v1/regions/SH/admissions", &admission)
         .await;
     let waiting = asked.body["confirmation"]["id"].as_str().unwrap();
-    let colleague = w.app.second_person(w.jx_regulator.id).await;
+    let colleague = w.app.second_person(w.sh_regulator.id).await;
     r.post(
         &colleague,
         &format!("/api/v1/confirmations/{waiting}/confirm"),
         &json!({}),
     )
     .await;
-    r.post(jx, "/api/v1/regions/JX/admissions", &admission)
+    r.post(sh, "/api/v1/regions/SH/admissions", &admission)
         .await;
     let admission = json!({"provider_id": NOBODY, "categories": ["testing"]});
     r.post(jx, "/api/v1/regions/JX/admissions", &admission)
         .await;
     r.get(company, "/api/v1/regions/JX/policy").await;
-    r.get(company, "/api/v1/regions/JX/policy?year=2017").await;
+    r.get(company, "/api/v1/regions/JX/policy?year=2016").await;
 
     // Applications: approved in full, in part, rejected.
     let apply = |amount: &str| json!({"region": "JX", "year": 2026, "amount": amount, "purpose": "检测服务"});
@@ -322,6 +327,12 @@ async fn http_contract_matches_the_recorded_answers() {
         &json!({}),
     )
     .await;
+    // The company rates a completed service, once; the regulator reads it.
+    let rating = format!("/api/v1/redemptions/{r3}/rating");
+    let rate = json!({"score": 2, "comment": "报告晚了一周", "complaint": true});
+    r.post(company, &rating, &rate).await;
+    r.post(company, &rating, &json!({"score": 5})).await;
+    r.get(jx, "/api/v1/regions/JX/provider-ratings").await;
     // Left held, for the expiry run.
     let body = hold(&jx_id, "JX-C-4", "10000", "5000");
     r.post(company, "/api/v1/redemptions", &body).await;

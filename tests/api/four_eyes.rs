@@ -186,29 +186,32 @@ async fn third_person(w: &World, id: uuid::Uuid) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_of_an_admission_waits_for_a_second_person() {
     let w = World::new().await;
-    let jx = w.jx_regulator.id;
-    let admissions = "/api/v1/regions/JX/admissions";
-    let lab = w.jx_lab.id;
-    let widen = json!({"provider_id": lab, "categories": ["testing", "rnd"]});
+    let sh = w.sh_regulator.id;
+    let admissions = "/api/v1/regions/SH/admissions";
+    let lab = w.sh_lab.id;
+    let widen = json!({"provider_id": lab, "categories": ["testing", "rnd", "consulting"]});
 
     // Admitting again for the same categories changes nothing: no four eyes.
-    let same = json!({"provider_id": lab, "categories": ["testing"]});
+    let same = json!({"provider_id": lab, "categories": ["testing", "rnd"]});
     let again = w
-        .post(&w.jx_regulator.token, admissions, same.clone())
+        .post(&w.sh_regulator.token, admissions, same.clone())
         .await;
     assert_eq!(again.status.code, 200, "{}", again.text);
     // A change: an API client may not ask; a person asks and it waits.
-    w.post(&w.jx_regulator.token, admissions, widen.clone())
+    w.post(&w.sh_regulator.token, admissions, widen.clone())
         .await
         .assert_problem(403, "forbidden");
-    let maker = w.app.administrator(jx).await;
+    let maker = w.app.administrator(sh).await;
     let asked = w.post(&maker, admissions, widen.clone()).await;
     assert_eq!(asked.status.code, 202, "{}", asked.text);
     let waiting = &asked.body["confirmation"];
     assert_eq!(waiting["action"], "provider.admit");
-    assert_eq!(waiting["detail"]["categories"], json!(["testing", "rnd"]));
+    assert_eq!(
+        waiting["detail"]["categories"],
+        json!(["testing", "rnd", "consulting"])
+    );
     // Nothing changed yet: the same categories are still no change.
-    let unchanged = w.post(&w.jx_regulator.token, admissions, same).await;
+    let unchanged = w.post(&w.sh_regulator.token, admissions, same).await;
     assert_eq!(unchanged.status.code, 200, "{}", unchanged.text);
 
     // The maker cannot confirm; another person can, and then it holds.
@@ -217,23 +220,23 @@ async fn a_change_of_an_admission_waits_for_a_second_person() {
     w.post(&maker, &confirm, json!({}))
         .await
         .assert_problem(403, "forbidden");
-    let checker = w.app.second_person(jx).await;
+    let checker = w.app.second_person(sh).await;
     let confirmed = w.post(&checker, &confirm, json!({})).await;
     assert_eq!(confirmed.status.code, 200, "{}", confirmed.text);
     assert_eq!(
         confirmed.body["result"]["categories"],
-        json!(["testing", "rnd"])
+        json!(["testing", "rnd", "consulting"])
     );
-    let changed = w.post(&w.jx_regulator.token, admissions, widen).await;
+    let changed = w.post(&w.sh_regulator.token, admissions, widen).await;
     assert_eq!(
         changed.status.code, 200,
-        "admitted for rnd now: {}",
+        "admitted for consulting now: {}",
         changed.text
     );
     let events = w
         .get(
             &maker,
-            "/api/v1/audit/events?region=JX&action=provider.admit",
+            "/api/v1/audit/events?region=SH&action=provider.admit",
         )
         .await;
     let items = events.body["items"].as_array().unwrap();
@@ -243,7 +246,7 @@ async fn a_change_of_an_admission_waits_for_a_second_person() {
         .expect("the confirmed change is recorded");
     assert_eq!(
         confirmed["payload"]["categories"],
-        json!(["testing", "rnd"])
+        json!(["testing", "rnd", "consulting"])
     );
     assert_eq!(
         confirmed["payload"]["confirmation"]["requested_by"],

@@ -545,6 +545,21 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             None,
             [401, 403, 200, 200, 200, 200, 200, 200],
         ),
+        // A rating: the company of a completed redemption (this one is held).
+        row(
+            "post",
+            "/api/v1/redemptions/{id}/rating",
+            format!("/api/v1/redemptions/{r}/rating"),
+            Some(json!({"score": 4})),
+            [401, 403, 403, 403, 409, 404, 403, 403],
+        ),
+        row(
+            "get",
+            "/api/v1/regions/{region}/provider-ratings",
+            "/api/v1/regions/JX/provider-ratings",
+            None,
+            [401, 403, 403, 200, 403, 403, 403, 403],
+        ),
         row(
             "get",
             "/api/v1/redemptions/{id}",

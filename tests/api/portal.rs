@@ -87,7 +87,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     let refusal = b.text("#form-error").await;
     assert_eq!(
         refusal,
-        "超过合同金额 50% 的上限（嘉兴 2018 版）：本合同最多可用 ¥40,000.00"
+        "超过合同金额 50% 的上限（嘉兴 2017 版）：本合同最多可用 ¥40,000.00"
     );
     assert_eq!(b.text("#amount-error").await, refusal);
     assert_eq!(b.value("#amount").await, "40000.01");
@@ -214,7 +214,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.click("#hold").await;
     assert_eq!(
         b.text("#form-error").await,
-        "Above the 50% of the contract a voucher may pay (Jiaxing policy of 2018-01-01): \
+        "Above the 50% of the contract a voucher may pay (Jiaxing policy of 2017-01-01): \
          this contract allows at most ¥40,000.00"
     );
     b.shoot("hold-refused-en").await;
@@ -285,6 +285,7 @@ async fn other_company_voucher(served: &Served) -> Uuid {
         region: "JX".into(),
         year: 2026,
         amount: scenario::yuan("10000.00"),
+        declared: scenario::eligible_facts(),
         purpose: "检测".into(),
     };
     let application = served.run(&actor, application).await;
@@ -606,6 +607,7 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
             region: "JX".into(),
             year: 2026,
             amount: scenario::yuan(amount),
+            declared: scenario::eligible_facts(),
             purpose: purpose.into(),
         };
         served.run(&company, op).await;
@@ -1150,6 +1152,7 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
         region: "JX".into(),
         year: 2026,
         amount: scenario::yuan("150000.00"),
+        declared: scenario::eligible_facts(),
         purpose: "二期研发".into(),
     };
     served.run(&company, apply).await;
@@ -1175,7 +1178,7 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
     b.click(&format!("{row} button.approve")).await;
     assert_eq!(
         b.text(&format!("{row} .notice.error")).await,
-        "超过年度申领上限 ¥200,000.00（嘉兴 2018 版）：同一实际控制人本年度已获 ¥100,000.00，最多还可获 ¥100,000.00"
+        "超过年度申领上限 ¥200,000.00（嘉兴 2017 版）：同一实际控制人本年度已获 ¥100,000.00，最多还可获 ¥100,000.00"
     );
     b.shoot("regulator-cap-refused").await;
 

@@ -24,17 +24,40 @@ async fn refused(
     answer.body["rule"].clone()
 }
 
-/// The JX policy version in force since 2018, as a refusal names it.
-const JX_SOURCE: &str =
-    "Jiaxing–Shanghai agreement report (crntt.com, 2018); caps and cross-region share illustrative";
+/// Where the JX figure of rule `id` comes from, as a refusal names it: the
+/// key's own source, else the version's.
+fn jx_source(id: &str) -> &'static str {
+    match id {
+        "enterprise_cap" | "team_cap" => "illustrative: no public figure was found",
+        "cross_region_budget_share" => "illustrative",
+        "contract_share" => {
+            "Jiaxing–Shanghai agreement report (crntt.com, 2018): 50 % of each use of a Shanghai \
+             instrument or testing service"
+        }
+        "categories" => {
+            "Jiaxing–Shanghai agreement report (crntt.com, 2018): large instruments and testing \
+             services through the Shanghai instrument-sharing network (2,192 units, 27,479 \
+             instruments); not R&D or technology transfer"
+        }
+        _ => "Jiaxing–Shanghai agreement report (crntt.com, 2018)",
+    }
+}
 
-/// Checks a refusal's rule object: `id`, the JX policy version, and the
+/// Checks a refusal's rule object: `id`, the JX policy version (or SH's), and the
 /// figures `limit`, `used`, `requested`, `allowed` (null where not given).
 fn assert_rule(rule: &serde_json::Value, id: &str, figures: [Option<&str>; 4]) {
     assert_eq!(rule["id"], id, "{rule}");
-    assert_eq!(rule["region"], "JX", "{rule}");
-    assert_eq!(rule["policy_version"], "2018-01-01", "{rule}");
-    assert_eq!(rule["source"], JX_SOURCE, "{rule}");
+    let region = rule["region"].as_str().unwrap();
+    if region == "JX" {
+        assert_eq!(rule["policy_version"], "2017-01-01", "{rule}");
+        assert_eq!(rule["source"], jx_source(id), "{rule}");
+    } else {
+        assert_eq!(region, "SH", "{rule}");
+        assert!(
+            rule["source"].as_str().is_some_and(|s| !s.is_empty()),
+            "{rule}"
+        );
+    }
     for (key, want) in ["limit", "used", "requested", "allowed"]
         .iter()
         .zip(figures)
@@ -191,7 +214,7 @@ async fn every_rule_has_its_code() {
     assert_eq!(ok.status.code, 201, "{}", ok.text);
 
     // category_not_eligible: JX does not fund consulting, at admission and at a hold.
-    let funded = Some("testing,rnd,tech_transfer");
+    let funded = Some("testing");
     let rule = refused(
         &w,
         &jx.token,
@@ -220,12 +243,16 @@ async fn every_rule_has_its_code() {
         "categories",
         [None, None, Some("consulting"), funded],
     );
-    // …and the lab is admitted for testing only.
+    // …and a category the programme funds but the provider is not admitted
+    // for: Shanghai funds consulting, its lab is admitted for testing and R&D.
+    let sh_voucher = w
+        .voucher(&w.sh_company, &w.sh_regulator, "SH", "10000.00")
+        .await;
     let rule = refused(
         &w,
-        &team.token,
+        &w.sh_company.token,
         "/api/v1/redemptions",
-        hold(&team_voucher, &w.jx_lab, "1000.00", "1.00", "rnd"),
+        hold(&sh_voucher, &w.sh_lab, "1000.00", "1.00", "consulting"),
         422,
         "category_not_eligible",
     )
@@ -233,7 +260,7 @@ async fn every_rule_has_its_code() {
     assert_rule(
         &rule,
         "admitted_categories",
-        [None, None, Some("rnd"), Some("testing")],
+        [None, None, Some("consulting"), Some("testing,rnd")],
     );
 
     // provider_not_admitted: SH admits Shanghai providers only; ZJ's are not admitted by JX here.

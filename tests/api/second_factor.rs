@@ -153,7 +153,8 @@ async fn a_companys_person_need_not_enrol_but_may() {
         .await;
     let token = sign_in(&app, &clerk, "a long enough password", None).await;
     let token = token.body["access_token"].as_str().unwrap();
-    let apply = json!({"region": "SH", "year": 2026, "amount": "1000.00", "purpose": "检测"});
+    let apply = json!({"region": "SH", "year": 2026, "amount": "1000.00", "purpose": "检测",
+        "declared": crate::world::eligible()});
     let applied = app
         .post("/api/v1/applications", token, &new_key(), &apply)
         .await;

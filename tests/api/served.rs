@@ -161,7 +161,7 @@ impl Served {
         for regulator in [&jx, &sh] {
             let budget = scenario.appropriate(regulator, 2026, yuan("1000000.00"));
             budget.await.expect("appropriated");
-            let admitted = scenario.admit(regulator, &sh_lab, &["testing", "rnd"]);
+            let admitted = scenario.admit(regulator, &sh_lab, &["testing"]);
             admitted.await.expect("admitted");
         }
         let amounts = (yuan("100000.00"), None);

@@ -9,11 +9,11 @@ use crate::world::{Org, World};
 /// JX's policy version in force, as its file writes it.
 fn jx_policy() -> Value {
     json!({
-        "effective_from": "2018-01-01",
+        "effective_from": "2017-01-01",
         "enterprise_cap": "200000.00",
         "team_cap": "50000.00",
         "contract_share": "0.50",
-        "categories": ["testing", "rnd", "tech_transfer"],
+        "categories": ["testing"],
         "applicant_regions": ["JX"],
         "admits_provider_regions": ["JX", "ZJ", "SH"],
         "use_deadline": "12-31",
@@ -196,7 +196,7 @@ async fn the_unchanged_policy_replays_the_year_exactly() {
     assert_eq!(body["differences"], json!([]));
     assert_eq!(body["by_rule"], json!([]));
     assert_eq!(body["companies_affected"], 0);
-    assert_eq!(body["policy_in_force"], "2018-01-01");
+    assert_eq!(body["policy_in_force"], "2017-01-01");
     let budget = &body["budget"];
     assert_eq!(budget["issued_actual"], "240000.00", "{body}");
     assert_eq!(budget["issued_draft"], "240000.00");

@@ -127,12 +127,7 @@ impl World {
             )
             .await;
         world
-            .admit(
-                "JX",
-                &world.jx_regulator,
-                world.sh_lab.id,
-                &["testing", "rnd"],
-            )
+            .admit("JX", &world.jx_regulator, world.sh_lab.id, &["testing"])
             .await;
         world
             .admit("JX", &world.jx_regulator, world.jx_lab.id, &["testing"])
@@ -194,7 +189,8 @@ impl World {
             .post(
                 &company.token,
                 "/api/v1/applications",
-                json!({"region": region, "year": year, "amount": amount, "purpose": "检测服务"}),
+                json!({"region": region, "year": year, "amount": amount, "purpose": "检测服务",
+                    "declared": eligible()}),
             )
             .await;
         assert_eq!(application.status.code, 201, "{}", application.text);
@@ -384,4 +380,11 @@ impl World {
             .unwrap();
         format!("{a:?}{b:?}{v:?}{r:?}{c:?}")
     }
+}
+
+/// What a company declares so that every shipped programme takes it: an
+/// S&T SME registration and, for a team, an incubator and four members.
+pub fn eligible() -> Value {
+    json!({"sme_registration": "20263101150000001", "housed_in": "incubator",
+        "housing_name": "漕河泾科技创业中心", "core_members": 4})
 }

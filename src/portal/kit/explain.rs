@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::i18n::{date, yuan, Lang};
+use crate::domain::eligibility::Housing;
 use crate::domain::{DomainError, Figure, Refusal, Region, Rule};
 
 /// A policy version, as the explanation names it.
@@ -59,6 +60,12 @@ pub fn field_of(err: &DomainError) -> &'static str {
             Refusal::DuplicateInvoice | Refusal::ClaimDeadlinePassed => "invoice_no",
             Refusal::ProviderNotAdmitted | Refusal::RelatedParty => "provider_id",
             Refusal::CategoryNotEligible => "service_category",
+            Refusal::NotEligible => match err.rule().map(|r| r.id) {
+                Some("sme_registration_required") => "declared.sme_registration",
+                Some("team_housing") => "declared.housed_in",
+                Some("team_min_core_members") => "declared.core_members",
+                _ => "region",
+            },
             _ => "amount",
         },
         DomainError::Validation(fields) => match fields.first().map(|f| f.field.as_str()) {
@@ -77,9 +84,22 @@ pub fn field_of(err: &DomainError) -> &'static str {
             Some("content") => "content",
             Some("format") => "format",
             Some("resolution") => "resolution",
+            Some("declared.sme_registration") => "declared.sme_registration",
+            Some("declared.housed_in") => "declared.housed_in",
+            Some("declared.housing_name") => "declared.housing_name",
+            Some("declared.core_members") => "declared.core_members",
             _ => "amount",
         },
         _ => "amount",
+    }
+}
+
+/// The text key of where a start-up team is housed.
+pub fn housing_key(h: Housing) -> &'static str {
+    match h {
+        Housing::Incubator => "housing.incubator",
+        Housing::UniversitySciencePark => "housing.university_science_park",
+        Housing::MakerSpace => "housing.maker_space",
     }
 }
 
@@ -108,10 +128,16 @@ pub fn domain(lang: Lang, err: &DomainError) -> String {
 
 fn refused(lang: Lang, refusal: Refusal, detail: &str, rule: Option<&Rule>) -> String {
     if let Some(rule) = rule {
-        let key = format!("refusal.{}.rule", refusal.code());
-        let text = lang.t(&key);
-        if text != super::i18n::MISSING {
-            return with_figures(lang, text, rule);
+        // The words of this rule of the refusal, else of any of its rules.
+        let keys = [
+            format!("refusal.{}.{}", refusal.code(), rule.id),
+            format!("refusal.{}.rule", refusal.code()),
+        ];
+        for key in keys {
+            let text = lang.t(&key);
+            if text != super::i18n::MISSING {
+                return with_figures(lang, text, rule);
+            }
         }
     }
     let key = format!("refusal.{}", refusal.code());
@@ -132,6 +158,14 @@ fn with_figures(lang: Lang, text: &str, rule: &Rule) -> String {
             .map(|c| super::i18n::category(lang, c))
             .collect::<Vec<_>>()
             .join("、"),
+        Some(Figure::Text(t)) if rule.id == "team_housing" => t
+            .split(',')
+            .map(|h| match h.parse() {
+                Ok(h) => lang.t(housing_key(h)).to_owned(),
+                Err(_) => h.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(lang.t("list.or")),
         Some(Figure::Text(t)) if rule.id == "related_party" => {
             match lang.t(&format!("party.{t}")) {
                 super::i18n::MISSING => t.clone(),

@@ -36,6 +36,7 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "applied" => "done.applied",
         "held" => "done.held",
         "cancelled" => "done.cancelled",
+        "rated" => "done.rated",
         "completed" => "done.completed",
         "claimed" => "done.claimed",
         "approved" => "done.approved",

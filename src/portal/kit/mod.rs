@@ -22,4 +22,5 @@ pub mod guards;
 pub mod i18n;
 pub mod lists;
 pub mod texts;
+pub mod texts_programme;
 pub mod texts_settlement;

@@ -460,4 +460,5 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
     TEXTS
         .iter()
         .chain(super::texts_settlement::SETTLEMENT.iter())
+        .chain(super::texts_programme::PROGRAMME.iter())
 }

@@ -3,6 +3,8 @@
 //! a provider of another region where the policy allows), and the policy in
 //! force with its earlier versions and their sources.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use chrono::Datelike;
 use rocket::form::{Form, FromForm};
@@ -13,16 +15,18 @@ use uuid::Uuid;
 
 use crate::domain::clock::shanghai_date;
 use crate::domain::Region;
-use crate::portal::kit::explain::{percent, region_name};
+use crate::portal::kit::explain::{housing_key, percent, region_name};
 use crate::portal::kit::forms::{self, Problem, Submitted};
 use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
 use crate::portal::kit::i18n::{date, yuan};
 use crate::portal::kit::lists::{notice, parse_id};
+use crate::rules::version::FIGURE_KEYS;
 use crate::rules::{PolicyVersion, RegionPolicy};
 use crate::service::admissions::{self, Admit, Listed};
 use crate::service::four_eyes::Decided;
 use crate::service::identity::organization_names;
+use crate::service::ratings::{self, ProviderRatings, Rating};
 use crate::service::vouchers::{self, RevokeVoucher, Voucher};
 use crate::service::Service;
 use crate::App;
@@ -155,6 +159,16 @@ pub struct ProvidersPage {
     pub categories: Vec<String>,
     pub idem: String,
     pub problem: Option<Problem>,
+    /// Each rated provider's ratings, by provider.
+    pub ratings: HashMap<Uuid, ProviderRatings>,
+    /// The newest complaints and low scores, with the provider's name.
+    pub concerns: Vec<(String, Rating)>,
+}
+
+impl ProvidersPage {
+    fn rating_of(&self, provider: &Uuid) -> Option<&ProviderRatings> {
+        self.ratings.get(provider)
+    }
 }
 
 /// The policy version in force this year in `region`.
@@ -180,6 +194,21 @@ async fn providers_view(
     let candidates = admissions::candidates(db, &admits)
         .await
         .map_err(|e| PageError::from_service(lang, e))?;
+    let rated = ratings::of_region(db, &signed.person.actor, &region)
+        .await
+        .map_err(|e| PageError::from_service(lang, e))?;
+    let names: HashMap<Uuid, String> = admitted
+        .iter()
+        .map(|p| (p.provider_id, p.name.clone()))
+        .collect();
+    let mut concerns: Vec<(String, Rating)> = rated
+        .iter()
+        .flat_map(|p| p.concerns.iter().cloned())
+        .map(|r| (names.get(&r.provider_id).cloned().unwrap_or_default(), r))
+        .collect();
+    concerns.sort_by_key(|c| std::cmp::Reverse(c.1.created_at));
+    concerns.truncate(20);
+    let ratings = rated.into_iter().map(|p| (p.provider_id, p)).collect();
     let status = if problem.is_some() {
         Status::UnprocessableEntity
     } else {
@@ -196,6 +225,8 @@ async fn providers_view(
             categories: version.map_or_else(Vec::new, |v| v.categories.clone()),
             idem: forms::new_key(),
             problem,
+            ratings,
+            concerns,
         },
     )
 }
@@ -275,6 +306,44 @@ pub struct VersionRow {
     pub deadlines: String,
     pub cross_region: Option<String>,
     pub source: String,
+    /// Enterprises must be registered S&T SMEs.
+    pub sme_registration: bool,
+    /// Where start-up teams must be housed (text keys), and their fewest
+    /// core members.
+    pub team_housing: Vec<&'static str>,
+    pub team_min_core_members: Option<u32>,
+    pub idle_voucher_share: Option<String>,
+    /// The keys whose figure is illustrative.
+    pub illustrative: Vec<&'static str>,
+    /// Each figure's label (text key) and source.
+    pub sources: Vec<(&'static str, String)>,
+}
+
+impl VersionRow {
+    /// Whether the figure of `key` is illustrative (no public source).
+    pub fn marked(&self, key: &str) -> bool {
+        self.illustrative.contains(&key)
+    }
+}
+
+/// The label (text key) of a policy key with a figure.
+fn label_of(key: &str) -> &'static str {
+    match key {
+        "enterprise_cap" => "policy.enterprise_cap",
+        "team_cap" => "policy.team_cap",
+        "contract_share" => "policy.share",
+        "categories" => "policy.categories",
+        "applicant_regions" => "policy.applicants",
+        "admits_provider_regions" => "policy.admits",
+        "use_deadline" => "policy.use_deadline",
+        "claim_deadline" => "policy.claim_deadline",
+        "settlement_cycle" => "policy.settlement_cycle",
+        "cross_region_budget_share" => "policy.cross_region",
+        "sme_registration_required" => "policy.sme_registration",
+        "team_housing" => "policy.team_housing",
+        "team_min_core_members" => "policy.team_min_core_members",
+        _ => "policy.idle_voucher_share",
+    }
 }
 
 #[derive(Template)]
@@ -318,6 +387,19 @@ pub fn policy_page(app: &State<App>, signed: RegulatorPage) -> Result<Html, Page
             ),
             cross_region: v.cross_region_budget_share.map(percent),
             source: v.source.clone().unwrap_or_default(),
+            sme_registration: v.sme_registration_required,
+            team_housing: v.team_housing.iter().map(|h| housing_key(*h)).collect(),
+            team_min_core_members: v.team_min_core_members,
+            idle_voucher_share: v.idle_voucher_share.map(percent),
+            illustrative: FIGURE_KEYS
+                .into_iter()
+                .filter(|k| v.illustrative(k))
+                .collect(),
+            sources: v
+                .sources
+                .iter()
+                .map(|(key, source)| (label_of(key), source.clone()))
+                .collect(),
         })
         .collect();
     versions.reverse();

@@ -42,6 +42,8 @@ pub struct DraftFields {
     pub use_deadline: String,
     pub claim_deadline: String,
     pub cross_region_budget_share: String,
+    pub idle_voucher_share: String,
+    pub team_min_core_members: String,
 }
 
 impl DraftFields {
@@ -68,6 +70,14 @@ impl DraftFields {
                 .cross_region_budget_share
                 .map(|s| s.to_string())
                 .unwrap_or_default(),
+            idle_voucher_share: v
+                .idle_voucher_share
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            team_min_core_members: v
+                .team_min_core_members
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -82,6 +92,10 @@ impl DraftFields {
                 .collect()
         };
         let share = self.cross_region_budget_share.trim();
+        let idle = self.idle_voucher_share.trim();
+        // A count the form cannot read is refused before the draft is
+        // replayed ([`run`]).
+        let team_min_core_members = self.team_min_core_members.trim().parse().ok();
         VersionFile {
             effective_from: format!("{year}-01-01"),
             effective_to: None,
@@ -95,7 +109,12 @@ impl DraftFields {
             claim_deadline: self.claim_deadline.trim().to_owned(),
             settlement_cycle: base.settlement_cycle,
             cross_region_budget_share: (!share.is_empty()).then(|| share.to_owned()),
+            sme_registration_required: base.sme_registration_required,
+            team_housing: base.team_housing.iter().map(|h| h.to_string()).collect(),
+            team_min_core_members,
+            idle_voucher_share: (!idle.is_empty()).then(|| idle.to_owned()),
             source: None,
+            sources: Default::default(),
         }
     }
 }
@@ -184,7 +203,10 @@ fn page(
 fn invalid_text(field: &str) -> &'static str {
     match field {
         "enterprise_cap" | "team_cap" => "refusal.amount_format",
-        "contract_share" | "cross_region_budget_share" => "whatif.invalid.share",
+        "contract_share" | "cross_region_budget_share" | "idle_voucher_share" => {
+            "whatif.invalid.share"
+        }
+        "team_min_core_members" => "whatif.invalid.count",
         "use_deadline" | "claim_deadline" => "whatif.invalid.month_day",
         "applicant_regions" | "admits_provider_regions" => "whatif.invalid.regions",
         "categories" => "whatif.invalid.categories",
@@ -234,8 +256,11 @@ pub async fn run(
     let year_or_now = year.unwrap_or(in_force.effective_from.year());
     let draft = form.version(in_force, year_or_now).check();
     let mut view = page(&signed, form, in_force, cross_region);
+    let members = view.form.team_min_core_members.trim();
+    let members_unread = !members.is_empty() && members.parse::<u32>().is_err();
     let draft = match (year, draft) {
         (None, _) => Err(("year", ())),
+        (Some(_), _) if members_unread => Err(("team_min_core_members", ())),
         (Some(_), Err((key, _))) => Err((key, ())),
         (Some(_), Ok(draft)) => Ok(draft),
     };

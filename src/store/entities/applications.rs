@@ -19,6 +19,8 @@ pub struct Model {
     pub voucher_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
+    /// The facts the company declared (JSON of `domain::eligibility::Declared`).
+    pub declared: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

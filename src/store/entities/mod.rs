@@ -19,6 +19,7 @@ pub mod monthly_totals;
 pub mod organizations;
 pub mod payee_accounts;
 pub mod postings;
+pub mod ratings;
 pub mod recovery_codes;
 pub mod redemptions;
 pub mod sessions;

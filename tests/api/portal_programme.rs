@@ -1,0 +1,90 @@
+//! The programme's own rules on the portal, in Chromium: the company's
+//! application form asks for what it declares; the company rates a
+//! completed service (a missing score is explained; once only); the
+//! regulator sees the lab's average and the complaint beside its admission,
+//! and the policy page marks illustrative figures and names every source.
+
+use voucher_ledger::scenario;
+use voucher_ledger::service::redemptions::{Complete, Hold};
+
+use crate::browser::Browser;
+use crate::served::Served;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_rates_a_service_and_the_regulator_sees_it_with_the_policys_sources() {
+    let served = Served::start().await;
+    let hold = Hold {
+        voucher_id: served.voucher,
+        provider_id: served.sh_lab.actor.sub,
+        contract_no: "JX-SH-2026-301".into(),
+        contract_amount: scenario::yuan("20000.00"),
+        service_category: "testing".into(),
+        amount: scenario::yuan("10000.00"),
+    };
+    let held = served.run(&served.jx_company.actor, hold).await;
+    let complete = Complete {
+        id: held.id,
+        amount: None,
+    };
+    served.run(&served.sh_lab.actor, complete).await;
+    let officer = served
+        .person(&served.jx_regulator, "jx-officer", "沈洁")
+        .await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+
+    // The application form asks an enterprise for its S&T SME registration.
+    b.sign_in(&served.jx_company).await;
+    b.open("/company/apply").await;
+    assert_eq!(b.count("#declared #sme_registration").await, 1);
+    assert_eq!(b.count("#declared #core_members").await, 0);
+    b.shoot("apply-declared").await;
+
+    // The completed service: rate it; without a score the form says so.
+    b.open("/company/redemptions").await;
+    b.click("tr[data-contract='JX-SH-2026-301'] a.rate").await;
+    assert!(b.text("#service-title").await.contains("服务"));
+    b.fill("#comment", "报告晚了一周，数据表缺页").await;
+    b.click("#send-rating").await;
+    assert_eq!(b.text("#score-error").await, "请选择 1 到 5 分");
+    assert_eq!(b.value("#comment").await, "报告晚了一周，数据表缺页");
+    b.shoot("rating-refused").await;
+    b.tick("#score-2").await;
+    b.tick("#complaint").await;
+    b.click("#send-rating").await;
+    assert_eq!(b.path().await, "/company/redemptions?done=rated");
+    assert!(b.text("#notice").await.contains("评价已提交"));
+    let row = "tr[data-contract='JX-SH-2026-301']";
+    assert!(b.text(&format!("{row} .rated")).await.contains("2/5"));
+    assert_eq!(b.count(&format!("{row} a.rate")).await, 0);
+    b.shoot("rating-sent").await;
+    // Rated once: the form is not offered again.
+    b.open(&format!("/company/redemptions/{}/rate", held.id))
+        .await;
+    assert!(b.text("#error-message").await.contains("已经评价过"));
+    b.click("#logout").await;
+
+    // The regulator: the lab's average, count and the complaint.
+    b.sign_in(&officer).await;
+    b.open("/regulator/providers").await;
+    let ratings = b
+        .text("#admitted tr[data-provider='上海测试技术研究院'] .ratings")
+        .await;
+    assert!(
+        ratings.contains("2.00") && ratings.contains("投诉 1"),
+        "{ratings}"
+    );
+    assert!(b.text("#concerns").await.contains("报告晚了一周"));
+    b.shoot("regulator-provider-ratings").await;
+    // The policy: illustrative figures marked, every source listed.
+    b.open("/regulator/policy").await;
+    assert!(b.count(".policy-version.in-force .tag.illustrative").await >= 2);
+    b.script("document.querySelectorAll('details.sources').forEach(d => d.open = true)")
+        .await;
+    assert!(b
+        .page_text()
+        .await
+        .contains("2,192 units, 27,479 instruments"));
+    b.shoot("policy-sources").await;
+    b.assert_quiet_console().await;
+    b.quit().await;
+}
