@@ -5,7 +5,9 @@
 //! Jiaxing (the pilot); companies and a start-up team with valid credit
 //! codes; vouchers active, used up, expired and revoked; holds completed in
 //! full and in part, cancelled and still held; claims submitted, approved,
-//! rejected and paid; and a person of each role to sign in with.
+//! rejected and paid; services rated (one a complaint); a company Zhejiang
+//! refuses for last year's idle voucher; and a person of each role to sign
+//! in with.
 
 use std::sync::Arc;
 
@@ -14,11 +16,13 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::clock::{shanghai_date, ManualClock};
+use crate::domain::{DomainError, Refusal};
 use crate::scenario::{yuan, Org, Scenario};
 use crate::service::applications::{RejectApplication, SubmitApplication};
 use crate::service::claims::{ApproveClaim, RejectClaim};
 use crate::service::identity;
 use crate::service::invitations::{self, Acceptance};
+use crate::service::ratings::RateRedemption;
 use crate::service::redemptions::CancelRedemption;
 use crate::service::secrets;
 use crate::service::vouchers::RevokeVoucher;
@@ -163,6 +167,7 @@ async fn cast(
         (&zj, &zj_institute, &["rnd", "tech_transfer"]),
         (&jx, &jx_lab, &["testing"]),
         (&jx, &sh_lab, &["testing"]),
+        (&zj, &jx_lab, &["testing"]),
     ] {
         demo.admit(regulator, &provider.actor, categories).await?;
     }
@@ -180,7 +185,9 @@ async fn cast(
     })
 }
 
-/// Last year: a voucher partly used, which expires at the year's end.
+/// Last year: a voucher partly used, which expires at the year's end, and
+/// a Zhejiang voucher mostly unused (the idle-voucher rule bars the company
+/// from Zhejiang's vouchers this year).
 async fn last_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), ServiceError> {
     let (company, lab) = (&c.photonics.actor, &c.jx_lab.actor);
     let asked = (yuan("50000.00"), None);
@@ -190,6 +197,22 @@ async fn last_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
     let contract = ("JX-2025-0031", yuan("20000.00"));
     let r = demo
         .hold(company, old.id, lab, contract, "testing", yuan("10000.00"))
+        .await?;
+    demo.complete(lab, &r, None).await?;
+    // A Zhejiang voucher mostly left unused: it expires with 15,000.00 of
+    // 20,000.00, so Zhejiang issues the company none this year.
+    let idle = demo
+        .voucher(
+            company,
+            &c.zj.actor,
+            ("ZJ", year),
+            (yuan("20000.00"), None),
+            "中试检测",
+        )
+        .await?;
+    let contract = ("ZJ-2025-0007", yuan("10000.00"));
+    let r = demo
+        .hold(company, idle.id, lab, contract, "testing", yuan("5000.00"))
         .await?;
     demo.complete(lab, &r, None).await
 }
@@ -221,6 +244,14 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
     let claim = demo.claim(sh_lab, &r, "SH-INV-0001").await?;
     demo.run(jx, ApproveClaim { id: claim.id }).await?;
     demo.pay(&c.jx, claim.id, "ICBC-JX-0001").await?;
+    // The company rates it: late, a page missing — a complaint.
+    let rating = RateRedemption {
+        redemption_id: r.id,
+        score: 2,
+        comment: Some("报告晚交一周，数据表缺页".into()),
+        complaint: true,
+    };
+    demo.run(photonics, rating).await?;
     // At the Jiaxing lab: completed, claimed, rejected (to be claimed again).
     let contract = ("JX-0002", yuan("40000.00"));
     let r = demo
@@ -234,6 +265,13 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         )
         .await?;
     demo.complete(jx_lab, &r, None).await?;
+    let rating = RateRedemption {
+        redemption_id: r.id,
+        score: 5,
+        comment: Some("响应快，报告规范".into()),
+        complaint: false,
+    };
+    demo.run(photonics, rating).await?;
     let claim = demo.claim(jx_lab, &r, "JX-INV-0002").await?;
     let reason = "发票抬头与合同不符".into();
     demo.run(
@@ -287,6 +325,26 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         },
     )
     .await?;
+    // Zhejiang refuses the company: last year's voucher expired 75 % unused.
+    let refused = demo
+        .run(
+            photonics,
+            SubmitApplication {
+                region: "ZJ".into(),
+                year,
+                amount: yuan("30000.00"),
+                purpose: "中试检测".into(),
+                declared: Default::default(),
+            },
+        )
+        .await;
+    match refused {
+        Err(ServiceError::Domain(DomainError::Refused(Refusal::NotEligible, ..))) => {}
+        other => {
+            let found = format!("the idle-voucher rule did not refuse: {other:?}");
+            return Err(ServiceError::Internal(found));
+        }
+    }
     // Shanghai: completed and claimed, waiting for the regulator.
     let (quantum, instruments) = (&c.quantum.actor, &c.sh_instruments.actor);
     let asked = (yuan("100000.00"), None);

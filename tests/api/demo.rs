@@ -82,6 +82,18 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     )
     .await;
     assert!(!cross.is_empty());
+    // Services rated, one as a complaint; a Zhejiang voucher of last year
+    // expired mostly unused (its company is refused Zhejiang's this year).
+    let ratings = values(&app, "SELECT CAST(score AS TEXT) FROM ratings WHERE complaint").await;
+    assert_eq!(ratings, ["2".to_owned()].into(), "the complaint");
+    let ratings = values(&app, "SELECT CAST(score AS TEXT) FROM ratings").await;
+    assert_eq!(ratings, ["2", "5"].map(String::from).into());
+    let idle = values(
+        &app,
+        "SELECT serial FROM vouchers WHERE region = 'ZJ' AND expired * 2 > face_value",
+    )
+    .await;
+    assert_eq!(idle.len(), 1, "{idle:?}");
 
     // Every chain verifies; every invariant holds.
     for region in ["SH", "ZJ", "JX"] {
