@@ -32,7 +32,7 @@ impl<S> Download<S> {
 /// with its SHA-256 in `X-Content-SHA256`: XML or CSV by its name.
 #[derive(Responder)]
 pub struct Kept {
-    content: String,
+    content: Vec<u8>,
     content_type: ContentType,
     disposition: Header<'static>,
     sha256: Header<'static>,
@@ -47,6 +47,11 @@ impl Kept {
         } else {
             ContentType::new("text", "csv").with_params(("charset", "utf-8"))
         };
+        Self::bytes(name, sha256, content.into_bytes(), content_type)
+    }
+
+    /// The same for any content, of `content_type` (an evidence document).
+    pub fn bytes(name: &str, sha256: String, content: Vec<u8>, content_type: ContentType) -> Self {
         let ascii: String = name
             .chars()
             .map(|c| match c {

@@ -23,6 +23,7 @@ mod m20261207_000017_sign_in_failures;
 mod m20261207_000018_payee_accounts;
 mod m20261207_000019_settlement_runs;
 mod m20261207_000020_programme_facts;
+mod m20261207_000021_documents;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_payee_accounts::Migration),
             Box::new(m20261207_000019_settlement_runs::Migration),
             Box::new(m20261207_000020_programme_facts::Migration),
+            Box::new(m20261207_000021_documents::Migration),
         ]
     }
 }

@@ -113,7 +113,8 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-fn fingerprint(req: &Request<'_>, body: &[u8]) -> String {
+/// SHA-256 (hex) of the method, the URI and `body`.
+pub fn fingerprint(req: &Request<'_>, body: &[u8]) -> String {
     let mut hash = Sha256::new();
     hash.update(req.method().as_str().as_bytes());
     hash.update(b" ");

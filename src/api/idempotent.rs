@@ -58,29 +58,55 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
     type Error = ApiError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        let actor = match Caller::from_request(req).await {
-            Outcome::Success(Caller(actor)) => actor,
-            Outcome::Error(e) => return data::Outcome::Error(e),
-            Outcome::Forward(_) => {
-                let err = ApiError::unauthorized("a bearer token is required");
-                return data::Outcome::Error((err.status, err.stash(req)));
-            }
-        };
-        let key = match IdempotencyKey::from_request(req).await {
-            Outcome::Success(key) => key,
-            Outcome::Error(e) => return data::Outcome::Error(e),
-            Outcome::Forward(_) => unreachable!("the key guard never forwards"),
+        let (actor, key) = match caller_and_key(req).await {
+            Ok(found) => found,
+            Err(e) => return data::Outcome::Error(e),
         };
         let body = match JsonBody::<T>::from_data(req, data).await {
             data::Outcome::Success(body) => body,
             data::Outcome::Error(e) => return data::Outcome::Error(e),
             data::Outcome::Forward(f) => return data::Outcome::Forward(f),
         };
-        let once = Once {
+        data::Outcome::Success(Idempotent {
+            once: Once::new(req, actor, key, body.fingerprint),
+            body: body.value,
+        })
+    }
+}
+
+/// The caller (401 without a token) and its `Idempotency-Key` (400
+/// without one) of a state-changing request.
+pub async fn caller_and_key(
+    req: &Request<'_>,
+) -> Result<(crate::domain::Actor, IdempotencyKey), (Status, ApiError)> {
+    let actor = match Caller::from_request(req).await {
+        Outcome::Success(Caller(actor)) => actor,
+        Outcome::Error(e) => return Err(e),
+        Outcome::Forward(_) => {
+            let err = ApiError::unauthorized("a bearer token is required");
+            return Err((err.status, err.stash(req)));
+        }
+    };
+    match IdempotencyKey::from_request(req).await {
+        Outcome::Success(key) => Ok((actor, key)),
+        Outcome::Error(e) => Err(e),
+        Outcome::Forward(_) => unreachable!("the key guard never forwards"),
+    }
+}
+
+impl Once {
+    /// The call of `actor` with `key`, for a request of `fingerprint`.
+    pub fn new(
+        req: &Request<'_>,
+        actor: crate::domain::Actor,
+        key: IdempotencyKey,
+        fingerprint: String,
+    ) -> Self {
+        Once {
             key: KeyedRequest {
                 scope: actor.sub.to_string(),
                 key: key.clone(),
-                fingerprint: body.fingerprint,
+                fingerprint,
             },
             call: Call {
                 via: via_of(&actor),
@@ -88,15 +114,9 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for Idempotent<T> {
                 request_id: Some(crate::telemetry::request_id(req).to_owned()),
                 idempotency_key: Some(key),
             },
-        };
-        data::Outcome::Success(Idempotent {
-            once,
-            body: body.value,
-        })
+        }
     }
-}
 
-impl Once {
     /// The same request, fingerprinted by `parts` instead of its raw body:
     /// for bodies with a secret, whose fast hash must not be stored. A
     /// repeat with another secret and the same parts replays the first

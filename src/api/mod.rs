@@ -14,6 +14,7 @@ pub mod clients;
 pub mod common;
 pub mod confirmations;
 pub mod error;
+pub mod evidence;
 pub mod health;
 pub mod idempotent;
 pub mod organizations;
@@ -119,6 +120,9 @@ api![
     claims::approve,
     claims::reject,
     claims::pay,
+    evidence::upload,
+    evidence::list,
+    evidence::download,
     payees::submit,
     payees::list,
     payees::awaiting,

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod credit_code;
 pub mod eligibility;
 pub mod error;
+pub mod evidence;
 pub mod identity;
 pub mod money;
 pub mod programme;

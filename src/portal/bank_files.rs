@@ -43,8 +43,13 @@ pub async fn import(
     use rocket::tokio::io::AsyncReadExt;
     let lang = signed.lang;
     let mut content = String::new();
+    // At most 8 MiB, as the API takes (the form's limit is an evidence
+    // document's).
     let read = match form.file.open().await {
-        Ok(mut opened) => opened.read_to_string(&mut content).await.is_ok(),
+        Ok(opened) => {
+            let mut capped = opened.take(8 * 1024 * 1024 + 1);
+            capped.read_to_string(&mut content).await.is_ok() && content.len() <= 8 * 1024 * 1024
+        }
         Err(_) => false,
     };
     let name = form

@@ -25,6 +25,7 @@
 pub mod bank_accounts;
 pub mod bank_files;
 pub mod company;
+pub mod evidence;
 pub mod invite;
 pub mod kit;
 pub mod login;
@@ -59,6 +60,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(settlement::routes());
     routes.extend(bank_files::routes());
     routes.extend(payments::routes());
+    routes.extend(evidence::routes());
     routes.extend(company::routes());
     routes.extend(provider::routes());
     routes.extend(regulator::routes());

@@ -14,6 +14,7 @@ pub mod confirmations;
 pub mod eligibility;
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod expiry;
 pub mod four_eyes;
 pub mod identity;

@@ -1,5 +1,6 @@
 //! Persistence: the connection pools, the entities and their queries.
 
+pub mod blobs;
 pub mod entities;
 pub mod values;
 

@@ -84,7 +84,11 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     assert!(!cross.is_empty());
     // Services rated, one as a complaint; a Zhejiang voucher of last year
     // expired mostly unused (its company is refused Zhejiang's this year).
-    let ratings = values(&app, "SELECT CAST(score AS TEXT) FROM ratings WHERE complaint").await;
+    let ratings = values(
+        &app,
+        "SELECT CAST(score AS TEXT) FROM ratings WHERE complaint",
+    )
+    .await;
     assert_eq!(ratings, ["2".to_owned()].into(), "the complaint");
     let ratings = values(&app, "SELECT CAST(score AS TEXT) FROM ratings").await;
     assert_eq!(ratings, ["2", "5"].map(String::from).into());

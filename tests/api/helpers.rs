@@ -255,6 +255,44 @@ impl TestApp {
         .await
     }
 
+    /// A `POST` of raw bytes (an uploaded file) with a bearer token and an
+    /// idempotency key.
+    pub async fn upload(&self, path: &str, token: &str, key: &str, bytes: &[u8]) -> Answer {
+        let mut request = self.client.post(path.to_owned());
+        request.add_header(Header::new("Authorization", format!("Bearer {token}")));
+        request.add_header(Header::new("Idempotency-Key", key.to_owned()));
+        request.add_header(ContentType::Binary);
+        request.set_body(bytes);
+        let response = request.dispatch().await;
+        let status = response.status();
+        let content_type = response
+            .content_type()
+            .map(|ct| format!("{}/{}", ct.top(), ct.sub()));
+        let text = response.into_string().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body,
+            text,
+        }
+    }
+
+    /// A `GET` of a file: status, its `X-Content-SHA256` and its bytes.
+    pub async fn download(&self, path: &str, token: &str) -> (u16, Option<String>, Vec<u8>) {
+        let mut request = self.client.get(path.to_owned());
+        request.add_header(Header::new("Authorization", format!("Bearer {token}")));
+        let response = request.dispatch().await;
+        let status = response.status().code;
+        let sha = response
+            .headers()
+            .get_one("X-Content-SHA256")
+            .map(str::to_owned);
+        let bytes = response.into_bytes().await.unwrap_or_default();
+        (status, sha, bytes)
+    }
+
     /// A token for client credentials, asserting that they work.
     pub async fn token(&self, credentials: &ClientCredentials) -> String {
         let answer = self

@@ -11,6 +11,7 @@ mod contract;
 mod demo;
 mod eligibility;
 mod errors;
+mod evidence;
 mod four_eyes;
 mod hardening;
 mod helpers;

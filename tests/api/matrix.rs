@@ -633,6 +633,29 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             None,
             [401, 404, 404, 200, 404, 404, 200, 404],
         ),
+        // Evidence: providers upload (the body here is no document: 422
+        // once let in); the claim's readers list and download.
+        row(
+            "post",
+            "/api/v1/claims/{id}/documents",
+            format!("/api/v1/claims/{c}/documents?kind=invoice"),
+            Some(json!({})),
+            [401, 403, 403, 403, 403, 403, 422, 422],
+        ),
+        row(
+            "get",
+            "/api/v1/claims/{id}/documents",
+            format!("/api/v1/claims/{c}/documents"),
+            None,
+            [401, 404, 404, 200, 404, 404, 200, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/claims/{id}/documents/{kind}",
+            format!("/api/v1/claims/{c}/documents/invoice"),
+            None,
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
         row(
             "post",
             "/api/v1/admin/expiry-runs",

@@ -5,6 +5,7 @@
 //! and the policy page marks illustrative figures and names every source.
 
 use voucher_ledger::scenario;
+use voucher_ledger::service::claims::SubmitClaim;
 use voucher_ledger::service::redemptions::{Complete, Hold};
 
 use crate::browser::Browser;
@@ -85,6 +86,78 @@ async fn a_company_rates_a_service_and_the_regulator_sees_it_with_the_policys_so
         .await
         .contains("2,192 units, 27,479 instruments"));
     b.shoot("policy-sources").await;
+    b.assert_quiet_console().await;
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lab_attaches_its_evidence_and_the_regulator_opens_it() {
+    let served = Served::start().await;
+    let hold = Hold {
+        voucher_id: served.voucher,
+        provider_id: served.sh_lab.actor.sub,
+        contract_no: "JX-SH-2026-401".into(),
+        contract_amount: scenario::yuan("20000.00"),
+        service_category: "testing".into(),
+        amount: scenario::yuan("10000.00"),
+    };
+    let held = served.run(&served.jx_company.actor, hold).await;
+    let lab = served.sh_lab.actor.clone();
+    let complete = Complete {
+        id: held.id,
+        amount: None,
+    };
+    served.run(&lab, complete).await;
+    let claim = SubmitClaim {
+        redemption_ids: vec![held.id],
+        invoice_no: "INV-2026-0401".into(),
+    };
+    let claim = served.run(&lab, claim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("发票.pdf");
+    std::fs::write(&fake, "这不是 PDF").unwrap();
+    let real = dir.path().join("合同.pdf");
+    std::fs::write(&real, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let officer = served
+        .person(&served.jx_regulator, "jx-officer", "沈洁")
+        .await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+
+    // The lab: four documents missing; a text named .pdf is refused.
+    b.sign_in(&served.sh_lab).await;
+    b.open("/provider/claims").await;
+    b.click("#claims a.documents").await;
+    assert_eq!(b.count("#documents td.missing").await, 4);
+    b.script("document.querySelector('#kind').value = 'invoice'").await;
+    b.upload("#file", fake.to_str().unwrap()).await;
+    b.click("#attach").await;
+    assert!(b.text("#form-error").await.contains("PDF"), "{}", b.text("#form-error").await);
+    b.shoot("evidence-refused").await;
+    // A real PDF as the contract.
+    b.script("document.querySelector('#kind').value = 'contract'").await;
+    b.upload("#file", real.to_str().unwrap()).await;
+    b.click("#attach").await;
+    assert!(b.text("#notice").await.contains("已上传"));
+    assert!(b.text("#documents tr[data-kind='contract']").await.contains("合同.pdf"));
+    assert_eq!(b.count("#documents td.missing").await, 3);
+    b.shoot("evidence-attached").await;
+    b.click("#logout").await;
+
+    // The regulator sees what the claim carries and opens the contract.
+    b.sign_in(&officer).await;
+    b.open("/regulator/claims").await;
+    let row = "#claims tr[data-invoice='INV-2026-0401']";
+    assert!(b.text(&format!("{row} .documents")).await.contains("1/4"));
+    let link = format!("{row} a.document[data-kind='contract']");
+    assert_eq!(b.count(&link).await, 1);
+    let fetched = b
+        .script(&format!(
+            "return fetch('/claims/{}/documents/contract').then(r => r.text())",
+            claim.id
+        ))
+        .await;
+    assert!(fetched.as_str().unwrap().starts_with("%PDF-1.4"), "{fetched}");
+    b.shoot("regulator-claim-evidence").await;
     b.assert_quiet_console().await;
     b.quit().await;
 }

@@ -37,6 +37,7 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "held" => "done.held",
         "cancelled" => "done.cancelled",
         "rated" => "done.rated",
+        "attached" => "done.attached",
         "completed" => "done.completed",
         "claimed" => "done.claimed",
         "approved" => "done.approved",

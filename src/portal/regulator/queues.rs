@@ -23,6 +23,7 @@ use crate::service::applications::{
     self, Application, ApproveApplication, CapRoom, RejectApplication,
 };
 use crate::service::claims::{self, ApproveClaim, Claim, RejectClaim};
+use crate::service::evidence::{self, Document};
 use crate::service::four_eyes::Decided;
 use crate::service::identity::organization_names;
 use crate::service::payments::PayClaim;
@@ -293,6 +294,8 @@ impl Desk<'_> {
 pub struct ClaimRow {
     pub c: Claim,
     pub provider: String,
+    /// The evidence documents the claim carries.
+    pub documents: Vec<Document>,
     pub open: bool,
     pub approvable: bool,
     pub payable: bool,
@@ -310,6 +313,13 @@ pub struct ClaimsPage {
     pub rows: Vec<ClaimRow>,
     /// The cross-region budget: the cap and what is held or completed outside.
     pub outside: Option<(String, Money, Money)>,
+}
+
+impl ClaimsPage {
+    fn kind_key(&self, kind: &str) -> &'static str {
+        kind.parse()
+            .map_or("evidence.link", |k| crate::portal::evidence::kind_key(&k))
+    }
 }
 
 /// Renders the claims queue, with a refusal on one row.
@@ -331,11 +341,17 @@ async fn claims_view(
     let names = organization_names(&service.db, actor, all.iter().map(|c| c.provider_id))
         .await
         .map_err(err(lang))?;
+    all.truncate(200);
+    let mut documents = Vec::with_capacity(all.len());
+    for c in &all {
+        documents.push(evidence::list(db, actor, c.id).await.map_err(err(lang))?);
+    }
     let rows = all
         .into_iter()
-        .take(200)
-        .map(|c| ClaimRow {
+        .zip(documents)
+        .map(|(c, documents)| ClaimRow {
             provider: names.get(&c.provider_id).cloned().unwrap_or_default(),
+            documents,
             open: matches!(c.status, ClaimStatus::Submitted | ClaimStatus::Approved),
             approvable: c.status == ClaimStatus::Submitted,
             payable: c.status == ClaimStatus::Approved,
