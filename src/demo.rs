@@ -5,7 +5,8 @@
 //! Jiaxing (the pilot); companies and a start-up team with valid credit
 //! codes; vouchers active, used up, expired and revoked; holds completed in
 //! full and in part, cancelled and still held; claims submitted, approved,
-//! rejected and paid; services rated (one a complaint); a company Zhejiang
+//! rejected and paid, one waiting with its four evidence documents;
+//! services rated (one a complaint); a company Zhejiang
 //! refuses for last year's idle voucher; and a person of each role to sign
 //! in with.
 
@@ -16,10 +17,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::clock::{shanghai_date, ManualClock};
+use crate::domain::evidence::samples;
 use crate::domain::{DomainError, Refusal};
 use crate::scenario::{yuan, Org, Scenario};
 use crate::service::applications::{RejectApplication, SubmitApplication};
 use crate::service::claims::{ApproveClaim, RejectClaim};
+use crate::service::evidence::{self, AttachDocument};
 use crate::service::identity;
 use crate::service::invitations::{self, Acceptance};
 use crate::service::ratings::RateRedemption;
@@ -363,7 +366,28 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         )
         .await?;
     demo.complete(instruments, &r, None).await?;
-    demo.claim(instruments, &r, "SH-INV-0101").await?;
+    let claim = demo.claim(instruments, &r, "SH-INV-0101").await?;
+    // It carries its four documents.
+    let documents: [(&str, &str, Vec<u8>); 4] = [
+        ("contract", "测试服务合同.pdf", samples::PDF.to_vec()),
+        ("invoice", "增值税电子发票.ofd", samples::ofd()),
+        (
+            "own_share_payment",
+            "自付部分转账回单.jpg",
+            samples::JPEG.to_vec(),
+        ),
+        ("service_report", "检测报告.png", samples::PNG.to_vec()),
+    ];
+    for (kind, name, content) in documents {
+        let attach = AttachDocument {
+            claim_id: claim.id,
+            kind: kind.into(),
+            name: Some(name.into()),
+            content: Arc::new(content),
+        };
+        evidence::prepare(&demo.runner.db, instruments, &attach).await?;
+        demo.run(instruments, attach).await?;
+    }
     // Zhejiang: a voucher revoked.
     let asked = (yuan("80000.00"), None);
     let v = demo

@@ -50,7 +50,17 @@ impl Kept {
         Self::bytes(name, sha256, content.into_bytes(), content_type)
     }
 
-    /// The same for any content, of `content_type` (an evidence document).
+    /// A claim's evidence document: named by its kind and hash, of the type
+    /// its content showed.
+    pub fn document(kind: &str, sha256: String, media_type: &str, content: Vec<u8>) -> Self {
+        let media: Option<crate::domain::evidence::MediaType> = media_type.parse().ok();
+        let content_type = ContentType::parse_flexible(media_type).unwrap_or(ContentType::Binary);
+        let extension = media.map_or("bin", |m| m.extension());
+        let name = format!("{kind}-{}.{extension}", &sha256[..12.min(sha256.len())]);
+        Self::bytes(&name, sha256, content, content_type)
+    }
+
+    /// The same for any content, of `content_type`.
     pub fn bytes(name: &str, sha256: String, content: Vec<u8>, content_type: ContentType) -> Self {
         let ascii: String = name
             .chars()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rocket::data::{self, Data, FromData, ToByteUnit};
-use rocket::http::{ContentType, Status};
+use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{get, post, Request, State};
 use serde::Serialize;
@@ -178,18 +178,10 @@ pub async fn download(
     kind: &str,
 ) -> ApiResult<Kept> {
     let (doc, content) = evidence::fetch(&app.service.db, &caller.0, path_id(id)?, kind).await?;
-    let content_type = ContentType::parse_flexible(&doc.media_type).unwrap_or(ContentType::Binary);
-    let name = format!(
-        "{}-{}.{}",
-        doc.kind,
-        &doc.sha256[..12],
-        extension(&doc.media_type)
-    );
-    Ok(Kept::bytes(&name, doc.sha256, content, content_type))
-}
-
-fn extension(media_type: &str) -> &'static str {
-    media_type
-        .parse::<crate::domain::evidence::MediaType>()
-        .map_or("bin", |m| m.extension())
+    Ok(Kept::document(
+        &doc.kind,
+        doc.sha256,
+        &doc.media_type,
+        content,
+    ))
 }

@@ -111,13 +111,20 @@ fn zip_names(content: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-#[cfg(test)]
 pub mod samples {
-    //! Small files of each kind, for tests.
+    //! Small, valid files of each type: for tests and the demo.
 
     /// A one-page PDF.
     pub const PDF: &[u8] =
         b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+    /// A JPEG's first and last markers.
+    pub const JPEG: &[u8] = &[
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 0xFF, 0xD9,
+    ];
+
+    /// A PNG's signature and header chunk name.
+    pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
 
     /// A ZIP package with `OFD.xml` stored (not compressed).
     pub fn ofd() -> Vec<u8> {

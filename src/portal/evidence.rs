@@ -8,7 +8,7 @@ use std::sync::Arc;
 use askama::Template;
 use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
-use rocket::http::{ContentType, Status};
+use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 
@@ -16,7 +16,7 @@ use super::kit::forms::{self, problem_on, Problem, Submitted};
 use super::kit::frame::{Frame, Html, PageError};
 use super::kit::guards::{ProviderPage, Signed};
 use super::kit::lists::{notice, parse_id};
-use crate::domain::evidence::{DocumentKind, MediaType, MAX_SIZE};
+use crate::domain::evidence::{DocumentKind, MAX_SIZE};
 use crate::domain::ClaimStatus;
 use crate::download::Kept;
 use crate::service::claims::{self, Claim};
@@ -190,9 +190,10 @@ pub async fn download(
     let (doc, content) = evidence::fetch(&app.service.db, &signed.person.actor, claim, kind)
         .await
         .map_err(|e| PageError::from_service(signed.lang, e))?;
-    let media: Option<MediaType> = doc.media_type.parse().ok();
-    let content_type = ContentType::parse_flexible(&doc.media_type).unwrap_or(ContentType::Binary);
-    let extension = media.map_or("bin", |m| m.extension());
-    let name = format!("{}-{}.{extension}", doc.kind, &doc.sha256[..12]);
-    Ok(Kept::bytes(&name, doc.sha256, content, content_type))
+    Ok(Kept::document(
+        &doc.kind,
+        doc.sha256,
+        &doc.media_type,
+        content,
+    ))
 }

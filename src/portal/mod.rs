@@ -10,6 +10,8 @@
 //! - [`company`]: a company's vouchers, applications, providers, holds and
 //!   history.
 //! - [`provider`]: a provider's held redemptions, completions and claims.
+//! - [`evidence`]: a claim's documents (the provider uploads, the provider
+//!   and the regulator deciding it download).
 //! - [`regulator`]: a regulator's dashboard, queues, audit trail,
 //!   programme and policy what-if.
 //! - [`operator`]: organisations (registering a regulator invites its

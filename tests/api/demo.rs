@@ -98,6 +98,8 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     )
     .await;
     assert_eq!(idle.len(), 1, "{idle:?}");
+    let kinds = values(&app, "SELECT kind FROM claim_documents").await;
+    assert_eq!(kinds.len(), 4, "a claim with its four documents: {kinds:?}");
 
     // Every chain verifies; every invariant holds.
     for region in ["SH", "ZJ", "JX"] {

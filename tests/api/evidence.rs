@@ -7,24 +7,7 @@
 use crate::helpers::new_key;
 use crate::world::World;
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-const JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 0xFF, 0xD9,
-];
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
-
-/// A ZIP archive of one stored entry.
-fn zip_of(name: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = b"PK\x03\x04".to_vec();
-    out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(body);
-    out
-}
+use voucher_ledger::domain::evidence::samples::{ofd, zip_of, JPEG, PDF, PNG};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_carries_its_four_documents_checked_by_content() {
@@ -122,10 +105,7 @@ async fn a_claim_carries_its_four_documents_checked_by_content() {
     assert_eq!(before, after, "nothing kept");
 
     // The four documents, each of a type read from its content.
-    let ofd = zip_of(
-        "OFD.xml",
-        b"<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"/>",
-    );
+    let ofd = ofd();
     let files = [
         ("contract", "合同.pdf", PDF.to_vec(), "application/pdf"),
         ("invoice", "发票.ofd", ofd, "application/ofd"),

@@ -128,17 +128,26 @@ async fn a_lab_attaches_its_evidence_and_the_regulator_opens_it() {
     b.open("/provider/claims").await;
     b.click("#claims a.documents").await;
     assert_eq!(b.count("#documents td.missing").await, 4);
-    b.script("document.querySelector('#kind').value = 'invoice'").await;
+    b.script("document.querySelector('#kind').value = 'invoice'")
+        .await;
     b.upload("#file", fake.to_str().unwrap()).await;
     b.click("#attach").await;
-    assert!(b.text("#form-error").await.contains("PDF"), "{}", b.text("#form-error").await);
+    assert!(
+        b.text("#form-error").await.contains("PDF"),
+        "{}",
+        b.text("#form-error").await
+    );
     b.shoot("evidence-refused").await;
     // A real PDF as the contract.
-    b.script("document.querySelector('#kind').value = 'contract'").await;
+    b.script("document.querySelector('#kind').value = 'contract'")
+        .await;
     b.upload("#file", real.to_str().unwrap()).await;
     b.click("#attach").await;
     assert!(b.text("#notice").await.contains("已上传"));
-    assert!(b.text("#documents tr[data-kind='contract']").await.contains("合同.pdf"));
+    assert!(b
+        .text("#documents tr[data-kind='contract']")
+        .await
+        .contains("合同.pdf"));
     assert_eq!(b.count("#documents td.missing").await, 3);
     b.shoot("evidence-attached").await;
     b.click("#logout").await;
@@ -156,7 +165,10 @@ async fn a_lab_attaches_its_evidence_and_the_regulator_opens_it() {
             claim.id
         ))
         .await;
-    assert!(fetched.as_str().unwrap().starts_with("%PDF-1.4"), "{fetched}");
+    assert!(
+        fetched.as_str().unwrap().starts_with("%PDF-1.4"),
+        "{fetched}"
+    );
     b.shoot("regulator-claim-evidence").await;
     b.assert_quiet_console().await;
     b.quit().await;
