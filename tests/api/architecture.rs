@@ -53,7 +53,7 @@ const ROOMS: &[(&str, &[&str])] = &[
         &["domain", "service", "store", "api::auth", "config"],
     ),
     ("catcher", &["domain", "api::error", "portal"]),
-    ("download", &[]),
+    ("download", &["domain"]),
     ("demo", &["domain", "service", "scenario", "store"]),
     // The two edges may use the same rooms, and never each other.
     ("api", EDGE),
