@@ -38,6 +38,16 @@ async fn a_company_rates_a_service_and_the_regulator_sees_it_with_the_policys_so
     b.open("/company/apply").await;
     assert_eq!(b.count("#declared #sme_registration").await, 1);
     assert_eq!(b.count("#declared #core_members").await, 0);
+    // A malformed registration number is explained in Chinese, beside it.
+    b.fill("#amount", "1000.00").await;
+    b.fill("#purpose", "检测").await;
+    b.fill("#sme_registration", "12").await;
+    b.click("#submit-application").await;
+    assert_eq!(
+        b.text("#sme_registration-error").await,
+        "入库登记编号为 10 到 32 位字母或数字（空格和横线会被去掉）。"
+    );
+    assert_eq!(b.value("#sme_registration").await, "12");
     b.shoot("apply-declared").await;
 
     // The completed service: rate it; without a score the form says so.

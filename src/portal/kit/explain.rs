@@ -116,6 +116,13 @@ pub fn domain(lang: Lang, err: &DomainError) -> String {
             if amount {
                 return lang.t("refusal.amount_format").to_owned();
             }
+            // A declared fact has its own words (the field is named by the form).
+            if let Some(f) = fields.first().filter(|f| f.field.starts_with("declared.")) {
+                let text = lang.t(&format!("refusal.{}", f.field));
+                if text != super::i18n::MISSING {
+                    return text.to_owned();
+                }
+            }
             let text: Vec<String> = fields
                 .iter()
                 .map(|f| format!("{}: {}", f.field, f.message))

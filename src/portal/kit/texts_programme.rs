@@ -72,4 +72,8 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("evidence.link", "证明材料", "Evidence"),
     ("done.attached", "材料已上传。", "The document was uploaded."),
     ("evidence.incomplete", "证明材料 {n}/4", "Evidence {n} of 4"),
+    ("refusal.declared.sme_registration", "入库登记编号为 10 到 32 位字母或数字（空格和横线会被去掉）。", "A registration number is 10 to 32 letters or digits (spaces and dashes are dropped)."),
+    ("refusal.declared.housed_in", "请从列表中选择入驻载体。", "Choose where the team is housed from the list."),
+    ("refusal.declared.housing_name", "载体名称最多 200 字，不能含不可见字符。", "The name is at most 200 characters, without hidden characters."),
+    ("refusal.declared.core_members", "核心成员人数请填写 0 到 10000 之间的整数。", "Core members: a whole number from 0 to 10,000."),
 ];
