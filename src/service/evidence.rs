@@ -20,7 +20,7 @@ use crate::domain::access::{self, Action};
 use crate::domain::evidence::{sniff, DocumentKind, MediaType};
 use crate::domain::{text, Actor, ClaimStatus, DomainError, Refusal, Region};
 use crate::store::entities::{claim_documents, claims, documents};
-use crate::store::{blobs, Db};
+use crate::store::{blobs, is_unique_violation, Db};
 
 /// A document a claim carries.
 #[derive(Debug, Clone, Serialize)]
@@ -117,7 +117,7 @@ impl Operation for AttachDocument {
                 DbBackend::Postgres => Some(blobs::large_object(txn, &self.content).await?),
                 _ => None,
             };
-            documents::Entity::insert(documents::ActiveModel {
+            let stored = documents::Entity::insert(documents::ActiveModel {
                 sha256: Set(sha256.clone()),
                 media_type: Set(media.as_str().into()),
                 size: Set(self.content.len() as i64),
@@ -125,7 +125,17 @@ impl Operation for AttachDocument {
                 created_at: Set(ctx.now),
             })
             .exec_without_returning(txn)
-            .await?;
+            .await;
+            match stored {
+                Ok(_) => {}
+                // The same content stored by another upload at this moment:
+                // run again, and find it.
+                Err(e) if is_unique_violation(&e) => {
+                    let why = "the same document was stored at the same time".into();
+                    return Err(ServiceError::Contention(why));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         claim_documents::Entity::delete_many()
             .filter(claim_documents::Column::ClaimId.eq(claim.id))

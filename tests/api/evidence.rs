@@ -123,6 +123,29 @@ async fn a_claim_carries_its_four_documents_checked_by_content() {
         assert_eq!(sent.body["media_type"], *media);
         assert_eq!(sent.body["file_name"], *name);
     }
+    // The same new content as two kinds at once: stored once, both kept.
+    let stored = w.app.count("documents").await;
+    let same = [PDF, b"%both\n"].concat();
+    let (a, b) = tokio::join!(
+        upload(lab.clone(), "invoice", "a.pdf", same.clone()),
+        upload(lab.clone(), "service_report", "b.pdf", same.clone()),
+    );
+    assert_eq!(
+        (a.status.code, b.status.code),
+        (201, 201),
+        "{} {}",
+        a.text,
+        b.text
+    );
+    assert_eq!(w.app.count("documents").await, stored + 1);
+    let (invoice, report) = (files[1].2.clone(), files[3].2.clone());
+    for (kind, name, bytes) in [
+        ("invoice", "发票.ofd", invoice),
+        ("service_report", "report.png", report),
+    ] {
+        let back = upload(lab.clone(), kind, name, bytes).await;
+        assert_eq!(back.status.code, 201, "{}", back.text);
+    }
     // A second contract replaces the first.
     let replaced = upload(
         lab.clone(),
@@ -183,7 +206,7 @@ async fn a_claim_carries_its_four_documents_checked_by_content() {
         )
         .await;
     let events = audit.body["items"].as_array().unwrap();
-    assert_eq!(events.len(), 5, "{}", audit.text);
+    assert_eq!(events.len(), 9, "{}", audit.text);
     assert!(events
         .iter()
         .any(|e| e["payload"]["sha256"] == listed[0]["sha256"]));
