@@ -56,16 +56,27 @@ impl MediaType {
     }
 }
 
+/// Why a document is refused (the `content` field's message), each said in
+/// the portal in the reader's language.
+pub const EMPTY: &str = "the file is empty";
+pub const TOO_LARGE: &str = "the file is over 10 MiB";
+pub const NOT_OFD: &str = "a ZIP file without OFD.xml is not an OFD document";
+pub const NOT_A_DOCUMENT: &str =
+    "the content is not a PDF, JPEG, PNG or OFD file (the type is read from the content, not the name)";
+
+/// The reasons above, in order.
+pub const REFUSALS: [&str; 4] = [EMPTY, TOO_LARGE, NOT_OFD, NOT_A_DOCUMENT];
+
 /// The type of `content`, or a refusal naming what it is not: empty, over
 /// 10 MiB, or none of PDF, JPEG, PNG and OFD (an OFD is a ZIP package whose
 /// entries include `OFD.xml`).
 pub fn sniff(content: &[u8]) -> Result<MediaType, DomainError> {
     let refuse = |why: &str| DomainError::field("content", why);
     if content.is_empty() {
-        return Err(refuse("the file is empty"));
+        return Err(refuse(EMPTY));
     }
     if content.len() > MAX_SIZE {
-        return Err(refuse("the file is over 10 MiB"));
+        return Err(refuse(TOO_LARGE));
     }
     let found = if content.starts_with(b"%PDF-") {
         MediaType::Pdf
@@ -75,14 +86,11 @@ pub fn sniff(content: &[u8]) -> Result<MediaType, DomainError> {
         MediaType::Png
     } else if content.starts_with(b"PK\x03\x04") {
         if !zip_names(content).any(|name| name == b"OFD.xml") {
-            return Err(refuse("a ZIP file without OFD.xml is not an OFD document"));
+            return Err(refuse(NOT_OFD));
         }
         MediaType::Ofd
     } else {
-        return Err(refuse(
-            "the content is not a PDF, JPEG, PNG or OFD file (the type is read from the content, \
-             not the name)",
-        ));
+        return Err(refuse(NOT_A_DOCUMENT));
     };
     Ok(found)
 }

@@ -50,6 +50,8 @@ pub struct DocumentsPage {
     pub open: bool,
     pub idem: String,
     pub problem: Option<Problem>,
+    /// The kind the form had chosen (kept after a refusal).
+    pub chosen: String,
 }
 
 impl DocumentsPage {
@@ -66,8 +68,12 @@ async fn page(
     signed: &ProviderPage,
     id: &str,
     done: Option<&str>,
-    problem: Option<Problem>,
+    refused: Option<(Problem, String)>,
 ) -> Result<Html, PageError> {
+    let (problem, chosen) = match refused {
+        Some((problem, kind)) => (Some(problem), kind),
+        None => (None, String::new()),
+    };
     let lang = signed.lang;
     let claim_id = parse_id(signed, id)?;
     let db = app.service.db.reader();
@@ -99,6 +105,7 @@ async fn page(
             kinds,
             idem: forms::new_key(),
             problem,
+            chosen,
         },
     )
 }
@@ -148,7 +155,7 @@ pub async fn attach(
             field: "content",
             message: signed.lang.t("evidence.choose").to_owned(),
         };
-        return page(app, &signed, id, None, Some(problem))
+        return page(app, &signed, id, None, Some((problem, form.kind.clone())))
             .await
             .map(Either::Right);
     }
@@ -167,12 +174,13 @@ pub async fn attach(
         .await
         .map_err(|e| PageError::from_service(signed.lang, e))?;
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
+    let kind = form.kind.clone();
     let fields = [form.kind.as_str(), &sha256];
     let back = format!("/provider/claims/{claim_id}/documents");
     match forms::act(&app.service, &signed, csrf, idem, &fields, op).await? {
         Submitted::Done(_) => Ok(Either::Left(Redirect::to(format!("{back}?done=attached")))),
         Submitted::Again => Ok(Either::Left(Redirect::to(format!("{back}?done=again")))),
-        Submitted::Refused(problem) => page(app, &signed, id, None, Some(problem))
+        Submitted::Refused(problem) => page(app, &signed, id, None, Some((problem, kind)))
             .await
             .map(Either::Right),
     }

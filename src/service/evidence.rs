@@ -217,6 +217,30 @@ pub async fn list<C: ConnectionTrait>(
         .collect())
 }
 
+/// The documents of claims the caller has already read (the claims
+/// queue), in one query, by claim.
+pub async fn of_claims<C: ConnectionTrait>(
+    conn: &C,
+    claims: &[(Uuid, Region)],
+) -> ServiceResult<std::collections::HashMap<Uuid, Vec<Document>>> {
+    let regions: std::collections::HashMap<Uuid, &Region> =
+        claims.iter().map(|(id, region)| (*id, region)).collect();
+    let rows = claim_documents::Entity::find()
+        .filter(claim_documents::Column::ClaimId.is_in(regions.keys().copied()))
+        .order_by_asc(claim_documents::Column::Kind)
+        .all(conn)
+        .await?;
+    let mut found: std::collections::HashMap<Uuid, Vec<Document>> = Default::default();
+    for row in rows {
+        let region = regions[&row.claim_id].clone();
+        found
+            .entry(row.claim_id)
+            .or_default()
+            .push(document(row, region));
+    }
+    Ok(found)
+}
+
 /// One document of a claim the actor may see, with its bytes (checked
 /// against its SHA-256 on the way out).
 pub async fn fetch(

@@ -142,11 +142,11 @@ async fn a_lab_attaches_its_evidence_and_the_regulator_opens_it() {
         .await;
     b.upload("#file", fake.to_str().unwrap()).await;
     b.click("#attach").await;
-    assert!(
-        b.text("#form-error").await.contains("PDF"),
-        "{}",
-        b.text("#form-error").await
+    assert_eq!(
+        b.text("#file-error").await,
+        "文件内容不是 PDF、JPEG、PNG 或 OFD（类型按内容识别，与文件名无关）。"
     );
+    assert_eq!(b.value("#kind").await, "invoice", "the kind chosen is kept");
     b.shoot("evidence-refused").await;
     // A real PDF as the contract.
     b.script("document.querySelector('#kind').value = 'contract'")

@@ -63,15 +63,10 @@ pub struct RatingFields {
 async fn page(
     app: &App,
     signed: &CompanyPage,
-    id: &str,
+    r: Redemption,
     form: RatingFields,
     problem: Option<Problem>,
 ) -> Result<Html, PageError> {
-    let id = parse_id(signed, id)?;
-    let db = app.service.db.reader();
-    let r = redemptions::find(db, signed.actor(), id)
-        .await
-        .map_err(page_err(signed))?;
     let names = organization_names(&app.service.db, signed.actor(), [r.provider_id])
         .await
         .map_err(page_err(signed))?;
@@ -92,16 +87,24 @@ async fn page(
     )
 }
 
+/// The redemption `id` the company may see.
+async fn redemption(
+    app: &App,
+    signed: &CompanyPage,
+    id: uuid::Uuid,
+) -> Result<Redemption, PageError> {
+    redemptions::find(app.service.db.reader(), signed.actor(), id)
+        .await
+        .map_err(page_err(signed))
+}
+
 /// The rating form of a completed redemption (refused when it is not
 /// completed or is rated already).
 #[get("/company/redemptions/<id>/rate")]
 pub async fn rate_form(app: &State<App>, signed: CompanyPage, id: &str) -> Result<Html, PageError> {
-    let redemption = parse_id(&signed, id)?;
-    let db = app.service.db.reader();
-    let r = redemptions::find(db, signed.actor(), redemption)
-        .await
-        .map_err(page_err(&signed))?;
-    let rated = ratings::of_redemption(db, signed.actor(), redemption)
+    let redemption_id = parse_id(&signed, id)?;
+    let r = redemption(app, &signed, redemption_id).await?;
+    let rated = ratings::of_redemption(app.service.db.reader(), signed.actor(), redemption_id)
         .await
         .map_err(page_err(&signed))?;
     if r.status != RedemptionStatus::Completed || rated.is_some() {
@@ -111,7 +114,7 @@ pub async fn rate_form(app: &State<App>, signed: CompanyPage, id: &str) -> Resul
             "rating.not_open",
         ));
     }
-    page(app, &signed, id, <RatingFields as Default>::default(), None).await
+    page(app, &signed, r, <RatingFields as Default>::default(), None).await
 }
 
 /// Sends the rating.
@@ -130,7 +133,8 @@ pub async fn rate(
             field: "score",
             message: signed.lang.t("rating.choose").to_owned(),
         };
-        return page(app, &signed, id, form, Some(problem))
+        let r = redemption(app, &signed, redemption_id).await?;
+        return page(app, &signed, r, form, Some(problem))
             .await
             .map(Either::Right);
     };
@@ -150,8 +154,11 @@ pub async fn rate(
         Submitted::Again => Ok(Either::Left(Redirect::to(
             "/company/redemptions?done=again",
         ))),
-        Submitted::Refused(problem) => page(app, &signed, id, form.clone(), Some(problem))
-            .await
-            .map(Either::Right),
+        Submitted::Refused(problem) => {
+            let r = redemption(app, &signed, redemption_id).await?;
+            page(app, &signed, r, form.clone(), Some(problem))
+                .await
+                .map(Either::Right)
+        }
     }
 }

@@ -116,6 +116,20 @@ pub fn domain(lang: Lang, err: &DomainError) -> String {
             if amount {
                 return lang.t("refusal.amount_format").to_owned();
             }
+            // A refused document says why in the reader's language.
+            if let Some(i) = fields.iter().find_map(|f| {
+                crate::domain::evidence::REFUSALS
+                    .iter()
+                    .position(|r| *r == f.message)
+            }) {
+                let key = [
+                    "document.empty",
+                    "document.too_large",
+                    "document.not_ofd",
+                    "document.type",
+                ];
+                return lang.t(key[i]).to_owned();
+            }
             // A declared fact has its own words (the field is named by the form).
             if let Some(f) = fields.first().filter(|f| f.field.starts_with("declared.")) {
                 let text = lang.t(&format!("refusal.{}", f.field));

@@ -76,4 +76,8 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("refusal.declared.housed_in", "请从列表中选择入驻载体。", "Choose where the team is housed from the list."),
     ("refusal.declared.housing_name", "载体名称最多 200 字，不能含不可见字符。", "The name is at most 200 characters, without hidden characters."),
     ("refusal.declared.core_members", "核心成员人数请填写 0 到 10000 之间的整数。", "Core members: a whole number from 0 to 10,000."),
+    ("document.empty", "文件是空的，请重新选择。", "The file is empty; choose it again."),
+    ("document.too_large", "文件超过 10 MB。", "The file is over 10 MB."),
+    ("document.not_ofd", "这是 ZIP 文件但不是 OFD 文档（缺少 OFD.xml）。", "This is a ZIP file but not an OFD document (it has no OFD.xml)."),
+    ("document.type", "文件内容不是 PDF、JPEG、PNG 或 OFD（类型按内容识别，与文件名无关）。", "The content is not a PDF, JPEG, PNG or OFD file (the type is read from the content, not the name)."),
 ];

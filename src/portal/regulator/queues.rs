@@ -342,16 +342,13 @@ async fn claims_view(
         .await
         .map_err(err(lang))?;
     all.truncate(200);
-    let mut documents = Vec::with_capacity(all.len());
-    for c in &all {
-        documents.push(evidence::list(db, actor, c.id).await.map_err(err(lang))?);
-    }
+    let listed: Vec<(Uuid, Region)> = all.iter().map(|c| (c.id, c.region.clone())).collect();
+    let mut documents = evidence::of_claims(db, &listed).await.map_err(err(lang))?;
     let rows = all
         .into_iter()
-        .zip(documents)
-        .map(|(c, documents)| ClaimRow {
+        .map(|c| ClaimRow {
             provider: names.get(&c.provider_id).cloned().unwrap_or_default(),
-            documents,
+            documents: documents.remove(&c.id).unwrap_or_default(),
             open: matches!(c.status, ClaimStatus::Submitted | ClaimStatus::Approved),
             approvable: c.status == ClaimStatus::Submitted,
             payable: c.status == ClaimStatus::Approved,
