@@ -7,8 +7,9 @@
 //! full and in part, cancelled and still held; claims submitted, approved,
 //! rejected and paid, one waiting with its four evidence documents;
 //! services rated (one a complaint); a company Zhejiang
-//! refuses for last year's idle voucher; and a person of each role to sign
-//! in with.
+//! refuses for last year's idle voucher; Zhejiang's two-level review (its
+//! cities recommend first, one for less, with the reason); and a person of
+//! each role to sign in with.
 
 use std::sync::Arc;
 
@@ -56,6 +57,9 @@ pub enum DemoError {
 struct Cast {
     sh: Org,
     zj: Org,
+    /// Zhejiang's first level for Hangzhou and for Jiaxing companies.
+    zj_hangzhou: Org,
+    zj_jiaxing: Org,
     jx: Org,
     sh_lab: Org,
     sh_instruments: Org,
@@ -141,6 +145,16 @@ async fn cast(
         .await?;
     let zj = demo.regulator(operator, "浙江省科学技术厅", "ZJ").await?;
     let jx = demo.regulator(operator, "嘉兴市科学技术局", "JX").await?;
+    let zj_hangzhou = demo
+        .district_regulator(operator, "杭州市科学技术局", ("ZJ", "HZ"))
+        .await?;
+    let zj_jiaxing = demo
+        .district_regulator(
+            operator,
+            "嘉兴市科学技术局（浙江省创新券初审）",
+            ("ZJ", "JX"),
+        )
+        .await?;
     let sh_lab = demo.provider(&sh, "上海测试技术研究院").await?;
     let sh_instruments = demo
         .provider(&sh, "上海微技术工业研究院仪器共享中心")
@@ -177,6 +191,8 @@ async fn cast(
     Ok(Cast {
         sh,
         zj,
+        zj_hangzhou,
+        zj_jiaxing,
         jx,
         sh_lab,
         sh_instruments,
@@ -204,15 +220,16 @@ async fn last_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
     demo.complete(lab, &r, None).await?;
     // A Zhejiang voucher mostly left unused: it expires with 15,000.00 of
     // 20,000.00, so Zhejiang issues the company none this year.
-    let idle = demo
-        .voucher(
-            company,
-            &c.zj.actor,
-            ("ZJ", year),
-            (yuan("20000.00"), None),
-            "中试检测",
-        )
-        .await?;
+    let idle = zhejiang_voucher(
+        demo,
+        company,
+        &c.zj_jiaxing,
+        c,
+        year,
+        "20000.00",
+        "中试检测",
+    )
+    .await?;
     let contract = ("ZJ-2025-0007", yuan("10000.00"));
     let r = demo
         .hold(company, idle.id, lab, contract, "testing", yuan("5000.00"))
@@ -316,6 +333,7 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         amount: yuan(amount),
         purpose: purpose.into(),
         declared: Default::default(),
+        district: None,
     };
     demo.run(team, apply("30000.00", "二期研发")).await?;
     let rejected = demo.run(photonics, apply("80000.00", "重复申请")).await?;
@@ -338,6 +356,7 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
                 amount: yuan("30000.00"),
                 purpose: "中试检测".into(),
                 declared: Default::default(),
+                district: Some("JX".into()),
             },
         )
         .await;
@@ -388,21 +407,61 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         evidence::prepare(&demo.runner.db, instruments, &attach).await?;
         demo.run(instruments, attach).await?;
     }
-    // Zhejiang: a voucher revoked.
-    let asked = (yuan("80000.00"), None);
-    let v = demo
-        .voucher(
-            &c.chips.actor,
-            &c.zj.actor,
-            ("ZJ", year),
-            asked,
-            "芯片设计验证",
-        )
-        .await?;
+    // Zhejiang: a voucher revoked; an application Hangzhou recommended for
+    // less, waiting for the province; one waiting for Hangzhou.
+    let chips = &c.chips.actor;
+    let v = zhejiang_voucher(
+        demo,
+        chips,
+        &c.zj_hangzhou,
+        c,
+        year,
+        "80000.00",
+        "芯片设计验证",
+    )
+    .await?;
     let reason = "申报材料不实".into();
     demo.decide(&c.zj, RevokeVoucher { id: v.id, reason })
         .await?;
+    let asked = yuan("60000.00");
+    let second = demo
+        .apply(chips, Some("HZ"), ("ZJ", year), asked, "流片前可靠性检测")
+        .await?;
+    let reduced = Some((yuan("40000.00"), "其中两项检测不属于资助范围"));
+    demo.recommend(&c.zj_hangzhou.actor, &second, reduced)
+        .await?;
+    demo.apply(
+        chips,
+        Some("HZ"),
+        ("ZJ", year),
+        yuan("15000.00"),
+        "封装测试",
+    )
+    .await?;
     Ok(())
+}
+
+/// A Zhejiang voucher of `asked`: applied for in the reviewer's district,
+/// recommended in full there, issued by the province.
+async fn zhejiang_voucher(
+    demo: &Scenario<Service>,
+    company: &crate::domain::Actor,
+    reviewer: &Org,
+    c: &Cast,
+    year: i32,
+    asked: &str,
+    purpose: &str,
+) -> Result<crate::service::vouchers::Voucher, ServiceError> {
+    let district = reviewer.actor.district.as_deref();
+    let application = demo
+        .apply(company, district, ("ZJ", year), yuan(asked), purpose)
+        .await?;
+    demo.recommend(&reviewer.actor, &application, None).await?;
+    let approve = crate::service::applications::ApproveApplication {
+        id: application.id,
+        amount: None,
+    };
+    demo.run(&c.zj.actor, approve).await
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::future::Future;
 
 use crate::domain::{Actor, Amount, CreditCode, OrgKind, Region};
 use crate::service::admissions::Admit;
-use crate::service::applications::{ApproveApplication, SubmitApplication};
+use crate::service::applications::{Application, ApproveApplication, SubmitApplication};
 use crate::service::budgets::Appropriate;
 use crate::service::claims::{Claim, SubmitClaim};
 use crate::service::clients::CreateClient;
@@ -20,6 +20,7 @@ use crate::service::invitations::{Accept, Acceptance, Invitation, Invite};
 use crate::service::payments::PayClaim;
 use crate::service::people;
 use crate::service::redemptions::{Complete, Hold, Redemption};
+use crate::service::review::RecommendApplication;
 use crate::service::vouchers::Voucher;
 use crate::service::{secrets, Call, Operation, Service, ServiceResult};
 use uuid::Uuid;
@@ -143,18 +144,26 @@ impl<R: Runner> Scenario<R> {
         company_type: Option<&str>,
         controller: Option<&str>,
     ) -> ServiceResult<Org> {
-        let credit_code = (kind != "regulator").then(|| {
-            self.codes += 1;
-            credit_code(self.codes)
-        });
         let op = RegisterOrganization {
             kind: kind.into(),
             name: name.into(),
             region: region.into(),
-            credit_code,
             company_type: company_type.map(Into::into),
             actual_controller: controller.map(Into::into),
+            ..RegisterOrganization::default()
         };
+        self.register_as(by, op).await
+    }
+
+    /// Registers `op`'s organisation as `by` (providers and companies get
+    /// the next credit code); its first administrator accepts, creates an
+    /// API client and (for a regulator) invites a checker.
+    async fn register_as(&mut self, by: &Actor, op: RegisterOrganization) -> ServiceResult<Org> {
+        let credit_code = (op.kind != "regulator").then(|| {
+            self.codes += 1;
+            credit_code(self.codes)
+        });
+        let op = RegisterOrganization { credit_code, ..op };
         let registered = self.run(by, op).await?;
         let org = registered.organization;
         let actor = Actor {
@@ -163,6 +172,7 @@ impl<R: Runner> Scenario<R> {
             region: Some(org.region),
             person: None,
             needs_second_factor: false,
+            district: org.district,
         };
         // The first administrator accepts the invitation, as the person it
         // was handed to would, and creates the organisation's API client.
@@ -227,6 +237,24 @@ impl<R: Runner> Scenario<R> {
     ) -> ServiceResult<Org> {
         self.register(operator, "regulator", name, region, None, None)
             .await
+    }
+
+    /// The regulator of `district` below `region` (first-level review),
+    /// registered by an operator.
+    pub async fn district_regulator(
+        &mut self,
+        operator: &Actor,
+        name: &str,
+        (region, district): (&str, &str),
+    ) -> ServiceResult<Org> {
+        let op = RegisterOrganization {
+            kind: "regulator".into(),
+            name: name.into(),
+            region: region.into(),
+            district: Some(district.into()),
+            ..RegisterOrganization::default()
+        };
+        self.register_as(operator, op).await
     }
 
     /// A provider of the regulator's region.
@@ -298,19 +326,51 @@ impl<R: Runner> Scenario<R> {
         (asked, granted): (Amount, Option<Amount>),
         purpose: &str,
     ) -> ServiceResult<Voucher> {
+        let application = self
+            .apply(company, None, (region, year), asked, purpose)
+            .await?;
+        let approve = ApproveApplication {
+            id: application.id,
+            amount: granted,
+        };
+        self.run(regulator, approve).await
+    }
+
+    /// `company` applies for `asked` (naming its district where the
+    /// programme reviews at two levels).
+    pub async fn apply(
+        &self,
+        company: &Actor,
+        district: Option<&str>,
+        (region, year): (&str, i32),
+        asked: Amount,
+        purpose: &str,
+    ) -> ServiceResult<Application> {
         let application = SubmitApplication {
             region: region.into(),
             year,
             amount: asked,
             purpose: purpose.into(),
             declared: eligible_facts(),
+            district: district.map(Into::into),
         };
-        let application = self.run(company, application).await?;
-        let approve = ApproveApplication {
+        self.run(company, application).await
+    }
+
+    /// The regulator of the application's district recommends it to the
+    /// region: `amount` with its reason, or all asked.
+    pub async fn recommend(
+        &self,
+        reviewer: &Actor,
+        application: &Application,
+        amount: Option<(Amount, &str)>,
+    ) -> ServiceResult<Application> {
+        let op = RecommendApplication {
             id: application.id,
-            amount: granted,
+            amount: amount.map(|(a, _)| a),
+            reason: amount.map(|(_, r)| r.into()),
         };
-        self.run(regulator, approve).await
+        self.run(reviewer, op).await
     }
 
     /// `company` holds `amount` of `voucher` at `provider` against a

@@ -24,6 +24,7 @@ mod m20261207_000018_payee_accounts;
 mod m20261207_000019_settlement_runs;
 mod m20261207_000020_programme_facts;
 mod m20261207_000021_documents;
+mod m20261207_000022_review_levels;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_settlement_runs::Migration),
             Box::new(m20261207_000020_programme_facts::Migration),
             Box::new(m20261207_000021_documents::Migration),
+            Box::new(m20261207_000022_review_levels::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ use crate::domain::Amount;
 use crate::service::applications::{
     self, Application, ApproveApplication, RejectApplication, SubmitApplication,
 };
+use crate::service::review::RecommendApplication;
 use crate::{list_of, App};
 
 list_of!(ApplicationList, ApplicationView, Application);
@@ -41,6 +42,12 @@ pub struct ApplicationRequest {
     /// not ask.
     #[serde(default)]
     pub declared: Option<DeclaredRequest>,
+    /// The district, city or county where the company is registered (a
+    /// code from the programme's policy): required where the programme
+    /// reviews at two levels.
+    #[serde(default)]
+    #[schema(example = "HZ")]
+    pub district: Option<String>,
 }
 
 /// What a company declares about itself.
@@ -115,6 +122,7 @@ pub async fn submit(
         amount: r.amount,
         purpose: r.purpose,
         declared: r.declared.unwrap_or_default().into(),
+        district: r.district,
     };
     req.once.run(app, op, |_| Status::Created, view).await
 }
@@ -152,13 +160,57 @@ pub async fn approve(
         .await
 }
 
-/// The region's regulator rejects, with a reason.
+/// A recommendation of the first level to the region.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationRequest {
+    /// Without it, the amount requested.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "80000.00")]
+    pub amount: Option<Amount>,
+    /// Required when recommending less than requested.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The regulator of the application's district reviews it first and
+/// recommends it to the region (where the programme reviews at two levels).
+#[utoipa::path(
+    post, path = "/api/v1/applications/{id}/recommend", tag = "vouchers",
+    params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = String, Header)),
+    request_body = RecommendationRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state`", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/applications/<id>/recommend", data = "<req>")]
+pub async fn recommend(
+    app: &State<App>,
+    _caller: May<can::ReviewApplication>,
+    id: &str,
+    req: Idempotent<RecommendationRequest>,
+) -> ApiResult<Reply> {
+    let op = RecommendApplication {
+        id: path_id(id)?,
+        amount: req.body.amount,
+        reason: req.body.reason,
+    };
+    req.once.run(app, op, |_| Status::Ok, view).await
+}
+
+/// The region's regulator rejects, with a reason; or, at the first level,
+/// the regulator of the application's district.
 #[utoipa::path(
     post, path = "/api/v1/applications/{id}/reject", tag = "vouchers",
     params(("id" = uuid::Uuid, Path), ("Idempotency-Key" = String, Header)),
     request_body = ReasonRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = ApplicationView),
+        (status = 403, body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
@@ -166,7 +218,7 @@ pub async fn approve(
 #[post("/api/v1/applications/<id>/reject", data = "<req>")]
 pub async fn reject(
     app: &State<App>,
-    _caller: May<can::DecideApplication>,
+    _caller: Caller,
     id: &str,
     req: Idempotent<ReasonRequest>,
 ) -> ApiResult<Reply> {

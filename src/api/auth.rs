@@ -36,6 +36,9 @@ struct Claims {
     /// The person, for a person's token (none for an API client's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pid: Option<String>,
+    /// The district of a district's regulator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dst: Option<String>,
 }
 
 /// Signs and verifies access tokens.
@@ -92,6 +95,7 @@ impl JwtKeys {
             role: actor.role.as_str().into(),
             region: actor.region.as_ref().map(|r| r.as_str().into()),
             pid: actor.person.map(|p| p.to_string()),
+            dst: actor.district.clone(),
         };
         let token = encode(&Header::new(ALGORITHM), &claims, &self.encoding)
             .map_err(|e| ApiError::internal().with_cause(format!("signing a token: {e}")))?;
@@ -139,6 +143,7 @@ impl JwtKeys {
                 .map_err(|_| invalid())?,
             // Read with the person, in `verify` below.
             needs_second_factor: false,
+            district: claims.dst,
         })
     }
 }

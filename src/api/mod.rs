@@ -103,6 +103,7 @@ api![
     what_if::run_what_if,
     applications::submit,
     applications::approve,
+    applications::recommend,
     applications::reject,
     applications::list,
     applications::read,

@@ -39,6 +39,11 @@ pub struct NewOrganizationRequest {
     pub company_type: Option<String>,
     /// The natural or legal person who ultimately controls the organisation.
     pub actual_controller: Option<String>,
+    /// For a regulator of a district, city or county below the region
+    /// (from the region's policy): it reviews that district's applications
+    /// at the first level and does nothing region-wide.
+    #[schema(example = "HZ")]
+    pub district: Option<String>,
 }
 
 /// An organisation.
@@ -57,6 +62,9 @@ pub struct OrganizationView {
     pub created_at: DateTime<Utc>,
     /// When its registrar suspended it; null while it may act.
     pub suspended_at: Option<DateTime<Utc>>,
+    /// A regulator's district (first-level review); null for others.
+    #[schema(example = "HZ")]
+    pub district: Option<String>,
     /// The code its people sign in with: `login@code`.
     #[schema(example = "JX-7K3Q9MZT")]
     pub sign_in_code: String,
@@ -126,6 +134,7 @@ impl From<Organization> for OrganizationView {
             actual_controller: org.actual_controller,
             created_at: org.created_at,
             suspended_at: org.suspended_at,
+            district: org.district,
         }
     }
 }
@@ -157,6 +166,7 @@ pub async fn create(app: &State<App>, req: Idempotent<NewOrganizationRequest>) -
         credit_code: r.credit_code,
         company_type: r.company_type,
         actual_controller: r.actual_controller,
+        district: r.district,
     };
     req.once
         .run_redacted(app, op, |_| Status::Created, created, kept)

@@ -180,6 +180,14 @@ pub struct PolicyView {
     /// company, if the programme has the rule.
     #[schema(example = "0.50")]
     pub idle_voucher_share: Option<String>,
+    /// 1 (the region decides) or 2 (first the company's district, then
+    /// the region).
+    #[schema(example = 2)]
+    pub review_levels: u8,
+    /// The districts, cities or counties below the region: where two-level
+    /// review sends an application first.
+    #[schema(value_type = Vec<Object>)]
+    pub districts: Vec<crate::domain::review::District>,
     pub source: Option<String>,
     /// Where each figure comes from, by key (`illustrative…`: no public
     /// source); keys not listed take `source`.
@@ -235,6 +243,8 @@ pub async fn policy(
         team_housing: v.team_housing.iter().map(|h| h.to_string()).collect(),
         team_min_core_members: v.team_min_core_members,
         idle_voucher_share: v.idle_voucher_share.map(|s| s.to_string()),
+        review_levels: v.review_levels,
+        districts: policy.districts.clone(),
         source: v.source.clone(),
         sources: v.sources.clone(),
     }))

@@ -58,6 +58,20 @@ view! {
         /// `housing_name`, `core_members` (only those it declared).
         #[schema(value_type = Object)]
         declared: crate::domain::eligibility::Declared,
+        /// The company's district (city, county), where two-level review
+        /// sends the application first.
+        #[schema(example = "HZ")]
+        district: Option<String>,
+        /// The level it waits at, or was decided at: `district` (first
+        /// level) or `region`.
+        level: String,
+        /// The amount the district recommended to the region.
+        #[schema(value_type = Option<String>, example = "80000.00")]
+        recommended: Option<Money>,
+        /// Why the district recommended less than requested.
+        review_reason: Option<String>,
+        /// When the district recommended it.
+        reviewed_at: Option<DateTime<Utc>>,
     }
 }
 

@@ -79,6 +79,10 @@ pub struct DraftVersion {
     #[serde(default)]
     #[schema(example = "0.50")]
     pub idle_voucher_share: Option<String>,
+    /// 1 or 2 levels of review of an application.
+    #[serde(default)]
+    #[schema(example = 2)]
+    pub review_levels: Option<u8>,
     #[serde(default)]
     pub source: Option<String>,
     /// Key → source of its figure, or `"illustrative"`.
@@ -105,6 +109,7 @@ impl From<DraftVersion> for VersionFile {
             team_housing: d.team_housing,
             team_min_core_members: d.team_min_core_members,
             idle_voucher_share: d.idle_voucher_share,
+            review_levels: d.review_levels,
             source: d.source,
             sources: d.sources,
         }

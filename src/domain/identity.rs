@@ -139,6 +139,10 @@ pub struct Actor {
     /// factor yet: they may read, enrol and change their password, and
     /// change nothing else.
     pub needs_second_factor: bool,
+    /// A regulator of a district (city, county) below its region: it
+    /// reviews that district's applications at the first level and does
+    /// nothing region-wide.
+    pub district: Option<String>,
 }
 
 impl Actor {
@@ -150,12 +154,29 @@ impl Actor {
             region: None,
             person: None,
             needs_second_factor: false,
+            district: None,
         }
     }
 
     /// True when the actor is a regulator of `region`.
     pub fn regulates(&self, region: &Region) -> bool {
-        self.role == Role::Regulator && self.region.as_ref() == Some(region)
+        self.role == Role::Regulator
+            && self.district.is_none()
+            && self.region.as_ref() == Some(region)
+    }
+
+    /// The region a region-wide regulator regulates (none for other roles
+    /// and for a district's regulator).
+    pub fn regulated_region(&self) -> Option<&Region> {
+        self.region.as_ref().filter(|r| self.regulates(r))
+    }
+
+    /// Whether this is the first-level reviewer of `district` of `region`.
+    pub fn reviews_district(&self, region: &Region, district: Option<&str>) -> bool {
+        self.role == Role::Regulator
+            && self.region.as_ref() == Some(region)
+            && self.district.is_some()
+            && self.district.as_deref() == district
     }
 }
 
@@ -168,6 +189,9 @@ pub struct NewOrganization {
     pub credit_code: Option<CreditCode>,
     pub company_type: Option<CompanyType>,
     pub actual_controller: Option<String>,
+    /// A regulator's district (city, county) below its region, for a
+    /// regulator that reviews at the first level.
+    pub district: Option<String>,
 }
 
 /// The raw fields of a registration request, as text.
@@ -179,6 +203,7 @@ pub struct OrganizationFields<'a> {
     pub credit_code: Option<&'a str>,
     pub company_type: Option<&'a str>,
     pub actual_controller: Option<&'a str>,
+    pub district: Option<&'a str>,
 }
 
 impl NewOrganization {
@@ -249,6 +274,14 @@ impl NewOrganization {
                 "applies to companies and providers only",
             );
         }
+        let district = fields.district.map(str::trim).filter(|d| !d.is_empty());
+        if let Some(d) = district {
+            if kind != Some(OrgKind::Regulator) {
+                problem("district", "applies to regulators only");
+            } else if !super::review::is_district_code(d) {
+                problem("district", "must be a district code such as HZ");
+            }
+        }
         if !problems.is_empty() {
             return Err(DomainError::Validation(problems));
         }
@@ -264,6 +297,7 @@ impl NewOrganization {
             credit_code,
             company_type,
             actual_controller,
+            district: district.map(str::to_owned),
         })
     }
 }
@@ -280,6 +314,7 @@ mod tests {
             credit_code: Some("91350100M000100Y43"),
             company_type: Some("enterprise"),
             actual_controller: Some("Zhang San"),
+            district: None,
         }
     }
 

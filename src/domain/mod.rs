@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod identity;
 pub mod money;
 pub mod programme;
+pub mod review;
 pub mod settlement;
 pub mod states;
 pub mod text;

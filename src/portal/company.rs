@@ -18,6 +18,7 @@ use super::kit::guards::{CompanyPage, Signed};
 use super::kit::lists::{all_of, notice, parse_id};
 use crate::domain::clock::shanghai_date;
 use crate::domain::eligibility::{DeclaredInput, Housing};
+use crate::domain::review::District;
 use crate::domain::{CompanyType, RedemptionStatus, Region, VoucherStatus};
 use crate::service::admissions::{self, Listed};
 use crate::service::applications::{self, Application, CapRoom, SubmitApplication};
@@ -125,6 +126,8 @@ pub struct ApplyPage {
     /// S&T SME registration.
     pub team: bool,
     pub housings: &'static [Housing],
+    /// The districts of each region that has them (two-level review).
+    pub districts: Vec<(Region, Vec<District>)>,
     pub form: ApplyFields,
     pub problem: Option<Problem>,
 }
@@ -155,6 +158,9 @@ pub struct ApplyFields {
     pub year: String,
     pub amount: String,
     pub purpose: String,
+    /// The company's district, where its programme reviews at two levels.
+    #[field(default = String::new())]
+    pub district: String,
     /// The declared facts: a form shows an enterprise's or a team's only.
     #[field(default = String::new())]
     pub sme_registration: String,
@@ -208,6 +214,12 @@ async fn apply_page(
     } else {
         Status::Ok
     };
+    let districts = caps
+        .iter()
+        .filter_map(|c| service.rules.get(&c.region))
+        .map(|r| (r.policy().region.clone(), r.policy().districts.clone()))
+        .filter(|(_, d)| !d.is_empty())
+        .collect();
     Html::with_status(
         status,
         &ApplyPage {
@@ -215,9 +227,10 @@ async fn apply_page(
             idem: forms::new_key(),
             regions: caps.iter().map(|c| c.region.clone()).collect(),
             years: vec![this_year, this_year + 1],
-            caps,
             team: company.company_type == Some(CompanyType::Team),
             housings: Housing::ALL,
+            districts,
+            caps,
             form,
             problem,
         },
@@ -272,12 +285,14 @@ pub async fn apply(
         amount,
         purpose: form.purpose.clone(),
         declared: form.declared(),
+        district: Some(form.district.clone()),
     };
     let fields = [
         form.region.as_str(),
         &form.year,
         &form.amount,
         &form.purpose,
+        &form.district,
         &form.sme_registration,
         &form.housed_in,
         &form.housing_name,

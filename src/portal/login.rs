@@ -36,7 +36,7 @@ pub struct LoginPage {
 #[get("/")]
 pub fn root(visitor: Visitor) -> Redirect {
     match visitor.person {
-        Some(p) => Redirect::to(home_of(p.actor.role)),
+        Some(p) => Redirect::to(home_of(&p.actor)),
         None => Redirect::to("/login"),
     }
 }
@@ -53,7 +53,7 @@ pub fn show(
     changed: Option<u8>,
 ) -> Either<Redirect, Result<Html, PageError>> {
     if let Some(p) = &visitor.person {
-        return Either::Left(Redirect::to(home_of(p.actor.role)));
+        return Either::Left(Redirect::to(home_of(&p.actor)));
     }
     if ended.is_some() || changed.is_some() {
         forget_session(jar);
@@ -174,9 +174,7 @@ pub async fn submit(
         Ok(started) => {
             jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"));
             jar.add(session_cookie(tls.0, started.session_id));
-            Ok(Either::Left(Redirect::to(home_of(
-                started.person.actor.role,
-            ))))
+            Ok(Either::Left(Redirect::to(home_of(&started.person.actor))))
         }
         Err(Refused::WrongCredentials) => {
             app.logins.failed_from(address);

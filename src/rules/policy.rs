@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::version::ILLUSTRATIVE;
 pub use super::version::{PolicyVersion, VersionFile};
 use super::RulesModule;
+use crate::domain::review::{is_district_code, District};
 use crate::domain::{Money, Region};
 
 /// A problem in a policy file, naming the file and the key.
@@ -39,6 +40,9 @@ pub struct RegionPolicy {
     /// of its settlement runs' bank files. Without it, runs cannot be
     /// exported.
     pub fund: Option<FundAccount>,
+    /// The districts, cities or counties below the region (`[[districts]]`):
+    /// where two-level review sends an application first.
+    pub districts: Vec<District>,
     /// The file it came from.
     pub file: String,
 }
@@ -137,6 +141,8 @@ struct PolicyFile {
     four_eyes: Option<FourEyesFile>,
     #[serde(default)]
     fund: Option<FundAccount>,
+    #[serde(default)]
+    districts: Vec<District>,
     versions: Vec<VersionFile>,
 }
 
@@ -244,6 +250,34 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
                 .map_err(|(name, message)| error(&format!("fund.{name}"), message))?,
         ),
     };
+    for (i, d) in raw.districts.iter().enumerate() {
+        if !is_district_code(&d.code) {
+            return Err(error(
+                &format!("districts[{i}].code"),
+                "must be 2 to 8 upper-case letters or digits".into(),
+            ));
+        }
+        if d.name.trim().is_empty() {
+            return Err(error(
+                &format!("districts[{i}].name"),
+                "must not be empty".into(),
+            ));
+        }
+        if raw.districts[..i].iter().any(|e| e.code == d.code) {
+            return Err(error(
+                &format!("districts[{i}].code"),
+                format!("`{}` is listed twice", d.code),
+            ));
+        }
+    }
+    if let Some(i) = versions.iter().position(|v| v.review_levels == 2) {
+        if raw.districts.is_empty() {
+            return Err(error(
+                &format!("versions[{i}].review_levels"),
+                "two levels of review need the [[districts]] that review first".into(),
+            ));
+        }
+    }
     Ok(RegionPolicy {
         region,
         name: raw.name,
@@ -251,6 +285,7 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
         versions,
         four_eyes,
         fund,
+        districts: raw.districts,
         file,
     })
 }

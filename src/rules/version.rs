@@ -46,6 +46,9 @@ pub struct PolicyVersion {
     /// A voucher of last year more than this share unused at its expiry
     /// bars its company from this year's vouchers.
     pub idle_voucher_share: Option<Decimal>,
+    /// Levels of review of an application: 1 (the region's regulator) or 2
+    /// (first the regulator of the company's district, then the region's).
+    pub review_levels: u8,
     /// Where the numbers come from, as a whole.
     pub source: Option<String>,
     /// Where each key's figure comes from ([`ILLUSTRATIVE`]: no public
@@ -58,7 +61,7 @@ pub struct PolicyVersion {
 pub const ILLUSTRATIVE: &str = "illustrative";
 
 /// The keys of a version that carry a figure, each needing a source.
-pub const FIGURE_KEYS: [&str; 14] = [
+pub const FIGURE_KEYS: [&str; 15] = [
     "enterprise_cap",
     "team_cap",
     "contract_share",
@@ -73,6 +76,7 @@ pub const FIGURE_KEYS: [&str; 14] = [
     "team_housing",
     "team_min_core_members",
     "idle_voucher_share",
+    "review_levels",
 ];
 
 impl PolicyVersion {
@@ -102,6 +106,7 @@ impl PolicyVersion {
             "team_housing" => !self.team_housing.is_empty(),
             "team_min_core_members" => self.team_min_core_members.is_some(),
             "idle_voucher_share" => self.idle_voucher_share.is_some(),
+            "review_levels" => self.review_levels > 1,
             _ => true,
         };
         FIGURE_KEYS
@@ -174,6 +179,9 @@ pub struct VersionFile {
     /// A share between 0 and 1, e.g. `"0.50"`.
     #[serde(default)]
     pub idle_voucher_share: Option<String>,
+    /// 1 (default) or 2: first the district, then the region.
+    #[serde(default)]
+    pub review_levels: Option<u8>,
     #[serde(default)]
     pub source: Option<String>,
     /// Key → source of its figure, or `"illustrative"`.
@@ -278,6 +286,10 @@ impl VersionFile {
                 .as_deref()
                 .map(|s| share("idle_voucher_share", s))
                 .transpose()?,
+            review_levels: match v.review_levels.unwrap_or(1) {
+                n @ (1 | 2) => n,
+                n => return Err(("review_levels", format!("`{n}` is not 1 or 2"))),
+            },
             source: v.source.filter(|s| !s.trim().is_empty()),
             sources: v.sources,
         };

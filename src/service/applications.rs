@@ -12,12 +12,13 @@ use uuid::Uuid;
 
 use super::eligibility::{application_facts, declared_of};
 use super::engine::movements;
-use super::locks::{lock_budget, lock_submitted};
+use super::locks::{lock_budget, lock_for_review, lock_submitted};
 use super::vouchers::{self, Voucher};
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult, Short};
 use crate::domain::access::{self, Action};
 use crate::domain::eligibility::{Declared, DeclaredInput};
 use crate::domain::programme::parse_year;
+use crate::domain::review::{self, ReviewLevel};
 use crate::domain::text;
 use crate::domain::{
     Actor, Amount, ApplicationStatus, DomainError, Money, OrgKind, Region, VoucherState,
@@ -44,6 +45,17 @@ pub struct Application {
     pub decided_at: Option<DateTime<Utc>>,
     /// What the company declared when it applied.
     pub declared: Declared,
+    /// The company's district (city, county), where two-level review sends
+    /// the application first.
+    pub district: Option<String>,
+    /// The level it waits at (or was decided at).
+    pub level: ReviewLevel,
+    /// What the district recommended, once it has.
+    pub recommended: Option<Money>,
+    /// Why the district recommended less than requested.
+    pub review_reason: Option<String>,
+    /// When the district recommended it.
+    pub reviewed_at: Option<DateTime<Utc>>,
 }
 
 impl From<applications::Model> for Application {
@@ -61,6 +73,11 @@ impl From<applications::Model> for Application {
             created_at: a.created_at,
             declared: declared_of(a.declared.as_deref()),
             decided_at: a.decided_at,
+            district: a.district,
+            level: a.level,
+            recommended: a.recommended.map(Money::from_fen),
+            review_reason: a.review_reason,
+            reviewed_at: a.reviewed_at,
         }
     }
 }
@@ -78,7 +95,10 @@ impl From<applications::Model> for Application {
 /// 7. `not_found`: the caller has no region.
 /// 8. `validation_failed` (`year`): the region's policy has no version for `year`.
 /// 9. `validation_failed` (`declared.…`): a declared fact is malformed.
-/// 10. The region's rules (`check_application`): `validation_failed`
+/// 10. `validation_failed` (`district`): not a district of the region's
+///     programme, or none named where its policy reviews at two levels
+///     (`review_levels`).
+/// 11. The region's rules (`check_application`): `validation_failed`
 ///     (`region`): the programme does not take applications from companies
 ///     of the caller's region (policy key `applicant_regions`);
 ///     `not_eligible`: a fact the policy requires is not declared or does
@@ -96,6 +116,8 @@ pub struct SubmitApplication {
     pub purpose: String,
     /// The facts the company declares (what its programme asks for).
     pub declared: DeclaredInput,
+    /// The company's district (city, county) among the programme's.
+    pub district: Option<String>,
 }
 
 impl Operation for SubmitApplication {
@@ -119,6 +141,11 @@ impl Operation for SubmitApplication {
         })?;
         let version = rules.version(year)?;
         let declared = self.declared.check()?;
+        let (district, level) = review::route(
+            &rules.policy().districts,
+            version.review_levels,
+            self.district.as_deref(),
+        )?;
         let company = organizations::Entity::find_by_id(ctx.actor.sub)
             .one(txn)
             .await?
@@ -142,6 +169,12 @@ impl Operation for SubmitApplication {
             created_at: Set(ctx.now),
             decided_at: Set(None),
             declared: Set(declared),
+            district: Set(district),
+            level: Set(level),
+            recommended: Set(None),
+            review_reason: Set(None),
+            reviewed_by: Set(None),
+            reviewed_at: Set(None),
         };
         let model = applications::Entity::insert(row)
             .exec_with_returning(txn)
@@ -151,13 +184,17 @@ impl Operation for SubmitApplication {
 }
 
 /// The region's regulator approves an application: a voucher of `amount`
-/// (default: the amount requested) is issued from the unissued budget.
+/// (default: the amount the district recommended, else the amount
+/// requested) is issued from the unissued budget.
 ///
 /// Refusals, in the order they are checked:
-/// 1. `forbidden`: the caller is not a regulator.
+/// 1. `forbidden`: the caller is not a regulator of the region (a
+///    district's regulator included).
 /// 2. `not_found`: the application does not exist or is of another region.
-/// 3. `invalid_state`: the application is already approved or rejected.
-/// 4. `validation_failed` (`amount`): more than the amount requested.
+/// 3. `invalid_state`: the application is already approved or rejected, or
+///    waits for its district's review.
+/// 4. `validation_failed` (`amount`): more than the amount requested, or
+///    than the district recommended.
 /// 5. `budget_exceeded`: nothing is appropriated for the region and year (rule
 ///    `appropriation`).
 /// 6. `not_found`: the application's region is no longer an issuing region.
@@ -181,12 +218,13 @@ impl Operation for ApproveApplication {
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Voucher>> {
         let app = lock_submitted(txn, &ctx.actor, self.id).await?;
-        let requested = Money::from_fen(app.amount);
-        let amount = self.amount.map(Amount::money).unwrap_or(requested);
-        if amount > requested {
-            return Err(
-                DomainError::field("amount", format!("at most the {requested} requested")).into(),
-            );
+        let (most, what) = match app.recommended {
+            Some(fen) => (Money::from_fen(fen), "recommended by the district"),
+            None => (Money::from_fen(app.amount), "requested"),
+        };
+        let amount = self.amount.map(Amount::money).unwrap_or(most);
+        if amount > most {
+            return Err(DomainError::field("amount", format!("at most the {most} {what}")).into());
         }
         let region = app.region.clone();
         let budget = lock_budget(txn, &region, app.year).await?.ok_or_else(|| {
@@ -390,14 +428,17 @@ async fn issued_to_controller<C: ConnectionTrait>(
     Ok(Money::from_fen(issued.unwrap_or(0)))
 }
 
-/// The region's regulator rejects an application with a reason.
+/// The region's regulator rejects an application with a reason; or, at
+/// the first level, the regulator of its district.
 ///
 /// Refusals, in the order they are checked:
 /// 1. `validation_failed` (`reason`): blank, over 1000 characters, or with control
 ///    (other than line breaks), zero-width or bidi characters.
 /// 2. `forbidden`: the caller is not a regulator.
-/// 3. `not_found`: the application does not exist or is of another region.
-/// 4. `invalid_state`: the application is already approved or rejected.
+/// 3. `not_found`: the application does not exist, or is of another region
+///    (of another district, for a district's regulator).
+/// 4. `invalid_state`: the application is already approved or rejected, or
+///    waits at the other level.
 #[derive(Debug, Clone)]
 pub struct RejectApplication {
     pub id: Uuid,
@@ -409,7 +450,11 @@ impl Operation for RejectApplication {
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Application>> {
         let reason = text::clean_multiline("reason", &self.reason, 1000)?;
-        let app = lock_submitted(txn, &ctx.actor, self.id).await?;
+        let app = if ctx.actor.district.is_some() {
+            lock_for_review(txn, &ctx.actor, self.id).await?
+        } else {
+            lock_submitted(txn, &ctx.actor, self.id).await?
+        };
         applications::Entity::update_many()
             .col_expr(
                 applications::Column::Status,

@@ -17,7 +17,7 @@ use super::logins::{self, LoginLimits};
 use super::secrets;
 use super::{Ctx, Done, Operation, ServiceError, ServiceResult};
 use crate::domain::identity::OrganizationFields;
-use crate::domain::{access, text};
+use crate::domain::{access, review, text};
 use crate::domain::{
     Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role,
 };
@@ -37,6 +37,8 @@ pub struct Organization {
     pub created_at: chrono::DateTime<Utc>,
     /// When its registrar suspended it, if it is suspended.
     pub suspended_at: Option<chrono::DateTime<Utc>>,
+    /// A regulator's district (first-level review), if any.
+    pub district: Option<String>,
 }
 
 /// A client id and its secret in clear text: shown once, stored only hashed.
@@ -51,13 +53,14 @@ pub struct ClientCredentials {
 ///
 /// Refusals, in the order they are checked:
 /// 1. `validation_failed` (`kind`, `name`, `region`, `company_type`, `credit_code`,
-///    `actual_controller`): every invalid field at once, a missing credit code of an
+///    `actual_controller`, `district`): every invalid field at once, a missing credit code of an
 ///    enterprise or provider included.
 /// 2. `invalid_credit_code`: the credit code is malformed or its check character
 ///    does not match (GB 32100).
 /// 3. `forbidden`: the caller is neither an operator nor a regulator; or a regulator
 ///    registers a regulator, or an organisation of another region.
-/// 4. `validation_failed` (`region`): not an issuing region.
+/// 4. `validation_failed` (`region`): not an issuing region; (`district`):
+///    not a district of the region's programme.
 /// 5. `conflict`: an organisation of this kind with this credit code is registered.
 ///
 /// The answer carries an invitation for the organisation's first
@@ -71,6 +74,8 @@ pub struct RegisterOrganization {
     pub credit_code: Option<String>,
     pub company_type: Option<String>,
     pub actual_controller: Option<String>,
+    /// A regulator's district, for one that reviews at the first level.
+    pub district: Option<String>,
 }
 
 /// A new organisation and the invitation of its first administrator (the
@@ -92,6 +97,7 @@ impl Operation for RegisterOrganization {
             credit_code: self.credit_code.as_deref(),
             company_type: self.company_type.as_deref(),
             actual_controller: self.actual_controller.as_deref(),
+            district: self.district.as_deref(),
         })?;
         let organization = register(txn, ctx, new).await?;
         let first = invitations::For {
@@ -129,8 +135,11 @@ async fn register<C: ConnectionTrait>(
     new: NewOrganization,
 ) -> ServiceResult<Organization> {
     access::may_register(&ctx.actor, new.kind, &new.region)?;
-    if ctx.rules.get(&new.region).is_none() {
+    let Some(rules) = ctx.rules.get(&new.region) else {
         return Err(DomainError::field("region", format!("unknown region {}", new.region)).into());
+    };
+    if let Some(code) = &new.district {
+        review::district("district", code, &rules.policy().districts)?;
     }
     let org = Organization {
         id: Uuid::now_v7(),
@@ -142,6 +151,7 @@ async fn register<C: ConnectionTrait>(
         actual_controller: new.actual_controller,
         created_at: ctx.now,
         suspended_at: None,
+        district: new.district,
     };
     let row = organizations::ActiveModel {
         id: Set(org.id),
@@ -154,6 +164,7 @@ async fn register<C: ConnectionTrait>(
         controller_key: Set(org.actual_controller.as_deref().map(text::key)),
         created_at: Set(org.created_at),
         suspended_at: Set(None),
+        district: Set(org.district.clone()),
     };
     let inserted = organizations::Entity::insert(row)
         .exec_without_returning(txn)
@@ -294,15 +305,16 @@ pub async fn organization_names(
         .collect();
     let applicants: Vec<Uuid> = match &actor.region {
         Some(region) if actor.role == Role::Regulator && !others.is_empty() => {
-            applications::Entity::find()
+            let mut query = applications::Entity::find()
                 .select_only()
                 .column(applications::Column::CompanyId)
                 .filter(applications::Column::Region.eq(region.clone()))
-                .filter(applications::Column::CompanyId.is_in(others))
-                .distinct()
-                .into_tuple()
-                .all(db.reader())
-                .await?
+                .filter(applications::Column::CompanyId.is_in(others));
+            // A district's regulator: the applicants of its district.
+            if let Some(district) = &actor.district {
+                query = query.filter(applications::Column::District.eq(district.clone()));
+            }
+            query.distinct().into_tuple().all(db.reader()).await?
         }
         _ => Vec::new(),
     };
@@ -345,10 +357,15 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
     let credential = found
         .filter(|_| matches)
         .ok_or(ServiceError::Unauthorized)?;
+    let mut district = None;
     if let Some(id) = credential.organization_id {
-        if engine::is_suspended(db.reader(), id).await? {
+        let org = organizations::Entity::find_by_id(id)
+            .one(db.reader())
+            .await?;
+        if org.as_ref().is_some_and(|o| o.suspended_at.is_some()) {
             return Err(ServiceError::Unauthorized);
         }
+        district = org.and_then(|o| o.district);
     }
     Ok(Actor {
         sub: credential.subject,
@@ -356,6 +373,7 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
         region: credential.region,
         person: None,
         needs_second_factor: false,
+        district,
     })
 }
 
@@ -440,5 +458,6 @@ pub(super) fn to_organization(model: organizations::Model) -> Organization {
         actual_controller: model.actual_controller,
         created_at: model.created_at,
         suspended_at: model.suspended_at,
+        district: model.district,
     }
 }

@@ -305,6 +305,7 @@ pub async fn accept(
             region: Some(region.clone()),
             person: Some(user_id),
             needs_second_factor: false,
+            district: None,
         },
         None => Actor {
             sub: user_id,
@@ -312,6 +313,7 @@ pub async fn accept(
             region: None,
             person: Some(user_id),
             needs_second_factor: false,
+            district: None,
         },
     };
     let given = Acceptance {

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::visible::Owned;
 use super::{Ctx, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
+use crate::domain::review::ReviewLevel;
 use crate::domain::{
     Actor, ApplicationStatus, ClaimStatus, DomainError, RedemptionStatus, Refusal, Region,
 };
@@ -125,14 +126,58 @@ pub async fn lock_submitted<C: ConnectionTrait>(
         Action::DecideApplication,
         &applications::Entity::stake(&app),
     )?;
-    if app.status != ApplicationStatus::Submitted {
+    waiting(&app)?;
+    if app.level == ReviewLevel::District {
         return Err(DomainError::refused(
             Refusal::InvalidState,
-            format!("the application is already {}", app.status),
+            format!(
+                "the application waits for the first-level review of district {}",
+                app.district.as_deref().unwrap_or("?")
+            ),
         )
         .into());
     }
     Ok(app)
+}
+
+/// Locks a submitted application waiting for the first-level review of
+/// the actor's district.
+pub async fn lock_for_review<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<applications::Model> {
+    access::permit(actor, Action::ReviewApplication)?;
+    let app = applications::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    access::authorize(
+        actor,
+        Action::ReviewApplication,
+        &applications::Entity::stake(&app),
+    )?;
+    waiting(&app)?;
+    if app.level != ReviewLevel::District {
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            "the district has already recommended the application",
+        )
+        .into());
+    }
+    Ok(app)
+}
+
+/// Refuses an application already approved or rejected.
+fn waiting(app: &applications::Model) -> Result<(), DomainError> {
+    if app.status != ApplicationStatus::Submitted {
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!("the application is already {}", app.status),
+        ));
+    }
+    Ok(())
 }
 
 /// Locks a budget row for the rest of the transaction. Issuance and the

@@ -28,6 +28,7 @@ pub mod people;
 pub mod ratings;
 pub mod redemptions;
 pub mod reports;
+pub mod review;
 pub mod second_factor;
 pub mod secrets;
 pub mod sessions;

@@ -190,9 +190,10 @@ async fn person<C: ConnectionTrait>(
             let actor = Actor {
                 sub: org.id,
                 role,
-                region: Some(org.region),
+                region: Some(org.region.clone()),
                 person: Some(user.id),
                 needs_second_factor: second_factor::missing(role, &user),
+                district: org.district.clone(),
             };
             (actor, Some(org.name))
         }
@@ -203,6 +204,7 @@ async fn person<C: ConnectionTrait>(
                 region: None,
                 person: Some(user.id),
                 needs_second_factor: second_factor::missing(Role::Admin, &user),
+                district: None,
             };
             (actor, None)
         }

@@ -32,6 +32,8 @@ pub struct StakeColumns<C> {
     pub company: Option<C>,
     pub provider: Option<C>,
     pub provider_region: Option<C>,
+    /// The company's district (first-level review).
+    pub district: Option<C>,
 }
 
 impl Owned for applications::Entity {
@@ -42,12 +44,15 @@ impl Owned for applications::Entity {
         company: Some(applications::Column::CompanyId),
         provider: None,
         provider_region: None,
+        district: Some(applications::Column::District),
     };
     fn id(row: &Self::Model) -> Uuid {
         row.id
     }
     fn stake(row: &Self::Model) -> Stake<'_> {
-        Stake::of(&row.region).company(row.company_id)
+        Stake::of(&row.region)
+            .company(row.company_id)
+            .district(row.district.as_deref())
     }
 }
 
@@ -59,6 +64,7 @@ impl Owned for vouchers::Entity {
         company: Some(vouchers::Column::HolderId),
         provider: None,
         provider_region: None,
+        district: None,
     };
     fn id(row: &Self::Model) -> Uuid {
         row.id
@@ -76,6 +82,7 @@ impl Owned for redemptions::Entity {
         company: Some(redemptions::Column::CompanyId),
         provider: Some(redemptions::Column::ProviderId),
         provider_region: Some(redemptions::Column::ProviderRegion),
+        district: None,
     };
     fn id(row: &Self::Model) -> Uuid {
         row.id
@@ -96,6 +103,7 @@ impl Owned for claims::Entity {
         company: None,
         provider: Some(claims::Column::ProviderId),
         provider_region: None,
+        district: None,
     };
     fn id(row: &Self::Model) -> Uuid {
         row.id
@@ -167,5 +175,10 @@ fn condition<C: ColumnTrait>(scope: &Scope, columns: &StakeColumns<C>) -> Condit
             }
             any
         }
+        Scope::District(region, district) => columns.district.map_or_else(none, |c| {
+            Condition::all()
+                .add(columns.region.eq(region.clone()))
+                .add(c.eq(district.clone()))
+        }),
     }
 }

@@ -17,7 +17,7 @@ use crate::domain::access::{self, Action};
 use crate::domain::text;
 use crate::domain::{Actor, DomainError, Money, Refusal, Region, VoucherState, VoucherStatus};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
-use crate::store::entities::vouchers;
+use crate::store::entities::{applications, vouchers};
 
 /// A voucher with its balances. `face_value = available + held + redeemed +
 /// expired + revoked`.
@@ -287,12 +287,28 @@ pub async fn face_values<C: ConnectionTrait>(
     ids: Vec<Uuid>,
 ) -> ServiceResult<std::collections::HashMap<Uuid, Money>> {
     use sea_orm::QuerySelect;
-    access::permit(actor, Action::DecideApplication)?;
-    let region = actor.region.clone().ok_or(DomainError::NotFound)?;
-    let rows: Vec<(Uuid, i64)> = vouchers::Entity::find()
+    let mut query = vouchers::Entity::find()
         .select_only()
         .columns([vouchers::Column::Id, vouchers::Column::FaceValue])
-        .filter(vouchers::Column::Id.is_in(ids))
+        .filter(vouchers::Column::Id.is_in(ids));
+    match &actor.district {
+        None => access::permit(actor, Action::DecideApplication)?,
+        // A district's regulator: the vouchers its district recommended.
+        Some(district) => {
+            access::permit(actor, Action::ReviewApplication)?;
+            let recommended = sea_orm::sea_query::Query::select()
+                .column(applications::Column::Id)
+                .from(applications::Entity)
+                .and_where(sea_orm::sea_query::ExprTrait::eq(
+                    sea_orm::sea_query::Expr::col(applications::Column::District),
+                    district.as_str(),
+                ))
+                .to_owned();
+            query = query.filter(vouchers::Column::ApplicationId.in_subquery(recommended));
+        }
+    }
+    let region = actor.region.clone().ok_or(DomainError::NotFound)?;
+    let rows: Vec<(Uuid, i64)> = query
         .filter(vouchers::Column::Region.eq(region))
         .into_tuple()
         .all(conn)

@@ -2,6 +2,7 @@
 //! read back through its parser, so a table never holds a region or a state
 //! the domain cannot name.
 
+use crate::domain::review::ReviewLevel;
 use crate::domain::{
     ApplicationStatus, ClaimStatus, CompanyType, OrgKind, RedemptionStatus, Region, Role,
     VoucherState,
@@ -73,4 +74,5 @@ text_column!(
     RedemptionStatus,
     ApplicationStatus,
     ClaimStatus,
+    ReviewLevel,
 );

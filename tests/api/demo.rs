@@ -75,6 +75,21 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
             .map(String::from)
             .into()
     );
+    // Zhejiang's two levels: waiting for the city, and recommended for
+    // less (with the reason) waiting for the province.
+    let waiting = values(
+        &app,
+        "SELECT level || ':' || COALESCE(CAST(recommended AS TEXT), '-') || ':' || \
+         COALESCE(review_reason, '-') FROM applications \
+         WHERE region = 'ZJ' AND status = 'submitted'",
+    )
+    .await;
+    assert_eq!(
+        waiting,
+        ["district:-:-", "region:4000000:其中两项检测不属于资助范围"]
+            .map(String::from)
+            .into()
+    );
     // The pilot: Jiaxing vouchers paid at a Shanghai provider.
     let cross = values(
         &app,
@@ -130,6 +145,6 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     // A second run refuses and changes nothing.
     let before = app.every_row().await;
     let again = demo::fill(&service).await;
-    assert!(matches!(again, Err(DemoError::NotEmpty(11))), "{again:?}");
+    assert!(matches!(again, Err(DemoError::NotEmpty(13))), "{again:?}");
     assert_eq!(app.every_row().await, before);
 }

@@ -15,7 +15,7 @@ async fn apply(w: &World, company: &Org, region: &str, year: i32, declared: Valu
             &company.token,
             "/api/v1/applications",
             json!({"region": region, "year": year, "amount": "10000.00", "purpose": "检测",
-                "declared": declared}),
+                "declared": declared, "district": (region == "ZJ").then_some("HZ")}),
         )
         .await;
     json!({"status": answer.status.code, "body": answer.body})
@@ -162,6 +162,14 @@ async fn a_voucher_more_than_half_unused_at_expiry_bars_the_company_next_year() 
     let half = apply(&w, &w.jx_company_2, "ZJ", 2026, json!({})).await;
     assert_eq!(half["status"], 201, "{half}");
     let id = half["body"]["id"].as_str().unwrap();
+    let recommended = w
+        .post(
+            &w.zj_hangzhou.token,
+            &format!("/api/v1/applications/{id}/recommend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(recommended.status.code, 200, "{}", recommended.text);
     let approved = w
         .post(
             &w.zj_regulator.token,

@@ -495,6 +495,17 @@ impl TestApp {
         .await
     }
 
+    /// A regulator of `district` below `region` (first-level review).
+    pub async fn district_regulator(&self, region: &str, district: &str) -> (Uuid, String) {
+        let admin = self.admin_token().await;
+        self.register(
+            &admin,
+            json!({"kind": "regulator", "name": format!("{region} {district} 科技局"),
+                "region": region, "district": district}),
+        )
+        .await
+    }
+
     /// The first column of the first row of `sql`, as text.
     pub async fn scalar_text(&self, sql: &str) -> String {
         let row = self

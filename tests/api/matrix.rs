@@ -470,6 +470,14 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             Some(json!({"amount": "99999999.00"})),
             [401, 403, 404, 422, 403, 403, 403, 403],
         ),
+        // Only a district's regulator recommends (tests/api/review.rs).
+        row(
+            "post",
+            "/api/v1/applications/{id}/recommend",
+            format!("/api/v1/applications/{a_pending}/recommend"),
+            Some(json!({})),
+            [401, 403, 403, 403, 403, 403, 403, 403],
+        ),
         row(
             "post",
             "/api/v1/applications/{id}/reject",

@@ -80,6 +80,7 @@ async fn the_expiry_job_runs_through_the_pipeline_as_the_system() {
         region: Some("JX".parse().unwrap()),
         person: None,
         needs_second_factor: false,
+        district: None,
     };
     let refused = service
         .execute(Call::by(company), RunExpiry::default())
@@ -103,6 +104,7 @@ async fn a_keyed_call_acts_once_and_a_refusal_changes_nothing() {
         region: Some("JX".parse().unwrap()),
         person: None,
         needs_second_factor: false,
+        district: None,
     };
     let hold = |amount: i64| Hold {
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),
@@ -239,6 +241,7 @@ async fn calls_queued_together_commit_together_and_a_refusal_rolls_back_alone() 
         region: Some("JX".parse().unwrap()),
         person: None,
         needs_second_factor: false,
+        district: None,
     };
     let hold = |contract: &str, fen: i64| Hold {
         voucher_id: Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),

@@ -270,6 +270,7 @@ async fn other_company_voucher(served: &Served) -> Uuid {
                 credit_code: Some(credit_code()),
                 company_type: Some("enterprise".into()),
                 actual_controller: Some("赵六".into()),
+                district: None,
             },
         )
         .await;
@@ -280,12 +281,14 @@ async fn other_company_voucher(served: &Served) -> Uuid {
         region: Some(org.region),
         person: None,
         needs_second_factor: false,
+        district: None,
     };
     let application = SubmitApplication {
         region: "JX".into(),
         year: 2026,
         amount: scenario::yuan("10000.00"),
         declared: scenario::eligible_facts(),
+        district: None,
         purpose: "检测".into(),
     };
     let application = served.run(&actor, application).await;
@@ -608,6 +611,7 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
             year: 2026,
             amount: scenario::yuan(amount),
             declared: scenario::eligible_facts(),
+            district: None,
             purpose: purpose.into(),
         };
         served.run(&company, op).await;
@@ -882,6 +886,7 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         region: None,
         person: None,
         needs_second_factor: false,
+        district: None,
     };
     let zj_lab = RegisterOrganization {
         kind: "provider".into(),
@@ -1153,6 +1158,7 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
         year: 2026,
         amount: scenario::yuan("150000.00"),
         declared: scenario::eligible_facts(),
+        district: None,
         purpose: "二期研发".into(),
     };
     served.run(&company, apply).await;

@@ -141,6 +141,7 @@ impl Served {
             region: None,
             person: None,
             needs_second_factor: false,
+            district: None,
         };
         let mut scenario = Scenario::new(service.clone(), 1);
         let jx = scenario.regulator(&admin, "嘉兴市科学技术局", "JX").await;
@@ -257,6 +258,7 @@ impl Served {
             region: None,
             person: Some(user.id),
             needs_second_factor: false,
+            district: None,
         };
         self.enrolled(login, &user, actor).await
     }

@@ -20,6 +20,8 @@ pub struct World {
     pub admin: String,
     pub sh_regulator: Org,
     pub zj_regulator: Org,
+    /// Hangzhou's regulator: the first level of Zhejiang's two-level review.
+    pub zj_hangzhou: Org,
     pub jx_regulator: Org,
     pub sh_company: Org,
     pub jx_company: Org,
@@ -42,6 +44,7 @@ impl World {
         for org in [
             &mut self.sh_regulator,
             &mut self.zj_regulator,
+            &mut self.zj_hangzhou,
             &mut self.jx_regulator,
             &mut self.sh_company,
             &mut self.jx_company,
@@ -84,6 +87,7 @@ impl World {
         let org = |(id, token): (Uuid, String)| Org { id, token };
         let sh_regulator = org(app.regulator("SH").await);
         let zj_regulator = org(app.regulator("ZJ").await);
+        let zj_hangzhou = org(app.district_regulator("ZJ", "HZ").await);
         let jx_regulator = org(app.regulator("JX").await);
         let sh_company = org(app.register(&sh_regulator.token, company("SH")).await);
         let jx_company = org(app.register(&jx_regulator.token, company("JX")).await);
@@ -97,6 +101,7 @@ impl World {
             admin,
             sh_regulator,
             zj_regulator,
+            zj_hangzhou,
             jx_regulator,
             sh_company,
             jx_company,
@@ -164,7 +169,8 @@ impl World {
         assert!(matches!(answer.status.code, 200 | 201), "{}", answer.text);
     }
 
-    /// Applies as `company` and has `regulator` approve: the issued voucher.
+    /// Applies as `company` and has `regulator` approve (in Zhejiang, after
+    /// Hangzhou recommends it): the issued voucher.
     pub async fn voucher(
         &self,
         company: &Org,
@@ -190,11 +196,16 @@ impl World {
                 &company.token,
                 "/api/v1/applications",
                 json!({"region": region, "year": year, "amount": amount, "purpose": "检测服务",
-                    "declared": eligible()}),
+                    "declared": eligible(), "district": (region == "ZJ").then_some("HZ")}),
             )
             .await;
         assert_eq!(application.status.code, 201, "{}", application.text);
         let id = application.body["id"].as_str().unwrap();
+        if application.body["level"] == "district" {
+            let path = format!("/api/v1/applications/{id}/recommend");
+            let recommended = self.post(&self.zj_hangzhou.token, &path, json!({})).await;
+            assert_eq!(recommended.status.code, 200, "{}", recommended.text);
+        }
         let voucher = self
             .post(
                 &regulator.token,

@@ -105,6 +105,7 @@ mod tests {
             region: Region::parse(region).ok(),
             person: None,
             needs_second_factor: false,
+            district: None,
         }
     }
 

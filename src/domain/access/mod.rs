@@ -56,6 +56,9 @@ actions! {
     Apply,
     /// Approve or reject an application.
     DecideApplication,
+    /// Review an application at the first level (a district's regulator):
+    /// recommend it to the region, or reject it.
+    ReviewApplication,
     ListApplications,
     ListVouchers,
     RevokeVoucher,
@@ -88,7 +91,7 @@ impl Action {
             Action::ManageProgramme | Action::DecideApplication | Action::RevokeVoucher => {
                 &[Regulator]
             }
-            Action::DecideClaim => &[Regulator],
+            Action::DecideClaim | Action::ReviewApplication => &[Regulator],
             Action::Apply | Action::Hold => &[Company],
             Action::Complete | Action::SubmitClaim => &[Provider],
             Action::ListApplications | Action::ListVouchers => &[Company, Regulator],
@@ -106,6 +109,7 @@ impl Action {
             Action::RegisterOrganization => "only operators and regulators register organisations",
             Action::ManageProgramme
             | Action::DecideApplication
+            | Action::ReviewApplication
             | Action::RevokeVoucher
             | Action::DecideClaim => "only regulators may do this",
             Action::Apply | Action::Hold => "only companies may do this",
@@ -122,12 +126,21 @@ impl Action {
     }
 }
 
-/// Refuses (403) unless the actor's role may do `action`.
+/// Refuses (403) unless the actor's role may do `action`. A district's
+/// regulator lists and reviews applications and does nothing else.
 pub fn permit(actor: &Actor, action: Action) -> Result<(), DomainError> {
-    if action.roles().contains(&actor.role) {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(action.refusal().into()))
+    if !action.roles().contains(&actor.role) {
+        return Err(DomainError::Forbidden(action.refusal().into()));
+    }
+    let first_level = matches!(action, Action::ListApplications | Action::ReviewApplication);
+    match (&actor.district, first_level) {
+        (Some(_), false) => Err(DomainError::Forbidden(
+            "a district's regulator reviews applications at the first level only".into(),
+        )),
+        (None, true) if action == Action::ReviewApplication => Err(DomainError::Forbidden(
+            "only a district's regulator reviews at the first level".into(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -166,6 +179,8 @@ pub struct Stake<'a> {
     pub provider: Option<Uuid>,
     /// The provider's region, when its regulator oversees the record too.
     pub provider_region: Option<&'a Region>,
+    /// The company's district, whose regulator reviews the record first.
+    pub district: Option<&'a str>,
 }
 
 impl<'a> Stake<'a> {
@@ -176,6 +191,7 @@ impl<'a> Stake<'a> {
             company: None,
             provider: None,
             provider_region: None,
+            district: None,
         }
     }
 
@@ -193,6 +209,11 @@ impl<'a> Stake<'a> {
         self.provider_region = Some(region);
         self
     }
+
+    pub fn district(mut self, district: Option<&'a str>) -> Self {
+        self.district = district;
+        self
+    }
 }
 
 /// Whether the actor may see a record: its company, its provider, and the
@@ -205,6 +226,7 @@ pub fn may_see(actor: &Actor, stake: &Stake<'_>) -> bool {
         Role::Regulator => {
             actor.regulates(stake.region)
                 || stake.provider_region.is_some_and(|r| actor.regulates(r))
+                || actor.reviews_district(stake.region, stake.district)
         }
         Role::Admin | Role::System => false,
     }
@@ -217,6 +239,9 @@ pub fn authorize(actor: &Actor, action: Action, stake: &Stake<'_>) -> Result<(),
     // Acting on a record is narrower than seeing it: a regulator of the
     // provider's region sees a redemption but decides nothing about it.
     let acts = match actor.role {
+        Role::Regulator if action == Action::ReviewApplication => {
+            actor.reviews_district(stake.region, stake.district)
+        }
         Role::Regulator => actor.regulates(stake.region),
         _ => may_see(actor, stake),
     };
@@ -238,6 +263,8 @@ pub enum Scope {
     Region(Region),
     /// Those of this issuing region or at providers of this region.
     RegionOrProviders(Region),
+    /// Those of this district of this issuing region.
+    District(Region, String),
 }
 
 /// The scope of a list `action` for the actor (403 for roles that may not list).
@@ -252,6 +279,9 @@ pub fn scope(actor: &Actor, action: Action) -> Result<Scope, DomainError> {
     Ok(match actor.role {
         Role::Company => Scope::Company(actor.sub),
         Role::Provider => Scope::Provider(actor.sub),
+        Role::Regulator if actor.district.is_some() => {
+            Scope::District(region()?, actor.district.clone().unwrap_or_default())
+        }
         Role::Regulator if action == Action::ListRedemptions => Scope::RegionOrProviders(region()?),
         Role::Regulator => Scope::Region(region()?),
         Role::Admin | Role::System => return Err(DomainError::Forbidden(action.refusal().into())),
@@ -289,6 +319,7 @@ mod tests {
             region: Region::parse(region).ok(),
             person: None,
             needs_second_factor: false,
+            district: None,
         }
     }
 

@@ -88,6 +88,7 @@ pub fn field_of(err: &DomainError) -> &'static str {
             Some("declared.housed_in") => "declared.housed_in",
             Some("declared.housing_name") => "declared.housing_name",
             Some("declared.core_members") => "declared.core_members",
+            Some("district") => "district",
             _ => "amount",
         },
         _ => "amount",
@@ -130,8 +131,17 @@ pub fn domain(lang: Lang, err: &DomainError) -> String {
                 ];
                 return lang.t(key[i]).to_owned();
             }
+            if fields
+                .iter()
+                .any(|f| f.message == crate::domain::review::REASON_FOR_LESS)
+            {
+                return lang.t("refusal.recommend_reason").to_owned();
+            }
             // A declared fact has its own words (the field is named by the form).
-            if let Some(f) = fields.first().filter(|f| f.field.starts_with("declared.")) {
+            if let Some(f) = fields
+                .first()
+                .filter(|f| f.field.starts_with("declared.") || f.field == "district")
+            {
                 let text = lang.t(&format!("refusal.{}", f.field));
                 if text != super::i18n::MISSING {
                     return text.to_owned();

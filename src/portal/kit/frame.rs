@@ -8,7 +8,7 @@ use rocket::request::Request;
 use rocket::response::{self, Redirect, Responder, Response};
 
 use super::i18n::Lang;
-use crate::domain::{DomainError, Money, Region, Role};
+use crate::domain::{Actor, DomainError, Money, Region, Role};
 use crate::service::sessions::Person;
 use crate::service::ServiceError;
 
@@ -39,7 +39,7 @@ pub struct Frame {
 impl Frame {
     /// The frame for `person` (if any) on the page at `here`.
     pub fn new(lang: Lang, person: Option<&Person>, title: &'static str, here: &str) -> Self {
-        let nav = person.map_or_else(Vec::new, |p| nav(p.actor.role, here));
+        let nav = person.map_or_else(Vec::new, |p| nav(&p.actor, here));
         Frame {
             lang,
             title,
@@ -122,9 +122,14 @@ fn role_key(role: Role) -> &'static str {
     }
 }
 
-/// A role's home and the pages linked from every page.
-fn nav(role: Role, here: &str) -> Vec<NavLink> {
-    let links: &[(&'static str, &'static str)] = match role {
+/// A role's home and the pages linked from every page (a district's
+/// regulator reviews applications and manages its team, nothing else).
+fn nav(actor: &Actor, here: &str) -> Vec<NavLink> {
+    let links: &[(&'static str, &'static str)] = match actor.role {
+        Role::Regulator if actor.district.is_some() => &[
+            ("/regulator/applications", "nav.first_review"),
+            ("/team", "nav.team"),
+        ],
         Role::Company => &[
             ("/company", "nav.vouchers"),
             ("/company/apply", "nav.apply"),
@@ -171,11 +176,12 @@ fn nav(role: Role, here: &str) -> Vec<NavLink> {
         .collect()
 }
 
-/// The home page of a role.
-pub fn home_of(role: Role) -> &'static str {
-    match role {
+/// The home page of an actor's role.
+pub fn home_of(actor: &Actor) -> &'static str {
+    match actor.role {
         Role::Company => "/company",
         Role::Provider => "/provider",
+        Role::Regulator if actor.district.is_some() => "/regulator/applications",
         Role::Regulator => "/regulator",
         Role::Admin | Role::System => "/operator",
     }

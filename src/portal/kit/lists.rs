@@ -41,6 +41,7 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "completed" => "done.completed",
         "claimed" => "done.claimed",
         "approved" => "done.approved",
+        "recommended" => "done.recommended",
         "rejected" => "done.rejected",
         "paid" => "done.paid",
         "revoked" => "done.revoked",

@@ -4,6 +4,22 @@
 
 /// Key, Chinese, English.
 pub static PROGRAMME: &[(&str, &str, &str)] = &[
+    ("nav.first_review", "初审申请", "First review"),
+    ("done.recommended", "已推荐至省（市）复审。", "Recommended to the region."),
+    ("queue.level.district", "区县（市）初审：{district}", "First review: {district}"),
+    ("queue.level.region", "复审（{district}已初审推荐）", "Second level ({district} recommended it)"),
+    ("queue.recommended", "初审推荐金额", "Recommended by the district"),
+    ("queue.review_reason", "初审意见", "The district's reason"),
+    ("queue.waits_for_district", "等待{district}初审；初审推荐后才能审批。", "Waits for {district}'s first review; it can be decided once recommended."),
+    ("queue.recommend", "推荐至省（市）", "Recommend to the region"),
+    ("queue.approve_amount_recommended", "批准金额（留空为初审推荐金额）", "Amount to approve (empty: as recommended)"),
+    ("queue.recommend_amount", "推荐金额（留空为全额）", "Amount to recommend (empty: all asked)"),
+    ("queue.recommend_reason", "初审意见（推荐金额低于申请金额时必填）", "Reason (needed when recommending less)"),
+    ("apply.district", "所在区县（市）", "District, city or county"),
+    ("apply.district_hint", "实行两级评审的地区必填：先由所在区县（市）初审，再由省（市）复审。", "Needed where the programme reviews at two levels: your district, city or county reviews first, then the region."),
+    ("apply.no_district", "不适用", "Not applicable"),
+    ("refusal.recommend_reason", "推荐金额低于申请金额时，请填写初审意见，说明理由。", "Recommending less than asked needs the reason."),
+    ("refusal.district", "请选择企业注册所在的区县（市）：该地区先由区县（市）初审；不实行两级评审的地区请选“不适用”。", "Choose the district, city or county where the company is registered: this programme reviews there first. For a programme without two levels, choose “Not applicable”."),
     ("policy.idle_voucher_share", "闲置创新券比例上限", "Idle voucher share"),
     ("whatif.idle_hint", "上一年度创新券到期时未使用部分超过面额的此比例，该企业本年度不得申领；留空为不限制。", "A voucher of last year with more than this share of its face value unused at expiry bars its company this year; leave blank for no such rule."),
     ("policy.team_min_core_members", "创业团队核心成员最少人数", "Fewest core members of a start-up team"),

@@ -3,13 +3,16 @@
 //! come with [`RegulatorPage`](crate::portal::kit::guards::RegulatorPage).
 //!
 //! - [`dashboard`]: the budget figures and cross-region flows of a year.
-//! - [`queues`]: the applications and claims queues, and their decisions.
+//! - [`application_queue`]: the applications queue (a district's
+//!   regulator's first-review queue).
+//! - [`queues`]: the claims queue, and the decisions of both queues.
 //! - [`confirmations`]: the decisions that wait for a second person (four
 //!   eyes).
 //! - [`audit`]: the audit trail, its verification and its download.
 //! - [`programme`]: vouchers (revoke), providers (admit) and the policy.
 //! - [`what_if`]: the policy what-if.
 
+pub mod application_queue;
 pub mod audit;
 pub mod confirmations;
 pub mod dashboard;
@@ -27,8 +30,9 @@ use crate::service::ServiceError;
 pub fn routes() -> Vec<Route> {
     rocket::routes![
         dashboard::dashboard,
-        queues::applications_page,
+        application_queue::applications_page,
         queues::approve_application,
+        queues::recommend_application,
         queues::reject_application,
         queues::claims_page,
         queues::approve_claim,

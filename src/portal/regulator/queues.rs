@@ -1,7 +1,7 @@
-//! A regulator's queues: the region's applications (with what the cap rule
-//! says of each) and its claims (with the cross-region budget), and the
-//! decisions taken from them — approve, reject, pay (a payment under four
-//! eyes then waits in [`super::confirmations`]).
+//! A regulator's queues: the decisions taken from the applications queue
+//! ([`super::application_queue`]: approve, recommend, reject) and the
+//! claims queue (with the cross-region budget: approve, reject, pay — a
+//! payment under four eyes then waits in [`super::confirmations`]).
 
 use askama::Template;
 use chrono::Datelike;
@@ -11,146 +11,24 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, State};
 use uuid::Uuid;
 
+use super::application_queue::{applications_view, desk_region};
 use super::err;
 use crate::domain::clock::shanghai_date;
-use crate::domain::{ApplicationStatus, ClaimStatus, Money, Region};
-use crate::portal::kit::explain::{percent, Policy};
+use crate::domain::{ClaimStatus, Money, Region};
+use crate::portal::kit::explain::percent;
 use crate::portal::kit::forms::{self, Problem, Submitted};
 use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
 use crate::portal::kit::lists::{all_of, notice, parse_id};
-use crate::service::applications::{
-    self, Application, ApproveApplication, CapRoom, RejectApplication,
-};
+use crate::service::applications::{ApproveApplication, RejectApplication};
 use crate::service::claims::{self, ApproveClaim, Claim, RejectClaim};
 use crate::service::evidence::{self, Document};
 use crate::service::four_eyes::Decided;
 use crate::service::identity::organization_names;
 use crate::service::payments::PayClaim;
+use crate::service::review::RecommendApplication;
 use crate::service::{Operation, Service};
 use crate::App;
-
-/// A submitted application and what the cap rule says about it.
-pub struct ApplicationRow {
-    pub a: Application,
-    pub company: String,
-    pub room: Option<CapRoom>,
-    pub policy: String,
-    pub approve_idem: String,
-    pub reject_idem: String,
-    pub problem: Option<String>,
-}
-
-#[derive(Template)]
-#[template(
-    path = "regulator_applications.html",
-    config = "src/portal/askama.toml"
-)]
-pub struct ApplicationsPage {
-    pub f: Frame,
-    pub notice: Option<&'static str>,
-    pub rows: Vec<ApplicationRow>,
-    pub decided: Vec<DecidedRow>,
-}
-
-/// An application decided: by whom it was asked, and what was approved.
-pub struct DecidedRow {
-    pub a: Application,
-    pub company: String,
-    /// The voucher's face value, for an approved application.
-    pub approved: Option<Money>,
-}
-
-/// Renders the applications queue, with a refusal on one row.
-async fn applications_view(
-    service: &Service,
-    signed: &RegulatorPage,
-    region: &Region,
-    done: Option<&str>,
-    refused: Option<(Uuid, Problem)>,
-) -> Result<Html, PageError> {
-    let lang = signed.lang;
-    let actor = signed.actor();
-    let db = service.db.reader();
-    let mut all = all_of(|p| applications::list(db, actor, p))
-        .await
-        .map_err(err(lang))?;
-    all.retain(|a| &a.region == region);
-    all.reverse();
-    let names = organization_names(&service.db, actor, all.iter().map(|a| a.company_id))
-        .await
-        .map_err(err(lang))?;
-    let mut rows = Vec::new();
-    let mut decided = Vec::new();
-    for a in all {
-        let company = names.get(&a.company_id).cloned().unwrap_or_default();
-        if a.status != ApplicationStatus::Submitted {
-            decided.push(DecidedRow {
-                a,
-                company,
-                approved: None,
-            });
-            continue;
-        }
-        let room = applications::cap_room_of(db, &service.rules, a.company_id, region, a.year)
-            .await
-            .ok();
-        let policy = room.as_ref().map_or_else(String::new, |r| {
-            Policy {
-                region: region.clone(),
-                effective_from: r.effective_from,
-            }
-            .name(lang)
-        });
-        let problem = refused
-            .as_ref()
-            .filter(|(id, _)| *id == a.id)
-            .map(|(_, p)| p.message.clone());
-        rows.push(ApplicationRow {
-            a,
-            company,
-            room,
-            policy,
-            approve_idem: forms::new_key(),
-            reject_idem: forms::new_key(),
-            problem,
-        });
-    }
-    decided.truncate(50);
-    let vouchers = decided.iter().filter_map(|d| d.a.voucher_id).collect();
-    let approved = crate::service::vouchers::face_values(db, actor, vouchers)
-        .await
-        .map_err(err(lang))?;
-    for d in &mut decided {
-        d.approved = d.a.voucher_id.and_then(|v| approved.get(&v).copied());
-    }
-    let status = if refused.is_some() {
-        Status::UnprocessableEntity
-    } else {
-        Status::Ok
-    };
-    Html::with_status(
-        status,
-        &ApplicationsPage {
-            f: signed.frame("queue.applications"),
-            notice: notice(lang, done),
-            rows,
-            decided,
-        },
-    )
-}
-
-/// Submitted applications of the region, with the cap each would use.
-#[get("/regulator/applications?<region>&<done>")]
-pub async fn applications_page(
-    app: &State<App>,
-    signed: RegulatorPage,
-    region: Option<&str>,
-    done: Option<&str>,
-) -> Result<Html, PageError> {
-    let region = signed.audited(&app.service.rules, region)?;
-    applications_view(&app.service, &signed, &region, done, None).await
-}
 
 /// A decision form: an amount (approve; empty for all), or a reason (reject).
 #[derive(Debug, FromForm)]
@@ -188,6 +66,39 @@ pub async fn approve_application(
         .await
 }
 
+/// A district's regulator recommends an application to the region, in
+/// full or in part (with a reason).
+#[post("/regulator/applications/<id>/recommend", data = "<form>")]
+pub async fn recommend_application(
+    app: &State<App>,
+    signed: RegulatorPage,
+    id: &str,
+    form: Form<Decision>,
+) -> Result<Either<Redirect, Html>, PageError> {
+    let desk = desk(app, &signed)?;
+    let id = parse_id(&signed, id)?;
+    signed.check_csrf(form.csrf.as_deref())?;
+    let typed = form.amount.clone().unwrap_or_default();
+    let amount = match forms::optional_amount(&signed, "amount", &typed) {
+        Ok(amount) => amount,
+        Err(problem) => {
+            let refused = Some((id, problem));
+            return applications_view(&app.service, &signed, &desk.region, None, refused)
+                .await
+                .map(Either::Right);
+        }
+    };
+    let reason = form.reason.clone().unwrap_or_default();
+    let op = RecommendApplication {
+        id,
+        amount,
+        reason: Some(reason.clone()),
+    };
+    let detail = format!("{typed}\n{reason}");
+    desk.decide(Queue::Applications, "recommended", &form, id, &detail, op)
+        .await
+}
+
 /// Rejects an application with a reason.
 #[post("/regulator/applications/<id>/reject", data = "<form>")]
 pub async fn reject_application(
@@ -209,7 +120,7 @@ pub async fn reject_application(
 
 /// The signed-in regulator's desk (its own region).
 fn desk<'a>(app: &'a App, signed: &'a RegulatorPage) -> Result<Desk<'a>, PageError> {
-    let region = signed.audited(&app.service.rules, None)?;
+    let region = desk_region(&app.service, signed, None)?;
     Ok(Desk {
         app,
         signed,

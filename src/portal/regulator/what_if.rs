@@ -113,6 +113,7 @@ impl DraftFields {
             team_housing: base.team_housing.iter().map(|h| h.to_string()).collect(),
             team_min_core_members,
             idle_voucher_share: (!idle.is_empty()).then(|| idle.to_owned()),
+            review_levels: Some(base.review_levels),
             source: None,
             sources: Default::default(),
         }

@@ -2,6 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::review::ReviewLevel;
 use crate::domain::{ApplicationStatus, Region};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -21,6 +22,18 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     /// The facts the company declared (JSON of `domain::eligibility::Declared`).
     pub declared: Option<String>,
+    /// The company's district (city, county), where two-level review
+    /// sends the application first.
+    pub district: Option<String>,
+    /// The level it waits at (or was decided at).
+    pub level: ReviewLevel,
+    /// The amount the district recommended (fen), once it has.
+    pub recommended: Option<i64>,
+    /// Why the district recommended less than requested.
+    pub review_reason: Option<String>,
+    /// The district's regulator that recommended it, and when.
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

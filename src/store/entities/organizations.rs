@@ -22,6 +22,9 @@ pub struct Model {
     /// clients get no token); none while it may act. Read fresh, never
     /// from the organisation cache.
     pub suspended_at: Option<DateTimeUtc>,
+    /// For a regulator of a district (city, county) below its region: the
+    /// district whose applications it reviews at the first level.
+    pub district: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,120 @@
+//! Two-level review: where a region's policy says so, an application is
+//! reviewed first by the regulator of the company's district (a district,
+//! city or county below the region), then by the region's.
+
+use serde::{Deserialize, Serialize};
+
+use super::DomainError;
+use crate::text_enum;
+
+/// Why a recommendation of less than requested is refused without a
+/// reason (the portal words it in the reader's language).
+pub const REASON_FOR_LESS: &str = "say why the district recommends less than requested";
+
+/// A district, city or county below a region, as its policy lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct District {
+    /// 2 to 8 upper-case letters or digits, unique in the region.
+    pub code: String,
+    pub name: String,
+}
+
+/// The level an application waits at (or was last reviewed at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReviewLevel {
+    /// The first level: the regulator of the company's district.
+    District,
+    /// The region's regulator, who issues the voucher.
+    Region,
+}
+
+text_enum!(ReviewLevel {
+    District => "district",
+    Region => "region",
+});
+
+/// Whether `code` has the form of a district code.
+pub fn is_district_code(code: &str) -> bool {
+    (2..=8).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// The district `code` among `districts`, or a refusal of `field` naming
+/// the ones there are.
+pub fn district<'a>(
+    field: &str,
+    code: &str,
+    districts: &'a [District],
+) -> Result<&'a District, DomainError> {
+    districts.iter().find(|d| d.code == code).ok_or_else(|| {
+        let known: Vec<&str> = districts.iter().map(|d| d.code.as_str()).collect();
+        let message = if known.is_empty() {
+            "this region's programme has no districts".to_owned()
+        } else {
+            format!(
+                "`{code}` is not a district of the programme; one of {}",
+                known.join(", ")
+            )
+        };
+        DomainError::field(field, message)
+    })
+}
+
+/// Where a new application goes first, under a policy listing
+/// `districts` and reviewing at `levels` levels, for the district the
+/// company `named`: its district (checked) and the level it waits at.
+/// Two levels need a district; one level takes an optional one.
+pub fn route(
+    districts: &[District],
+    levels: u8,
+    named: Option<&str>,
+) -> Result<(Option<String>, ReviewLevel), DomainError> {
+    let named = named.map(str::trim).filter(|d| !d.is_empty());
+    let district = match named {
+        Some(code) => Some(district("district", code, districts)?.code.clone()),
+        None if levels > 1 => {
+            let known: Vec<&str> = districts.iter().map(|d| d.code.as_str()).collect();
+            return Err(DomainError::field(
+                "district",
+                format!(
+                    "name the district, city or county where the company is registered \
+                     (it reviews first); one of {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+        None => None,
+    };
+    let level = if levels > 1 {
+        ReviewLevel::District
+    } else {
+        ReviewLevel::Region
+    };
+    Ok((district, level))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn district_codes_and_lookup() {
+        assert!(is_district_code("HZ") && is_district_code("YH2"));
+        assert!(
+            !is_district_code("h") && !is_district_code("hz") && !is_district_code("ABCDEFGHI")
+        );
+        let list = [District {
+            code: "HZ".into(),
+            name: "杭州市".into(),
+        }];
+        assert_eq!(district("district", "HZ", &list).unwrap().name, "杭州市");
+        let err = district("district", "NB", &list)
+            .unwrap_err()
+            .field_message();
+        assert!(err.contains("one of HZ"), "{err}");
+        assert_eq!(ReviewLevel::District.as_str(), "district");
+    }
+}

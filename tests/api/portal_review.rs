@@ -1,0 +1,122 @@
+//! Zhejiang's two-level review on the portal, in Chromium: the company
+//! names its city (and is told to when it does not); Hangzhou's regulator
+//! lands on its first-review queue, sees nothing region-wide, and
+//! recommends for less with a reason (without one, the row says so); the
+//! province sees the level, the recommendation and the reason, and issues
+//! what was recommended.
+
+use voucher_ledger::scenario::{yuan, Scenario};
+
+use crate::browser::Browser;
+use crate::served::Served;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_recommends_on_the_portal_and_the_province_decides() {
+    let mut served = Served::start().await;
+    let operator = voucher_ledger::domain::Actor {
+        sub: uuid::Uuid::now_v7(),
+        role: voucher_ledger::domain::Role::Admin,
+        region: None,
+        person: None,
+        needs_second_factor: false,
+        district: None,
+    };
+    let mut scenario = Scenario::new(served.service.clone(), 900);
+    let zj = scenario
+        .regulator(&operator, "浙江省科学技术厅", "ZJ")
+        .await;
+    let zj = zj.expect("registered");
+    let hz = scenario
+        .district_regulator(&operator, "杭州市科学技术局", ("ZJ", "HZ"))
+        .await
+        .expect("registered");
+    scenario
+        .appropriate(&zj, 2026, yuan("1000000.00"))
+        .await
+        .expect("appropriated");
+    for org in [&zj, &hz] {
+        served.admins.insert(org.actor.sub, org.admin.clone());
+    }
+    let province = served.person(&zj.actor, "zj-officer", "钱敏").await;
+    let city = served.person(&hz.actor, "hz-officer", "孙磊").await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+
+    // The company applies to Zhejiang: without its city it is told why.
+    b.sign_in(&served.jx_company).await;
+    b.open("/company/apply").await;
+    b.script("document.querySelector('#region').value = 'ZJ'")
+        .await;
+    b.fill("#amount", "20000.00").await;
+    b.fill("#purpose", "中试检测").await;
+    b.click("#submit-application").await;
+    assert!(
+        b.text("#district-error")
+            .await
+            .starts_with("请选择企业注册所在的区县（市）"),
+        "{}",
+        b.page_text().await
+    );
+    assert_eq!(b.value("#amount").await, "20000.00");
+    b.shoot("apply-district-missing").await;
+    b.script("document.querySelector('#district').value = 'HZ'")
+        .await;
+    b.click("#submit-application").await;
+    assert_eq!(b.path().await, "/company?done=applied");
+    b.click("#logout").await;
+
+    // Hangzhou lands on its queue and sees only it and its team.
+    b.sign_in(&city).await;
+    assert_eq!(b.path().await, "/regulator/applications");
+    assert_eq!(b.count("nav a").await, 2, "{}", b.page_text().await);
+    let row = "section.application[data-purpose='中试检测']";
+    assert_eq!(
+        b.text(&format!("{row} .level")).await,
+        "区县（市）初审：杭州市"
+    );
+    assert_eq!(
+        b.count(&format!("{row} button.approve:not(.recommend)"))
+            .await,
+        0
+    );
+    // Less than asked, without a reason: refused on the row.
+    b.fill(&format!("{row} input[name='amount']"), "15000.00")
+        .await;
+    b.click(&format!("{row} button.recommend")).await;
+    assert_eq!(
+        b.text(&format!("{row} .notice.error")).await,
+        "推荐金额低于申请金额时，请填写初审意见，说明理由。"
+    );
+    b.shoot("first-review-refused").await;
+    b.fill(&format!("{row} input[name='amount']"), "15000.00")
+        .await;
+    b.fill(
+        &format!("{row} input[name='reason']"),
+        "其中一项不属于资助范围",
+    )
+    .await;
+    b.click(&format!("{row} button.recommend")).await;
+    assert_eq!(b.path().await, "/regulator/applications?done=recommended");
+    assert!(b.text("#notice").await.contains("已推荐"));
+    assert_eq!(b.count(&format!("{row} .actions")).await, 0);
+    b.shoot("first-review-recommended").await;
+    // Nothing region-wide.
+    b.open("/regulator/vouchers").await;
+    assert!(b.page_text().await.contains("403") || b.count("#error-message").await == 1);
+    b.click("#logout").await;
+
+    // The province: the level, the recommendation and the reason; it issues.
+    b.sign_in(&province).await;
+    b.open("/regulator/applications").await;
+    assert_eq!(
+        b.text(&format!("{row} .level")).await,
+        "复审（杭州市已初审推荐）"
+    );
+    assert_eq!(b.text(&format!("{row} .recommended")).await, "¥15,000.00");
+    assert!(b.text(row).await.contains("其中一项不属于资助范围"));
+    b.shoot("second-level").await;
+    b.click(&format!("{row} button.approve")).await;
+    assert_eq!(b.path().await, "/regulator/applications?done=approved");
+    assert!(b.text("#decided").await.contains("¥15,000.00"));
+    b.assert_quiet_console().await;
+    b.quit().await;
+}
