@@ -52,8 +52,8 @@ impl App {
     }
 }
 
-/// Runs the expiry job on a schedule while the server runs, as the system.
-/// Each run is one operation; a run that finds nothing due changes nothing.
+/// Runs the expiry job, then the notices due, on a schedule while the
+/// server runs, as the system. A run that finds nothing due changes nothing.
 pub(crate) async fn expire(service: Service, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
@@ -67,6 +67,12 @@ pub(crate) async fn expire(service: Service, every: std::time::Duration) {
                 "expiry run"
             ),
             Err(e) => tracing::warn!(error = %e, "expiry run failed"),
+        }
+        // Decisions whose public notice ended take effect.
+        match service::notice_effect::settle_due(&service, &Call::system()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(notices = n, "notices took effect"),
+            Err(e) => tracing::warn!(error = %e, "settling notices failed"),
         }
     }
 }

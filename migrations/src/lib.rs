@@ -25,6 +25,7 @@ mod m20261207_000019_settlement_runs;
 mod m20261207_000020_programme_facts;
 mod m20261207_000021_documents;
 mod m20261207_000022_review_levels;
+mod m20261207_000023_notices;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_programme_facts::Migration),
             Box::new(m20261207_000021_documents::Migration),
             Box::new(m20261207_000022_review_levels::Migration),
+            Box::new(m20261207_000023_notices::Migration),
         ]
     }
 }

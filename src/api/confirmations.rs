@@ -26,6 +26,14 @@ use crate::App;
 pub enum DecidedView<T> {
     Done(T),
     Awaiting(Box<Awaiting>),
+    Noticed(Box<Published>),
+}
+
+/// A decision published for public notice: it takes effect when the
+/// notice period ends without an upheld objection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    pub notice: super::notices::NoticeView,
 }
 
 impl<T> DecidedView<T> {
@@ -35,6 +43,9 @@ impl<T> DecidedView<T> {
             Decided::Done(done) => DecidedView::Done(view(done)),
             Decided::Awaiting(c) => DecidedView::Awaiting(Box::new(Awaiting {
                 confirmation: (**c).clone().into(),
+            })),
+            Decided::Noticed(n) => DecidedView::Noticed(Box::new(Published {
+                notice: (**n).clone().into(),
             })),
         }
     }
@@ -46,11 +57,12 @@ pub struct Awaiting {
     pub confirmation: ConfirmationView,
 }
 
-/// 200 when a decision took effect, 202 when it waits.
+/// 200 when a decision took effect, 202 when it waits (for a second
+/// person, or for its public notice).
 pub fn decided_status<T>(decided: &Decided<T>) -> Status {
     match decided {
         Decided::Done(_) => Status::Ok,
-        Decided::Awaiting(_) => Status::Accepted,
+        Decided::Awaiting(_) | Decided::Noticed(_) => Status::Accepted,
     }
 }
 

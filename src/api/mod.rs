@@ -17,6 +17,7 @@ pub mod error;
 pub mod evidence;
 pub mod health;
 pub mod idempotent;
+pub mod notices;
 pub mod organizations;
 pub mod payees;
 pub mod payments;
@@ -69,6 +70,7 @@ macro_rules! api {
                 (name = "redemptions", description = "Holds against service contracts"),
                 (name = "claims", description = "Settlement of providers"),
                 (name = "settlement", description = "Settlement runs and bank files (the paying region's regulator)"),
+                (name = "notices", description = "Public notice (公示): decisions published before they take effect, and objections"),
                 (name = "operations", description = "Operator jobs"),
                 (name = "audit", description = "The audit trail (regulators: their region; operators: any)"),
                 (name = "reports", description = "Figures per region and year, and the cross-region matrix"),
@@ -101,6 +103,11 @@ api![
     programme::admit,
     programme::policy,
     what_if::run_what_if,
+    notices::public,
+    notices::object,
+    notices::of_region,
+    notices::answer,
+    notices::run_notices,
     applications::submit,
     applications::approve,
     applications::recommend,

@@ -184,6 +184,10 @@ pub struct PolicyView {
     /// the region).
     #[schema(example = 2)]
     pub review_levels: u8,
+    /// Days an admission and a payment list are published before they
+    /// take effect (none: at once).
+    #[schema(example = 7)]
+    pub notice_days: Option<u32>,
     /// The districts, cities or counties below the region: where two-level
     /// review sends an application first.
     #[schema(value_type = Vec<Object>)]
@@ -244,6 +248,7 @@ pub async fn policy(
         team_min_core_members: v.team_min_core_members,
         idle_voucher_share: v.idle_voucher_share.map(|s| s.to_string()),
         review_levels: v.review_levels,
+        notice_days: v.notice_days,
         districts: policy.districts.clone(),
         source: v.source.clone(),
         sources: v.sources.clone(),

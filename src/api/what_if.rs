@@ -83,6 +83,11 @@ pub struct DraftVersion {
     #[serde(default)]
     #[schema(example = 2)]
     pub review_levels: Option<u8>,
+    /// Days of public notice before an admission or a payment list takes
+    /// effect.
+    #[serde(default)]
+    #[schema(example = 7)]
+    pub notice_days: Option<u32>,
     #[serde(default)]
     pub source: Option<String>,
     /// Key → source of its figure, or `"illustrative"`.
@@ -110,6 +115,7 @@ impl From<DraftVersion> for VersionFile {
             team_min_core_members: d.team_min_core_members,
             idle_voucher_share: d.idle_voucher_share,
             review_levels: d.review_levels,
+            notice_days: d.notice_days,
             source: d.source,
             sources: d.sources,
         }

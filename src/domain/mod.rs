@@ -10,6 +10,7 @@ pub mod error;
 pub mod evidence;
 pub mod identity;
 pub mod money;
+pub mod notice;
 pub mod programme;
 pub mod review;
 pub mod settlement;

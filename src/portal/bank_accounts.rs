@@ -266,7 +266,7 @@ pub async fn approve(
     };
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     match forms::act(&app.service, &signed, csrf, idem, &[id], op).await? {
-        Submitted::Done(Decided::Done(_)) => Ok(Either::Left(Redirect::to(
+        Submitted::Done(Decided::Done(_) | Decided::Noticed(_)) => Ok(Either::Left(Redirect::to(
             "/regulator/bank-accounts?done=account_approved",
         ))),
         Submitted::Done(Decided::Awaiting(_)) => Ok(Either::Left(Redirect::to(

@@ -49,6 +49,9 @@ pub struct PolicyVersion {
     /// Levels of review of an application: 1 (the region's regulator) or 2
     /// (first the regulator of the company's district, then the region's).
     pub review_levels: u8,
+    /// Days an admission and a payment list are published (公示) before
+    /// they take effect; none: at once.
+    pub notice_days: Option<u32>,
     /// Where the numbers come from, as a whole.
     pub source: Option<String>,
     /// Where each key's figure comes from ([`ILLUSTRATIVE`]: no public
@@ -61,7 +64,7 @@ pub struct PolicyVersion {
 pub const ILLUSTRATIVE: &str = "illustrative";
 
 /// The keys of a version that carry a figure, each needing a source.
-pub const FIGURE_KEYS: [&str; 15] = [
+pub const FIGURE_KEYS: [&str; 16] = [
     "enterprise_cap",
     "team_cap",
     "contract_share",
@@ -77,6 +80,7 @@ pub const FIGURE_KEYS: [&str; 15] = [
     "team_min_core_members",
     "idle_voucher_share",
     "review_levels",
+    "notice_days",
 ];
 
 impl PolicyVersion {
@@ -107,6 +111,7 @@ impl PolicyVersion {
             "team_min_core_members" => self.team_min_core_members.is_some(),
             "idle_voucher_share" => self.idle_voucher_share.is_some(),
             "review_levels" => self.review_levels > 1,
+            "notice_days" => self.notice_days.is_some(),
             _ => true,
         };
         FIGURE_KEYS
@@ -182,6 +187,10 @@ pub struct VersionFile {
     /// 1 (default) or 2: first the district, then the region.
     #[serde(default)]
     pub review_levels: Option<u8>,
+    /// Days of public notice (1 to 60) before an admission or a payment
+    /// list takes effect.
+    #[serde(default)]
+    pub notice_days: Option<u32>,
     #[serde(default)]
     pub source: Option<String>,
     /// Key → source of its figure, or `"illustrative"`.
@@ -289,6 +298,12 @@ impl VersionFile {
             review_levels: match v.review_levels.unwrap_or(1) {
                 n @ (1 | 2) => n,
                 n => return Err(("review_levels", format!("`{n}` is not 1 or 2"))),
+            },
+            notice_days: match v.notice_days {
+                Some(n) if !(1..=60).contains(&n) => {
+                    return Err(("notice_days", format!("`{n}` is not 1 to 60 days")))
+                }
+                n => n,
             },
             source: v.source.filter(|s| !s.trim().is_empty()),
             sources: v.sources,

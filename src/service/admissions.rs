@@ -11,9 +11,12 @@ use uuid::Uuid;
 use super::budgets::programme_region;
 use super::four_eyes::{self, Decided};
 use super::identity::organization_of_kind;
+use super::notices::{self, Notice};
 use super::{Ctx, Done, Operation, Recorded, ServiceResult};
+use crate::audit::Entry;
+use crate::domain::notice::{NoticeKind, NoticeStatus};
 use crate::domain::programme::{join_categories, parse_category, split_categories};
-use crate::domain::{DomainError, OrgKind, Region};
+use crate::domain::{DomainError, OrgKind, Refusal, Region};
 use crate::store::entities::{admissions, organizations};
 
 /// A provider's admission to a region's programme.
@@ -69,6 +72,12 @@ pub const ADMIT: &str = "provider.admit";
 ///    does not fund one of the categories.
 /// 8. `forbidden`: a change under four eyes asked by an API client, not a
 ///    person.
+/// 9. `invalid_state`: where the policy asks for public notice
+///    (`notice_days`), an admission of the provider is under notice.
+///
+/// Where the policy asks for public notice, a new admission or a change
+/// of categories is published ([`super::notices`]) and takes effect when
+/// the period ends without an upheld objection.
 #[derive(Debug, Clone)]
 pub struct Admit {
     pub region: Region,
@@ -116,16 +125,98 @@ impl Admit {
         })
     }
 
-    /// Checks the admission again and stores it: what a confirmation of a
-    /// change does.
+    /// Checks the admission again and stores it, or publishes it where the
+    /// region's policy asks for public notice: what a confirmation of a
+    /// change does. Answers it and the notice's event, if published.
     pub(super) async fn apply(
         self,
         txn: &DatabaseTransaction,
         ctx: &Ctx,
-    ) -> ServiceResult<Admitted> {
+    ) -> ServiceResult<(Decided<Admitted>, Option<Entry>)> {
         let checked = self.check(txn, ctx).await?;
-        store(txn, ctx, checked).await
+        match noticed(txn, ctx, &checked).await? {
+            Some((notice, event)) => Ok((Decided::Noticed(Box::new(notice)), Some(event))),
+            None => Ok((Decided::Done(store(txn, ctx, checked).await?), None)),
+        }
     }
+}
+
+/// Publishes an admission that is new or changes the categories, where
+/// the region's policy asks for public notice: the notice and its event.
+/// Refused (`invalid_state`) while a notice about the provider is open.
+async fn noticed(
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
+    checked: &Checked,
+) -> ServiceResult<Option<(Notice, Entry)>> {
+    let Some(days) = notices::days(ctx, &checked.region) else {
+        return Ok(None);
+    };
+    let same = checked
+        .existing
+        .as_ref()
+        .is_some_and(|row| split_categories(&row.categories) == checked.categories);
+    if same {
+        return Ok(None);
+    }
+    let (region, provider) = (&checked.region, &checked.provider);
+    let open = notices::open_about(txn, region, NoticeKind::Admission, provider.id).await?;
+    if let Some(open) = open.filter(|n| n.status == NoticeStatus::Open) {
+        return Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!(
+                "an admission of this provider is under public notice until {}",
+                open.ends_at
+            ),
+        )
+        .into());
+    }
+    let title = format!(
+        "{} 拟纳入 {} 科技创新券服务机构：{}",
+        provider.name,
+        region,
+        checked.categories.join("、")
+    );
+    let detail = serde_json::json!({
+        "provider_id": provider.id,
+        "provider_name": provider.name,
+        "provider_region": provider.region,
+        "credit_code": provider.credit_code,
+        "categories": checked.categories,
+    });
+    let subject = (region, NoticeKind::Admission, provider.id);
+    notices::publish(txn, ctx, subject, title, detail, days)
+        .await
+        .map(Some)
+}
+
+/// Stores an admission whose public notice ended without an upheld
+/// objection: checked again against the region's rules now.
+pub(super) async fn take_effect(
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
+    region: &Region,
+    provider_id: Uuid,
+    categories: Vec<String>,
+) -> ServiceResult<Admitted> {
+    let provider = organizations::Entity::find_by_id(provider_id)
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let rules = ctx.rules_for(region)?;
+    let version = rules.version(ctx.fiscal_year())?;
+    rules.check_admission(version, &provider.region, &categories)?;
+    let existing = admissions::Entity::find_by_id((region.clone(), provider.id))
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    let checked = Checked {
+        region: region.clone(),
+        provider,
+        categories,
+        existing,
+    };
+    store(txn, ctx, checked).await
 }
 
 /// Stores a checked admission: new, or its categories replaced.
@@ -198,6 +289,12 @@ impl Operation for Admit {
             if let Some(waiting) = asked {
                 return four_eyes::awaiting(waiting);
             }
+        }
+        if let Some((notice, event)) = noticed(txn, ctx, &checked).await? {
+            return Ok(Done {
+                value: Decided::Noticed(Box::new(notice)),
+                events: vec![event],
+            });
         }
         let admitted = store(txn, ctx, checked).await?;
         four_eyes::done(admitted, ADMIT, "admission")

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::four_eyes::{self, Confirmation};
+use super::four_eyes::{self, Confirmation, Decided};
 use super::{
     admissions, claims, engine, payees, payments, vouchers, Ctx, Done, Operation, ServiceResult,
 };
@@ -103,6 +103,7 @@ impl Operation for Confirm {
         let detail: serde_json::Value =
             serde_json::from_str(&found.detail).unwrap_or(serde_json::Value::Null);
         let (target, region) = (found.target_id, found.region.clone());
+        let mut entity_id = target.to_string();
         let (action, entity, result) = match found.action.as_str() {
             payments::PAY => {
                 let reference = detail["bank_reference"].as_str().unwrap_or_default();
@@ -131,12 +132,24 @@ impl Operation for Confirm {
                         .filter_map(|c| c.as_str().map(str::to_owned))
                         .collect(),
                 };
-                let admitted = admit.apply(txn, ctx).await?;
-                (
-                    admissions::ADMIT,
-                    "admission",
-                    serde_json::to_value(&admitted),
-                )
+                // Published for notice, the confirmation's event is the
+                // notice's (the admission takes effect after it).
+                match admit.apply(txn, ctx).await?.0 {
+                    Decided::Noticed(notice) => {
+                        entity_id = notice.id.to_string();
+                        ("notice.publish", "notice", serde_json::to_value(&notice))
+                    }
+                    Decided::Done(admitted) => (
+                        admissions::ADMIT,
+                        "admission",
+                        serde_json::to_value(&admitted),
+                    ),
+                    Decided::Awaiting(_) => {
+                        return Err(super::ServiceError::Internal(
+                            "a confirmed admission waits again".into(),
+                        ))
+                    }
+                }
             }
             other => {
                 return Err(super::ServiceError::Internal(format!(
@@ -160,7 +173,7 @@ impl Operation for Confirm {
             })?;
             fields.insert("confirmation".into(), confirmation);
         }
-        let event = engine::entry(&region, action, entity, target.to_string(), &payload)?;
+        let event = engine::entry(&region, action, entity, entity_id, &payload)?;
         Ok(Done {
             value: confirmed,
             events: vec![event],

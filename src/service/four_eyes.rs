@@ -63,11 +63,13 @@ impl From<confirmations::Model> for Confirmation {
     }
 }
 
-/// What a decision under four eyes did: took effect, or waits.
+/// What a decision under four eyes did: took effect, waits for a second
+/// person, or is published and takes effect after its public notice.
 #[derive(Debug, Clone)]
 pub enum Decided<T> {
     Done(T),
     Awaiting(Box<Confirmation>),
+    Noticed(Box<super::notices::Notice>),
 }
 
 /// What a decision answers when it waits: the request, recorded as a

@@ -21,6 +21,8 @@ pub mod identity;
 pub mod invitations;
 pub mod locks;
 pub mod logins;
+pub mod notice_effect;
+pub mod notices;
 pub mod passwords;
 pub mod payees;
 pub mod payments;

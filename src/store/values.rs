@@ -2,6 +2,7 @@
 //! read back through its parser, so a table never holds a region or a state
 //! the domain cannot name.
 
+use crate::domain::notice::{NoticeKind, NoticeStatus, ObjectionStatus};
 use crate::domain::review::ReviewLevel;
 use crate::domain::{
     ApplicationStatus, ClaimStatus, CompanyType, OrgKind, RedemptionStatus, Region, Role,
@@ -75,4 +76,7 @@ text_column!(
     ApplicationStatus,
     ClaimStatus,
     ReviewLevel,
+    NoticeKind,
+    NoticeStatus,
+    ObjectionStatus,
 );

@@ -90,6 +90,14 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
             .map(String::from)
             .into()
     );
+    // A Shanghai admission under public notice, with an open objection.
+    let noticed = values(
+        &app,
+        "SELECT n.kind || ':' || n.status || ':' || o.status FROM notices n \
+         JOIN objections o ON o.notice_id = n.id WHERE n.region = 'SH'",
+    )
+    .await;
+    assert_eq!(noticed, ["admission:open:open".to_owned()].into());
     // The pilot: Jiaxing vouchers paid at a Shanghai provider.
     let cross = values(
         &app,
@@ -145,6 +153,6 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     // A second run refuses and changes nothing.
     let before = app.every_row().await;
     let again = demo::fill(&service).await;
-    assert!(matches!(again, Err(DemoError::NotEmpty(13))), "{again:?}");
+    assert!(matches!(again, Err(DemoError::NotEmpty(14))), "{again:?}");
     assert_eq!(app.every_row().await, before);
 }

@@ -185,7 +185,7 @@ async fn third_person(w: &World, id: uuid::Uuid) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_of_an_admission_waits_for_a_second_person() {
-    let w = World::new().await;
+    let mut w = World::new().await;
     let sh = w.sh_regulator.id;
     let admissions = "/api/v1/regions/SH/admissions";
     let lab = w.sh_lab.id;
@@ -223,33 +223,39 @@ async fn a_change_of_an_admission_waits_for_a_second_person() {
     let checker = w.app.second_person(sh).await;
     let confirmed = w.post(&checker, &confirm, json!({})).await;
     assert_eq!(confirmed.status.code, 200, "{}", confirmed.text);
+    // Confirmed, the change is published for Shanghai's public notice.
+    let notice = &confirmed.body["result"];
     assert_eq!(
-        confirmed.body["result"]["categories"],
-        json!(["testing", "rnd", "consulting"])
+        notice["detail"]["categories"],
+        json!(["testing", "rnd", "consulting"]),
+        "{}",
+        confirmed.text
     );
+    let events = w
+        .get(
+            &maker,
+            "/api/v1/audit/events?region=SH&action=notice.publish",
+        )
+        .await;
+    let items = events.body["items"].as_array().unwrap();
+    let published = items
+        .iter()
+        .find(|e| e["payload"]["confirmation"].is_object())
+        .expect("the confirmed change is recorded with its confirmation");
+    assert_eq!(
+        published["payload"]["confirmation"]["requested_by"],
+        waiting["requested_by"]
+    );
+    // After the notice period, it holds.
+    w.travel_to("2026-03-09T10:00:01").await;
+    let run = w
+        .post(&w.admin, "/api/v1/admin/notice-runs", json!({}))
+        .await;
+    assert_eq!(run.body["effective"], 1, "{}", run.text);
     let changed = w.post(&w.sh_regulator.token, admissions, widen).await;
     assert_eq!(
         changed.status.code, 200,
         "admitted for consulting now: {}",
         changed.text
-    );
-    let events = w
-        .get(
-            &maker,
-            "/api/v1/audit/events?region=SH&action=provider.admit",
-        )
-        .await;
-    let items = events.body["items"].as_array().unwrap();
-    let confirmed = items
-        .iter()
-        .find(|e| e["payload"]["confirmation"].is_object())
-        .expect("the confirmed change is recorded");
-    assert_eq!(
-        confirmed["payload"]["categories"],
-        json!(["testing", "rnd", "consulting"])
-    );
-    assert_eq!(
-        confirmed["payload"]["confirmation"]["requested_by"],
-        waiting["requested_by"]
     );
 }

@@ -21,6 +21,7 @@ mod invariants;
 mod iso20022;
 mod lifecycle;
 mod matrix;
+mod notices;
 mod organizations;
 mod payees;
 mod people;

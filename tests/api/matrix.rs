@@ -664,6 +664,42 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             None,
             [401, 404, 404, 404, 404, 404, 404, 404],
         ),
+        // Public notice: anyone reads and objects, without a token.
+        row(
+            "get",
+            "/api/v1/notices",
+            "/api/v1/notices?region=SH",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            "post",
+            "/api/v1/notices/{id}/objections",
+            format!("/api/v1/notices/{nobody}/objections"),
+            Some(json!({"name": "张伟", "contact": "x", "text": "矩阵"})),
+            [404, 404, 404, 404, 404, 404, 404, 404],
+        ),
+        row(
+            "get",
+            "/api/v1/regions/{region}/notices",
+            "/api/v1/regions/JX/notices",
+            None,
+            [401, 403, 403, 200, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/objections/{id}/answer",
+            format!("/api/v1/objections/{nobody}/answer"),
+            Some(json!({"upheld": false, "note": "矩阵"})),
+            [401, 403, 404, 404, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/admin/notice-runs",
+            "/api/v1/admin/notice-runs",
+            Some(json!({})),
+            [401, 200, 403, 403, 403, 403, 403, 403],
+        ),
         row(
             "post",
             "/api/v1/admin/expiry-runs",

@@ -17,6 +17,7 @@ use voucher_ledger::domain::{Actor, Role};
 use voucher_ledger::scenario::{yuan, Scenario};
 use voucher_ledger::service::identity::ClientCredentials;
 use voucher_ledger::service::invitations::{self, Acceptance, Invite};
+use voucher_ledger::service::notice_effect;
 use voucher_ledger::service::people;
 use voucher_ledger::service::second_factor::{self, code_at};
 use voucher_ledger::service::{Call, Operation, Service};
@@ -143,6 +144,10 @@ impl Served {
             needs_second_factor: false,
             district: None,
         };
+        // Shanghai admits the lab after 7 days of public notice: the
+        // programme is set up eight days before the test's moment.
+        let moment = clock.now();
+        clock.set(moment - chrono::Duration::days(8));
         let mut scenario = Scenario::new(service.clone(), 1);
         let jx = scenario.regulator(&admin, "嘉兴市科学技术局", "JX").await;
         let jx = jx.expect("registered");
@@ -165,6 +170,9 @@ impl Served {
             let admitted = scenario.admit(regulator, &sh_lab, &["testing"]);
             admitted.await.expect("admitted");
         }
+        clock.set(moment);
+        let effective = notice_effect::settle_due(&service, &Call::system()).await;
+        assert_eq!(effective.expect("notices settled"), 1);
         let amounts = (yuan("100000.00"), None);
         let voucher = scenario.voucher(
             &jx_company,

@@ -5,6 +5,7 @@ use std::fmt::Display;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
+use voucher_ledger::domain::clock::Clock;
 
 use crate::helpers::{company, new_key, provider, Answer, TestApp};
 
@@ -40,6 +41,11 @@ impl World {
     /// every token of the world (tokens live by that clock).
     pub async fn travel_to(&mut self, local: &str) {
         self.app.set_shanghai_time(local);
+        self.renew_tokens().await;
+    }
+
+    /// Renews every token of the world by the service's clock.
+    async fn renew_tokens(&mut self) {
         self.admin = self.app.renew(&self.admin).await;
         for org in [
             &mut self.sh_regulator,
@@ -83,6 +89,11 @@ impl World {
     }
 
     async fn on(app: TestApp) -> World {
+        // Shanghai admits a provider after 7 days of public notice: the
+        // world is set up eight days before the test's moment, and the
+        // notice takes effect at it.
+        let moment = app.clock.now();
+        app.clock.set(moment - chrono::Duration::days(8));
         let admin = app.admin_token().await;
         let org = |(id, token): (Uuid, String)| Org { id, token };
         let sh_regulator = org(app.regulator("SH").await);
@@ -137,6 +148,13 @@ impl World {
         world
             .admit("JX", &world.jx_regulator, world.jx_lab.id, &["testing"])
             .await;
+        let mut world = world;
+        world.app.clock.set(moment);
+        world.renew_tokens().await;
+        let run = world
+            .post(&world.admin, "/api/v1/admin/notice-runs", json!({}))
+            .await;
+        assert_eq!(run.body["effective"], 1, "{}", run.text);
         world
     }
 
@@ -166,7 +184,8 @@ impl World {
                 json!({"provider_id": provider, "categories": categories}),
             )
             .await;
-        assert!(matches!(answer.status.code, 200 | 201), "{}", answer.text);
+        // 202: published for public notice (Shanghai).
+        assert!((200..=202).contains(&answer.status.code), "{}", answer.text);
     }
 
     /// Applies as `company` and has `regulator` approve (in Zhejiang, after

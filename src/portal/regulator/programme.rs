@@ -139,6 +139,9 @@ pub async fn revoke(
         Submitted::Done(Decided::Awaiting(_)) => Ok(Either::Left(Redirect::to(
             "/regulator/confirmations?done=awaiting_revoke",
         ))),
+        Submitted::Done(Decided::Noticed(_)) => Ok(Either::Left(Redirect::to(
+            "/regulator/notices?done=noticed",
+        ))),
         Submitted::Again => Ok(Either::Left(Redirect::to("/regulator/vouchers?done=again"))),
         Submitted::Refused(problem) => {
             vouchers_view(&app.service, &signed, "", None, Some((id, problem)))
@@ -282,6 +285,9 @@ pub async fn admit(
         ))),
         Submitted::Done(Decided::Awaiting(_)) => Ok(Either::Left(Redirect::to(
             "/regulator/confirmations?done=awaiting_admit",
+        ))),
+        Submitted::Done(Decided::Noticed(_)) => Ok(Either::Left(Redirect::to(
+            "/regulator/notices?done=noticed",
         ))),
         Submitted::Again => Ok(Either::Left(Redirect::to(
             "/regulator/providers?done=again",

@@ -114,6 +114,7 @@ impl DraftFields {
             team_min_core_members,
             idle_voucher_share: (!idle.is_empty()).then(|| idle.to_owned()),
             review_levels: Some(base.review_levels),
+            notice_days: base.notice_days,
             source: None,
             sources: Default::default(),
         }

@@ -18,6 +18,8 @@ pub mod invitations;
 pub mod issued_totals;
 pub mod ledger_totals;
 pub mod monthly_totals;
+pub mod notices;
+pub mod objections;
 pub mod organizations;
 pub mod payee_accounts;
 pub mod postings;
