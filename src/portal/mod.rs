@@ -31,6 +31,7 @@ pub mod evidence;
 pub mod invite;
 pub mod kit;
 pub mod login;
+pub mod notices;
 pub mod operator;
 pub mod payments;
 pub mod provider;
@@ -47,6 +48,8 @@ use rocket::Route;
 pub fn routes() -> Vec<Route> {
     let mut routes = rocket::routes![
         login::root,
+        notices::show,
+        notices::object,
         login::show,
         login::submit,
         login::logout,

@@ -120,3 +120,64 @@ async fn a_city_recommends_on_the_portal_and_the_province_decides() {
     b.assert_quiet_console().await;
     b.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anyone_reads_the_notices_and_objects_without_signing_in() {
+    use voucher_ledger::service::admissions::Admit;
+    use voucher_ledger::service::identity::RegisterOrganization;
+    let served = Served::start().await;
+    let lab = RegisterOrganization {
+        kind: "provider".into(),
+        name: "上海新材料检测中心".into(),
+        region: "SH".into(),
+        credit_code: Some(crate::helpers::credit_code()),
+        ..RegisterOrganization::default()
+    };
+    let lab = served.run(&served.sh_regulator, lab).await.organization;
+    let admit = Admit {
+        region: voucher_ledger::domain::Region::parse("SH").unwrap(),
+        provider_id: lab.id,
+        categories: vec!["testing".into()],
+    };
+    served.run(&served.sh_regulator, admit).await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+    b.open("/notices").await;
+    let item = "section.notice-item.open";
+    assert_eq!(
+        b.text(&format!("{item} h2")).await,
+        "上海新材料检测中心 拟纳入上海科技创新券服务机构（检验检测）"
+    );
+    assert_eq!(b.text(&format!("{item} .status")).await, "公示中");
+    b.shoot("notices").await;
+    // A blank name is explained beside the form, what was typed kept.
+    b.script("document.querySelector('section.notice-item.open details').open = true")
+        .await;
+    b.fill(
+        &format!("{item} textarea[name='text']"),
+        "该中心资质证书已到期",
+    )
+    .await;
+    b.fill(&format!("{item} input[name='contact']"), "021-5555 0100")
+        .await;
+    b.click(&format!("{item} button.send-objection")).await;
+    assert!(b
+        .text(&format!("{item} .notice.error"))
+        .await
+        .starts_with("请填写姓名或单位、联系方式和异议内容"));
+    assert_eq!(
+        b.value(&format!("{item} textarea[name='text']")).await,
+        "该中心资质证书已到期"
+    );
+    b.shoot("notices-objection-refused").await;
+    b.fill(&format!("{item} input[name='name']"), "张伟").await;
+    b.click(&format!("{item} button.send-objection")).await;
+    assert_eq!(b.path().await, "/notices?done=objected");
+    assert!(b.text("#notice").await.contains("异议已提交"));
+    assert_eq!(b.text(&format!("{item} .objections")).await, "1");
+    assert!(
+        !b.page_text().await.contains("021-5555 0100"),
+        "the contact is not public"
+    );
+    b.assert_quiet_console().await;
+    b.quit().await;
+}
