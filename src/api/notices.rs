@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::JsonBody;
-use super::common::path_id;
+use super::common::{path_id, query_problem};
 use super::idempotent::Idempotent;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
@@ -124,11 +124,19 @@ pub struct ObjectionRequest {
 #[utoipa::path(
     get, path = "/api/v1/notices", tag = "notices",
     params(("region" = Option<String>, Query, example = "SH")),
-    responses((status = 200, body = Vec<NoticeView>))
+    responses(
+        (status = 200, body = Vec<NoticeView>),
+        (status = 422, description = "`region` is not a region code", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/api/v1/notices?<region>")]
 pub async fn public(app: &State<App>, region: Option<&str>) -> ApiResult<Json<Vec<NoticeView>>> {
-    let region = region.map(path_region).transpose()?;
+    let region = region
+        .map(|r| {
+            Region::parse(r)
+                .map_err(|_| query_problem("region", "must be a region code such as SH"))
+        })
+        .transpose()?;
     let now = app.service.clock.now();
     let found = notices::public(app.service.db.reader(), region.as_ref(), now).await?;
     Ok(Json(found.into_iter().map(NoticeView::from).collect()))
