@@ -178,6 +178,27 @@ async fn anyone_reads_the_notices_and_objects_without_signing_in() {
         !b.page_text().await.contains("021-5555 0100"),
         "the contact is not public"
     );
+
+    // The regulator reads it with the contact and dismisses it with a note.
+    let officer = served
+        .person(&served.sh_regulator, "sh-officer", "周敏")
+        .await;
+    b.sign_in(&officer).await;
+    b.open("/regulator/notices").await;
+    let objection = "section.notice-item.open .objection.open";
+    assert!(b.text(objection).await.contains("021-5555 0100"));
+    b.fill(
+        &format!("{objection} input[name='note']"),
+        "经核实，证书已续期",
+    )
+    .await;
+    b.shoot("regulator-notices").await;
+    b.click(&format!("{objection} button.dismiss")).await;
+    assert_eq!(b.path().await, "/regulator/notices?done=answered");
+    assert!(b
+        .text("section.notice-item.open .objection.dismissed")
+        .await
+        .contains("经核实，证书已续期"));
     b.assert_quiet_console().await;
     b.quit().await;
 }

@@ -150,6 +150,7 @@ fn nav(actor: &Actor, here: &str) -> Vec<NavLink> {
             ("/regulator/applications", "nav.applications"),
             ("/regulator/claims", "nav.claims_queue"),
             ("/regulator/confirmations", "nav.confirmations"),
+            ("/regulator/notices", "nav.notices"),
             ("/regulator/vouchers", "nav.vouchers_admin"),
             ("/regulator/providers", "nav.providers_admin"),
             ("/regulator/bank-accounts", "nav.bank_accounts"),

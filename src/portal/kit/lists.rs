@@ -42,6 +42,8 @@ pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "claimed" => "done.claimed",
         "approved" => "done.approved",
         "recommended" => "done.recommended",
+        "noticed" => "done.noticed",
+        "answered" => "done.answered",
         "rejected" => "done.rejected",
         "paid" => "done.paid",
         "revoked" => "done.revoked",

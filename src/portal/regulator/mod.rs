@@ -8,6 +8,7 @@
 //! - [`queues`]: the claims queue, and the decisions of both queues.
 //! - [`confirmations`]: the decisions that wait for a second person (four
 //!   eyes).
+//! - [`notices`]: the region's public notices and the objections to them.
 //! - [`audit`]: the audit trail, its verification and its download.
 //! - [`programme`]: vouchers (revoke), providers (admit) and the policy.
 //! - [`what_if`]: the policy what-if.
@@ -16,6 +17,7 @@ pub mod application_queue;
 pub mod audit;
 pub mod confirmations;
 pub mod dashboard;
+pub mod notices;
 pub mod programme;
 pub mod queues;
 pub mod what_if;
@@ -39,6 +41,8 @@ pub fn routes() -> Vec<Route> {
         queues::reject_claim,
         queues::pay_claim,
         confirmations::page,
+        notices::page,
+        notices::answer,
         confirmations::confirm,
         confirmations::withdraw,
         audit::audit_page,
