@@ -350,6 +350,7 @@ pub(super) async fn pay<C: ConnectionTrait>(
     let bank_reference = text::clean("bank_reference", bank_reference, 128)?;
     let claim = lock_claim(txn, ctx, id, &[ClaimStatus::Approved]).await?;
     outside_runs(&claim)?;
+    super::notices::paid_in_runs(ctx, &claim.region)?;
     let region = claim.region.clone();
     let rows = redemptions::Entity::find()
         .filter(redemptions::Column::ClaimId.eq(id))

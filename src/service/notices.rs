@@ -134,6 +134,22 @@ pub(super) fn days(ctx: &Ctx, region: &Region) -> Option<u32> {
     rules.version(ctx.fiscal_year()).ok()?.notice_days
 }
 
+/// Refuses to pay a claim alone in a region that publishes its payment
+/// lists before paying (`notice_days`): a settlement run pays it.
+pub(super) fn paid_in_runs(ctx: &Ctx, region: &Region) -> ServiceResult<()> {
+    match days(ctx, region) {
+        None => Ok(()),
+        Some(days) => Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!(
+                "{region} publishes its payment lists for {days} days before paying: pay the \
+                 claim in a settlement run"
+            ),
+        )
+        .into()),
+    }
+}
+
 /// Publishes a decision for `days` days; answers the notice and its
 /// `notice.publish` event.
 pub(super) async fn publish(

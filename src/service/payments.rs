@@ -22,7 +22,8 @@ use crate::domain::{text, ClaimStatus, Money};
 /// 2. `forbidden`: the caller is not a regulator.
 /// 3. `not_found`: the claim does not exist or is of another region.
 /// 4. `invalid_state`: the claim is not approved (submitted, rejected or
-///    paid), or a settlement run is paying it.
+///    paid), or a settlement run is paying it, or the region publishes
+///    its payment lists before paying (`notice_days`: a run pays it).
 /// 5. `forbidden`: under four eyes, the caller is an API client, not a person.
 #[derive(Debug, Clone)]
 pub struct PayClaim {
@@ -40,6 +41,7 @@ impl Operation for PayClaim {
         let bank_reference = text::clean("bank_reference", &self.bank_reference, 128)?;
         let claim = lock_claim(txn, ctx, self.id, &[ClaimStatus::Approved]).await?;
         super::claims::outside_runs(&claim)?;
+        super::notices::paid_in_runs(ctx, &claim.region)?;
         let detail = serde_json::json!({ "bank_reference": bank_reference });
         let amount = Money::from_fen(claim.amount);
         let asked =

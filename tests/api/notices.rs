@@ -246,3 +246,78 @@ async fn an_upheld_objection_withdraws_the_admission_and_silence_admits() {
         "the contact is not in the trail"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_list_is_published_before_the_run_pays_it() {
+    use crate::settlement::approved_account;
+    let mut w = World::new().await;
+    approved_account(&w, &w.sh_lab, "6222 0210 0112 3456 789", &w.sh_regulator).await;
+    let voucher = w
+        .voucher(&w.sh_company, &w.sh_regulator, "SH", "4000.00")
+        .await;
+    let held = holds_at(&w, &voucher, &w.sh_lab, "P-1").await;
+    let held = held.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(w.complete(&w.sh_lab, &held, None).await.status.code, 200);
+    let claim = w.claim(&w.sh_lab, &[&held], "INV-P-1").await;
+    let claim = claim.body["id"].as_str().unwrap().to_owned();
+    let approved = w.approve_claim(&w.sh_regulator, &claim).await;
+    assert_eq!(approved.status.code, 200, "{}", approved.text);
+    // Shanghai publishes its payment lists: a claim is not paid alone.
+    let alone = w.pay_claim(&w.sh_regulator, &claim, "MANUAL-1").await;
+    alone.assert_problem(409, "invalid_state");
+    assert!(alone.text.contains("settlement run"), "{}", alone.text);
+
+    // The quarter's run: frozen, approved by a second person — published.
+    w.travel_to("2026-04-02T09:00:00").await;
+    let maker = w.app.administrator(w.sh_regulator.id).await;
+    let draft = w
+        .post(
+            &maker,
+            "/api/v1/regions/SH/settlement-runs",
+            json!({"period": "2026-Q1"}),
+        )
+        .await;
+    assert_eq!(draft.status.code, 201, "{}", draft.text);
+    let run = draft.body["id"].as_str().unwrap().to_owned();
+    let step = |s: &str| format!("/api/v1/settlement-runs/{run}/{s}");
+    assert_eq!(
+        w.post(&maker, &step("freeze"), json!({})).await.status.code,
+        200
+    );
+    let checker = w.app.second_person(w.sh_regulator.id).await;
+    let approved = w.post(&checker, &step("approve"), json!({})).await;
+    assert_eq!(approved.status.code, 200, "{}", approved.text);
+    let public = w.app.send(Req::get("/api/v1/notices?region=SH")).await;
+    let list = public
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "payments")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", public.text));
+    assert_eq!(list["detail"]["total"], "100.00");
+    assert_eq!(
+        list["detail"]["items"][0]["provider_name"],
+        "上海测试技术研究院"
+    );
+    // Not exported while under notice.
+    let early = w.post(&maker, &step("export"), json!({})).await;
+    early.assert_problem(409, "invalid_state");
+    assert!(early.text.contains("public notice"), "{}", early.text);
+    // Seven days on, with no objection: the export takes the notice into
+    // effect and pays.
+    w.travel_to("2026-04-09T09:00:01").await;
+    let maker = w.app.administrator(w.sh_regulator.id).await;
+    let exported = w.post(&maker, &step("export"), json!({})).await;
+    assert_eq!(exported.status.code, 200, "{}", exported.text);
+    assert_eq!(exported.body["status"], "exported");
+    let public = w.app.send(Req::get("/api/v1/notices?region=SH")).await;
+    assert!(public
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["kind"] == "payments" && n["status"] == "effective"));
+    w.app.assert_invariants().await;
+}

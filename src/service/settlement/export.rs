@@ -30,7 +30,10 @@ use crate::store::entities::{bank_files, claims, redemptions, settlement_items, 
 /// Refusals, in the order they are checked:
 /// 1. `forbidden`: not a regulator; `not_found`: no such run of its region.
 /// 2. `invalid_state`: the run is not approved.
-/// 3. `invalid_state`: the region's policy names no fund account (`[fund]`).
+/// 3. `invalid_state`: the run's payment list is under public notice, or
+///    an objection to it was upheld (a notice due with no objection open
+///    takes effect now).
+/// 4. `invalid_state`: the region's policy names no fund account (`[fund]`).
 #[derive(Debug, Clone)]
 pub struct ExportRun {
     pub id: Uuid,
@@ -42,6 +45,7 @@ impl Operation for ExportRun {
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Run>> {
         let run = lock(txn, &ctx.actor, self.id).await?;
         expect(&run, &[RunStatus::Approved], "exported")?;
+        let noticed = super::notice::cleared(txn, ctx, &run).await?;
         let fund = ctx
             .rules
             .get(&run.region)
@@ -150,7 +154,9 @@ impl Operation for ExportRun {
             .exec(txn)
             .await?;
         let run = one(txn, run.id, ctx.now).await?;
-        Done::recorded(run, "settlement.export", "settlement_run")
+        let mut done = Done::recorded(run, "settlement.export", "settlement_run")?;
+        done.events.splice(0..0, noticed);
+        Ok(done)
     }
 }
 

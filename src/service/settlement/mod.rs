@@ -14,6 +14,7 @@ pub mod exceptions;
 pub mod export;
 pub mod import;
 pub mod manual;
+mod notice;
 pub mod runs;
 pub mod statement;
 

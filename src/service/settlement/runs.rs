@@ -317,6 +317,10 @@ pub(super) async fn locked_to<C: ConnectionTrait>(
 /// 2. `forbidden`: an API client.
 /// 3. `invalid_state`: the run is not frozen.
 /// 4. `forbidden`: the person who froze the run.
+///
+/// Where the region's policy asks for public notice (`notice_days`), the
+/// run's payment list is published: it is exported once the notice took
+/// effect.
 #[derive(Debug, Clone)]
 pub struct ApproveRun {
     pub id: Uuid,
@@ -348,7 +352,10 @@ impl Operation for ApproveRun {
             .exec(txn)
             .await?;
         let run = one(txn, run.id, ctx.now).await?;
-        Done::recorded(run, "settlement.approve", "settlement_run")
+        let published = super::notice::publish(txn, ctx, &run).await?;
+        let mut done = Done::recorded(run, "settlement.approve", "settlement_run")?;
+        done.events.extend(published);
+        Ok(done)
     }
 }
 
