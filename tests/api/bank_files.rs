@@ -18,6 +18,13 @@ async fn exported_run(w: &World, period: &str) -> Value {
 /// A run of `region`'s `period` started, frozen, approved and exported by
 /// two people of its `regulator`.
 pub async fn exported_run_of(w: &World, regulator: &Org, region: &str, period: &str) -> Value {
+    let run = approved_run_of(w, regulator, region, period).await;
+    exported(w, regulator, &run).await
+}
+
+/// A run of `region`'s `period` started, frozen and approved by two people
+/// of its `regulator`: its id.
+pub async fn approved_run_of(w: &World, regulator: &Org, region: &str, period: &str) -> String {
     let maker = w.app.administrator(regulator.id).await;
     let draft = w
         .post(
@@ -39,7 +46,14 @@ pub async fn exported_run_of(w: &World, regulator: &Org, region: &str, period: &
             .code,
         200
     );
-    let exported = w.post(&maker, &step("export"), json!({})).await;
+    run
+}
+
+/// The approved `run` exported by a person of its `regulator`.
+pub async fn exported(w: &World, regulator: &Org, run: &str) -> Value {
+    let maker = w.app.administrator(regulator.id).await;
+    let path = format!("/api/v1/settlement-runs/{run}/export");
+    let exported = w.post(&maker, &path, json!({})).await;
     assert_eq!(exported.status.code, 200, "{}", exported.text);
     exported.body
 }

@@ -8,7 +8,9 @@
 
 use serde_json::Value;
 
-use crate::bank_files::{booked, camt053, e2e, exported_run_of, import_as};
+use crate::bank_files::{
+    approved_run_of, booked, camt053, e2e, exported, exported_run_of, import_as,
+};
 use crate::helpers::company;
 use crate::iso20022;
 use crate::settlement::approved_account;
@@ -68,9 +70,12 @@ async fn a_year_of_three_regions_settles_as_the_banks_files_say() {
     w.travel_to("2026-04-02T09:00:00").await;
 
     // JX (monthly) pays March; SH (quarterly) the first quarter; ZJ March.
+    // SH publishes its payment list for 7 days before it pays.
     let jx_run = exported_run_of(&w, &w.jx_regulator, "JX", "2026-03").await;
-    let sh_run = exported_run_of(&w, &w.sh_regulator, "SH", "2026-Q1").await;
+    let sh_run = approved_run_of(&w, &w.sh_regulator, "SH", "2026-Q1").await;
     let zj_run = exported_run_of(&w, &w.zj_regulator, "ZJ", "2026-03").await;
+    w.travel_to("2026-04-09T09:00:01").await;
+    let sh_run = exported(&w, &w.sh_regulator, &sh_run).await;
     for (regulator, run) in [
         (&w.jx_regulator, &jx_run),
         (&w.sh_regulator, &sh_run),
