@@ -52,31 +52,10 @@ impl NoticesPage {
         shanghai_date(*at).to_string()
     }
     fn status_key(&self, n: &Notice) -> &'static str {
-        match n.status {
-            NoticeStatus::Open => "notice.open",
-            NoticeStatus::Effective => "notice.effective",
-            NoticeStatus::Withdrawn => "notice.withdrawn",
-        }
+        status_key(n)
     }
-    /// What the notice says, in the reader's language.
     fn heading(&self, n: &Notice) -> String {
-        let name = n.detail["provider_name"].as_str().unwrap_or_default();
-        let categories: Vec<String> = n.detail["categories"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_str())
-            .map(|c| self.f.category(c).into_owned())
-            .collect();
-        match n.kind {
-            NoticeKind::Admission => self
-                .f
-                .t("notice.admission")
-                .replace("{provider}", name)
-                .replace("{region}", self.f.region(&n.region))
-                .replace("{categories}", &categories.join(self.f.t("list.or"))),
-            NoticeKind::Payments => n.title.clone(),
-        }
+        heading(&self.f, n)
     }
 
     fn typed(&self, n: &Notice) -> ObjectionFields {
@@ -90,6 +69,35 @@ impl NoticesPage {
             Some((id, _, message)) if *id == n.id => Some(message),
             _ => None,
         }
+    }
+}
+
+/// The text key of where a notice stands.
+pub fn status_key(n: &Notice) -> &'static str {
+    match n.status {
+        NoticeStatus::Open => "notice.open",
+        NoticeStatus::Effective => "notice.effective",
+        NoticeStatus::Withdrawn => "notice.withdrawn",
+    }
+}
+
+/// What a notice says, in the reader's language.
+pub fn heading(f: &Frame, n: &Notice) -> String {
+    let name = n.detail["provider_name"].as_str().unwrap_or_default();
+    let categories: Vec<String> = n.detail["categories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str())
+        .map(|c| f.category(c).into_owned())
+        .collect();
+    match n.kind {
+        NoticeKind::Admission => f
+            .t("notice.admission")
+            .replace("{provider}", name)
+            .replace("{region}", f.region(&n.region))
+            .replace("{categories}", &categories.join(f.t("list.or"))),
+        NoticeKind::Payments => n.title.clone(),
     }
 }
 

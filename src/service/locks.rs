@@ -109,24 +109,14 @@ pub async fn lock_held<C: ConnectionTrait>(
     Ok((r, v))
 }
 
-/// Locks a submitted application the actor may decide.
+/// Locks a submitted application the actor may decide at the region's
+/// level (after its district's review, where there is one).
 pub async fn lock_submitted<C: ConnectionTrait>(
     txn: &C,
     actor: &Actor,
     id: Uuid,
 ) -> ServiceResult<applications::Model> {
-    access::permit(actor, Action::DecideApplication)?;
-    let app = applications::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    access::authorize(
-        actor,
-        Action::DecideApplication,
-        &applications::Entity::stake(&app),
-    )?;
-    waiting(&app)?;
+    let app = lock_application(txn, actor, Action::DecideApplication, id).await?;
     if app.level == ReviewLevel::District {
         return Err(DomainError::refused(
             Refusal::InvalidState,
@@ -147,18 +137,7 @@ pub async fn lock_for_review<C: ConnectionTrait>(
     actor: &Actor,
     id: Uuid,
 ) -> ServiceResult<applications::Model> {
-    access::permit(actor, Action::ReviewApplication)?;
-    let app = applications::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    access::authorize(
-        actor,
-        Action::ReviewApplication,
-        &applications::Entity::stake(&app),
-    )?;
-    waiting(&app)?;
+    let app = lock_application(txn, actor, Action::ReviewApplication, id).await?;
     if app.level != ReviewLevel::District {
         return Err(DomainError::refused(
             Refusal::InvalidState,
@@ -166,6 +145,24 @@ pub async fn lock_for_review<C: ConnectionTrait>(
         )
         .into());
     }
+    Ok(app)
+}
+
+/// Locks a submitted application the actor may do `action` to.
+async fn lock_application<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    action: Action,
+    id: Uuid,
+) -> ServiceResult<applications::Model> {
+    access::permit(actor, action)?;
+    let app = applications::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    access::authorize(actor, action, &applications::Entity::stake(&app))?;
+    waiting(&app)?;
     Ok(app)
 }
 

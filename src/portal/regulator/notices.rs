@@ -8,7 +8,7 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, State};
 
 use super::err;
-use crate::domain::notice::{NoticeKind, NoticeStatus, ObjectionStatus};
+use crate::domain::notice::ObjectionStatus;
 use crate::portal::kit::forms::{self, Problem, Submitted};
 use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
@@ -34,11 +34,7 @@ pub struct NoticesPage {
 
 impl NoticesPage {
     fn status_key(&self, n: &Notice) -> &'static str {
-        match n.status {
-            NoticeStatus::Open => "notice.open",
-            NoticeStatus::Effective => "notice.effective",
-            NoticeStatus::Withdrawn => "notice.withdrawn",
-        }
+        crate::portal::notices::status_key(n)
     }
     fn objection_key(&self, o: &Objection) -> &'static str {
         match o.status {
@@ -50,25 +46,8 @@ impl NoticesPage {
     fn waiting(&self, o: &Objection) -> bool {
         o.status == ObjectionStatus::Open
     }
-    /// What the notice says, in the reader's language.
     fn heading(&self, n: &Notice) -> String {
-        let name = n.detail["provider_name"].as_str().unwrap_or_default();
-        let categories: Vec<String> = n.detail["categories"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_str())
-            .map(|c| self.f.category(c).into_owned())
-            .collect();
-        match n.kind {
-            NoticeKind::Admission => self
-                .f
-                .t("notice.admission")
-                .replace("{provider}", name)
-                .replace("{region}", self.f.region(&n.region))
-                .replace("{categories}", &categories.join(self.f.t("list.or"))),
-            NoticeKind::Payments => n.title.clone(),
-        }
+        crate::portal::notices::heading(&self.f, n)
     }
 }
 

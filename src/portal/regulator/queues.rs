@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::application_queue::{applications_view, desk_region};
 use super::err;
 use crate::domain::clock::shanghai_date;
-use crate::domain::{ClaimStatus, Money, Region};
+use crate::domain::{Amount, ClaimStatus, Money, Region};
 use crate::portal::kit::explain::percent;
 use crate::portal::kit::forms::{self, Problem, Submitted};
 use crate::portal::kit::frame::{Frame, Html, PageError};
@@ -52,14 +52,9 @@ pub async fn approve_application(
     let id = parse_id(&signed, id)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let typed = form.amount.clone().unwrap_or_default();
-    let amount = match forms::optional_amount(&signed, "amount", &typed) {
+    let amount = match desk.typed_amount(id, &typed).await {
         Ok(amount) => amount,
-        Err(problem) => {
-            let refused = Some((id, problem));
-            return applications_view(&app.service, &signed, &desk.region, None, refused)
-                .await
-                .map(Either::Right);
-        }
+        Err(page) => return page,
     };
     let op = ApproveApplication { id, amount };
     desk.decide(Queue::Applications, "approved", &form, id, &typed, op)
@@ -79,14 +74,9 @@ pub async fn recommend_application(
     let id = parse_id(&signed, id)?;
     signed.check_csrf(form.csrf.as_deref())?;
     let typed = form.amount.clone().unwrap_or_default();
-    let amount = match forms::optional_amount(&signed, "amount", &typed) {
+    let amount = match desk.typed_amount(id, &typed).await {
         Ok(amount) => amount,
-        Err(problem) => {
-            let refused = Some((id, problem));
-            return applications_view(&app.service, &signed, &desk.region, None, refused)
-                .await
-                .map(Either::Right);
-        }
+        Err(page) => return page,
     };
     let reason = form.reason.clone().unwrap_or_default();
     let op = RecommendApplication {
@@ -143,6 +133,24 @@ struct Desk<'a> {
 }
 
 impl Desk<'_> {
+    /// The amount an application's decision form typed (empty: none), or
+    /// the queue again with why it cannot be read on that application.
+    async fn typed_amount(
+        &self,
+        id: Uuid,
+        typed: &str,
+    ) -> Result<Option<Amount>, Result<Either<Redirect, Html>, PageError>> {
+        let (service, signed) = (&self.app.service, self.signed);
+        match forms::optional_amount(signed, "amount", typed) {
+            Ok(amount) => Ok(amount),
+            Err(problem) => {
+                let refused = Some((id, problem));
+                let page = applications_view(service, signed, &self.region, None, refused).await;
+                Err(page.map(Either::Right))
+            }
+        }
+    }
+
     /// Runs a decision on record `id` from its form (`detail`: what the form
     /// sent besides the id) and leads back to the queue: with a notice
     /// (`done`), or with the refusal on the record's row.
