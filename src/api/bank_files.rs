@@ -13,10 +13,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::{can, Caller, May};
+use super::common::path_region;
 use super::common::{path_id, query_problem};
 use super::error::ApiResult;
 use super::idempotent::Idempotent;
-use super::programme::path_region;
 use super::reply::Reply;
 use super::settlement::BankFileView;
 use crate::domain::Money;

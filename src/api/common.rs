@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use crate::api::error::{ApiError, FieldProblem};
+use crate::domain::Region;
 use crate::service::PageRequest;
 
 /// A UUID from the path; anything else names no resource (404). Parsed
@@ -34,6 +35,11 @@ pub fn page(limit: Option<&str>, cursor: Option<&str>) -> Result<PageRequest, Ap
         ),
     };
     Ok(PageRequest { limit, after })
+}
+
+/// A region in a path: one that is not a region code is not found.
+pub fn path_region(region: &str) -> Result<Region, ApiError> {
+    Region::parse(region).map_err(|_| ApiError::not_found())
 }
 
 /// A 422 naming a query parameter.

@@ -12,22 +12,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::body::JsonBody;
-use super::common::{path_id, query_problem};
+use super::common::{path_id, path_region, query_problem};
 use super::idempotent::Idempotent;
 use super::redemptions::EmptyRequest;
 use super::reply::Reply;
 use crate::api::auth::{can, May};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::ApiResult;
 use crate::domain::Region;
 use crate::service::notice_effect::{self, DecideObjection};
 use crate::service::notices::{self, FileObjection, Notice, Objection};
 use crate::service::{Call, Done, Operation, ServiceResult};
 use crate::App;
-
-/// A region in a path or query: an unknown one is not found.
-fn path_region(region: &str) -> Result<Region, ApiError> {
-    Region::parse(region).map_err(|_| ApiError::not_found())
-}
 
 /// A decision under public notice.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -22,10 +22,7 @@ use crate::service::budgets::{self, Appropriate, Budget};
 use crate::service::four_eyes::Decided;
 use crate::App;
 
-/// A region in a path: its code, or no such resource (404).
-pub fn path_region(region: &str) -> Result<Region, ApiError> {
-    Region::parse(region).map_err(|_| ApiError::not_found())
-}
+use super::common::path_region;
 
 /// An appropriation.
 #[derive(Debug, Deserialize, ToSchema)]

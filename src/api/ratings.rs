@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::common::path_id;
+use super::common::path_region;
 use super::idempotent::Idempotent;
-use super::programme::path_region;
 use super::reply::Reply;
 use crate::api::auth::{can, May};
 use crate::api::error::ApiResult;

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::common::path_region;
 use super::idempotent::Idempotent;
-use super::programme::path_region;
 use super::reply::Reply;
 use crate::api::error::{ApiError, ApiResult, FieldProblem};
 use crate::domain::access::{self, Action};

@@ -50,13 +50,12 @@ pub fn district<'a>(
     districts: &'a [District],
 ) -> Result<&'a District, DomainError> {
     districts.iter().find(|d| d.code == code).ok_or_else(|| {
-        let known: Vec<&str> = districts.iter().map(|d| d.code.as_str()).collect();
-        let message = if known.is_empty() {
+        let message = if districts.is_empty() {
             "this region's programme has no districts".to_owned()
         } else {
             format!(
                 "`{code}` is not a district of the programme; one of {}",
-                known.join(", ")
+                codes(districts)
             )
         };
         DomainError::field(field, message)
@@ -76,13 +75,12 @@ pub fn route(
     let district = match named {
         Some(code) => Some(district("district", code, districts)?.code.clone()),
         None if levels > 1 => {
-            let known: Vec<&str> = districts.iter().map(|d| d.code.as_str()).collect();
             return Err(DomainError::field(
                 "district",
                 format!(
                     "name the district, city or county where the company is registered \
                      (it reviews first); one of {}",
-                    known.join(", ")
+                    codes(districts)
                 ),
             ));
         }
@@ -94,6 +92,12 @@ pub fn route(
         ReviewLevel::Region
     };
     Ok((district, level))
+}
+
+/// The codes of `districts`, for a message.
+fn codes(districts: &[District]) -> String {
+    let codes: Vec<&str> = districts.iter().map(|d| d.code.as_str()).collect();
+    codes.join(", ")
 }
 
 #[cfg(test)]

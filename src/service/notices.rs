@@ -222,12 +222,25 @@ pub async fn public<C: ConnectionTrait>(
         query = query.filter(notices::Column::Region.eq(region.clone()));
     }
     let rows = query.all(conn).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let count = objection_count(conn, row.id).await?;
-        out.push(notice_of(row, count));
-    }
-    Ok(out)
+    // The objections of every notice listed, counted in one query.
+    let counts: std::collections::HashMap<Uuid, i64> = objections::Entity::find()
+        .select_only()
+        .column(objections::Column::NoticeId)
+        .column_as(objections::Column::Id.count(), "n")
+        .filter(objections::Column::NoticeId.is_in(rows.iter().map(|n| n.id)))
+        .group_by(objections::Column::NoticeId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let count = counts.get(&row.id).copied().unwrap_or(0);
+            notice_of(row, count.unsigned_abs())
+        })
+        .collect())
 }
 
 pub(super) async fn objection_count<C: ConnectionTrait>(

@@ -20,7 +20,7 @@ use super::four_eyes::{self, Decided};
 use super::identity::organization_of_kind;
 use super::{people, Ctx, Done, Operation, Recorded, ServiceResult};
 use crate::domain::bank_account::{BankAccount, Typed};
-use crate::domain::{access, text, Actor, DomainError, OrgKind, Refusal, Region, Role};
+use crate::domain::{access, text, Actor, DomainError, OrgKind, Refusal, Region};
 use crate::store::entities::{admissions, organizations, payee_accounts};
 use crate::store::Db;
 
@@ -308,7 +308,7 @@ async fn may_see<C: ConnectionTrait>(
     if access::may_see_organization(actor, provider.id, &provider.region) {
         return Ok(true);
     }
-    let (Role::Regulator, Some(region)) = (actor.role, &actor.region) else {
+    let Some(region) = actor.regulated_region() else {
         return Ok(false);
     };
     let admitted = admissions::Entity::find_by_id((region.clone(), provider.id))
@@ -320,9 +320,8 @@ async fn may_see<C: ConnectionTrait>(
 /// The accounts waiting for the caller's approval: submitted accounts of
 /// the providers of its region, oldest first (regulators only).
 pub async fn awaiting(db: &Db, actor: &Actor) -> ServiceResult<Vec<PayeeAccount>> {
-    let region = match (&actor.region, actor.role) {
-        (Some(region), Role::Regulator) => region.clone(),
-        _ => return Err(DomainError::Forbidden("only regulators approve accounts".into()).into()),
+    let Some(region) = actor.regulated_region().cloned() else {
+        return Err(DomainError::Forbidden("only regulators approve accounts".into()).into());
     };
     let conn = db.reader();
     let providers: Vec<Uuid> = organizations::Entity::find()

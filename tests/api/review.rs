@@ -84,6 +84,16 @@ async fn the_city_recommends_first_and_the_province_issues_what_it_recommended()
     w.post(hz, "/api/v1/regions/ZJ/admissions", admit)
         .await
         .assert_problem(403, "forbidden");
+    // Nor the bank accounts of a provider its region admits.
+    w.admit("ZJ", &w.zj_regulator, w.jx_lab.id, &["testing"])
+        .await;
+    let accounts = format!("/api/v1/organizations/{}/bank-accounts", w.jx_lab.id);
+    assert_eq!(
+        w.get(&w.zj_regulator.token, &accounts).await.status.code,
+        200
+    );
+    let refused = w.get(hz, &accounts).await;
+    assert!(matches!(refused.status.code, 403 | 404), "{}", refused.text);
     let budget = json!({"year": 2026, "amount": "1.00"});
     w.post(hz, "/api/v1/regions/ZJ/budgets", budget)
         .await

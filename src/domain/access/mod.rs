@@ -279,11 +279,11 @@ pub fn scope(actor: &Actor, action: Action) -> Result<Scope, DomainError> {
     Ok(match actor.role {
         Role::Company => Scope::Company(actor.sub),
         Role::Provider => Scope::Provider(actor.sub),
-        Role::Regulator if actor.district.is_some() => {
-            Scope::District(region()?, actor.district.clone().unwrap_or_default())
-        }
-        Role::Regulator if action == Action::ListRedemptions => Scope::RegionOrProviders(region()?),
-        Role::Regulator => Scope::Region(region()?),
+        Role::Regulator => match &actor.district {
+            Some(district) => Scope::District(region()?, district.clone()),
+            None if action == Action::ListRedemptions => Scope::RegionOrProviders(region()?),
+            None => Scope::Region(region()?),
+        },
         Role::Admin | Role::System => return Err(DomainError::Forbidden(action.refusal().into())),
     })
 }
