@@ -297,6 +297,7 @@ impl<R: Runner> Scenario<R> {
             region: regulator.region(),
             year,
             amount,
+            fund: None,
         };
         self.run(&regulator.actor, op).await.map(|_| ())
     }

@@ -26,6 +26,7 @@ mod m20261207_000020_programme_facts;
 mod m20261207_000021_documents;
 mod m20261207_000022_review_levels;
 mod m20261207_000023_notices;
+mod m20261207_000024_district_funds;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_documents::Migration),
             Box::new(m20261207_000022_review_levels::Migration),
             Box::new(m20261207_000023_notices::Migration),
+            Box::new(m20261207_000024_district_funds::Migration),
         ]
     }
 }

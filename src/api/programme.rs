@@ -32,6 +32,11 @@ pub struct AppropriationRequest {
     pub year: i32,
     #[schema(value_type = String, example = "5000000.00")]
     pub amount: Amount,
+    /// The district whose fund receives it (`[districts.fund]` of the
+    /// region's policy); none: the region's own budget.
+    #[serde(default)]
+    #[schema(example = "YH")]
+    pub fund: Option<String>,
 }
 
 /// An admission.
@@ -65,6 +70,7 @@ pub async fn appropriate(
         region: path_region(region)?,
         year: req.body.year,
         amount: req.body.amount,
+        fund: req.body.fund.clone(),
     };
     req.once
         .run(

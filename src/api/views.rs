@@ -104,6 +104,10 @@ view! {
         /// Last day for completions and claims (Asia/Shanghai).
         claim_until: NaiveDate,
         issued_at: DateTime<Utc>,
+        /// The district fund it was issued from (its district's code);
+        /// none: the region's own budget.
+        #[schema(example = "YH")]
+        fund: Option<String>,
     }
 }
 
@@ -182,21 +186,55 @@ view! {
     }
 }
 
+/// A region's budget for a fiscal year, its district funds' included.
+/// `unissued` is what may still be issued: `appropriated − issued +
+/// returned`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Budget)]
+pub struct BudgetView {
+    pub region: String,
+    pub year: i32,
+    #[schema(value_type = String, example = "1000000.00")]
+    pub appropriated: Money,
+    /// Face value of every voucher issued.
+    #[schema(value_type = String, example = "250000.00")]
+    pub issued: Money,
+    /// Unused money returned by expired and revoked vouchers.
+    #[schema(value_type = String, example = "0.00")]
+    pub returned: Money,
+    #[schema(value_type = String, example = "750000.00")]
+    pub unissued: Money,
+    /// The district funds' parts of these figures.
+    pub funds: Vec<FundBudgetView>,
+}
+
+impl From<budgets::Budget> for BudgetView {
+    fn from(b: budgets::Budget) -> Self {
+        BudgetView {
+            region: b.region.into(),
+            year: b.year,
+            appropriated: b.appropriated,
+            issued: b.issued,
+            returned: b.returned,
+            unissued: b.unissued,
+            funds: b.funds.into_iter().map(FundBudgetView::from).collect(),
+        }
+    }
+}
+
 view! {
-    /// A region's budget for a fiscal year. `unissued` is what may still be
-    /// issued: `appropriated − issued + returned`.
-    BudgetView as Budget from budgets::Budget {
-        region: String,
-        year: i32,
-        #[schema(value_type = String, example = "1000000.00")]
+    /// A district fund's budget for a fiscal year: a part of its region's.
+    FundBudgetView as FundBudget from budgets::FundBudget {
+        /// The district's code.
+        #[schema(example = "YH")]
+        fund: String,
+        #[schema(value_type = String, example = "500000.00")]
         appropriated: Money,
-        /// Face value of every voucher issued.
-        #[schema(value_type = String, example = "250000.00")]
+        #[schema(value_type = String, example = "20000.00")]
         issued: Money,
-        /// Unused money returned by expired and revoked vouchers.
         #[schema(value_type = String, example = "0.00")]
         returned: Money,
-        #[schema(value_type = String, example = "750000.00")]
+        #[schema(value_type = String, example = "480000.00")]
         unissued: Money,
     }
 }

@@ -8,6 +8,7 @@ pub mod credit_code;
 pub mod eligibility;
 pub mod error;
 pub mod evidence;
+pub mod fund;
 pub mod identity;
 pub mod money;
 pub mod notice;

@@ -2,8 +2,9 @@
 //! reviewed first by the regulator of the company's district (a district,
 //! city or county below the region), then by the region's.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::fund::DistrictFund;
 use super::DomainError;
 use crate::text_enum;
 
@@ -12,12 +13,14 @@ use crate::text_enum;
 pub const REASON_FOR_LESS: &str = "say why the district recommends less than requested";
 
 /// A district, city or county below a region, as its policy lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct District {
     /// 2 to 8 upper-case letters or digits, unique in the region.
     pub code: String,
     pub name: String,
+    /// Its own fund, if it runs one: its vouchers are issued from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fund: Option<DistrictFund>,
 }
 
 /// The level an application waits at (or was last reviewed at).
@@ -113,6 +116,7 @@ mod tests {
         let list = [District {
             code: "HZ".into(),
             name: "杭州市".into(),
+            fund: None,
         }];
         assert_eq!(district("district", "HZ", &list).unwrap().name, "杭州市");
         let err = district("district", "NB", &list)

@@ -115,6 +115,23 @@ const RULES: &[(&str, &str)] = &[
                AND r.year = b.year AND r.status = 'completed' AND r.claim_id IS NOT NULL), 0)",
     ),
     (
+        "a district fund's issued and returned totals agree with its vouchers",
+        "SELECT f.region || '-' || CAST(f.year AS TEXT) || '-' || f.fund AS subject FROM fund_budgets f \
+         WHERE f.issued <> COALESCE((SELECT SUM(v.face_value) FROM vouchers v WHERE v.region = f.region \
+               AND v.year = f.year AND v.fund = f.fund), 0) \
+            OR f.returned <> COALESCE((SELECT SUM(v.expired + v.revoked) FROM vouchers v \
+               WHERE v.region = f.region AND v.year = f.year AND v.fund = f.fund), 0)",
+    ),
+    (
+        "per region and year, the district funds' budget balances equal their appropriated − issued + returned",
+        "SELECT COALESCE(a.region, f.region) || '-' || CAST(COALESCE(a.year, f.year) AS TEXT) AS subject FROM \
+         (SELECT region, year, SUM(balance) AS balance FROM accounts \
+          WHERE kind = 'budget' AND owner_id IS NOT NULL GROUP BY region, year) a \
+         FULL OUTER JOIN (SELECT region, year, SUM(appropriated - issued + returned) AS balance \
+          FROM fund_budgets GROUP BY region, year) f ON f.region = a.region AND f.year = a.year \
+         WHERE COALESCE(a.balance, 0) <> COALESCE(f.balance, 0)",
+    ),
+    (
         "what each company was issued per region and year equals its vouchers less revocations",
         "SELECT COALESCE(v.region, t.region) || '-' || CAST(COALESCE(v.year, t.year) AS TEXT) AS subject \
          FROM (SELECT holder_id, region, year, SUM(face_value - revoked) AS issued FROM vouchers \

@@ -26,7 +26,8 @@ pub use totals::{add_to_totals, add_up, TotalDelta, Totals};
 pub enum AccountKind {
     /// Where appropriations come from; its balance is minus the appropriated total.
     Outside,
-    /// The region's unissued budget for the year.
+    /// The unissued budget for the year: the region's own (no owner), or a
+    /// district fund's (owner: the fund, see [`crate::domain::fund::owner`]).
     Budget,
     /// A voucher's available balance (owner: the voucher).
     Voucher,
@@ -110,7 +111,8 @@ pub struct AccountRef {
 const ACCOUNT_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2a53_9d4e_4b0a_8e61_5a7c_3e2d_9b10);
 
 impl AccountRef {
-    /// A region-year account without an owner (outside, budget, paid).
+    /// A region-year account without an owner (outside, the region's own
+    /// budget, paid).
     pub fn of(region: &Region, year: i32, kind: AccountKind) -> Self {
         AccountRef {
             region: region.clone(),
@@ -120,7 +122,21 @@ impl AccountRef {
         }
     }
 
-    /// An account owned by a voucher or a provider.
+    /// The budget of a region-year: the region's own (`fund` none), or
+    /// that of district fund `fund`.
+    pub fn budget(region: &Region, year: i32, fund: Option<&str>) -> Self {
+        match fund {
+            Some(code) => Self::owned(
+                region,
+                year,
+                AccountKind::Budget,
+                crate::domain::fund::owner(region, code),
+            ),
+            None => Self::of(region, year, AccountKind::Budget),
+        }
+    }
+
+    /// An account owned by a voucher, a provider or a district fund.
     pub fn owned(region: &Region, year: i32, kind: AccountKind, owner: Uuid) -> Self {
         AccountRef {
             owner: Some(owner),
@@ -156,6 +172,9 @@ pub struct Transfer {
     /// For a redemption's transfers: whether its provider is outside the
     /// issuing region (what the region's cross-region total counts).
     pub at_outside_provider: bool,
+    /// For a transfer to or from a district fund's budget: the district
+    /// (the fund's own totals move with the region's).
+    pub fund: Option<String>,
 }
 
 impl Transfer {
@@ -170,6 +189,7 @@ impl Transfer {
             redemption_id: None,
             claim_id: None,
             at_outside_provider: false,
+            fund: None,
         }
     }
 
@@ -199,6 +219,12 @@ impl Transfer {
 
     pub fn claim(mut self, id: Uuid) -> Self {
         self.claim_id = Some(id);
+        self
+    }
+
+    /// Marks a transfer to or from the budget of district fund `fund`.
+    pub fn fund(mut self, fund: Option<String>) -> Self {
+        self.fund = fund;
         self
     }
 }

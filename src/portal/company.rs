@@ -21,7 +21,8 @@ use crate::domain::eligibility::{DeclaredInput, Housing};
 use crate::domain::review::District;
 use crate::domain::{CompanyType, RedemptionStatus, Region, VoucherStatus};
 use crate::service::admissions::{self, Listed};
-use crate::service::applications::{self, Application, CapRoom, SubmitApplication};
+use crate::service::applications::{self, Application, SubmitApplication};
+use crate::service::caps::{self, CapRoom};
 use crate::service::identity::{self, organization_names};
 use crate::service::ratings;
 use crate::service::redemptions::{self, CancelRedemption, Redemption};
@@ -201,7 +202,7 @@ async fn apply_page(
         // A region without a policy for the year, or that does not take
         // this company's applications, has no cap to show.
         let room =
-            applications::cap_room(service.db.reader(), &service.rules, actor, &region, year);
+            caps::cap_room(service.db.reader(), &service.rules, actor, &region, year);
         if let Ok(room) = room.await {
             caps.push(CapRow { region, room });
         }

@@ -2,10 +2,11 @@
 //! gathers. Region modules call them and add their own.
 
 use crate::domain::text::key;
-use crate::domain::{CompanyType, DomainError, Money, Refusal, Region};
+use crate::domain::fund::{payable_share, DistrictFund};
+use crate::domain::{CompanyType, DomainError, Money, Refusal, Region, Rule};
 
 use super::policy::PolicyVersion;
-use super::{ApplicationFacts, HoldFacts, LastYearVoucher};
+use super::{ApplicationFacts, FundFacts, HoldFacts, LastYearVoucher};
 use crate::domain::eligibility::Declared;
 
 /// One side of a contract, as the related-party rule sees it.
@@ -265,38 +266,110 @@ pub fn not_related(
     .with_rule(v.rule("related_party", region).used(matched.to_owned())))
 }
 
-/// The most a voucher may pay of a contract: the share, rounded down to the fen.
-pub fn max_share(v: &PolicyVersion, contract_amount: Money) -> Money {
+/// The most a voucher (of the district fund `fund`, if any) may pay of a
+/// contract: the share, rounded down to the fen.
+pub fn max_share(v: &PolicyVersion, fund: Option<&DistrictFund>, contract_amount: Money) -> Money {
     contract_amount
-        .share_floor(v.contract_share)
+        .share_floor(payable_share(fund, v.contract_share, contract_amount))
         .unwrap_or(Money::ZERO)
 }
 
-/// Refuses a voucher part above the share of the contract.
+/// Refuses a voucher part above the share of the contract (the fund's
+/// share, when the voucher came from a district's fund).
 pub fn within_share(
     v: &PolicyVersion,
     region: &Region,
+    fund: Option<&DistrictFund>,
     contract_amount: Money,
     amount: Money,
 ) -> Result<(), DomainError> {
-    let max = max_share(v, contract_amount);
+    let share = payable_share(fund, v.contract_share, contract_amount);
+    let max = max_share(v, fund, contract_amount);
     if amount > max {
+        let rule = match fund {
+            Some(f) if f.contract_share.is_some() => Rule {
+                source: Some(f.source.clone()),
+                ..Rule::named("fund_contract_share", region)
+            },
+            _ => v.rule("contract_share", region),
+        };
         return Err(DomainError::refused(
             Refusal::ShareExceeded,
-            format!(
-                "a voucher pays at most {} of a contract: {max} of {contract_amount}",
-                v.contract_share
-            ),
+            format!("a voucher pays at most {share} of a contract: {max} of {contract_amount}"),
         )
         .with_rule(
-            v.rule("contract_share", region)
-                .limit(max)
+            rule.limit(max)
                 .requested(amount)
                 .allowed(max)
-                .share_of(v.contract_share, contract_amount),
+                .share_of(share, contract_amount),
         ));
     }
     Ok(())
+}
+
+/// Refuses an application or issuance above a district fund's caps: the
+/// cap per request, then the cap per company (over its actual controller)
+/// and fiscal year.
+pub fn within_fund_caps(region: &Region, f: &FundFacts, amount: Money) -> Result<(), DomainError> {
+    within_request_cap(region, &f.district, &f.fund, amount)?;
+    let Some(cap) = f.fund.year_cap else {
+        return Ok(());
+    };
+    let total = f
+        .already_issued
+        .checked_add(amount)
+        .unwrap_or(Money::from_fen(i64::MAX));
+    if total > cap {
+        return Err(DomainError::refused(
+            Refusal::AnnualCapExceeded,
+            format!(
+                "the {} fund ({}) issues at most {cap} a year to one company; {} was already \
+                 issued from it to this controller this year",
+                f.district, f.fund.name, f.already_issued
+            ),
+        )
+        .with_rule(
+            fund_rule("fund_year_cap", region, &f.fund)
+                .limit(cap)
+                .used(f.already_issued)
+                .requested(amount)
+                .allowed(cap.checked_sub(f.already_issued).unwrap_or_default().max(Money::ZERO)),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an application above a district fund's cap per request.
+pub fn within_request_cap(
+    region: &Region,
+    district: &str,
+    fund: &DistrictFund,
+    amount: Money,
+) -> Result<(), DomainError> {
+    match fund.request_cap {
+        Some(cap) if amount > cap => Err(DomainError::refused(
+            Refusal::AnnualCapExceeded,
+            format!(
+                "the {district} fund ({}) pays at most {cap} a request",
+                fund.name
+            ),
+        )
+        .with_rule(
+            fund_rule("fund_request_cap", region, fund)
+                .limit(cap)
+                .requested(amount)
+                .allowed(cap),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The rule `id` of a district's fund, citing the fund's source.
+fn fund_rule(id: &'static str, region: &Region, fund: &DistrictFund) -> Rule {
+    Rule {
+        source: Some(fund.source.clone()),
+        ..Rule::named(id, region)
+    }
 }
 
 /// The checks of a hold every region makes, in order: related party,
@@ -325,5 +398,11 @@ pub fn hold(v: &PolicyVersion, region: &Region, facts: &HoldFacts) -> Result<(),
                 .allowed(joined(admitted)),
         ));
     }
-    within_share(v, region, facts.contract_amount, facts.amount)
+    within_share(
+        v,
+        region,
+        facts.fund.as_ref(),
+        facts.contract_amount,
+        facts.amount,
+    )
 }

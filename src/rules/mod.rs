@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::domain::eligibility::Declared;
+use crate::domain::fund::DistrictFund;
 use crate::domain::{CompanyType, DomainError, Money, Region};
 use common::Party;
 pub use policy::{PolicyError, PolicyVersion, RegionPolicy};
@@ -32,6 +33,19 @@ pub struct IssuanceFacts {
     /// net of revocations.
     pub already_issued: Money,
     pub amount: Money,
+    /// When the voucher comes from a district's fund: its caps.
+    pub fund: Option<FundFacts>,
+}
+
+/// A district's fund a voucher would be issued from, and what it issued
+/// before.
+#[derive(Debug, Clone)]
+pub struct FundFacts {
+    pub district: String,
+    pub fund: DistrictFund,
+    /// Issued from the fund this fiscal year to companies of the same
+    /// actual controller, net of revocations.
+    pub already_issued: Money,
 }
 
 /// What an application needs to know: who applies and what it declared.
@@ -67,6 +81,9 @@ pub struct HoldFacts {
     pub amount: Money,
     /// For regions that cap spending outside the region.
     pub cross_region: Option<CrossRegionFacts>,
+    /// The terms of the district fund the voucher came from, if any (its
+    /// share and full-cover threshold replace the region's share).
+    pub fund: Option<DistrictFund>,
 }
 
 /// A region-year's budget and what is held or completed outside the region.
@@ -120,15 +137,21 @@ pub trait RegionRules: Send + Sync {
         common::admission(v, &self.policy().region, provider_region, categories)
     }
 
-    /// May this voucher be issued?
+    /// May this voucher be issued? The region's annual cap, then the
+    /// caps of the district fund it comes from.
     fn check_issuance(&self, v: &PolicyVersion, facts: &IssuanceFacts) -> Result<(), DomainError> {
+        let region = &self.policy().region;
         common::within_annual_cap(
             v,
-            &self.policy().region,
+            region,
             facts.company_type,
             facts.already_issued,
             facts.amount,
-        )
+        )?;
+        match &facts.fund {
+            Some(fund) => common::within_fund_caps(region, fund, facts.amount),
+            None => Ok(()),
+        }
     }
 
     /// May this amount be held? Order: related party, admission, category,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::version::ILLUSTRATIVE;
 pub use super::version::{PolicyVersion, VersionFile};
 use super::RulesModule;
+use crate::domain::fund::{DistrictFund, FundFile};
 use crate::domain::review::{is_district_code, District};
 use crate::domain::{Money, Region};
 
@@ -41,7 +42,8 @@ pub struct RegionPolicy {
     /// exported.
     pub fund: Option<FundAccount>,
     /// The districts, cities or counties below the region (`[[districts]]`):
-    /// where two-level review sends an application first.
+    /// where two-level review sends an application first, and the funds
+    /// some of them run.
     pub districts: Vec<District>,
     /// The file it came from.
     pub file: String,
@@ -128,6 +130,14 @@ impl RegionPolicy {
     pub fn version(&self, year: i32) -> Option<&PolicyVersion> {
         self.versions.iter().find(|v| v.covers(year))
     }
+
+    /// The fund of district `code`, if that district runs one.
+    pub fn fund_of(&self, code: &str) -> Option<&DistrictFund> {
+        self.districts
+            .iter()
+            .find(|d| d.code == code)
+            .and_then(|d| d.fund.as_ref())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,8 +152,18 @@ struct PolicyFile {
     #[serde(default)]
     fund: Option<FundAccount>,
     #[serde(default)]
-    districts: Vec<District>,
+    districts: Vec<DistrictFile>,
     versions: Vec<VersionFile>,
+}
+
+/// `[[districts]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistrictFile {
+    code: String,
+    name: String,
+    #[serde(default)]
+    fund: Option<FundFile>,
 }
 
 fn standard() -> String {
@@ -270,8 +290,21 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
             ));
         }
     }
+    let mut districts = Vec::new();
+    for (i, d) in raw.districts.into_iter().enumerate() {
+        let fund = d
+            .fund
+            .map(|f| f.check())
+            .transpose()
+            .map_err(|(name, message)| error(&format!("districts[{i}].fund.{name}"), message))?;
+        districts.push(District {
+            code: d.code,
+            name: d.name,
+            fund,
+        });
+    }
     if let Some(i) = versions.iter().position(|v| v.review_levels == 2) {
-        if raw.districts.is_empty() {
+        if districts.is_empty() {
             return Err(error(
                 &format!("versions[{i}].review_levels"),
                 "two levels of review need the [[districts]] that review first".into(),
@@ -285,7 +318,7 @@ fn checked(file: String, figment: Figment) -> Result<RegionPolicy, PolicyError> 
         versions,
         four_eyes,
         fund,
-        districts: raw.districts,
+        districts,
         file,
     })
 }

@@ -9,13 +9,16 @@
 //!   `team_housing`, `team_min_core_members`), then its vouchers of the
 //!   year before as they expired (`idle_voucher_share`);
 //! - every approval: the annual cap, with what the draft would have issued
-//!   before to the same actual controller (net of revocations). Above the
+//!   before to the same actual controller (net of revocations), then the
+//!   caps of the district fund the voucher came from (as the policy in
+//!   force sets them: a draft version has no funds). Above a
 //!   cap, the approval is *reduced* to what is left, or *refused* when
 //!   nothing is left; the regulator's own decisions (amounts, rejections)
 //!   are kept;
 //! - every hold: the voucher's use deadline, the admission of the
 //!   provider's region and the category (as an admission is checked), the
-//!   share of the contract, the region's own
+//!   share of the contract (the fund's terms for a fund's voucher), the
+//!   region's own
 //!   checks (JX: the cross-region budget share), then the voucher's balance
 //!   as the draft would have left it. A refused hold takes nothing; its
 //!   completion or cancellation is then skipped.
@@ -32,8 +35,8 @@ use uuid::Uuid;
 
 use super::common::Party;
 use super::{
-    ApplicationFacts, CrossRegionFacts, HoldFacts, IssuanceFacts, LastYearVoucher, PolicyVersion,
-    RegionRules,
+    ApplicationFacts, CrossRegionFacts, FundFacts, HoldFacts, IssuanceFacts, LastYearVoucher,
+    PolicyVersion, RegionRules,
 };
 use crate::domain::eligibility::Declared;
 use crate::domain::{CompanyType, DomainError, Money, Region};
@@ -66,6 +69,8 @@ pub enum Step {
         company: Uuid,
         amount: Money,
         declared: Declared,
+        /// The district fund it came from.
+        fund: Option<String>,
     },
     /// A voucher revoked (what was available returns).
     Revoked { voucher: Uuid },
@@ -149,8 +154,11 @@ struct Books<'a> {
     companies: &'a HashMap<Uuid, Company>,
     /// Issued under the draft, net of revocations, per cap group.
     issued: HashMap<String, Money>,
-    /// Per voucher: its cap group and what the draft left available.
-    vouchers: HashMap<Uuid, (String, Money)>,
+    /// The same per cap group and district fund.
+    fund_issued: HashMap<(String, String), Money>,
+    /// Per voucher: its cap group, what the draft left available and its
+    /// district fund.
+    vouchers: HashMap<Uuid, (String, Money, Option<String>)>,
     /// Holds the draft let pass: voucher, amount, at an outside provider.
     open: HashMap<Uuid, (Uuid, Money, bool)>,
     outside_committed: Money,
@@ -175,6 +183,7 @@ pub fn replay(
         appropriated,
         companies,
         issued: HashMap::new(),
+        fund_issued: HashMap::new(),
         vouchers: HashMap::new(),
         open: HashMap::new(),
         outside_committed: Money::ZERO,
@@ -227,11 +236,17 @@ impl Books<'_> {
                 company,
                 amount,
                 declared,
-            } => self.issue(at, (application, voucher, company), amount, declared),
+                fund,
+            } => self.issue(at, (application, voucher, company), amount, declared, fund),
             Step::Revoked { voucher } => {
-                if let Some((group, available)) = self.vouchers.get_mut(&voucher) {
+                if let Some((group, available, fund)) = self.vouchers.get_mut(&voucher) {
                     let issued = self.issued.entry(group.clone()).or_default();
                     *issued = sub(*issued, *available);
+                    if let Some(fund) = fund {
+                        let key = (group.clone(), fund.clone());
+                        let issued = self.fund_issued.entry(key).or_default();
+                        *issued = sub(*issued, *available);
+                    }
                     *available = Money::ZERO;
                 }
             }
@@ -272,6 +287,12 @@ impl Books<'_> {
             category: h.category,
             contract_amount: h.contract_amount,
             amount: h.amount,
+            fund: self
+                .vouchers
+                .get(&h.voucher)
+                .and_then(|v| v.2.as_deref())
+                .and_then(|d| self.rules.policy().fund_of(d))
+                .cloned(),
         };
         let available = self.vouchers.get(&h.voucher).map_or(Money::ZERO, |v| v.1);
         let admitted = self.rules.check_admission(
@@ -329,6 +350,7 @@ impl Books<'_> {
         (application, voucher, company): (Uuid, Uuid, Uuid),
         amount: Money,
         declared: Declared,
+        fund: Option<String>,
     ) {
         self.outcome.applications += 1;
         self.outcome.approvals += 1;
@@ -338,6 +360,15 @@ impl Books<'_> {
         };
         let group = c.cap_group.clone();
         let already = self.issued.get(&group).copied().unwrap_or_default();
+        let fund_key = fund.map(|f| (group.clone(), f));
+        let fund_facts = fund_key.as_ref().and_then(|key| {
+            let terms = self.rules.policy().fund_of(&key.1)?;
+            Some(FundFacts {
+                district: key.1.clone(),
+                fund: terms.clone(),
+                already_issued: self.fund_issued.get(key).copied().unwrap_or_default(),
+            })
+        });
         let (granted, rule) = match self.applicant_refused(company, declared) {
             Some(rule) => (Money::ZERO, Some(rule)),
             None => {
@@ -345,6 +376,7 @@ impl Books<'_> {
                     company_type: c.company_type,
                     already_issued: already,
                     amount,
+                    fund: fund_facts,
                 };
                 match self.rules.check_issuance(self.draft, &facts) {
                     Ok(()) => (amount, None),
@@ -370,7 +402,12 @@ impl Books<'_> {
             );
         }
         self.issued.insert(group.clone(), add(already, granted));
-        self.vouchers.insert(voucher, (group, granted));
+        if let Some(key) = &fund_key {
+            let issued = self.fund_issued.entry(key.clone()).or_default();
+            *issued = add(*issued, granted);
+        }
+        let fund = fund_key.map(|(_, f)| f);
+        self.vouchers.insert(voucher, (group, granted, fund));
         self.outcome.issued_draft = add(self.outcome.issued_draft, granted);
     }
 
@@ -448,6 +485,7 @@ mod tests {
             company,
             amount,
             declared: Declared::default(),
+            fund: None,
         };
         let steps = vec![
             (at(0), issued(a, va, yuan(150_000))),

@@ -2,7 +2,7 @@
 //! issued from the region's budget) or rejected by the region's regulator.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect,
@@ -11,6 +11,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::eligibility::{application_facts, declared_of};
+use super::budgets::fund_appropriated;
+use super::caps;
 use super::engine::movements;
 use super::locks::{lock_budget, lock_for_review, lock_submitted};
 use super::vouchers::{self, Voucher};
@@ -21,12 +23,12 @@ use crate::domain::programme::parse_year;
 use crate::domain::review::{self, ReviewLevel};
 use crate::domain::text;
 use crate::domain::{
-    Actor, Amount, ApplicationStatus, DomainError, Money, OrgKind, Region, VoucherState,
+    Actor, Amount, ApplicationStatus, DomainError, Money, Region, VoucherState,
 };
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
-use crate::rules::IssuanceFacts;
+use crate::rules::{common, IssuanceFacts};
 use crate::store::entities::{
-    applications, budgets, issued_totals, organizations, vouchers as voucher_rows,
+    applications, budgets, organizations, vouchers as voucher_rows,
 };
 
 /// A company's application for a voucher.
@@ -152,6 +154,12 @@ impl Operation for SubmitApplication {
             .ok_or(DomainError::NotFound)?;
         let facts = application_facts(txn, &region, year, &company, declared.clone()).await?;
         rules.check_application(version, &facts)?;
+        if let Some((code, fund)) = district
+            .as_deref()
+            .and_then(|d| rules.policy().fund_of(d).map(|f| (d, f)))
+        {
+            common::within_request_cap(&region, code, fund, self.amount.money())?;
+        }
         let declared = (declared != Declared::default())
             .then(|| serde_json::to_string(&declared))
             .transpose()
@@ -250,23 +258,34 @@ impl Operation for ApproveApplication {
         let declared = declared_of(app.declared.as_deref());
         let eligibility = application_facts(txn, &region, app.year, &company, declared).await?;
         rules.check_application(version, &eligibility)?;
+        let fund = caps::fund_facts(
+            txn,
+            rules.policy(),
+            app.year,
+            &company,
+            app.district.as_deref(),
+        )
+        .await?;
+        let fund_code = fund.as_ref().map(|f| f.district.clone());
         let facts = IssuanceFacts {
             company_type: eligibility.company_type,
-            already_issued: issued_to_controller(txn, &region, app.year, &company).await?,
+            already_issued: caps::issued_to_controller(txn, &region, app.year, &company).await?,
             amount,
+            fund,
         };
         rules.check_issuance(version, &facts)?;
+        if let Some(code) = &fund_code {
+            fund_appropriated(txn, ctx, &region, app.year, code, amount).await?;
+        }
         let voucher_id = Uuid::now_v7();
         let available = AccountRef::owned(&region, app.year, AccountKind::Voucher, voucher_id);
         let held = AccountRef::owned(&region, app.year, AccountKind::Hold, voucher_id);
         ledger::open_account(txn, &available, ctx.now).await?;
         ledger::open_account(txn, &held, ctx.now).await?;
-        let from = AccountRef::of(&region, app.year, AccountKind::Budget);
-        ctx.post(
-            txn,
-            Transfer::between(TransferCode::Issue, from, available, amount).voucher(voucher_id),
-        )
-        .await?;
+        let from = AccountRef::budget(&region, app.year, fund_code.as_deref());
+        let issue = Transfer::between(TransferCode::Issue, from, available, amount);
+        ctx.post(txn, issue.voucher(voucher_id).fund(fund_code.clone()))
+            .await?;
         // A company served for the first time this year counts once.
         let earlier = voucher_rows::Entity::find()
             .select_only()
@@ -306,6 +325,7 @@ impl Operation for ApproveApplication {
             claim_until: Set(deadlines.claim_until),
             issued_at: Set(ctx.now),
             revoked_reason: Set(None),
+            fund: Set(fund_code),
         })
         .exec_with_returning(txn)
         .await?;
@@ -323,109 +343,6 @@ impl Operation for ApproveApplication {
         let voucher = vouchers::with_balances(txn, vec![voucher]).await?.remove(0);
         Done::recorded(voucher, "application.approve", "voucher")
     }
-}
-
-/// What was issued in `region` and `year` to the company and to every company
-/// with the same actual controller, net of revocations.
-/// A company's annual cap in a region's programme and how much of it is
-/// used (issued to companies of its actual controller, net of revocations).
-#[derive(Debug, Clone)]
-pub struct CapRoom {
-    pub cap: Money,
-    pub used: Money,
-    /// What may still be issued (zero when the cap is used up).
-    pub left: Money,
-    /// The policy version that sets the cap.
-    pub effective_from: chrono::NaiveDate,
-}
-
-/// The cap room of the company `actor` in `region`'s programme for `year`
-/// (refused when that programme does not take the company's applications).
-pub async fn cap_room<C: ConnectionTrait>(
-    conn: &C,
-    registry: &crate::rules::Registry,
-    actor: &Actor,
-    region: &Region,
-    year: i32,
-) -> ServiceResult<CapRoom> {
-    access::permit(actor, Action::Apply)?;
-    let company_region = actor.region.as_ref().ok_or(DomainError::NotFound)?;
-    let version = registry
-        .get(region)
-        .ok_or(DomainError::NotFound)?
-        .version(year)?;
-    crate::rules::common::applicant_region(version, region, company_region)?;
-    cap_room_of(conn, registry, actor.sub, region, year).await
-}
-
-/// The cap room of company `company_id` in `region`'s programme for `year`,
-/// for a caller already authorised to see it (the company, or the
-/// region's regulator deciding its application).
-pub async fn cap_room_of<C: ConnectionTrait>(
-    conn: &C,
-    registry: &crate::rules::Registry,
-    company_id: Uuid,
-    region: &Region,
-    year: i32,
-) -> ServiceResult<CapRoom> {
-    let version = registry
-        .get(region)
-        .ok_or(DomainError::NotFound)?
-        .version(year)?;
-    let company = organizations::Entity::find_by_id(company_id)
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let company_type = company.company_type.ok_or(DomainError::NotFound)?;
-    let cap = crate::rules::common::annual_cap(version, company_type);
-    let used = issued_to_controller(conn, region, year, &company).await?;
-    Ok(CapRoom {
-        cap,
-        used,
-        left: cap
-            .checked_sub(used)
-            .filter(|m| !m.is_negative())
-            .unwrap_or(Money::ZERO),
-        effective_from: version.effective_from,
-    })
-}
-
-async fn issued_to_controller<C: ConnectionTrait>(
-    txn: &C,
-    region: &Region,
-    year: i32,
-    company: &organizations::Model,
-) -> ServiceResult<Money> {
-    let mut holders = vec![company.id];
-    if let Some(controller) = company.controller_key.as_deref() {
-        let related = organizations::Entity::find()
-            .select_only()
-            .column(organizations::Column::Id)
-            .filter(organizations::Column::Kind.eq(OrgKind::Company))
-            .filter(organizations::Column::ControllerKey.eq(controller))
-            .into_tuple::<Uuid>()
-            .all(txn)
-            .await?;
-        holders.extend(related);
-    }
-    // One running total per company: the cost does not grow with vouchers.
-    let issued: Option<i64> = issued_totals::Entity::find()
-        .select_only()
-        .column_as(
-            Expr::from(Func::cast_as(
-                Func::sum(Expr::col(issued_totals::Column::Issued)),
-                Alias::new("BIGINT"),
-            )),
-            "issued",
-        )
-        .filter(issued_totals::Column::HolderId.is_in(holders))
-        .filter(issued_totals::Column::Region.eq(region.clone()))
-        .filter(issued_totals::Column::Year.eq(year))
-        .into_tuple::<Option<i64>>()
-        .one(txn)
-        .await?
-        .flatten();
-    Ok(Money::from_fen(issued.unwrap_or(0)))
 }
 
 /// The region's regulator rejects an application with a reason; or, at

@@ -128,6 +128,9 @@ impl From<LedgerError> for ServiceError {
                 };
                 let detail = match short {
                     Short::VoucherBalance => "the voucher's available balance is too small",
+                    Short::Appropriation if account.owner.is_some() => {
+                        "the district fund's unissued budget for the year is too small"
+                    }
                     Short::Appropriation => {
                         "the region's unissued budget for the year is too small"
                     }

@@ -8,6 +8,7 @@ pub mod account;
 pub mod admissions;
 pub mod applications;
 pub mod budgets;
+pub mod caps;
 pub mod claims;
 pub mod clients;
 pub mod confirmations;

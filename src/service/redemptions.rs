@@ -155,6 +155,11 @@ impl Operation for Hold {
             contract_amount: self.contract_amount.money(),
             amount: self.amount.money(),
             cross_region,
+            fund: v
+                .fund
+                .as_deref()
+                .and_then(|d| rules.policy().fund_of(d))
+                .cloned(),
         };
         rules.check_hold(version, &facts)?;
         let row = redemptions::ActiveModel {

@@ -40,6 +40,8 @@ pub struct Voucher {
     /// Last day for completions and claims (Asia/Shanghai).
     pub claim_until: NaiveDate,
     pub issued_at: DateTime<Utc>,
+    /// The district fund it was issued from (a district code), if any.
+    pub fund: Option<String>,
 }
 
 /// The two accounts of a voucher: available and held.
@@ -85,6 +87,7 @@ pub async fn with_balances<C: ConnectionTrait>(
                 use_until: v.use_until,
                 claim_until: v.claim_until,
                 issued_at: v.issued_at,
+                fund: v.fund,
             }
         })
         .collect())
@@ -143,7 +146,8 @@ impl Closing {
 }
 
 /// Returns `amount` from one of a voucher's accounts (`from`: available, or
-/// held for a hold that expires) to the budget, counted as expired or
+/// held for a hold that expires) to the budget it came from (the region's,
+/// or its district fund's), counted as expired or
 /// revoked. `redemption` names the hold and whether its provider is outside
 /// the region.
 pub async fn return_to_budget<C: ConnectionTrait>(
@@ -159,8 +163,10 @@ pub async fn return_to_budget<C: ConnectionTrait>(
         return Ok(());
     }
     let from = AccountRef::owned(&v.region, v.year, from, v.id);
-    let budget = AccountRef::of(&v.region, v.year, AccountKind::Budget);
-    let mut transfer = Transfer::between(closing.code(), from, budget, amount).voucher(v.id);
+    let budget = AccountRef::budget(&v.region, v.year, v.fund.as_deref());
+    let mut transfer = Transfer::between(closing.code(), from, budget, amount)
+        .voucher(v.id)
+        .fund(v.fund.clone());
     if let Some((id, outside)) = redemption {
         transfer = transfer.redemption(id, outside);
     }

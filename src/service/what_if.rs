@@ -355,21 +355,23 @@ async fn steps<C: sea_orm::ConnectionTrait>(
             waiting.push((id, company, at, declared_of(facts.as_deref())));
         }
     }
-    let issued: HashMap<Uuid, (Uuid, Uuid, i64)> = vouchers::Entity::find()
+    type Issued = (Uuid, Uuid, i64, Option<String>);
+    let issued: HashMap<Uuid, Issued> = vouchers::Entity::find()
         .select_only()
         .columns([
             vouchers::Column::Id,
             vouchers::Column::ApplicationId,
             vouchers::Column::HolderId,
             vouchers::Column::FaceValue,
+            vouchers::Column::Fund,
         ])
         .filter(vouchers::Column::Region.eq(region.clone()))
         .filter(vouchers::Column::Year.eq(year))
-        .into_tuple::<(Uuid, Uuid, Uuid, i64)>()
+        .into_tuple::<(Uuid, Uuid, Uuid, i64, Option<String>)>()
         .all(txn)
         .await?
         .into_iter()
-        .map(|(id, app, holder, face)| (id, (app, holder, face)))
+        .map(|(id, app, holder, face, fund)| (id, (app, holder, face, fund)))
         .collect();
     let held: HashMap<Uuid, redemptions::Model> = redemptions::Entity::find()
         .filter(redemptions::Column::Region.eq(region.clone()))
@@ -414,13 +416,16 @@ async fn steps<C: sea_orm::ConnectionTrait>(
     let mut resolved = std::collections::HashSet::new();
     for (_, code, voucher, redemption, at) in moved {
         let step = match (code.as_str(), voucher, redemption) {
-            ("issue", Some(v), _) => issued.get(&v).map(|(app, holder, face)| Step::Issued {
-                application: *app,
-                voucher: v,
-                company: *holder,
-                amount: Money::from_fen(*face),
-                declared: declared.get(app).cloned().unwrap_or_default(),
-            }),
+            ("issue", Some(v), _) => issued
+                .get(&v)
+                .map(|(app, holder, face, fund)| Step::Issued {
+                    application: *app,
+                    voucher: v,
+                    company: *holder,
+                    amount: Money::from_fen(*face),
+                    declared: declared.get(app).cloned().unwrap_or_default(),
+                    fund: fund.clone(),
+                }),
             ("revoke", Some(v), _) => Some(Step::Revoked { voucher: v }),
             ("hold", _, Some(r)) => held.get(&r).map(|r| {
                 Step::Held(Hold {

@@ -90,6 +90,16 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
             .map(String::from)
             .into()
     );
+    // Yuhuan's city fund: its budget, and a voucher issued from it.
+    let funded = values(
+        &app,
+        "SELECT f.fund || ':' || CAST(f.appropriated AS TEXT) || ':' || CAST(f.issued AS TEXT) \
+         FROM fund_budgets f WHERE f.region = 'ZJ'",
+    )
+    .await;
+    assert_eq!(funded, ["YH:50000000:2000000".to_owned()].into());
+    let from_fund = values(&app, "SELECT fund FROM vouchers WHERE fund IS NOT NULL").await;
+    assert_eq!(from_fund, ["YH".to_owned()].into());
     // A Shanghai admission under public notice, with an open objection.
     let noticed = values(
         &app,

@@ -13,6 +13,7 @@ mod eligibility;
 mod errors;
 mod evidence;
 mod four_eyes;
+mod funds;
 mod hardening;
 mod helpers;
 mod idempotency;

@@ -18,6 +18,7 @@ use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::CompanyPage;
 use crate::portal::kit::i18n::yuan;
 use crate::portal::kit::lists::parse_id;
+use crate::domain::fund::payable_share;
 use crate::rules::common::max_share;
 use crate::service::admissions::{self, Listed};
 use crate::service::redemptions::Hold;
@@ -73,10 +74,16 @@ struct ShareRule {
 }
 
 fn share_rule(service: &Service, v: &Voucher, contract: Option<Money>) -> Option<ShareRule> {
-    let version = service.rules.get(&v.region)?.version(v.year).ok()?;
+    let rules = service.rules.get(&v.region)?;
+    let version = rules.version(v.year).ok()?;
+    let fund = v.fund.as_deref().and_then(|d| rules.policy().fund_of(d));
+    let region_share = version.contract_share;
     Some(ShareRule {
-        share: version.contract_share,
-        most: contract.map_or(Money::ZERO, |c| max_share(version, c)),
+        share: contract.map_or_else(
+            || fund.and_then(|f| f.contract_share).unwrap_or(region_share),
+            |c| payable_share(fund, region_share, c),
+        ),
+        most: contract.map_or(Money::ZERO, |c| max_share(version, fund, c)),
         policy: Policy {
             region: v.region.clone(),
             effective_from: version.effective_from,

@@ -4,6 +4,17 @@
 
 /// Key, Chinese, English.
 pub static PROGRAMME: &[(&str, &str, &str)] = &[
+    // Sub-funds: a district's own fund, its caps and share.
+    ("dashboard.funds", "区县（市）专项资金", "District funds"),
+    ("dashboard.funds_desc", "以下专项资金已计入上方本地区合计。", "These funds are included in the region's figures above."),
+    ("col.fund", "专项资金", "Fund"),
+    ("policy.funds_desc", "由区县（市）专项资金支付的创新券，同时适用本地区的年度上限；未列比例的，按本地区比例支付。", "Vouchers a district fund pays are under the region's annual caps as well; where no share is given, the region's share applies."),
+    ("policy.fund_request_cap", "单次申领上限", "Cap per request"),
+    ("policy.fund_year_cap", "每家企业年度上限", "Cap per company a year"),
+    ("policy.fund_full_cover", "低于此金额的合同全额支付", "Contracts below this paid in full"),
+    ("refusal.annual_cap_exceeded.fund_request_cap", "超过所在区县（市）专项资金的单次申领上限 {limit}：最多可申领 {allowed}", "Above the district fund's cap of {limit} a request: at most {allowed}"),
+    ("refusal.annual_cap_exceeded.fund_year_cap", "超过所在区县（市）专项资金对同一企业的年度上限 {limit}：本年度已获 {used}，最多还可获 {allowed}", "Above the district fund's cap of {limit} a company a year: {used} already issued this year, at most {allowed} more"),
+    ("refusal.share_exceeded.fund_contract_share", "超过所在区县（市）专项资金可支付合同金额的比例 {share}：本合同最多可用 {allowed}", "Above the {share} of a contract the district fund pays: this contract allows at most {allowed}"),
     ("nav.first_review", "初审申请", "First review"),
     ("notice.title", "公示", "Public notices"),
     ("nav.notices", "公示与异议", "Notices"),

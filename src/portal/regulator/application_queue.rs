@@ -18,7 +18,8 @@ use crate::portal::kit::forms::{self, Problem};
 use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
 use crate::portal::kit::lists::{all_of, notice};
-use crate::service::applications::{self, Application, CapRoom};
+use crate::service::applications::{self, Application};
+use crate::service::caps::{self, CapRoom};
 use crate::service::identity::organization_names;
 use crate::service::Service;
 use crate::App;
@@ -101,7 +102,7 @@ pub(super) async fn applications_view(
             });
             continue;
         }
-        let room = applications::cap_room_of(db, &service.rules, a.company_id, region, a.year)
+        let room = caps::cap_room_of(db, &service.rules, a.company_id, region, a.year)
             .await
             .ok();
         let policy = room.as_ref().map_or_else(String::new, |r| {

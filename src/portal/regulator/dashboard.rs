@@ -12,6 +12,7 @@ use crate::portal::kit::chart;
 use crate::portal::kit::explain::region_name;
 use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
+use crate::service::budgets::{self, FundBudget};
 use crate::service::reports::{self, Month, Summary};
 use crate::service::ServiceError;
 use crate::App;
@@ -49,6 +50,9 @@ pub struct DashboardPage {
     pub month_chart: String,
     pub flows: Vec<FlowRow>,
     pub flow_chart: String,
+    /// The district funds' budgets (their parts of the figures), with the
+    /// district's name.
+    pub funds: Vec<(String, FundBudget)>,
 }
 
 /// The dashboard of a year: budget figures and cross-region flows.
@@ -105,6 +109,20 @@ pub async fn dashboard(
         lang.t("dashboard.budget_desc"),
         &labelled,
     );
+    let districts = app.service.rules.get(&region).map(|r| r.policy().districts.clone());
+    let funds = budgets::funds(db, &region, year)
+        .await
+        .map_err(err(lang))?
+        .into_iter()
+        .map(|f| {
+            let name = districts
+                .iter()
+                .flatten()
+                .find(|d| d.code == f.fund)
+                .map_or_else(|| f.fund.clone(), |d| d.name.clone());
+            (name, f)
+        })
+        .collect();
     let months = reports::monthly(db, &region, year)
         .await
         .map_err(err(lang))?;
@@ -179,5 +197,6 @@ pub async fn dashboard(
         month_chart,
         flows,
         flow_chart,
+        funds,
     })
 }

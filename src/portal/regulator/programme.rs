@@ -358,6 +358,19 @@ pub struct PolicyPage {
     pub f: Frame,
     pub name: String,
     pub versions: Vec<VersionRow>,
+    /// The district funds: the district's name and the fund's terms.
+    pub funds: Vec<FundRow>,
+}
+
+/// A district fund's terms, as the policy page shows them.
+pub struct FundRow {
+    pub district: String,
+    pub holder: String,
+    pub request_cap: String,
+    pub year_cap: String,
+    pub share: String,
+    pub full_cover_below: String,
+    pub source: String,
 }
 
 /// The region's policy: the version in force and the earlier ones, newest
@@ -409,9 +422,25 @@ pub fn policy_page(app: &State<App>, signed: RegulatorPage) -> Result<Html, Page
         })
         .collect();
     versions.reverse();
+    let none = || "—".to_owned();
+    let funds = policy
+        .districts
+        .iter()
+        .filter_map(|d| Some((d, d.fund.as_ref()?)))
+        .map(|(d, fund)| FundRow {
+            district: format!("{} ({})", d.name, d.code),
+            holder: fund.name.clone(),
+            request_cap: fund.request_cap.map_or_else(none, yuan),
+            year_cap: fund.year_cap.map_or_else(none, yuan),
+            share: fund.contract_share.map_or_else(none, percent),
+            full_cover_below: fund.full_cover_below.map_or_else(none, yuan),
+            source: fund.source.clone(),
+        })
+        .collect();
     Html::page(&PolicyPage {
         f: signed.frame("policy.title"),
         name: policy.name.clone(),
         versions,
+        funds,
     })
 }

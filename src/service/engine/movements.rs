@@ -14,6 +14,10 @@
 //! | revoke      | returned +, revoked +                        | revoked +       |
 //! | pay         |                                              |                 |
 //!
+//! A transfer of a district fund's budget moves the fund's row
+//! (`fund_budgets`) as it moves the region's: appropriated, issued,
+//! returned.
+//!
 //! Issuances and completions also add to their month's total
 //! (`monthly_totals`, the dashboard's monthly figures).
 //!
@@ -32,7 +36,7 @@ use uuid::Uuid;
 use crate::domain::Region;
 use crate::ledger::{self, Posted, Stamp, Transfer, TransferCode};
 use crate::service::error::{ServiceError, ServiceResult};
-use crate::store::entities::{budgets, issued_totals, monthly_totals, vouchers};
+use crate::store::entities::{budgets, fund_budgets, issued_totals, monthly_totals, vouchers};
 
 /// Posts `transfer` with every figure derived from it.
 pub async fn post<C: ConnectionTrait>(
@@ -73,6 +77,9 @@ pub async fn post<C: ConnectionTrait>(
             )));
         }
     }
+    if let Some(fund) = &transfer.fund {
+        move_fund(txn, transfer, fund, budget).await?;
+    }
     let posted = ledger::post(txn, transfer, stamp).await?;
     count_monthly(txn, transfer, stamp, amount).await?;
     use vouchers::Column as V;
@@ -99,6 +106,41 @@ pub async fn post<C: ConnectionTrait>(
         }
     }
     Ok(posted)
+}
+
+/// Moves a district fund's totals as its region's budget row moves
+/// (appropriated, issued, returned).
+async fn move_fund<C: ConnectionTrait>(
+    txn: &C,
+    transfer: &Transfer,
+    fund: &str,
+    budget: &[(budgets::Column, i64)],
+) -> ServiceResult<()> {
+    use fund_budgets::Column as F;
+    let mut update = fund_budgets::Entity::update_many()
+        .filter(F::Region.eq(transfer.region.clone()))
+        .filter(F::Year.eq(transfer.year))
+        .filter(F::Fund.eq(fund));
+    let mut moved = false;
+    for (column, delta) in budget {
+        let column = match column {
+            budgets::Column::Appropriated => F::Appropriated,
+            budgets::Column::Issued => F::Issued,
+            budgets::Column::Returned => F::Returned,
+            _ => continue,
+        };
+        update = update.col_expr(column, Expr::col(column).add(*delta));
+        moved = true;
+    }
+    if moved && update.exec(txn).await?.rows_affected != 1 {
+        return Err(ServiceError::Internal(format!(
+            "no budget of fund {fund} of {} {} for a {} transfer",
+            transfer.region,
+            transfer.year,
+            transfer.code.as_str()
+        )));
+    }
+    Ok(())
 }
 
 /// Adds an issuance or a completion to its month's total (the month of the

@@ -13,6 +13,7 @@ pub mod claims;
 pub mod confirmations;
 pub mod credentials;
 pub mod documents;
+pub mod fund_budgets;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod issued_totals;

@@ -23,6 +23,8 @@ pub struct Model {
     pub claim_until: Date,
     pub issued_at: DateTimeUtc,
     pub revoked_reason: Option<String>,
+    /// The district fund it was issued from (a district code), if any.
+    pub fund: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

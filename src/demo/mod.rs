@@ -1,15 +1,18 @@
 //! `voucher-ledger demo`: a realistic year in an empty database, made with
 //! the same operations as the API and the portal (so the audit chains
-//! verify): the three regions funded; testing labs, an instrument centre and
-//! a university institute admitted by category, a Shanghai lab admitted by
-//! Jiaxing (the pilot); companies and a start-up team with valid credit
-//! codes; vouchers active, used up, expired and revoked; holds completed in
-//! full and in part, cancelled and still held; claims submitted, approved,
-//! rejected and paid, one waiting with its four evidence documents;
-//! services rated (one a complaint); a company Zhejiang refuses for last
-//! year's idle voucher; Zhejiang's two-level review (its cities recommend
-//! first, one for less, with the reason); a Shanghai admission under public
-//! notice with an objection; and a person of each role to sign in with.
+//! verify): the three regions funded, and Yuhuan's city fund; labs, an
+//! instrument centre and a university institute admitted by category (a
+//! Shanghai lab by Jiaxing too: the pilot); companies and a start-up team
+//! with valid credit codes; vouchers active, used up, expired and revoked;
+//! holds completed in full and in part, cancelled and still held; claims
+//! submitted, approved, rejected and paid, one with its four evidence
+//! documents; services rated (one a complaint); a company refused for last
+//! year's idle voucher; Zhejiang's two-level review (one recommended for
+//! less, with the reason); a Shanghai admission under public notice with an
+//! objection; and a person of each role to sign in with.
+
+mod city_fund;
+mod notice;
 
 use std::sync::Arc;
 
@@ -19,14 +22,13 @@ use uuid::Uuid;
 
 use crate::domain::clock::{shanghai_date, ManualClock};
 use crate::domain::evidence::samples;
-use crate::domain::{notice::NoticeKind, DomainError, Refusal};
+use crate::domain::{DomainError, Refusal};
 use crate::scenario::{yuan, Org, Scenario};
 use crate::service::applications::{RejectApplication, SubmitApplication};
 use crate::service::claims::{ApproveClaim, RejectClaim};
 use crate::service::evidence::{self, AttachDocument};
 use crate::service::identity;
 use crate::service::invitations::{self, Acceptance};
-use crate::service::notices::{self, FileObjection};
 use crate::service::ratings::RateRedemption;
 use crate::service::redemptions::CancelRedemption;
 use crate::service::secrets;
@@ -110,7 +112,8 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
     notice_effect::settle_due(service, &Call::system()).await?;
     this_year(&demo, &cast, year).await?;
     let mut later = Scenario::new(service.clone(), first_code + 500);
-    notice_with_objection(&mut later, &cast).await?;
+    notice::with_objection(&mut later, &cast.sh).await?;
+    city_fund::yuhuan(&mut later, &operator, &cast.zj, &cast.jx_lab.actor, year).await?;
 
     // The operator's person accepts an invitation, as `create-admin --login`
     // would hand one over.
@@ -443,25 +446,6 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
     )
     .await?;
     Ok(())
-}
-
-/// Shanghai admits a new lab: published for seven days, and a member of
-/// the public objects (the regulator has not answered yet).
-async fn notice_with_objection(demo: &mut Scenario<Service>, c: &Cast) -> Result<(), ServiceError> {
-    let lab = demo.provider(&c.sh, "上海新材料检测中心").await?;
-    demo.admit(&c.sh, &lab.actor, &["testing"]).await?;
-    let (db, kind) = (demo.runner.db.reader(), NoticeKind::Admission);
-    let notice = notices::open_about(db, &c.sh.region(), kind, lab.actor.sub).await?;
-    let notice = notice.ok_or_else(|| ServiceError::Internal("not published".into()))?;
-    let objection = FileObjection {
-        notice_id: notice.id,
-        name: "张伟".into(),
-        contact: "021-5555 0100".into(),
-        text: "该中心的 CMA 资质证书已于 2026 年 10 月到期，请核实。".into(),
-    };
-    demo.run(&crate::domain::Actor::system(), objection)
-        .await
-        .map(|_| ())
 }
 
 /// A Zhejiang voucher of `asked`: applied for in the reviewer's district,
