@@ -201,8 +201,7 @@ async fn apply_page(
     for region in service.rules.regions() {
         // A region without a policy for the year, or that does not take
         // this company's applications, has no cap to show.
-        let room =
-            caps::cap_room(service.db.reader(), &service.rules, actor, &region, year);
+        let room = caps::cap_room(service.db.reader(), &service.rules, actor, &region, year);
         if let Ok(room) = room.await {
             caps.push(CapRow { region, room });
         }

@@ -1,8 +1,8 @@
 //! The checks every region applies, as pure functions of the facts a use case
 //! gathers. Region modules call them and add their own.
 
-use crate::domain::text::key;
 use crate::domain::fund::{payable_share, DistrictFund};
+use crate::domain::text::key;
 use crate::domain::{CompanyType, DomainError, Money, Refusal, Region, Rule};
 
 use super::policy::PolicyVersion;
@@ -333,7 +333,11 @@ pub fn within_fund_caps(region: &Region, f: &FundFacts, amount: Money) -> Result
                 .limit(cap)
                 .used(f.already_issued)
                 .requested(amount)
-                .allowed(cap.checked_sub(f.already_issued).unwrap_or_default().max(Money::ZERO)),
+                .allowed(
+                    cap.checked_sub(f.already_issued)
+                        .unwrap_or_default()
+                        .max(Money::ZERO),
+                ),
         ));
     }
     Ok(())

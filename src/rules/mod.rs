@@ -326,4 +326,6 @@ fn module(policy: RegionPolicy) -> Result<Arc<dyn RegionRules>, PolicyError> {
 #[cfg(test)]
 mod eligibility_tests;
 #[cfg(test)]
+mod fund_tests;
+#[cfg(test)]
 mod tests;

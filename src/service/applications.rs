@@ -10,9 +10,9 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::eligibility::{application_facts, declared_of};
 use super::budgets::fund_appropriated;
 use super::caps;
+use super::eligibility::{application_facts, declared_of};
 use super::engine::movements;
 use super::locks::{lock_budget, lock_for_review, lock_submitted};
 use super::vouchers::{self, Voucher};
@@ -22,14 +22,10 @@ use crate::domain::eligibility::{Declared, DeclaredInput};
 use crate::domain::programme::parse_year;
 use crate::domain::review::{self, ReviewLevel};
 use crate::domain::text;
-use crate::domain::{
-    Actor, Amount, ApplicationStatus, DomainError, Money, Region, VoucherState,
-};
+use crate::domain::{Actor, Amount, ApplicationStatus, DomainError, Money, Region, VoucherState};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
 use crate::rules::{common, IssuanceFacts};
-use crate::store::entities::{
-    applications, budgets, organizations, vouchers as voucher_rows,
-};
+use crate::store::entities::{applications, budgets, organizations, vouchers as voucher_rows};
 
 /// A company's application for a voucher.
 #[derive(Debug, Clone, Serialize)]

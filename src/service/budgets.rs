@@ -7,8 +7,8 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder,
 };
-use uuid::Uuid;
 use serde::Serialize;
+use uuid::Uuid;
 
 use super::{Ctx, Done, Operation, Recorded, ServiceResult, Short};
 use crate::domain::access::{self, Action};

@@ -104,7 +104,6 @@ pub async fn issued_to_controller<C: ConnectionTrait>(
     Ok(Money::from_fen(issued.unwrap_or(0)))
 }
 
-
 /// The company and every company with the same actual controller.
 async fn controller_companies<C: ConnectionTrait>(
     conn: &C,
@@ -145,7 +144,10 @@ pub async fn fund_facts<C: ConnectionTrait>(
         .select_only()
         .column_as(
             Expr::from(Func::cast_as(
-                Func::sum(Expr::col(vouchers::Column::FaceValue).sub(Expr::col(vouchers::Column::Revoked))),
+                Func::sum(
+                    Expr::col(vouchers::Column::FaceValue)
+                        .sub(Expr::col(vouchers::Column::Revoked)),
+                ),
                 Alias::new("BIGINT"),
             )),
             "issued",

@@ -163,6 +163,6 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     // A second run refuses and changes nothing.
     let before = app.every_row().await;
     let again = demo::fill(&service).await;
-    assert!(matches!(again, Err(DemoError::NotEmpty(14))), "{again:?}");
+    assert!(matches!(again, Err(DemoError::NotEmpty(16))), "{again:?}");
     assert_eq!(app.every_row().await, before);
 }

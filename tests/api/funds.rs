@@ -57,7 +57,11 @@ async fn a_city_fund_issues_under_its_own_caps_and_share_and_adds_up_to_the_prov
             )
             .await;
         refused.assert_problem(422, "validation_failed");
-        assert_eq!(refused.body["errors"][0]["field"], "fund", "{}", refused.text);
+        assert_eq!(
+            refused.body["errors"][0]["field"], "fund",
+            "{}",
+            refused.text
+        );
     }
     // Nothing appropriated to Yuhuan yet: its vouchers cannot be issued,
     // though the province has a budget.
@@ -77,7 +81,10 @@ async fn a_city_fund_issues_under_its_own_caps_and_share_and_adds_up_to_the_prov
     over.assert_problem(422, "annual_cap_exceeded");
     assert_eq!(over.body["rule"]["id"], "fund_request_cap", "{}", over.text);
     assert_eq!(over.body["rule"]["limit"], "20000.00");
-    assert!(over.body["rule"]["source"].as_str().unwrap().contains("Yuhuan"));
+    assert!(over.body["rule"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("Yuhuan"));
 
     let first = through_yuhuan(&w, &yuhuan, &w.jx_company, "20000.00", None).await;
     assert_eq!(first.status.code, 201, "{}", first.text);
@@ -102,7 +109,11 @@ async fn a_city_fund_issues_under_its_own_caps_and_share_and_adds_up_to_the_prov
     }
     let capped = through_yuhuan(&w, &yuhuan, &w.jx_company, "20000.00", None).await;
     capped.assert_problem(422, "annual_cap_exceeded");
-    assert_eq!(capped.body["rule"]["id"], "fund_year_cap", "{}", capped.text);
+    assert_eq!(
+        capped.body["rule"]["id"], "fund_year_cap",
+        "{}",
+        capped.text
+    );
     assert_eq!(capped.body["rule"]["used"], "100000.00");
     assert_eq!(capped.body["rule"]["allowed"], "0.00");
     // Another company (another controller) has its own 100,000.00.
@@ -113,11 +124,25 @@ async fn a_city_fund_issues_under_its_own_caps_and_share_and_adds_up_to_the_prov
     w.admit("ZJ", zj, w.jx_lab.id, &["testing"]).await;
     let voucher = &first.body;
     let full = w
-        .hold(&w.jx_company, voucher, &w.jx_lab, "YH-1", "9999.99", "9999.99")
+        .hold(
+            &w.jx_company,
+            voucher,
+            &w.jx_lab,
+            "YH-1",
+            "9999.99",
+            "9999.99",
+        )
         .await;
     assert_eq!(full.status.code, 201, "{}", full.text);
     let half = w
-        .hold(&w.jx_company, voucher, &w.jx_lab, "YH-2", "10000.00", "5000.01")
+        .hold(
+            &w.jx_company,
+            voucher,
+            &w.jx_lab,
+            "YH-2",
+            "10000.00",
+            "5000.01",
+        )
         .await;
     half.assert_problem(422, "share_exceeded");
     assert_eq!(half.body["rule"]["allowed"], "5000.00", "{}", half.text);
@@ -125,7 +150,14 @@ async fn a_city_fund_issues_under_its_own_caps_and_share_and_adds_up_to_the_prov
     let province = w.voucher(&w.jx_company_2, zj, "ZJ", "10000.00").await;
     assert_eq!(province["fund"], Value::Null);
     let refused = w
-        .hold(&w.jx_company_2, &province, &w.jx_lab, "HZ-1", "9999.99", "9999.99")
+        .hold(
+            &w.jx_company_2,
+            &province,
+            &w.jx_lab,
+            "HZ-1",
+            "9999.99",
+            "9999.99",
+        )
         .await;
     refused.assert_problem(422, "share_exceeded");
 

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::page_err;
+use crate::domain::fund::payable_share;
 use crate::domain::{Amount, Money};
 use crate::portal::kit::explain::{percent, Policy};
 use crate::portal::kit::forms::{self, problem_on, Problem, Submitted};
@@ -18,7 +19,6 @@ use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::CompanyPage;
 use crate::portal::kit::i18n::yuan;
 use crate::portal::kit::lists::parse_id;
-use crate::domain::fund::payable_share;
 use crate::rules::common::max_share;
 use crate::service::admissions::{self, Listed};
 use crate::service::redemptions::Hold;

@@ -109,7 +109,11 @@ pub async fn dashboard(
         lang.t("dashboard.budget_desc"),
         &labelled,
     );
-    let districts = app.service.rules.get(&region).map(|r| r.policy().districts.clone());
+    let districts = app
+        .service
+        .rules
+        .get(&region)
+        .map(|r| r.policy().districts.clone());
     let funds = budgets::funds(db, &region, year)
         .await
         .map_err(err(lang))?
