@@ -34,6 +34,16 @@ async fn a_city_recommends_on_the_portal_and_the_province_decides() {
         .appropriate(&zj, 2026, yuan("1000000.00"))
         .await
         .expect("appropriated");
+    let yuhuan_fund = voucher_ledger::service::budgets::Appropriate {
+        region: zj.region(),
+        year: 2026,
+        amount: yuan("300000.00"),
+        fund: Some("YH".into()),
+    };
+    scenario
+        .run(&zj.actor, yuhuan_fund)
+        .await
+        .expect("appropriated to Yuhuan's fund");
     for org in [&zj, &hz] {
         served.admins.insert(org.actor.sub, org.admin.clone());
     }
@@ -117,6 +127,23 @@ async fn a_city_recommends_on_the_portal_and_the_province_decides() {
     b.click(&format!("{row} button.approve")).await;
     assert_eq!(b.path().await, "/regulator/applications?done=approved");
     assert!(b.text("#decided").await.contains("¥15,000.00"));
+    // Yuhuan's fund: its part of the province's figures, and its terms.
+    b.open("/regulator?year=2026").await;
+    let yuhuan = "#funds tr[data-fund='YH']";
+    assert!(
+        b.text(yuhuan).await.starts_with("玉环市"),
+        "{}",
+        b.page_text().await
+    );
+    assert_eq!(b.text(&format!("{yuhuan} .unissued")).await, "¥300,000.00");
+    b.shoot("dashboard-district-funds").await;
+    b.open("/regulator/policy").await;
+    let terms = b.text("#fund-1").await;
+    assert!(
+        terms.contains("¥20,000.00") && terms.contains("¥100,000.00"),
+        "{terms}"
+    );
+    b.shoot("policy-district-funds").await;
     b.assert_quiet_console().await;
     b.quit().await;
 }

@@ -9,6 +9,7 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("dashboard.funds_desc", "以下专项资金已计入上方本地区合计。", "These funds are included in the region's figures above."),
     ("col.fund", "专项资金", "Fund"),
     ("policy.funds_desc", "由区县（市）专项资金支付的创新券，同时适用本地区的年度上限；未列比例的，按本地区比例支付。", "Vouchers a district fund pays are under the region's annual caps as well; where no share is given, the region's share applies."),
+    ("policy.fund_share_region", "同本地区比例", "The region's share"),
     ("policy.fund_request_cap", "单次申领上限", "Cap per request"),
     ("policy.fund_year_cap", "每家企业年度上限", "Cap per company a year"),
     ("policy.fund_full_cover", "低于此金额的合同全额支付", "Contracts below this paid in full"),

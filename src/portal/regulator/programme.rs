@@ -432,7 +432,9 @@ pub fn policy_page(app: &State<App>, signed: RegulatorPage) -> Result<Html, Page
             holder: fund.name.clone(),
             request_cap: fund.request_cap.map_or_else(none, yuan),
             year_cap: fund.year_cap.map_or_else(none, yuan),
-            share: fund.contract_share.map_or_else(none, percent),
+            share: fund
+                .contract_share
+                .map_or_else(|| lang.t("policy.fund_share_region").to_owned(), percent),
             full_cover_below: fund.full_cover_below.map_or_else(none, yuan),
             source: fund.source.clone(),
         })
