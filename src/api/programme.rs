@@ -191,8 +191,11 @@ pub struct PolicyView {
     /// take effect (none: at once).
     #[schema(example = 7)]
     pub notice_days: Option<u32>,
+    /// The documents a claim must carry before it is approved.
+    #[schema(example = json!(["contract", "invoice", "own_share_payment", "service_report"]))]
+    pub claim_documents: Vec<String>,
     /// The districts, cities or counties below the region: where two-level
-    /// review sends an application first.
+    /// review sends an application first, and the funds some run.
     #[schema(value_type = Vec<Object>)]
     pub districts: Vec<crate::domain::review::District>,
     pub source: Option<String>,
@@ -252,6 +255,7 @@ pub async fn policy(
         idle_voucher_share: v.idle_voucher_share.map(|s| s.to_string()),
         review_levels: v.review_levels,
         notice_days: v.notice_days,
+        claim_documents: v.claim_documents.iter().map(|d| d.to_string()).collect(),
         districts: policy.districts.clone(),
         source: v.source.clone(),
         sources: v.sources.clone(),

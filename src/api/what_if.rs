@@ -88,6 +88,11 @@ pub struct DraftVersion {
     #[serde(default)]
     #[schema(example = 7)]
     pub notice_days: Option<u32>,
+    /// The documents a claim must carry before it is approved (claims
+    /// are not replayed).
+    #[serde(default)]
+    #[schema(example = json!(["contract", "invoice", "own_share_payment", "service_report"]))]
+    pub claim_documents: Vec<String>,
     #[serde(default)]
     pub source: Option<String>,
     /// Key → source of its figure, or `"illustrative"`.
@@ -116,6 +121,7 @@ impl From<DraftVersion> for VersionFile {
             idle_voucher_share: d.idle_voucher_share,
             review_levels: d.review_levels,
             notice_days: d.notice_days,
+            claim_documents: d.claim_documents,
             source: d.source,
             sources: d.sources,
         }

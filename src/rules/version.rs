@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::eligibility::Housing;
+use crate::domain::evidence::DocumentKind;
 use crate::domain::programme::{Deadlines, CATEGORIES};
 use crate::domain::settlement::Cycle as SettlementCycle;
 use crate::domain::{Money, Region};
@@ -52,6 +53,8 @@ pub struct PolicyVersion {
     /// Days an admission and a payment list are published (公示) before
     /// they take effect; none: at once.
     pub notice_days: Option<u32>,
+    /// The documents a claim must carry before it is approved.
+    pub claim_documents: Vec<DocumentKind>,
     /// Where the numbers come from, as a whole.
     pub source: Option<String>,
     /// Where each key's figure comes from ([`ILLUSTRATIVE`]: no public
@@ -64,7 +67,7 @@ pub struct PolicyVersion {
 pub const ILLUSTRATIVE: &str = "illustrative";
 
 /// The keys of a version that carry a figure, each needing a source.
-pub const FIGURE_KEYS: [&str; 16] = [
+pub const FIGURE_KEYS: [&str; 17] = [
     "enterprise_cap",
     "team_cap",
     "contract_share",
@@ -81,6 +84,7 @@ pub const FIGURE_KEYS: [&str; 16] = [
     "idle_voucher_share",
     "review_levels",
     "notice_days",
+    "claim_documents",
 ];
 
 impl PolicyVersion {
@@ -112,6 +116,7 @@ impl PolicyVersion {
             "idle_voucher_share" => self.idle_voucher_share.is_some(),
             "review_levels" => self.review_levels > 1,
             "notice_days" => self.notice_days.is_some(),
+            "claim_documents" => !self.claim_documents.is_empty(),
             _ => true,
         };
         FIGURE_KEYS
@@ -191,6 +196,10 @@ pub struct VersionFile {
     /// list takes effect.
     #[serde(default)]
     pub notice_days: Option<u32>,
+    /// The documents a claim must carry before it is approved: any of
+    /// `contract`, `invoice`, `own_share_payment`, `service_report`.
+    #[serde(default)]
+    pub claim_documents: Vec<String>,
     #[serde(default)]
     pub source: Option<String>,
     /// Key → source of its figure, or `"illustrative"`.
@@ -305,6 +314,21 @@ impl VersionFile {
                 }
                 n => n,
             },
+            claim_documents: v
+                .claim_documents
+                .iter()
+                .map(|d| {
+                    d.parse().map_err(|_| {
+                        (
+                            "claim_documents",
+                            format!(
+                                "unknown document `{d}`; one of contract, invoice, \
+                                 own_share_payment, service_report"
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             source: v.source.filter(|s| !s.trim().is_empty()),
             sources: v.sources,
         };

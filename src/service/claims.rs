@@ -249,7 +249,9 @@ async fn set_status<C: ConnectionTrait>(
 /// Refusals, in the order they are checked:
 /// 1. `forbidden`: the caller is not a regulator.
 /// 2. `not_found`: the claim does not exist or is of another region.
-/// 3. `invalid_state`: the claim is not submitted (approved, rejected or paid).
+/// 3. `invalid_state`: the claim is not submitted (approved, rejected or
+///    paid), or lacks a document the policy requires (rule
+///    `claim_documents`: `requested` the missing, `allowed` all required).
 #[derive(Debug, Clone)]
 pub struct ApproveClaim {
     pub id: Uuid,
@@ -260,7 +262,8 @@ impl Operation for ApproveClaim {
 
     async fn run(self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Done<Claim>> {
         let id = self.id;
-        lock_claim(txn, ctx, id, &[ClaimStatus::Submitted]).await?;
+        let claim = lock_claim(txn, ctx, id, &[ClaimStatus::Submitted]).await?;
+        super::evidence::required(txn, ctx, &claim).await?;
         set_status(
             txn,
             id,

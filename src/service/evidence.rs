@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -168,13 +168,25 @@ pub async fn prepare(db: &Db, actor: &Actor, op: &AttachDocument) -> ServiceResu
     if db.backend() == DbBackend::Postgres {
         return Ok(());
     }
-    let Ok((_, _, _, sha256)) = op.checked() else {
-        return Ok(());
-    };
-    if open_claim(db.reader(), actor, op.claim_id).await.is_err() {
+    if op.checked().is_err() || open_claim(db.reader(), actor, op.claim_id).await.is_err() {
         return Ok(());
     }
-    let (dir, content) = (blobs::documents_dir(db), op.content.clone());
+    keep_trusted(db, &op.content).await
+}
+
+/// On SQLite, writes `content` beside the database as an upload's file
+/// would be, without the checks of [`prepare`]: for files the service's
+/// own code attaches (the demo's and the scenarios' sample documents).
+/// On PostgreSQL the operation stores it; this does nothing.
+pub async fn keep_trusted(db: &Db, content: &[u8]) -> ServiceResult<()> {
+    if db.backend() == DbBackend::Postgres {
+        return Ok(());
+    }
+    let (dir, sha256, content) = (
+        blobs::documents_dir(db),
+        sha256_hex(content),
+        content.to_vec(),
+    );
     tokio::task::spawn_blocking(move || blobs::write_file(&dir, &sha256, &content))
         .await
         .map_err(|e| ServiceError::Internal(format!("document: {e}")))?
@@ -196,6 +208,58 @@ pub async fn open_claim<C: ConnectionTrait>(
         return Err(DomainError::refused(Refusal::InvalidState, detail).into());
     }
     Ok(claim)
+}
+
+/// Refuses approving `claim` while it lacks a document its region's policy
+/// requires (`claim_documents` of the version in force when it was
+/// submitted): `invalid_state`, with the rule naming what is missing.
+pub async fn required<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    claim: &claims::Model,
+) -> ServiceResult<()> {
+    let year = chrono::Datelike::year(&crate::domain::clock::shanghai_date(claim.created_at));
+    let Ok(version) = ctx.rules_for(&claim.region)?.version(year) else {
+        return Ok(());
+    };
+    if version.claim_documents.is_empty() {
+        return Ok(());
+    }
+    let carried: Vec<String> = claim_documents::Entity::find()
+        .select_only()
+        .column(claim_documents::Column::Kind)
+        .filter(claim_documents::Column::ClaimId.eq(claim.id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let missing: Vec<String> = version
+        .claim_documents
+        .iter()
+        .map(|d| d.to_string())
+        .filter(|d| !carried.contains(d))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<String> = version
+        .claim_documents
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    Err(DomainError::refused(
+        Refusal::InvalidState,
+        format!(
+            "the claim lacks documents the policy requires before approval: {}",
+            missing.join(", ")
+        ),
+    )
+    .with_rule(
+        version
+            .rule("claim_documents", &claim.region)
+            .requested(missing.join(","))
+            .allowed(all.join(",")),
+    )
+    .into())
 }
 
 /// The documents of a claim the actor may see (its provider, the

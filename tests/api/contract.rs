@@ -353,6 +353,10 @@ async fn http_contract_matches_the_recorded_answers() {
         &json!({"bank_reference": "B-0"}),
     )
     .await;
+    // Not approved before it carries its four documents.
+    r.post(jx, &format!("/api/v1/claims/{c1}/approve"), &json!({}))
+        .await;
+    w.attach_documents(sh_lab, &c1).await;
     r.post(jx, &format!("/api/v1/claims/{c1}/approve"), &json!({}))
         .await;
     // Four eyes: an API client may not pay; a person asks (202), the same

@@ -27,7 +27,7 @@ async fn a_claim_carries_its_four_documents_checked_by_content() {
         .await;
     let held = held.body["id"].as_str().unwrap().to_owned();
     assert_eq!(w.complete(&w.sh_lab, &held, None).await.status.code, 200);
-    let claim = w.claim(&w.sh_lab, &[&held], "E-INV-1").await;
+    let claim = w.claim_bare(&w.sh_lab, &[&held], "E-INV-1").await;
     let claim = claim.body["id"].as_str().unwrap().to_owned();
     // The name percent-encoded, as a client sends a query.
     let encoded = |name: &str| -> String {
@@ -104,6 +104,20 @@ async fn a_claim_carries_its_four_documents_checked_by_content() {
     );
     assert_eq!(before, after, "nothing kept");
 
+    // Without its documents the claim is not approved; the refusal names
+    // what is missing and the policy's rule.
+    let early = w.approve_claim(&w.jx_regulator, &claim).await;
+    early.assert_problem(409, "invalid_state");
+    assert_eq!(
+        early.body["rule"]["id"], "claim_documents",
+        "{}",
+        early.text
+    );
+    assert_eq!(
+        early.body["rule"]["requested"],
+        "contract,invoice,own_share_payment,service_report"
+    );
+
     // The four documents, each of a type read from its content.
     let ofd = ofd();
     let files = [
@@ -117,7 +131,13 @@ async fn a_claim_carries_its_four_documents_checked_by_content() {
         ),
         ("service_report", "report.png", PNG.to_vec(), "image/png"),
     ];
-    for (kind, name, bytes, media) in &files {
+    for (i, (kind, name, bytes, media)) in files.iter().enumerate() {
+        if i == 3 {
+            // Three of four: still refused, naming the fourth.
+            let short = w.approve_claim(&w.jx_regulator, &claim).await;
+            short.assert_problem(409, "invalid_state");
+            assert_eq!(short.body["rule"]["requested"], "service_report");
+        }
         let sent = upload(lab.clone(), kind, name, bytes.clone()).await;
         assert_eq!(sent.status.code, 201, "{}", sent.text);
         assert_eq!(sent.body["media_type"], *media);

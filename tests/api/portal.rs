@@ -636,6 +636,10 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         invoice_no: "INV-2026-0201".into(),
     };
     let claim = served.run(&lab, claim).await;
+    scenario::Scenario::new(served.service.clone(), 0)
+        .attach_samples(&lab, claim.id)
+        .await
+        .expect("documents attached");
     let officer = served
         .person(&served.jx_regulator, "jx-officer", "刘洋")
         .await;

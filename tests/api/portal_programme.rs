@@ -180,6 +180,15 @@ async fn a_lab_attaches_its_evidence_and_the_regulator_opens_it() {
         "{fetched}"
     );
     b.shoot("regulator-claim-evidence").await;
+    // With one of four documents it is not approved, and the officer is
+    // told what is missing.
+    b.click(&format!("{row} button.approve")).await;
+    let refusal = b.text(&format!("{row} .error")).await;
+    assert!(
+        refusal.starts_with("材料不全，暂不能审核通过：尚缺发票、企业自付部分付款凭证、服务报告"),
+        "{refusal}"
+    );
+    b.shoot("regulator-claim-incomplete").await;
     b.assert_quiet_console().await;
     b.quit().await;
 }

@@ -74,6 +74,7 @@ async fn figures_match_the_hand_computed_ledger() {
         )
         .await;
     let c1 = c1.body["id"].as_str().unwrap().to_owned();
+    w.attach_documents(&w.sh_lab, &c1).await;
     w.approve_claim(jx, &c1).await;
     w.pay_claim(jx, &c1, "B").await;
     let c2 = w

@@ -257,8 +257,25 @@ impl World {
         self.post(&company.token, &path, json!({})).await
     }
 
-    /// `provider` claims settlement of completed redemptions with an invoice.
+    /// `provider` claims settlement of completed redemptions with an
+    /// invoice, and attaches the four documents a claim needs before it is
+    /// approved (when the claim is taken).
     pub async fn claim(
+        &self,
+        provider: &Org,
+        redemptions: &[impl AsRef<str>],
+        invoice: &str,
+    ) -> Answer {
+        let claimed = self.claim_bare(provider, redemptions, invoice).await;
+        if claimed.status.code == 201 {
+            let id = claimed.body["id"].as_str().unwrap();
+            self.attach_documents(provider, id).await;
+        }
+        claimed
+    }
+
+    /// The same without its documents.
+    pub async fn claim_bare(
         &self,
         provider: &Org,
         redemptions: &[impl AsRef<str>],
@@ -267,6 +284,26 @@ impl World {
         let ids: Vec<&str> = redemptions.iter().map(AsRef::as_ref).collect();
         let body = json!({ "redemption_ids": ids, "invoice_no": invoice });
         self.post(&provider.token, "/api/v1/claims", body).await
+    }
+
+    /// `provider` attaches a contract, an invoice, proof of the company's
+    /// own share and a service report to claim `id`.
+    pub async fn attach_documents(&self, provider: &Org, id: &str) {
+        use voucher_ledger::domain::evidence::samples;
+        for (kind, content) in [
+            ("contract", samples::PDF.to_vec()),
+            ("invoice", samples::ofd()),
+            ("own_share_payment", samples::JPEG.to_vec()),
+            ("service_report", samples::PNG.to_vec()),
+        ] {
+            let path = format!("/api/v1/claims/{id}/documents?kind={kind}");
+            let key = uuid::Uuid::now_v7().to_string();
+            let attached = self
+                .app
+                .upload(&path, &provider.token, &key, &content)
+                .await;
+            assert_eq!(attached.status.code, 201, "{}", attached.text);
+        }
     }
 
     /// `regulator` approves a claim.

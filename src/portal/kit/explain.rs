@@ -197,6 +197,11 @@ fn with_figures(lang: Lang, text: &str, rule: &Rule) -> String {
             })
             .collect::<Vec<_>>()
             .join(lang.t("list.or")),
+        Some(Figure::Text(t)) if rule.id == "claim_documents" => t
+            .split(',')
+            .map(|d| lang.t(&format!("evidence.{d}")).to_owned())
+            .collect::<Vec<_>>()
+            .join("、"),
         Some(Figure::Text(t)) if rule.id == "related_party" => {
             match lang.t(&format!("party.{t}")) {
                 super::i18n::MISSING => t.clone(),

@@ -4,6 +4,7 @@
 
 /// Key, Chinese, English.
 pub static PROGRAMME: &[(&str, &str, &str)] = &[
+    ("refusal.invalid_state.claim_documents", "材料不全，暂不能审核通过：尚缺{requested}（{policy}）。请服务机构补齐后再审核。", "The claim is not complete and cannot be approved yet: it lacks {requested} ({policy}). The provider must attach them first."),
     // Sub-funds: a district's own fund, its caps and share.
     ("dashboard.funds", "区县（市）专项资金", "District funds"),
     ("dashboard.funds_desc", "以下专项资金已计入上方本地区合计。", "These funds are included in the region's figures above."),

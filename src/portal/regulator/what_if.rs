@@ -115,6 +115,7 @@ impl DraftFields {
             idle_voucher_share: (!idle.is_empty()).then(|| idle.to_owned()),
             review_levels: Some(base.review_levels),
             notice_days: base.notice_days,
+            claim_documents: base.claim_documents.iter().map(|d| d.to_string()).collect(),
             source: None,
             sources: Default::default(),
         }

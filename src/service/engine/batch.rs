@@ -21,6 +21,11 @@ pub struct Batch<'t> {
 }
 
 impl Batch<'_> {
+    /// The service the batch runs in.
+    pub fn service(&self) -> &Service {
+        self.service
+    }
+
     /// Runs `op` in the batch's transaction.
     pub async fn run<O: Operation>(&self, call: Call, op: O) -> ServiceResult<O::Output> {
         let heads = self.tail.lock().expect("batch tail").heads.clone();

@@ -4,8 +4,6 @@
 //! claims and people. Used by `demo`, `loadgen seed` and the tests, each
 //! with its own runner (one transaction per operation, or a batch).
 
-use std::future::Future;
-
 use crate::domain::{Actor, Amount, CreditCode, OrgKind, Region};
 use crate::service::admissions::Admit;
 use crate::service::applications::{Application, ApproveApplication, SubmitApplication};
@@ -13,7 +11,6 @@ use crate::service::budgets::Appropriate;
 use crate::service::claims::{Claim, SubmitClaim};
 use crate::service::clients::CreateClient;
 use crate::service::confirmations::Confirm;
-use crate::service::engine::Batch;
 use crate::service::four_eyes::Decided;
 use crate::service::identity::{ClientCredentials, RegisterOrganization};
 use crate::service::invitations::{Accept, Acceptance, Invitation, Invite};
@@ -22,48 +19,13 @@ use crate::service::people;
 use crate::service::redemptions::{Complete, Hold, Redemption};
 use crate::service::review::RecommendApplication;
 use crate::service::vouchers::Voucher;
-use crate::service::{secrets, Call, Operation, Service, ServiceResult};
+use crate::service::{secrets, Operation, ServiceResult};
 use uuid::Uuid;
 
-/// Runs an operation as an actor: alone ([`Service`]) or in a [`Batch`].
-pub trait Runner: Sync {
-    /// Runs `op` as `actor`.
-    fn run<O: Operation>(
-        &self,
-        actor: &Actor,
-        op: O,
-    ) -> impl Future<Output = ServiceResult<O::Output>> + Send;
-}
+mod evidence;
+mod runner;
 
-impl Runner for Service {
-    fn run<O: Operation>(
-        &self,
-        actor: &Actor,
-        op: O,
-    ) -> impl Future<Output = ServiceResult<O::Output>> + Send {
-        self.execute(Call::by(actor.clone()), op)
-    }
-}
-
-impl Runner for Batch<'_> {
-    fn run<O: Operation>(
-        &self,
-        actor: &Actor,
-        op: O,
-    ) -> impl Future<Output = ServiceResult<O::Output>> + Send {
-        Batch::run(self, Call::by(actor.clone()), op)
-    }
-}
-
-impl<T: Runner> Runner for &T {
-    fn run<O: Operation>(
-        &self,
-        actor: &Actor,
-        op: O,
-    ) -> impl Future<Output = ServiceResult<O::Output>> + Send {
-        (**self).run(actor, op)
-    }
-}
+pub use runner::Runner;
 
 /// A registered organisation: who it acts as (through its API client),
 /// its first administrator, and the API client that person created.
@@ -407,7 +369,9 @@ impl<R: Runner> Scenario<R> {
         self.run(provider, op).await.map(|_| ())
     }
 
-    /// `provider` claims settlement of one completed redemption.
+    /// `provider` claims settlement of one completed redemption, with the
+    /// four documents a claim carries (sample files: see
+    /// [`Scenario::attach_samples`]).
     pub async fn claim(
         &self,
         provider: &Actor,
@@ -418,7 +382,9 @@ impl<R: Runner> Scenario<R> {
             redemption_ids: vec![r.id],
             invoice_no: invoice.into(),
         };
-        self.run(provider, op).await
+        let claim = self.run(provider, op).await?;
+        self.attach_samples(provider, claim.id).await?;
+        Ok(claim)
     }
 
     /// An administrator of the organisation of `actor`, invited by `admin`
