@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::programme::parse_share;
 use super::{Money, Region};
 
 /// A district's fund, as its region's policy file writes it
@@ -56,17 +57,7 @@ impl FundFile {
         let contract_share = self
             .contract_share
             .as_deref()
-            .map(|text| {
-                text.parse::<Decimal>()
-                    .ok()
-                    .filter(|s| *s > Decimal::ZERO && *s <= Decimal::ONE && s.scale() <= 4)
-                    .ok_or_else(|| {
-                        (
-                            "contract_share",
-                            format!("`{text}` is not a share between 0 and 1, like \"0.50\""),
-                        )
-                    })
-            })
+            .map(|text| parse_share("contract_share", text))
             .transpose()?;
         let fund = DistrictFund {
             name: self.name.trim().to_owned(),

@@ -63,3 +63,21 @@ pub fn split_categories(stored: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A share between 0 and 1 with at most four places (`"0.50"`), as a
+/// policy file writes it; an error names the key `name`.
+pub fn parse_share(
+    name: &'static str,
+    text: &str,
+) -> Result<rust_decimal::Decimal, (&'static str, String)> {
+    use rust_decimal::Decimal;
+    text.parse::<Decimal>()
+        .ok()
+        .filter(|s| *s > Decimal::ZERO && *s <= Decimal::ONE && s.scale() <= 4)
+        .ok_or_else(|| {
+            (
+                name,
+                format!("`{text}` is not a share between 0 and 1, like \"0.50\""),
+            )
+        })
+}

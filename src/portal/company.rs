@@ -134,6 +134,26 @@ pub struct ApplyPage {
 }
 
 impl ApplyPage {
+    /// What a district's own fund pays, for the district select's hint.
+    fn fund_hint(&self, d: &District) -> Option<String> {
+        let fund = d.fund.as_ref()?;
+        let f = &self.f;
+        let terms: Vec<String> = [
+            (fund.request_cap, "apply.fund_request_cap"),
+            (fund.year_cap, "apply.fund_year_cap"),
+            (fund.full_cover_below, "apply.fund_full_cover"),
+        ]
+        .into_iter()
+        .filter_map(|(amount, key)| Some(f.t(key).replace("{amount}", &f.money(&amount?))))
+        .collect();
+        Some(format!(
+            "{}{}{}",
+            d.name,
+            f.t("apply.fund_runs"),
+            terms.join(f.t("list.and"))
+        ))
+    }
+
     fn housing_key(&self, h: &Housing) -> &'static str {
         super::kit::explain::housing_key(*h)
     }

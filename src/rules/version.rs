@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::eligibility::Housing;
 use crate::domain::evidence::DocumentKind;
-use crate::domain::programme::{Deadlines, CATEGORIES};
+use crate::domain::programme::{parse_share, Deadlines, CATEGORIES};
 use crate::domain::settlement::Cycle as SettlementCycle;
 use crate::domain::{Money, Region};
 
@@ -217,17 +217,7 @@ impl VersionFile {
         };
         let money =
             |name: &'static str, text: &str| Money::parse_positive(text).map_err(|e| (name, e));
-        let share = |name: &'static str, text: &str| {
-            text.parse::<Decimal>()
-                .ok()
-                .filter(|s| *s > Decimal::ZERO && *s <= Decimal::ONE && s.scale() <= 4)
-                .ok_or_else(|| {
-                    (
-                        name,
-                        format!("`{text}` is not a share between 0 and 1, like \"0.50\""),
-                    )
-                })
-        };
+        let share = parse_share;
         let month_day = |name: &'static str, text: &str| {
             let parsed = text
                 .split_once('-')

@@ -56,6 +56,11 @@ async fn a_city_recommends_on_the_portal_and_the_province_decides() {
     b.open("/company/apply").await;
     b.script("document.querySelector('#region').value = 'ZJ'")
         .await;
+    let yuhuan = b.text(".fund-hint[data-district='YH']").await;
+    assert!(
+        yuhuan.starts_with("玉环市设有本级专项资金") && yuhuan.contains("每次申领最多 ¥20,000.00"),
+        "{yuhuan}"
+    );
     b.fill("#amount", "20000.00").await;
     b.fill("#purpose", "中试检测").await;
     b.click("#submit-application").await;
