@@ -19,7 +19,7 @@ use super::kit::lists::{all_of, notice, parse_id};
 use crate::domain::clock::shanghai_date;
 use crate::domain::eligibility::{DeclaredInput, Housing};
 use crate::domain::review::District;
-use crate::domain::{CompanyType, RedemptionStatus, Region, VoucherStatus};
+use crate::domain::{CompanyType, Money, RedemptionStatus, Region, VoucherStatus};
 use crate::service::admissions::{self, Listed};
 use crate::service::applications::{self, Application, SubmitApplication};
 use crate::service::caps::{self, CapRoom};
@@ -63,13 +63,30 @@ pub struct VoucherRow {
     pub ends_soon: bool,
 }
 
+/// An application as the home page shows it: what was asked and what was
+/// granted, with the voucher it became.
+pub struct ApplicationRow {
+    pub a: Application,
+    /// The face value of the voucher issued, once approved.
+    pub granted: Option<Money>,
+    /// The serial of that voucher.
+    pub serial: Option<String>,
+}
+
+impl ApplicationRow {
+    /// Whether less was granted than asked.
+    pub fn reduced(&self) -> bool {
+        self.granted.is_some_and(|g| g < self.a.amount)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "company_home.html", config = "src/portal/askama.toml")]
 pub struct HomePage {
     pub f: Frame,
     pub notice: Option<&'static str>,
     pub vouchers: Vec<VoucherRow>,
-    pub applications: Vec<Application>,
+    pub applications: Vec<ApplicationRow>,
 }
 
 /// The company's home: each voucher with its balances and deadlines, and
@@ -90,6 +107,17 @@ pub async fn home(
         .await
         .map_err(page_err(&signed))?;
     applications.reverse();
+    let applications = applications
+        .into_iter()
+        .map(|a| {
+            let voucher = vouchers.iter().find(|v| Some(v.id) == a.voucher_id);
+            ApplicationRow {
+                granted: voucher.map(|v| v.face_value),
+                serial: voucher.map(|v| v.serial.clone()),
+                a,
+            }
+        })
+        .collect();
     let vouchers = vouchers
         .into_iter()
         .map(|v| {

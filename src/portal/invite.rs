@@ -148,7 +148,13 @@ pub async fn accept(
     match invitations::accept(&app.service, token, given, "portal").await {
         // The sign-in form, with the login to sign in as filled in.
         Ok(user) => Ok(Either::Left(Redirect::to(rocket::uri!(
-            super::login::show(ended = _, out = _, joined = Some(user.login), changed = _)
+            super::login::show(
+                ended = _,
+                out = _,
+                joined = Some(user.login),
+                changed = _,
+                next = _
+            )
         )))),
         Err(ServiceError::Domain(
             err @ (DomainError::Validation(_) | DomainError::Conflict(_)),

@@ -7,7 +7,7 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::Redirect;
 use rocket::{get, post, Either, State};
 
-use super::kit::frame::{home_of, Frame, Html, PageError};
+use super::kit::frame::{after_sign_in, home_of, is_local_page, Frame, Html, PageError};
 use super::kit::guards::{
     forget_session, same, session_cookie, Signed, Tls, Visitor, LANG_COOKIE, LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -25,6 +25,8 @@ pub struct LoginPage {
     pub f: Frame,
     /// The login as typed (kept after a refusal).
     pub login: String,
+    /// The page to go to once signed in (checked), or empty.
+    pub next: String,
     /// What went wrong or what happened, in words.
     pub message: Option<String>,
     /// Whether `message` is a refusal (shown as an error).
@@ -42,7 +44,8 @@ pub fn root(visitor: Visitor) -> Redirect {
 }
 
 /// The sign-in form (a signed-in person goes home).
-#[get("/login?<ended>&<out>&<joined>&<changed>")]
+#[allow(clippy::too_many_arguments)]
+#[get("/login?<ended>&<out>&<joined>&<changed>&<next>")]
 pub fn show(
     visitor: Visitor,
     jar: &CookieJar<'_>,
@@ -51,9 +54,10 @@ pub fn show(
     out: Option<u8>,
     joined: Option<String>,
     changed: Option<u8>,
+    next: Option<String>,
 ) -> Either<Redirect, Result<Html, PageError>> {
     if let Some(p) = &visitor.person {
-        return Either::Left(Redirect::to(home_of(&p.actor)));
+        return Either::Left(Redirect::to(after_sign_in(&p.actor, next.as_deref())));
     }
     if ended.is_some() || changed.is_some() {
         forget_session(jar);
@@ -73,15 +77,22 @@ pub fn show(
     let login = joined
         .filter(|l| l != "1" && l.chars().count() <= 80)
         .unwrap_or_default();
+    let typed = Typed { login, next };
     Either::Right(login_page(
         &visitor,
         jar,
         tls.0,
-        login,
+        typed,
         message,
         false,
         Status::Ok,
     ))
+}
+
+/// What the sign-in form keeps: the login as typed and the page to go to.
+struct Typed {
+    login: String,
+    next: Option<String>,
 }
 
 /// Renders the sign-in page with a fresh CSRF token in its cookie.
@@ -89,7 +100,7 @@ fn login_page(
     visitor: &Visitor,
     jar: &CookieJar<'_>,
     tls: bool,
-    login: String,
+    typed: Typed,
     message: Option<String>,
     is_error: bool,
     status: Status,
@@ -104,7 +115,8 @@ fn login_page(
     );
     let page = LoginPage {
         f: Frame::new(visitor.lang, None, "login.title", &visitor.here),
-        login,
+        login: typed.login,
+        next: typed.next.filter(|n| is_local_page(n)).unwrap_or_default(),
         message,
         is_error,
         login_csrf: token,
@@ -120,6 +132,8 @@ pub struct Credentials {
     /// A code of the person's second factor, when they enrolled one.
     pub code: Option<String>,
     pub csrf: Option<String>,
+    /// The page to go to once signed in.
+    pub next: Option<String>,
 }
 
 /// Signs in: a session cookie and the role's home, or the form again with
@@ -142,12 +156,16 @@ pub async fn submit(
     }
     let login = form.login.clone().unwrap_or_default().trim().to_owned();
     let password = form.password.clone().unwrap_or_default();
+    let typed = || Typed {
+        login: login.clone(),
+        next: form.next.clone(),
+    };
     let again = |key: &str, status: Status| {
         login_page(
             &visitor,
             jar,
             tls.0,
-            login.clone(),
+            typed(),
             Some(lang.t(key).to_owned()),
             true,
             status,
@@ -174,7 +192,8 @@ pub async fn submit(
         Ok(started) => {
             jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"));
             jar.add(session_cookie(tls.0, started.session_id));
-            Ok(Either::Left(Redirect::to(home_of(&started.person.actor))))
+            let to = after_sign_in(&started.person.actor, form.next.as_deref());
+            Ok(Either::Left(Redirect::to(to)))
         }
         Err(Refused::WrongCredentials) => {
             app.logins.failed_from(address);
@@ -187,7 +206,7 @@ pub async fn submit(
                 &visitor,
                 jar,
                 tls.0,
-                login.clone(),
+                typed(),
                 Some(message),
                 true,
                 Status::TooManyRequests,

@@ -81,3 +81,50 @@ async fn a_labs_account_is_entered_approved_and_confirmed_in_the_browser() {
     b.assert_quiet_console().await;
     b.quit().await;
 }
+
+/// A person who opens a page before signing in lands on it once signed
+/// in; a `next` that leads off the site is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_returns_to_the_page_asked_for_and_nowhere_else() {
+    let served = Served::start().await;
+    let officer = served
+        .person(&served.sh_regulator, "sh-officer", "周敏")
+        .await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+    b.open("/regulator/claims?region=SH").await;
+    assert_eq!(
+        b.path().await,
+        "/login?next=/regulator/claims%3Fregion%3DSH"
+    );
+    // A wrong password first: the page asked for is kept.
+    b.fill("#login", &officer.login).await;
+    b.fill("#password", "wrong password").await;
+    b.click("#sign-in").await;
+    assert_eq!(b.count("input[name=next]").await, 1);
+    type_in(&b, &officer).await;
+    assert_eq!(b.path().await, "/regulator/claims?region=SH");
+    b.click("#logout").await;
+    for outside in [
+        "//example.org/x",
+        "/\\\\example.org",
+        "https://example.org/",
+    ] {
+        b.open(&format!("/login?next={outside}")).await;
+        type_in(&b, &officer).await;
+        assert_eq!(b.path().await, "/regulator", "{outside}");
+        b.click("#logout").await;
+    }
+    b.quit().await;
+}
+
+/// Types a person's login, password and (if they have one) second
+/// factor's code into the sign-in form shown, and sends it.
+async fn type_in(b: &Browser, person: &crate::served::Person) {
+    b.fill("#login", &person.login).await;
+    b.fill("#password", &person.password).await;
+    let code = person.codes.lock().unwrap().pop_front();
+    if let Some(code) = code {
+        b.fill("#code", &code).await;
+    }
+    b.click("#sign-in").await;
+}

@@ -132,6 +132,43 @@ async fn a_city_recommends_on_the_portal_and_the_province_decides() {
     b.click(&format!("{row} button.approve")).await;
     assert_eq!(b.path().await, "/regulator/applications?done=approved");
     assert!(b.text("#decided").await.contains("¥15,000.00"));
+    // The company sees what it was granted, of what it asked, and the
+    // voucher it became, with the dates.
+    b.click("#logout").await;
+    b.sign_in(&served.jx_company).await;
+    b.open("/company").await;
+    let asked = "#applications tr:has(td.voucher a[href^='#voucher-ZJ'])";
+    assert_eq!(b.text(&format!("{asked} .requested")).await, "¥20,000.00");
+    let granted = b.text(&format!("{asked} .granted")).await;
+    assert!(
+        granted.starts_with("¥15,000.00") && granted.contains("少于申请金额"),
+        "{granted}"
+    );
+    assert!(b
+        .text(&format!("{asked} .status"))
+        .await
+        .contains("决定于 2026-"));
+    assert!(b
+        .text(asked)
+        .await
+        .contains("初审意见：其中一项不属于资助范围"));
+    let serial = b.text(&format!("{asked} .voucher a")).await;
+    assert!(serial.starts_with("ZJ-2026-"), "{serial}");
+    let href = b
+        .script(&format!(
+            "return document.querySelector(\"{asked} .voucher a\").getAttribute('href')"
+        ))
+        .await;
+    assert_eq!(href.as_str(), Some(format!("#voucher-{serial}").as_str()));
+    assert_eq!(b.count(&format!("#voucher-{serial}")).await, 1);
+    b.shoot("company-granted").await;
+    b.click("#switch-language").await;
+    let granted = b.text(&format!("{asked} .granted")).await;
+    assert!(granted.contains("less than requested"), "{granted}");
+    b.shoot("company-granted-en").await;
+    b.click("#switch-language").await;
+    b.click("#logout").await;
+    b.sign_in(&province).await;
     // Yuhuan's fund: its part of the province's figures, and its terms.
     b.open("/regulator?year=2026").await;
     let yuhuan = "#funds tr[data-fund='YH']";

@@ -188,6 +188,26 @@ pub fn home_of(actor: &Actor) -> &'static str {
     }
 }
 
+/// Where a person goes once signed in: `next` (the page they asked for)
+/// when it is a page of this site, else their home.
+pub fn after_sign_in(actor: &Actor, next: Option<&str>) -> String {
+    next.filter(|n| is_local_page(n))
+        .map_or_else(|| home_of(actor).to_owned(), str::to_owned)
+}
+
+/// Whether `path` is a page of this site to return to: one leading slash
+/// (no scheme, no host, no `//`), no backslash or control character, at
+/// most 500 bytes, and not the sign-in or sign-out page itself.
+pub fn is_local_page(path: &str) -> bool {
+    path.len() <= 500
+        && path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.chars().any(|c| c.is_control() || c == '\\')
+        && !["/login", "/logout"]
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}?")))
+}
+
 /// Percent-encodes a query value.
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -321,10 +341,18 @@ pub struct ErrorPage {
 impl<'r> Responder<'r, 'static> for PageError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         if self.status == Status::Unauthorized {
-            let to = if self.session_ended {
-                "/login?ended=1"
+            // Back to the page asked for once signed in (what a GET asked).
+            let asked = req.uri().to_string();
+            let next = (req.method() == rocket::http::Method::Get && is_local_page(&asked))
+                .then(|| format!("next={}", percent_encode(&asked)));
+            let query: Vec<String> = [self.session_ended.then(|| "ended=1".to_owned()), next]
+                .into_iter()
+                .flatten()
+                .collect();
+            let to = if query.is_empty() {
+                "/login".to_owned()
             } else {
-                "/login"
+                format!("/login?{}", query.join("&"))
             };
             return Redirect::to(to).respond_to(req);
         }
