@@ -237,7 +237,7 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.shoot("login-signed-out-en").await;
     b.client.add_cookie(cookie).await.unwrap();
     b.open("/company").await;
-    assert_eq!(b.path().await, "/login?ended=1");
+    assert_eq!(b.path().await, "/login?ended=1&next=/company");
     assert!(b.text("#login-message").await.contains("session has ended"));
     b.assert_quiet_console().await;
 
@@ -424,7 +424,7 @@ async fn sign_in_slows_after_five_failures_from_here_and_sessions_end_when_they_
     // Thirty minutes without a request end a session.
     served.clock.advance(chrono::Duration::minutes(31));
     b.open("/company/redemptions").await;
-    assert_eq!(b.path().await, "/login?ended=1");
+    assert_eq!(b.path().await, "/login?ended=1&next=/company/redemptions");
     assert!(b.text("#login-message").await.contains("会话已结束"));
 
     // Disabling a person ends their session at once.
@@ -437,7 +437,7 @@ async fn sign_in_slows_after_five_failures_from_here_and_sessions_end_when_they_
     let admin = &served.admins[&served.jx_clerk.actor.sub];
     served.run(admin, disable).await;
     b.open("/company").await;
-    assert_eq!(b.path().await, "/login?ended=1");
+    assert_eq!(b.path().await, "/login?ended=1&next=/company");
     b.sign_in(&served.jx_clerk).await;
     let said = b.text("#login-message").await;
     assert!(said.contains("停用"), "{said}");
@@ -572,7 +572,8 @@ async fn every_role_opens_its_own_pages_and_no_others() {
         .chain(&staff_pages)
     {
         b.open(page).await;
-        assert_eq!(b.path().await, "/login", "{page}");
+        let back = b.path().await;
+        assert!(back.starts_with("/login?next=/"), "{page}: {back}");
     }
     for (person, own) in [
         (&served.jx_company, &company_pages[..]),
@@ -1262,11 +1263,12 @@ async fn every_portal_area_answers_alike_without_an_accept_header() {
     let get = Req::get;
     let company = app.send(get("/company")).await;
     assert_eq!(company.status.code, 303, "{}", company.text);
-    assert_eq!(company.header("Location"), Some("/login"));
+    assert_eq!(company.header("Location"), Some("/login?next=/company"));
     for path in ["/regulator", "/regulator/audit", "/provider", "/operator"] {
         let answer = app.send(get(path)).await;
         assert_eq!(answer.status, company.status, "{path}: {}", answer.text);
-        assert_eq!(answer.header("Location"), Some("/login"), "{path}");
+        let back = format!("/login?next={path}");
+        assert_eq!(answer.header("Location"), Some(back.as_str()), "{path}");
         assert_ne!(
             answer.content_type.as_deref(),
             Some("application/problem+json"),

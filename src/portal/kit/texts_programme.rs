@@ -85,7 +85,6 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("col.submitted", "申请日期", "Submitted"),
     ("col.requested", "申请金额", "Requested"),
     ("col.granted", "批准金额", "Granted"),
-    ("col.voucher", "创新券", "Voucher"),
     ("company.granted_less", "少于申请金额", "less than requested"),
     ("company.waits_district", "待区县（市）初审", "waits for the district's review"),
     ("company.waits_region", "待审核", "waits for the region's decision"),
