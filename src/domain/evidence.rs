@@ -142,6 +142,17 @@ pub mod samples {
         )
     }
 
+    /// The four documents of a claim, one of each type, by kind: what the
+    /// demo's, the scenarios' and the tests' claims carry.
+    pub fn for_claim() -> [(&'static str, Vec<u8>); 4] {
+        [
+            ("contract", PDF.to_vec()),
+            ("invoice", ofd()),
+            ("own_share_payment", JPEG.to_vec()),
+            ("service_report", PNG.to_vec()),
+        ]
+    }
+
     /// A ZIP archive of one stored entry.
     pub fn zip_of(name: &str, body: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();

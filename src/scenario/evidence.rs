@@ -17,14 +17,8 @@ impl<R: Runner> Scenario<R> {
     /// `claim`. On SQLite the files are written beside the database first,
     /// as an upload's are.
     pub async fn attach_samples(&self, provider: &Actor, claim: Uuid) -> ServiceResult<()> {
-        let files = [
-            ("contract", samples::PDF.to_vec()),
-            ("invoice", samples::ofd()),
-            ("own_share_payment", samples::JPEG.to_vec()),
-            ("service_report", samples::PNG.to_vec()),
-        ];
         let db = &self.runner.service().db;
-        for (kind, content) in files {
+        for (kind, content) in samples::for_claim() {
             evidence::keep_trusted(db, &content).await?;
             let attach = AttachDocument {
                 claim_id: claim,

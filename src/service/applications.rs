@@ -10,13 +10,13 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::budgets::fund_appropriated;
+use super::budgets::{fund_appropriated, nothing_appropriated};
 use super::caps;
 use super::eligibility::{application_facts, declared_of};
 use super::engine::movements;
 use super::locks::{lock_budget, lock_for_review, lock_submitted};
 use super::vouchers::{self, Voucher};
-use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult, Short};
+use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
 use crate::domain::eligibility::{Declared, DeclaredInput};
 use crate::domain::programme::parse_year;
@@ -231,16 +231,9 @@ impl Operation for ApproveApplication {
             return Err(DomainError::field("amount", format!("at most the {most} {what}")).into());
         }
         let region = app.region.clone();
-        let budget = lock_budget(txn, &region, app.year).await?.ok_or_else(|| {
-            Short::Appropriation.refusal(
-                format!("no budget appropriated for {region} {}", app.year),
-                ctx.rule(Short::Appropriation.rule_id(), &region, app.year)
-                    .limit(Money::ZERO)
-                    .used(Money::ZERO)
-                    .requested(amount)
-                    .allowed(Money::ZERO),
-            )
-        })?;
+        let budget = lock_budget(txn, &region, app.year)
+            .await?
+            .ok_or_else(|| nothing_appropriated(ctx, region.as_str(), &region, app.year, amount))?;
         // With the budget row locked, issuance in this region and year is
         // serial, so what was issued before cannot change under the cap check.
         let rules = ctx.rules_for(&region)?;
@@ -254,18 +247,14 @@ impl Operation for ApproveApplication {
         let declared = declared_of(app.declared.as_deref());
         let eligibility = application_facts(txn, &region, app.year, &company, declared).await?;
         rules.check_application(version, &eligibility)?;
-        let fund = caps::fund_facts(
-            txn,
-            rules.policy(),
-            app.year,
-            &company,
-            app.district.as_deref(),
-        )
-        .await?;
+        // The company and those of its actual controller share the caps.
+        let holders = caps::controller_companies(txn, &company).await?;
+        let district = app.district.as_deref();
+        let fund = caps::fund_facts(txn, rules.policy(), app.year, &holders, district).await?;
         let fund_code = fund.as_ref().map(|f| f.district.clone());
         let facts = IssuanceFacts {
             company_type: eligibility.company_type,
-            already_issued: caps::issued_to_controller(txn, &region, app.year, &company).await?,
+            already_issued: caps::issued_to_controller(txn, &region, app.year, &holders).await?,
             amount,
             fund,
         };

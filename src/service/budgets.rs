@@ -204,16 +204,27 @@ pub async fn fund_appropriated<C: ConnectionTrait>(
     if row.is_some() {
         return Ok(());
     }
-    Err(Short::Appropriation
-        .refusal(
-            format!("no budget appropriated to the {fund} fund for {year}"),
-            ctx.rule(Short::Appropriation.rule_id(), region, year)
-                .limit(Money::ZERO)
-                .used(Money::ZERO)
-                .requested(amount)
-                .allowed(Money::ZERO),
-        )
-        .into())
+    let what = format!("the {fund} fund");
+    Err(nothing_appropriated(ctx, &what, region, year, amount).into())
+}
+
+/// The refusal of issuing `amount` from a budget (`what`: the region's, a
+/// fund's) to which nothing was appropriated for `year`.
+pub fn nothing_appropriated(
+    ctx: &Ctx,
+    what: &str,
+    region: &Region,
+    year: i32,
+    amount: Money,
+) -> DomainError {
+    Short::Appropriation.refusal(
+        format!("no budget appropriated to {what} for {year}"),
+        ctx.rule(Short::Appropriation.rule_id(), region, year)
+            .limit(Money::ZERO)
+            .used(Money::ZERO)
+            .requested(amount)
+            .allowed(Money::ZERO),
+    )
 }
 
 /// Reads a budget for its regulator; 404 when nothing was appropriated for

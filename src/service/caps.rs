@@ -63,7 +63,8 @@ pub async fn cap_room_of<C: ConnectionTrait>(
         .ok_or(DomainError::NotFound)?;
     let company_type = company.company_type.ok_or(DomainError::NotFound)?;
     let cap = crate::rules::common::annual_cap(version, company_type);
-    let used = issued_to_controller(conn, region, year, &company).await?;
+    let holders = controller_companies(conn, &company).await?;
+    let used = issued_to_controller(conn, region, year, &holders).await?;
     Ok(CapRoom {
         cap,
         used,
@@ -75,15 +76,15 @@ pub async fn cap_room_of<C: ConnectionTrait>(
     })
 }
 
-/// What was issued in `region` and `year` to the company and to every
-/// company with the same actual controller, net of revocations.
+/// What was issued in `region` and `year` to `holders` (a company and
+/// every company of its actual controller: [`controller_companies`]), net
+/// of revocations.
 pub async fn issued_to_controller<C: ConnectionTrait>(
     txn: &C,
     region: &Region,
     year: i32,
-    company: &organizations::Model,
+    holders: &[Uuid],
 ) -> ServiceResult<Money> {
-    let holders = controller_companies(txn, company).await?;
     // One running total per company: the cost does not grow with vouchers.
     let issued: Option<i64> = issued_totals::Entity::find()
         .select_only()
@@ -94,7 +95,7 @@ pub async fn issued_to_controller<C: ConnectionTrait>(
             )),
             "issued",
         )
-        .filter(issued_totals::Column::HolderId.is_in(holders))
+        .filter(issued_totals::Column::HolderId.is_in(holders.iter().copied()))
         .filter(issued_totals::Column::Region.eq(region.clone()))
         .filter(issued_totals::Column::Year.eq(year))
         .into_tuple::<Option<i64>>()
@@ -105,7 +106,7 @@ pub async fn issued_to_controller<C: ConnectionTrait>(
 }
 
 /// The company and every company with the same actual controller.
-async fn controller_companies<C: ConnectionTrait>(
+pub async fn controller_companies<C: ConnectionTrait>(
     conn: &C,
     company: &organizations::Model,
 ) -> ServiceResult<Vec<Uuid>> {
@@ -125,13 +126,14 @@ async fn controller_companies<C: ConnectionTrait>(
 }
 
 /// The fund a voucher for an application of `district` comes from, with
-/// what it issued this year to the company's actual controller; none when
-/// the district runs no fund (the region's own budget pays).
+/// what it issued this year to `holders` (a company and every company of
+/// its actual controller); none when the district runs no fund (the
+/// region's own budget pays).
 pub async fn fund_facts<C: ConnectionTrait>(
     conn: &C,
     policy: &RegionPolicy,
     year: i32,
-    company: &organizations::Model,
+    holders: &[Uuid],
     district: Option<&str>,
 ) -> ServiceResult<Option<FundFacts>> {
     let Some((code, fund)) =
@@ -139,7 +141,6 @@ pub async fn fund_facts<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    let holders = controller_companies(conn, company).await?;
     let issued: Option<i64> = vouchers::Entity::find()
         .select_only()
         .column_as(
@@ -152,7 +153,7 @@ pub async fn fund_facts<C: ConnectionTrait>(
             )),
             "issued",
         )
-        .filter(vouchers::Column::HolderId.is_in(holders))
+        .filter(vouchers::Column::HolderId.is_in(holders.iter().copied()))
         .filter(vouchers::Column::Region.eq(policy.region.clone()))
         .filter(vouchers::Column::Year.eq(year))
         .filter(vouchers::Column::Fund.eq(code.clone()))

@@ -290,12 +290,7 @@ impl World {
     /// own share and a service report to claim `id`.
     pub async fn attach_documents(&self, provider: &Org, id: &str) {
         use voucher_ledger::domain::evidence::samples;
-        for (kind, content) in [
-            ("contract", samples::PDF.to_vec()),
-            ("invoice", samples::ofd()),
-            ("own_share_payment", samples::JPEG.to_vec()),
-            ("service_report", samples::PNG.to_vec()),
-        ] {
+        for (kind, content) in samples::for_claim() {
             let path = format!("/api/v1/claims/{id}/documents?kind={kind}");
             let key = uuid::Uuid::now_v7().to_string();
             let attached = self
