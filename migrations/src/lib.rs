@@ -27,6 +27,7 @@ mod m20261207_000021_documents;
 mod m20261207_000022_review_levels;
 mod m20261207_000023_notices;
 mod m20261207_000024_district_funds;
+mod m20261207_000025_admission_requests;
 
 /// Runs every migration of the ledger in order.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_review_levels::Migration),
             Box::new(m20261207_000023_notices::Migration),
             Box::new(m20261207_000024_district_funds::Migration),
+            Box::new(m20261207_000025_admission_requests::Migration),
         ]
     }
 }

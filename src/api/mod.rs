@@ -4,6 +4,7 @@
 //! OpenAPI schemas), and the OpenAPI description.
 
 pub mod admin;
+pub mod admission_requests;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -102,6 +103,12 @@ api![
     programme::read_budget,
     programme::admit,
     programme::policy,
+    admission_requests::submit,
+    admission_requests::list,
+    admission_requests::read,
+    admission_requests::recommend,
+    admission_requests::admit,
+    admission_requests::reject,
     what_if::run_what_if,
     notices::public,
     notices::object,

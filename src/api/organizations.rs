@@ -39,9 +39,12 @@ pub struct NewOrganizationRequest {
     pub company_type: Option<String>,
     /// The natural or legal person who ultimately controls the organisation.
     pub actual_controller: Option<String>,
-    /// For a regulator of a district, city or county below the region
-    /// (from the region's policy): it reviews that district's applications
-    /// at the first level and does nothing region-wide.
+    /// A district, city or county below the region (from the region's
+    /// policy). A regulator's: it reviews that district's applications and
+    /// providers' admissions at the first level and does nothing
+    /// region-wide. A provider's: where it is registered, whose regulator
+    /// reviews its admission first. Not for companies (they name it when
+    /// they apply).
     #[schema(example = "HZ")]
     pub district: Option<String>,
 }
@@ -62,7 +65,8 @@ pub struct OrganizationView {
     pub created_at: DateTime<Utc>,
     /// When its registrar suspended it; null while it may act.
     pub suspended_at: Option<DateTime<Utc>>,
-    /// A regulator's district (first-level review); null for others.
+    /// A regulator's district (first-level review) or a provider's (where
+    /// it is registered); null for others.
     #[schema(example = "HZ")]
     pub district: Option<String>,
     /// The code its people sign in with: `login@code`.

@@ -145,6 +145,13 @@ pub struct Actor {
     pub district: Option<String>,
 }
 
+/// The district an actor of `role` reviews for, of its organisation's
+/// `district`: a regulator's only (a provider's district is where it is
+/// registered, not a duty).
+pub fn reviewed_district(role: Role, district: Option<String>) -> Option<String> {
+    district.filter(|_| role == Role::Regulator)
+}
+
 impl Actor {
     /// The service itself, running a scheduled job.
     pub fn system() -> Self {
@@ -189,8 +196,9 @@ pub struct NewOrganization {
     pub credit_code: Option<CreditCode>,
     pub company_type: Option<CompanyType>,
     pub actual_controller: Option<String>,
-    /// A regulator's district (city, county) below its region, for a
-    /// regulator that reviews at the first level.
+    /// A district (city, county) below its region: the one a regulator
+    /// reviews at the first level, or where a provider is registered (its
+    /// regulator reviews the provider's admission first).
     pub district: Option<String>,
 }
 
@@ -276,8 +284,11 @@ impl NewOrganization {
         }
         let district = fields.district.map(str::trim).filter(|d| !d.is_empty());
         if let Some(d) = district {
-            if kind != Some(OrgKind::Regulator) {
-                problem("district", "applies to regulators only");
+            if kind == Some(OrgKind::Company) {
+                problem(
+                    "district",
+                    "applies to regulators and providers (a company names its district when it applies)",
+                );
             } else if !super::review::is_district_code(d) {
                 problem("district", "must be a district code such as HZ");
             }

@@ -5,12 +5,16 @@
 use serde::Serialize;
 
 use super::fund::DistrictFund;
-use super::DomainError;
+use super::{DomainError, Region};
 use crate::text_enum;
 
 /// Why a recommendation of less than requested is refused without a
 /// reason (the portal words it in the reader's language).
 pub const REASON_FOR_LESS: &str = "say why the district recommends less than requested";
+
+/// Why a recommendation of fewer categories than asked is refused without
+/// a reason.
+pub const REASON_FOR_FEWER: &str = "say why the district recommends fewer categories than asked";
 
 /// A district, city or county below a region, as its policy lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +40,70 @@ text_enum!(ReviewLevel {
     District => "district",
     Region => "region",
 });
+
+/// Where a provider's request for admission stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdmissionRequestStatus {
+    /// Waits for a decision (at its `level`).
+    Pending,
+    /// The region admitted it (for the categories it chose).
+    Admitted,
+    /// Rejected at either level, with a reason.
+    Rejected,
+}
+
+text_enum!(AdmissionRequestStatus {
+    Pending => "pending",
+    Admitted => "admitted",
+    Rejected => "rejected",
+});
+
+/// The district whose regulator reviews a provider's admission to
+/// `region` first, under a programme of `levels` levels: the provider's
+/// registered `district`, where there are two levels and the provider is
+/// of the region. A provider registered without a district (a provincial
+/// institution), or of another region, is reviewed by the region alone.
+pub fn first_reviewer(
+    region: &Region,
+    levels: u8,
+    provider_region: &Region,
+    district: Option<&str>,
+) -> Option<String> {
+    district
+        .filter(|_| levels > 1 && provider_region == region)
+        .map(str::to_owned)
+}
+
+/// The categories `chosen` of those `offered` (all of them when none are
+/// chosen): each offered, each once, at least one. A refusal names the
+/// entry (`categories[1]`).
+pub fn choose_categories(
+    chosen: Option<&[String]>,
+    offered: &[String],
+) -> Result<Vec<String>, DomainError> {
+    let Some(chosen) = chosen else {
+        return Ok(offered.to_vec());
+    };
+    if chosen.is_empty() {
+        return Err(DomainError::field(
+            "categories",
+            "choose at least one category (to refuse them all, reject)",
+        ));
+    }
+    let mut categories: Vec<String> = Vec::new();
+    for (i, c) in chosen.iter().enumerate() {
+        if !offered.contains(c) {
+            return Err(DomainError::field(
+                format!("categories[{i}]"),
+                format!("`{c}` is not among {}", offered.join(", ")),
+            ));
+        }
+        if !categories.contains(c) {
+            categories.push(c.clone());
+        }
+    }
+    Ok(categories)
+}
 
 /// Whether `code` has the form of a district code.
 pub fn is_district_code(code: &str) -> bool {
@@ -124,5 +192,20 @@ mod tests {
             .field_message();
         assert!(err.contains("one of HZ"), "{err}");
         assert_eq!(ReviewLevel::District.as_str(), "district");
+    }
+
+    #[test]
+    fn categories_are_chosen_among_those_offered() {
+        let offered = vec!["testing".to_owned(), "rnd".to_owned()];
+        assert_eq!(choose_categories(None, &offered).unwrap(), offered);
+        let some = ["rnd".to_owned(), "rnd".to_owned()];
+        assert_eq!(choose_categories(Some(&some), &offered).unwrap(), ["rnd"]);
+        let other = ["rnd".to_owned(), "ip".to_owned()];
+        let err = choose_categories(Some(&other), &offered).unwrap_err();
+        assert!(
+            matches!(&err, DomainError::Validation(f) if f[0].field == "categories[1]"),
+            "{err:?}"
+        );
+        assert!(choose_categories(Some(&[]), &offered).is_err());
     }
 }

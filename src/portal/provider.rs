@@ -21,9 +21,20 @@ use crate::service::redemptions::{self, CancelRedemption, Complete, Redemption};
 use crate::service::{vouchers, Service, ServiceResult};
 use crate::App;
 
+pub mod admission;
+
 /// The provider pages' routes.
 pub fn routes() -> Vec<Route> {
-    rocket::routes![home, complete, cancel, unclaimed, claim, claims_page]
+    rocket::routes![
+        home,
+        complete,
+        cancel,
+        unclaimed,
+        claim,
+        claims_page,
+        admission::page,
+        admission::ask
+    ]
 }
 
 /// The provider's redemptions, newest first.

@@ -4,6 +4,7 @@
 //! claims and people. Used by `demo`, `loadgen seed` and the tests, each
 //! with its own runner (one transaction per operation, or a batch).
 
+use crate::domain::identity::reviewed_district;
 use crate::domain::{Actor, Amount, CreditCode, OrgKind, Region};
 use crate::service::admissions::Admit;
 use crate::service::applications::{Application, ApproveApplication, SubmitApplication};
@@ -134,7 +135,7 @@ impl<R: Runner> Scenario<R> {
             region: Some(org.region),
             person: None,
             needs_second_factor: false,
-            district: org.district,
+            district: reviewed_district(org.kind.role(), org.district),
         };
         // The first administrator accepts the invitation, as the person it
         // was handed to would, and creates the organisation's API client.
@@ -224,6 +225,24 @@ impl<R: Runner> Scenario<R> {
         let region = regulator.region().to_string();
         self.register(&regulator.actor, "provider", name, &region, None, None)
             .await
+    }
+
+    /// A provider of the regulator's region registered with `district`
+    /// (whose regulator reviews its admission first).
+    pub async fn district_provider(
+        &mut self,
+        regulator: &Org,
+        name: &str,
+        district: &str,
+    ) -> ServiceResult<Org> {
+        let op = RegisterOrganization {
+            kind: "provider".into(),
+            name: name.into(),
+            region: regulator.region().to_string(),
+            district: Some(district.into()),
+            ..RegisterOrganization::default()
+        };
+        self.register_as(&regulator.actor, op).await
     }
 
     /// A company of the regulator's region: `enterprise` or `team`, with its

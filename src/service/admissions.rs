@@ -16,8 +16,9 @@ use super::{Ctx, Done, Operation, Recorded, ServiceResult};
 use crate::audit::Entry;
 use crate::domain::notice::{NoticeKind, NoticeStatus};
 use crate::domain::programme::{join_categories, parse_category, split_categories};
+use crate::domain::review::{first_reviewer, AdmissionRequestStatus, ReviewLevel};
 use crate::domain::{DomainError, OrgKind, Refusal, Region};
-use crate::store::entities::{admissions, organizations};
+use crate::store::entities::{admission_requests, admissions, organizations};
 
 /// A provider's admission to a region's programme.
 #[derive(Debug, Clone, Serialize)]
@@ -70,10 +71,14 @@ pub const ADMIT: &str = "provider.admit";
 ///    (rule `admits_provider_regions`): the programme does not admit providers of the
 ///    provider's region; `category_not_eligible` (rule `categories`): the programme
 ///    does not fund one of the categories.
-/// 8. `forbidden`: a change under four eyes asked by an API client, not a
+/// 8. `invalid_state`: the provider is of the region and registered with a
+///    district that reviews first (`review_levels = 2`), and its district has
+///    not recommended a category new to it
+///    ([`super::admission_requests`]).
+/// 9. `forbidden`: a change under four eyes asked by an API client, not a
 ///    person.
-/// 9. `invalid_state`: where the policy asks for public notice
-///    (`notice_days`), an admission of the provider is under notice.
+/// 10. `invalid_state`: where the policy asks for public notice
+///     (`notice_days`), an admission of the provider is under notice.
 ///
 /// Where the policy asks for public notice, a new admission or a change
 /// of categories is published ([`super::notices`]) and takes effect when
@@ -117,6 +122,16 @@ impl Admit {
             .lock_exclusive()
             .one(txn)
             .await?;
+        let held = existing
+            .as_ref()
+            .map(|row| split_categories(&row.categories))
+            .unwrap_or_default();
+        let new: Vec<String> = categories
+            .iter()
+            .filter(|c| !held.contains(c))
+            .cloned()
+            .collect();
+        require_recommended(txn, ctx, &region, &provider, &new).await?;
         Ok(Checked {
             region,
             provider,
@@ -139,6 +154,59 @@ impl Admit {
             None => Ok((Decided::Done(store(txn, ctx, checked).await?), None)),
         }
     }
+}
+
+/// Refuses a direct admission of `new` categories for a provider its
+/// district reviews first, unless its district recommended them (in a
+/// request waiting for the region, or one the region admitted).
+async fn require_recommended(
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
+    region: &Region,
+    provider: &organizations::Model,
+    new: &[String],
+) -> ServiceResult<()> {
+    let rules = ctx.rules_for(region)?;
+    let version = rules.version(ctx.fiscal_year())?;
+    let district = first_reviewer(
+        region,
+        version.review_levels,
+        &provider.region,
+        provider.district.as_deref(),
+    );
+    let Some(district) = district else {
+        return Ok(());
+    };
+    let rows = admission_requests::Entity::find()
+        .filter(admission_requests::Column::Region.eq(region.clone()))
+        .filter(admission_requests::Column::ProviderId.eq(provider.id))
+        .filter(admission_requests::Column::Level.eq(ReviewLevel::Region))
+        .filter(admission_requests::Column::Status.ne(AdmissionRequestStatus::Rejected))
+        .all(txn)
+        .await?;
+    let recommended: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.admitted.as_deref().or(r.recommended.as_deref()))
+        .flat_map(split_categories)
+        .collect();
+    let missing: Vec<&str> = new
+        .iter()
+        .filter(|c| !recommended.contains(c))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(DomainError::refused(
+        Refusal::InvalidState,
+        format!(
+            "{district} reviews this provider first: it asks for admission \
+             (POST /api/v1/regions/{region}/admission-requests) and its district recommends \
+             it; not recommended: {}",
+            missing.join(", ")
+        ),
+    )
+    .into())
 }
 
 /// Publishes an admission that is new or changes the categories, where

@@ -16,7 +16,7 @@ use super::invitations::{self, Invitation};
 use super::logins::{self, LoginLimits};
 use super::secrets;
 use super::{Ctx, Done, Operation, ServiceError, ServiceResult};
-use crate::domain::identity::OrganizationFields;
+use crate::domain::identity::{reviewed_district, OrganizationFields};
 use crate::domain::{access, review, text};
 use crate::domain::{
     Actor, CompanyType, CreditCode, DomainError, NewOrganization, OrgKind, Region, Role,
@@ -37,7 +37,7 @@ pub struct Organization {
     pub created_at: chrono::DateTime<Utc>,
     /// When its registrar suspended it, if it is suspended.
     pub suspended_at: Option<chrono::DateTime<Utc>>,
-    /// A regulator's district (first-level review), if any.
+    /// A regulator's district (first-level review) or a provider's (where it is registered), if any.
     pub district: Option<String>,
 }
 
@@ -74,7 +74,7 @@ pub struct RegisterOrganization {
     pub credit_code: Option<String>,
     pub company_type: Option<String>,
     pub actual_controller: Option<String>,
-    /// A regulator's district, for one that reviews at the first level.
+    /// A regulator's district (it reviews there at the first level) or a provider's.
     pub district: Option<String>,
 }
 
@@ -365,7 +365,7 @@ pub async fn authenticate(db: &Db, client_id: &str, client_secret: &str) -> Serv
         if org.as_ref().is_some_and(|o| o.suspended_at.is_some()) {
             return Err(ServiceError::Unauthorized);
         }
-        district = org.and_then(|o| o.district);
+        district = reviewed_district(credential.role, org.and_then(|o| o.district));
     }
     Ok(Actor {
         sub: credential.subject,

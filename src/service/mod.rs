@@ -5,6 +5,7 @@
 //! per use case; the machinery they all run on is in [`engine`].
 
 pub mod account;
+pub mod admission_requests;
 pub mod admissions;
 pub mod applications;
 pub mod budgets;

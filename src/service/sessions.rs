@@ -18,6 +18,7 @@ use super::engine::{cached_organization, IdempotencyKey, OrgCache};
 pub use super::passwords::{acting, end_all, Attempt, Refused};
 use super::passwords::{check_password, failed, may_sign_in, succeeded, FORGET_FAILURES_AFTER};
 use super::{second_factor, secrets, Call, Ctx, Done, Operation, Service, ServiceResult};
+use crate::domain::identity::reviewed_district;
 use crate::domain::{Actor, Role};
 use crate::store::entities::{sessions, sign_in_failures, users};
 
@@ -193,7 +194,7 @@ async fn person<C: ConnectionTrait>(
                 region: Some(org.region.clone()),
                 person: Some(user.id),
                 needs_second_factor: second_factor::missing(role, &user),
-                district: org.district.clone(),
+                district: reviewed_district(role, org.district.clone()),
             };
             (actor, Some(org.name))
         }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Page, PageRequest, ServiceResult};
 use crate::domain::access::{self, Action, Scope, Stake};
 use crate::domain::{Actor, DomainError};
-use crate::store::entities::{applications, claims, redemptions, vouchers};
+use crate::store::entities::{admission_requests, applications, claims, redemptions, vouchers};
 
 /// A table whose rows belong to parties: what access control and list
 /// scopes need to know of it.
@@ -110,6 +110,26 @@ impl Owned for claims::Entity {
     }
     fn stake(row: &Self::Model) -> Stake<'_> {
         Stake::of(&row.region).provider(row.provider_id)
+    }
+}
+
+impl Owned for admission_requests::Entity {
+    const ID: Self::Column = admission_requests::Column::Id;
+    const LIST: Action = Action::ListAdmissionRequests;
+    const STAKE: StakeColumns<Self::Column> = StakeColumns {
+        region: admission_requests::Column::Region,
+        company: None,
+        provider: Some(admission_requests::Column::ProviderId),
+        provider_region: None,
+        district: Some(admission_requests::Column::District),
+    };
+    fn id(row: &Self::Model) -> Uuid {
+        row.id
+    }
+    fn stake(row: &Self::Model) -> Stake<'_> {
+        Stake::of(&row.region)
+            .provider(row.provider_id)
+            .district(row.district.as_deref())
     }
 }
 

@@ -3,7 +3,7 @@
 //! the domain cannot name.
 
 use crate::domain::notice::{NoticeKind, NoticeStatus, ObjectionStatus};
-use crate::domain::review::ReviewLevel;
+use crate::domain::review::{AdmissionRequestStatus, ReviewLevel};
 use crate::domain::{
     ApplicationStatus, ClaimStatus, CompanyType, OrgKind, RedemptionStatus, Region, Role,
     VoucherState,
@@ -76,6 +76,7 @@ text_column!(
     ApplicationStatus,
     ClaimStatus,
     ReviewLevel,
+    AdmissionRequestStatus,
     NoticeKind,
     NoticeStatus,
     ObjectionStatus,

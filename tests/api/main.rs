@@ -1,6 +1,7 @@
 //! Integration tests through HTTP, on a fresh database per test: a SQLite
 //! file by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set.
 
+mod admission_review;
 mod architecture;
 mod audit;
 mod authenticator;

@@ -129,6 +129,18 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
     }
     let (run, run_cancel) = (&runs[0], &runs[1]);
 
+    // The SH lab asks Shanghai to admit it for one more category.
+    let asked = json!({"categories": ["ip"], "statement": "矩阵：知识产权服务"});
+    let asked = w
+        .post(
+            &sh_lab.token,
+            "/api/v1/regions/SH/admission-requests",
+            asked,
+        )
+        .await;
+    assert_eq!(asked.status.code, 201, "{}", asked.text);
+    let ar = asked.body["id"].as_str().unwrap().to_owned();
+
     //                                       anon  op   SHr  JXr  co   co2  SHl  JXl
     let rows = vec![
         // Settlement runs: the paying region's regulator only; freezing and
@@ -437,6 +449,49 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
             "/api/v1/regions/JX/admissions",
             Some(json!({"provider_id": sh_lab.id, "categories": []})),
             [401, 403, 403, 422, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/regions/{region}/admission-requests",
+            "/api/v1/regions/JX/admission-requests",
+            Some(json!({"categories": [], "statement": "矩阵"})),
+            [401, 403, 403, 403, 403, 403, 422, 422],
+        ),
+        row(
+            "get",
+            "/api/v1/admission-requests",
+            "/api/v1/admission-requests",
+            None,
+            [401, 403, 200, 200, 403, 403, 200, 200],
+        ),
+        row(
+            "get",
+            "/api/v1/admission-requests/{id}",
+            format!("/api/v1/admission-requests/{ar}"),
+            None,
+            [401, 404, 200, 404, 404, 404, 200, 404],
+        ),
+        // Only a district's regulator recommends (tests/api/admission_review.rs).
+        row(
+            "post",
+            "/api/v1/admission-requests/{id}/recommend",
+            format!("/api/v1/admission-requests/{ar}/recommend"),
+            Some(json!({})),
+            [401, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/admission-requests/{id}/admit",
+            format!("/api/v1/admission-requests/{ar}/admit"),
+            Some(json!({"categories": ["rnd"]})),
+            [401, 403, 422, 404, 403, 403, 403, 403],
+        ),
+        row(
+            "post",
+            "/api/v1/admission-requests/{id}/reject",
+            format!("/api/v1/admission-requests/{ar}/reject"),
+            Some(json!({"reason": " "})),
+            [401, 403, 422, 404, 403, 403, 403, 403],
         ),
         row(
             "get",

@@ -82,7 +82,7 @@ async fn a_city_recommends_on_the_portal_and_the_province_decides() {
     // Hangzhou lands on its queue and sees only it and its team.
     b.sign_in(&city).await;
     assert_eq!(b.path().await, "/regulator/applications");
-    assert_eq!(b.count("nav a").await, 2, "{}", b.page_text().await);
+    assert_eq!(b.count("nav a").await, 3, "{}", b.page_text().await);
     let row = "section.application[data-purpose='中试检测']";
     assert_eq!(
         b.text(&format!("{row} .level")).await,
@@ -268,6 +268,138 @@ async fn anyone_reads_the_notices_and_objects_without_signing_in() {
         .text("section.notice-item.open .objection.dismissed")
         .await
         .contains("经核实，证书已续期"));
+    b.assert_quiet_console().await;
+    b.quit().await;
+}
+
+/// A provider registered in Hangzhou asks Zhejiang to admit it on the
+/// portal (told what is missing first); Hangzhou recommends one of the two
+/// categories, with a reason (without one, the row says so); the province
+/// sees the recommendation and admits it; the provider sees it admitted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_recommends_a_provider_and_the_province_admits_it_on_the_portal() {
+    let mut served = Served::start().await;
+    let operator = voucher_ledger::domain::Actor {
+        role: voucher_ledger::domain::Role::Admin,
+        ..voucher_ledger::domain::Actor::system()
+    };
+    let mut scenario = Scenario::new(served.service.clone(), 950);
+    let zj = scenario
+        .regulator(&operator, "浙江省科学技术厅", "ZJ")
+        .await;
+    let zj = zj.expect("registered");
+    let hz = scenario
+        .district_regulator(&operator, "杭州市科学技术局", ("ZJ", "HZ"))
+        .await
+        .expect("registered");
+    let lab = scenario
+        .district_provider(&zj, "杭州精测检测技术有限公司", "HZ")
+        .await
+        .expect("registered");
+    for org in [&zj, &hz, &lab] {
+        served.admins.insert(org.actor.sub, org.admin.clone());
+    }
+    let province = served.person(&zj.actor, "zj-officer", "钱敏").await;
+    let city = served.person(&hz.actor, "hz-officer", "孙磊").await;
+    let clerk = served.person(&lab.actor, "lab-clerk", "周静").await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+
+    // The provider asks: without its self-evaluation it is told so.
+    b.sign_in(&clerk).await;
+    b.open("/provider/admission").await;
+    let card = "#programme-ZJ";
+    assert_eq!(b.text(&format!("{card} .held")).await, "尚未纳入");
+    for c in ["testing", "rnd"] {
+        b.script(&format!(
+            "document.querySelector(\"{card} input[value='{c}']\").checked = true"
+        ))
+        .await;
+    }
+    b.click(&format!("{card} button.ask")).await;
+    assert!(
+        b.text("#error-ZJ").await.starts_with("请填写自评材料"),
+        "{}",
+        b.page_text().await
+    );
+    b.fill(
+        "#statement-ZJ",
+        "CMA 认证检测机构，专职检测人员 35 名，大型仪器 120 台",
+    )
+    .await;
+    for c in ["testing", "rnd"] {
+        b.script(&format!(
+            "document.querySelector(\"{card} input[value='{c}']\").checked = true"
+        ))
+        .await;
+    }
+    b.click(&format!("{card} button.ask")).await;
+    assert_eq!(b.path().await, "/provider/admission?done=asked");
+    assert!(b
+        .text(&format!("{card} .pending"))
+        .await
+        .starts_with("入库申请审核中"));
+    assert_eq!(b.text("#requests .status").await, "待审核");
+    b.shoot("provider-asks-admission").await;
+    b.click("#logout").await;
+
+    // Hangzhou recommends testing only, and must say why.
+    b.sign_in(&city).await;
+    b.open("/regulator/admission-requests").await;
+    let row = "section.admission-request[data-provider='杭州精测检测技术有限公司']";
+    assert!(b.text(row).await.contains("专职检测人员 35 名"));
+    let uncheck = format!("document.querySelector(\"{row} input[value='rnd']\").checked = false");
+    b.script(&uncheck).await;
+    b.click(&format!("{row} button.recommend")).await;
+    assert_eq!(
+        b.text(&format!("{row} .notice.error")).await,
+        "推荐的服务类别少于申请时，请填写初审意见，说明理由。"
+    );
+    b.shoot("provider-first-review-refused").await;
+    b.script(&uncheck).await;
+    b.fill(
+        &format!("{row} input[name='reason']"),
+        "研发服务无相应资质证明",
+    )
+    .await;
+    b.click(&format!("{row} button.recommend")).await;
+    assert_eq!(
+        b.path().await,
+        "/regulator/admission-requests?done=recommended"
+    );
+    assert_eq!(b.count(&format!("{row} .actions")).await, 0);
+    b.click("#logout").await;
+
+    // The province sees the level, what was recommended and why; it admits.
+    b.sign_in(&province).await;
+    b.open("/regulator/admission-requests").await;
+    assert_eq!(
+        b.text(&format!("{row} .level")).await,
+        "复审（杭州市已初审推荐）"
+    );
+    assert!(b
+        .text(&format!("{row} .review-reason"))
+        .await
+        .contains("研发服务"));
+    assert_eq!(b.count(&format!("{row} input[name='category']")).await, 1);
+    b.shoot("provider-second-level").await;
+    b.click(&format!("{row} button.admit")).await;
+    assert_eq!(
+        b.path().await,
+        "/regulator/admission-requests?done=admitted"
+    );
+    assert_eq!(b.text("#decided .status").await, "已入库");
+    b.click("#logout").await;
+
+    // The provider holds what the province admitted.
+    b.sign_in(&clerk).await;
+    b.open("/provider/admission").await;
+    let held = b.text(&format!("{card} .held")).await;
+    assert!(!held.is_empty() && held != "尚未纳入", "{held}");
+    assert_eq!(b.text("#requests .status").await, "已入库");
+    b.shoot("provider-admitted").await;
+    b.click("#switch-language").await;
+    assert_eq!(b.text("#requests .status").await, "admitted");
+    b.shoot("provider-admitted-en").await;
     b.assert_quiet_console().await;
     b.quit().await;
 }

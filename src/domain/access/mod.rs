@@ -80,6 +80,12 @@ actions! {
     Audit,
     /// Read the cross-region matrix.
     ReadCrossRegion,
+    /// Ask a region's programme to admit the provider.
+    RequestAdmission,
+    ListAdmissionRequests,
+    /// Review a provider's request for admission at the first level (a
+    /// district's regulator): recommend it to the region, or reject it.
+    ReviewAdmission,
 }
 
 impl Action {
@@ -91,13 +97,15 @@ impl Action {
             Action::ManageProgramme | Action::DecideApplication | Action::RevokeVoucher => {
                 &[Regulator]
             }
-            Action::DecideClaim | Action::ReviewApplication => &[Regulator],
+            Action::DecideClaim | Action::ReviewApplication | Action::ReviewAdmission => {
+                &[Regulator]
+            }
             Action::Apply | Action::Hold => &[Company],
-            Action::Complete | Action::SubmitClaim => &[Provider],
+            Action::Complete | Action::SubmitClaim | Action::RequestAdmission => &[Provider],
             Action::ListApplications | Action::ListVouchers => &[Company, Regulator],
             Action::CancelRedemption => &[Company, Provider],
             Action::ListRedemptions => &[Company, Provider, Regulator],
-            Action::ListClaims => &[Provider, Regulator],
+            Action::ListClaims | Action::ListAdmissionRequests => &[Provider, Regulator],
             Action::RunExpiry | Action::RotateSecret => &[Admin, System],
             Action::Audit | Action::ReadCrossRegion => &[Regulator, Admin],
         }
@@ -110,10 +118,13 @@ impl Action {
             Action::ManageProgramme
             | Action::DecideApplication
             | Action::ReviewApplication
+            | Action::ReviewAdmission
             | Action::RevokeVoucher
             | Action::DecideClaim => "only regulators may do this",
             Action::Apply | Action::Hold => "only companies may do this",
-            Action::Complete | Action::SubmitClaim => "only service providers may do this",
+            Action::Complete | Action::SubmitClaim | Action::RequestAdmission => {
+                "only service providers may do this"
+            }
             Action::RunExpiry | Action::RotateSecret => "only operators may do this",
             Action::Audit => "only regulators and operators audit",
             Action::ReadCrossRegion => "only regulators and operators read reports",
@@ -121,23 +132,30 @@ impl Action {
             | Action::ListVouchers
             | Action::CancelRedemption
             | Action::ListRedemptions
-            | Action::ListClaims => "this role may not do this",
+            | Action::ListClaims
+            | Action::ListAdmissionRequests => "this role may not do this",
         }
     }
 }
 
 /// Refuses (403) unless the actor's role may do `action`. A district's
-/// regulator lists and reviews applications and does nothing else.
+/// regulator lists and reviews applications and providers' requests for
+/// admission, and does nothing else.
 pub fn permit(actor: &Actor, action: Action) -> Result<(), DomainError> {
     if !action.roles().contains(&actor.role) {
         return Err(DomainError::Forbidden(action.refusal().into()));
     }
-    let first_level = matches!(action, Action::ListApplications | Action::ReviewApplication);
+    let reviews = matches!(action, Action::ReviewApplication | Action::ReviewAdmission);
+    let first_level = reviews
+        || matches!(
+            action,
+            Action::ListApplications | Action::ListAdmissionRequests
+        );
     match (&actor.district, first_level) {
         (Some(_), false) => Err(DomainError::Forbidden(
-            "a district's regulator reviews applications at the first level only".into(),
+            "a district's regulator reviews at the first level only".into(),
         )),
-        (None, true) if action == Action::ReviewApplication => Err(DomainError::Forbidden(
+        (None, true) if reviews => Err(DomainError::Forbidden(
             "only a district's regulator reviews at the first level".into(),
         )),
         _ => Ok(()),
@@ -239,7 +257,9 @@ pub fn authorize(actor: &Actor, action: Action, stake: &Stake<'_>) -> Result<(),
     // Acting on a record is narrower than seeing it: a regulator of the
     // provider's region sees a redemption but decides nothing about it.
     let acts = match actor.role {
-        Role::Regulator if action == Action::ReviewApplication => {
+        Role::Regulator
+            if matches!(action, Action::ReviewApplication | Action::ReviewAdmission) =>
+        {
             actor.reviews_district(stake.region, stake.district)
         }
         Role::Regulator => actor.regulates(stake.region),

@@ -131,18 +131,22 @@ pub fn domain(lang: Lang, err: &DomainError) -> String {
                 ];
                 return lang.t(key[i]).to_owned();
             }
-            if fields
-                .iter()
-                .any(|f| f.message == crate::domain::review::REASON_FOR_LESS)
-            {
+            use crate::domain::review::{REASON_FOR_FEWER, REASON_FOR_LESS};
+            if fields.iter().any(|f| f.message == REASON_FOR_LESS) {
                 return lang.t("refusal.recommend_reason").to_owned();
             }
-            // A declared fact has its own words (the field is named by the form).
-            if let Some(f) = fields
-                .first()
-                .filter(|f| f.field.starts_with("declared.") || f.field == "district")
-            {
-                let text = lang.t(&format!("refusal.{}", f.field));
+            if fields.iter().any(|f| f.message == REASON_FOR_FEWER) {
+                return lang.t("refusal.recommend_reason_categories").to_owned();
+            }
+            // A declared fact, a choice of categories and the free texts
+            // have their own words (the field is named by the form).
+            if let Some(f) = fields.first().filter(|f| {
+                f.field.starts_with("declared.")
+                    || f.field.starts_with("categories")
+                    || matches!(f.field.as_str(), "district" | "statement" | "reason")
+            }) {
+                let field = f.field.split('[').next().unwrap_or_default();
+                let text = lang.t(&format!("refusal.{field}"));
                 if text != super::i18n::MISSING {
                     return text.to_owned();
                 }

@@ -123,11 +123,16 @@ fn role_key(role: Role) -> &'static str {
 }
 
 /// A role's home and the pages linked from every page (a district's
-/// regulator reviews applications and manages its team, nothing else).
+/// regulator reviews applications and providers' admissions and manages its
+/// team, nothing else).
 fn nav(actor: &Actor, here: &str) -> Vec<NavLink> {
     let links: &[(&'static str, &'static str)] = match actor.role {
         Role::Regulator if actor.district.is_some() => &[
             ("/regulator/applications", "nav.first_review"),
+            (
+                "/regulator/admission-requests",
+                "nav.first_review_providers",
+            ),
             ("/team", "nav.team"),
         ],
         Role::Company => &[
@@ -143,6 +148,7 @@ fn nav(actor: &Actor, here: &str) -> Vec<NavLink> {
             ("/provider/claims", "nav.claims"),
             ("/provider/payments", "nav.payments"),
             ("/provider/bank-account", "nav.bank_account"),
+            ("/provider/admission", "nav.admission"),
             ("/team", "nav.team"),
         ],
         Role::Regulator => &[
@@ -153,6 +159,7 @@ fn nav(actor: &Actor, here: &str) -> Vec<NavLink> {
             ("/regulator/notices", "nav.notices"),
             ("/regulator/vouchers", "nav.vouchers_admin"),
             ("/regulator/providers", "nav.providers_admin"),
+            ("/regulator/admission-requests", "nav.admission_requests"),
             ("/regulator/bank-accounts", "nav.bank_accounts"),
             ("/regulator/settlement", "nav.settlement"),
             ("/regulator/policy", "nav.policy"),

@@ -34,6 +34,7 @@ where
 pub fn notice(lang: Lang, done: Option<&str>) -> Option<&'static str> {
     let key = match done? {
         "applied" => "done.applied",
+        "asked" => "done.asked",
         "held" => "done.held",
         "cancelled" => "done.cancelled",
         "rated" => "done.rated",

@@ -11,8 +11,11 @@
 //! - [`notices`]: the region's public notices and the objections to them.
 //! - [`audit`]: the audit trail, its verification and its download.
 //! - [`programme`]: vouchers (revoke), providers (admit) and the policy.
+//! - [`admission_queue`]: providers' requests for admission (recommend,
+//!   admit, reject).
 //! - [`what_if`]: the policy what-if.
 
+pub mod admission_queue;
 pub mod application_queue;
 pub mod audit;
 pub mod confirmations;
@@ -52,6 +55,10 @@ pub fn routes() -> Vec<Route> {
         programme::revoke,
         programme::providers_page,
         programme::admit,
+        admission_queue::page,
+        admission_queue::recommend,
+        admission_queue::admit,
+        admission_queue::reject,
         programme::policy_page,
         what_if::draft_page,
         what_if::run,

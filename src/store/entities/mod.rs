@@ -1,6 +1,7 @@
 //! SeaORM entities: one module per table.
 
 pub mod accounts;
+pub mod admission_requests;
 pub mod admissions;
 pub mod applications;
 pub mod audit_events;
