@@ -40,7 +40,7 @@ impl Format {
     pub fn header(self) -> Option<String> {
         match self {
             Format::JsonLines => None,
-            Format::Csv => Some(format!("{}\n", COLUMNS.join(","))),
+            Format::Csv => Some(format!("{CSV_BOM}{}\n", COLUMNS.join(","))),
         }
     }
 
@@ -106,7 +106,7 @@ const COLUMNS: [&str; 17] = [
     "operation_id",
 ];
 
-pub use crate::domain::text::csv_field;
+pub use crate::domain::text::{csv_field, CSV_BOM};
 
 /// Pages through the events of `filter` (from `filter.after_seq`), `page`
 /// at a time. Returns the next page's lines and moves the filter on; an

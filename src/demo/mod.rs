@@ -8,9 +8,11 @@
 //! submitted, approved, rejected and paid, one with its four evidence
 //! documents; services rated (one a complaint); a company refused for last
 //! year's idle voucher; Zhejiang's two-level review (one recommended for
-//! less, with the reason); a Shanghai admission under public notice with an
-//! objection; and a person of each role to sign in with.
+//! less, with the reason; a Hangzhou lab's admission recommended in part);
+//! a Shanghai admission under public notice with an objection; and a person
+//! of each role to sign in with.
 
+mod admission;
 mod city_fund;
 mod notice;
 
@@ -114,6 +116,7 @@ pub async fn fill(service: &Service) -> Result<Printed, DemoError> {
     let mut later = Scenario::new(service.clone(), first_code + 500);
     notice::with_objection(&mut later, &cast.sh).await?;
     city_fund::yuhuan(&mut later, &operator, &cast.zj, &cast.jx_lab.actor, year).await?;
+    admission::recommended_by_hangzhou(&mut later, &cast.zj, &cast.zj_hangzhou).await?;
 
     // The operator's person accepts an invitation, as `create-admin --login`
     // would hand one over.

@@ -135,6 +135,11 @@ pub fn key(value: &str) -> String {
 /// The most characters a comparison key has (the key columns hold 64).
 pub const KEY_MAX: usize = 64;
 
+/// The byte-order mark every CSV this service writes for people starts
+/// with: spreadsheet programs (Excel) then read it as UTF-8, not as the
+/// local code page (Chinese text would be garbled).
+pub const CSV_BOM: &str = "\u{feff}";
+
 /// A CSV text field, safe to open in a spreadsheet: a field that would
 /// start a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading
 /// `'` (OWASP), and the field is quoted when it holds a comma, a quote or a

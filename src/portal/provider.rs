@@ -200,7 +200,21 @@ pub struct RegionGroup {
     pub idem: String,
     pub problem: Option<String>,
     pub invoice: String,
+    /// The redemptions ticked for the claim: all of them, or those the
+    /// refused form had ticked.
+    pub chosen: Vec<Uuid>,
 }
+
+impl RegionGroup {
+    /// Whether redemption `id` is ticked for the claim.
+    pub fn is_chosen(&self, id: &Uuid) -> bool {
+        self.chosen.contains(id)
+    }
+}
+
+/// A refused claim form: its region, the invoice typed, the redemptions
+/// ticked, and why.
+type RefusedClaim = (Region, String, Vec<Uuid>, Problem);
 
 #[derive(Template)]
 #[template(path = "unclaimed.html", config = "src/portal/askama.toml")]
@@ -215,7 +229,7 @@ async fn unclaimed_page(
     service: &Service,
     signed: &ProviderPage,
     done: Option<&str>,
-    refused: Option<(Region, String, Problem)>,
+    refused: Option<RefusedClaim>,
 ) -> Result<Html, PageError> {
     let actor = signed.actor();
     let list = redemptions_of(service, actor)
@@ -239,10 +253,14 @@ async fn unclaimed_page(
                 .iter()
                 .try_fold(Money::ZERO, |sum, r| sum.checked_add(r.completed_amount))
                 .unwrap_or(Money::ZERO);
-            let mine = refused.as_ref().filter(|(r, _, _)| *r == region);
+            let mine = refused.as_ref().filter(|(r, _, _, _)| *r == region);
             RegionGroup {
-                problem: mine.map(|(_, _, p)| p.message.clone()),
-                invoice: mine.map(|(_, t, _)| t.clone()).unwrap_or_default(),
+                problem: mine.map(|(_, _, _, p)| p.message.clone()),
+                invoice: mine.map(|(_, t, _, _)| t.clone()).unwrap_or_default(),
+                chosen: mine.map_or_else(
+                    || rows.iter().map(|r| r.id).collect(),
+                    |(_, _, ticked, _)| ticked.clone(),
+                ),
                 idem: forms::new_key(),
                 region,
                 rows,
@@ -270,7 +288,7 @@ pub async fn unclaimed(
     unclaimed_page(&app.service, &signed, done, None).await
 }
 
-/// A claim form: the invoice and the redemptions listed with it.
+/// A claim form: the invoice and the redemptions ticked.
 #[derive(Debug, FromForm)]
 pub struct ClaimFields {
     pub csrf: Option<String>,
@@ -280,7 +298,7 @@ pub struct ClaimFields {
     pub redemption: Vec<String>,
 }
 
-/// Claims settlement of the listed redemptions of one region.
+/// Claims settlement of the ticked redemptions of one region.
 #[post("/provider/claims", data = "<form>")]
 pub async fn claim(
     app: &State<App>,
@@ -294,7 +312,7 @@ pub async fn claim(
     let mut fields: Vec<&str> = vec![&form.region, &form.invoice_no];
     fields.extend(form.redemption.iter().map(String::as_str));
     let op = SubmitClaim {
-        redemption_ids: ids,
+        redemption_ids: ids.clone(),
         invoice_no: form.invoice_no.clone(),
     };
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
@@ -302,7 +320,7 @@ pub async fn claim(
         Submitted::Done(_) => Ok(Either::Left(Redirect::to("/provider/claims?done=claimed"))),
         Submitted::Again => Ok(Either::Left(Redirect::to("/provider/claims?done=again"))),
         Submitted::Refused(problem) => {
-            let refused = Some((region, form.invoice_no.clone(), problem));
+            let refused = Some((region, form.invoice_no.clone(), ids, problem));
             unclaimed_page(&app.service, &signed, None, refused)
                 .await
                 .map(Either::Right)

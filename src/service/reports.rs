@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, DbErr, Statement};
 use serde::Serialize;
 
 use super::ServiceResult;
-use crate::audit::export::csv_field;
+use crate::domain::text::{csv_field, CSV_BOM};
 use crate::domain::access::{self, Action};
 use crate::domain::{Actor, DomainError, Money, Region, Role};
 use crate::ledger::AccountKind;
@@ -320,13 +320,13 @@ pub fn summary_csv(s: &Summary) -> String {
     ];
     let header: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
     let values: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
-    format!("{}\n{}\n", header.join(","), values.join(","))
+    format!("{CSV_BOM}{}\n{}\n", header.join(","), values.join(","))
 }
 
 /// The matrix as CSV: one line per cell.
 pub fn cross_region_csv(m: &CrossRegion) -> String {
-    let mut out = String::from(
-        "year,issuer_region,provider_region,completed,paid,count,in_transit,bank_returned\n",
+    let mut out = format!(
+        "{CSV_BOM}year,issuer_region,provider_region,completed,paid,count,in_transit,bank_returned\n"
     );
     for c in &m.cells {
         out.push_str(&format!(

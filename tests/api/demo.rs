@@ -108,6 +108,14 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     )
     .await;
     assert_eq!(noticed, ["admission:open:open".to_owned()].into());
+    // A Hangzhou lab's admission, recommended in part, waits for the province.
+    let asked = values(
+        &app,
+        "SELECT district || ':' || level || ':' || status || ':' || recommended \
+         FROM admission_requests",
+    )
+    .await;
+    assert_eq!(asked, ["HZ:region:pending:testing".to_owned()].into());
     // The pilot: Jiaxing vouchers paid at a Shanghai provider.
     let cross = values(
         &app,
@@ -163,6 +171,6 @@ async fn the_demo_fills_an_empty_database_once_and_everything_verifies() {
     // A second run refuses and changes nothing.
     let before = app.every_row().await;
     let again = demo::fill(&service).await;
-    assert!(matches!(again, Err(DemoError::NotEmpty(16))), "{again:?}");
+    assert!(matches!(again, Err(DemoError::NotEmpty(17))), "{again:?}");
     assert_eq!(app.every_row().await, before);
 }

@@ -299,6 +299,67 @@ async fn other_company_voucher(served: &Served) -> Uuid {
     served.run(&served.jx_regulator, approve).await.id
 }
 
+/// A provider chooses which completed services a claim covers: the one
+/// left unticked stays to be claimed later; ticking none is refused in
+/// words, with the ticks and the invoice kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_chooses_what_a_claim_covers() {
+    let served = Served::start().await;
+    let mut ids = Vec::new();
+    for (contract, amount) in [("JX-SH-2026-201", "10000.00"), ("JX-SH-2026-202", "6000.00")] {
+        let hold = Hold {
+            voucher_id: served.voucher,
+            provider_id: served.sh_lab.actor.sub,
+            contract_no: contract.into(),
+            contract_amount: scenario::yuan("40000.00"),
+            service_category: "testing".into(),
+            amount: scenario::yuan(amount),
+        };
+        let held = served.run(&served.jx_company.actor, hold).await;
+        let complete = redemptions::Complete {
+            id: held.id,
+            amount: None,
+        };
+        served.run(&served.sh_lab.actor, complete).await;
+        ids.push(held.id);
+    }
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+    b.sign_in(&served.sh_lab).await;
+    b.open("/provider/unclaimed").await;
+    assert_eq!(b.count("#group-JX input[name='redemption']:checked").await, 2);
+    // Nothing ticked: refused in words, the invoice kept.
+    for id in &ids {
+        b.script(&format!("document.querySelector('#include-{id}').checked = false"))
+            .await;
+    }
+    b.fill("#invoice-JX", "INV-2026-0201").await;
+    b.click("#group-JX button.claim").await;
+    assert_eq!(
+        b.text("#group-JX .error").await,
+        "请至少勾选一笔已完成的服务纳入本次结算申请。"
+    );
+    assert_eq!(b.value("#invoice-JX").await, "INV-2026-0201");
+    assert_eq!(b.count("#group-JX input[name='redemption']:checked").await, 0);
+    b.shoot("claim-nothing-ticked").await;
+    // The first only.
+    b.script(&format!("document.querySelector('#include-{}').checked = true", ids[0]))
+        .await;
+    b.click("#group-JX button.claim").await;
+    assert_eq!(b.path().await, "/provider/claims?done=claimed");
+    let claim_row = b.text("#claims tr[data-invoice='INV-2026-0201']").await;
+    assert!(claim_row.contains("¥10,000.00"), "{claim_row}");
+    b.open("/provider/unclaimed").await;
+    assert_eq!(b.count(&format!("#unclaimed-{}", ids[1])).await, 1);
+    assert_eq!(b.count(&format!("#unclaimed-{}", ids[0])).await, 0);
+    assert_eq!(b.text("#group-JX .total").await, "¥6,000.00");
+    b.shoot("claim-one-left").await;
+    b.click("#switch-language").await;
+    assert!(b.text("#group-JX .hint").await.starts_with("Tick the services"));
+    b.shoot("claim-one-left-en").await;
+    b.assert_quiet_console().await;
+    b.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
     let served = Served::start().await;

@@ -143,7 +143,10 @@ pub fn domain(lang: Lang, err: &DomainError) -> String {
             if let Some(f) = fields.first().filter(|f| {
                 f.field.starts_with("declared.")
                     || f.field.starts_with("categories")
-                    || matches!(f.field.as_str(), "district" | "statement" | "reason")
+                    || matches!(
+                        f.field.as_str(),
+                        "district" | "statement" | "reason" | "redemption_ids"
+                    )
             }) {
                 let field = f.field.split('[').next().unwrap_or_default();
                 let text = lang.t(&format!("refusal.{field}"));

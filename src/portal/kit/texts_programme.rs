@@ -49,6 +49,10 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("admission.statement_hint", "机构资质、专职人员、仪器设备、近三年信用情况等，不超过 4000 字。", "Qualifications, staff, instruments and equipment, credit record of the last three years; at most 4,000 characters."),
     ("admission.submit", "提交入库申请", "Send the request"),
     ("admission.mine", "我的入库申请", "My requests"),
+    // A provider chooses what a claim covers.
+    ("unclaimed.choose", "勾选纳入本次结算申请的服务（默认全选）；未勾选的可以以后再申请。", "Tick the services this claim covers (all by default); those left unticked can be claimed later."),
+    ("unclaimed.include", "纳入", "Include"),
+    ("refusal.redemption_ids", "请至少勾选一笔已完成的服务纳入本次结算申请。", "Tick at least one completed service for this claim."),
     ("notice.title", "公示", "Public notices"),
     ("nav.notices", "公示与异议", "Notices"),
     ("notice.desk_intro", "本地区的公示事项及收到的异议。异议成立的，该事项撤回；不成立的，公示期满且无待处理异议后生效。", "This region's notices and the objections to them. An upheld objection withdraws the decision; once none is open and the period has ended, it takes effect."),

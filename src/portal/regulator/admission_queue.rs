@@ -100,7 +100,7 @@ async fn requests_view(
         let open = r.status == AdmissionRequestStatus::Pending;
         let decidable = open && reviewer == at_district;
         let waits = (open && !decidable && at_district).then(|| {
-            lang.t("admission_requests.waits")
+            lang.t("queue.waits_for_district")
                 .replace("{district}", district.as_deref().unwrap_or_default())
         });
         let offered = r

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{names, status};
 use crate::domain::bank_files::pain001::escape;
 use crate::domain::settlement::{ItemStatus, RunStatus};
-use crate::domain::text::csv_field;
+use crate::domain::text::{csv_field, CSV_BOM};
 use crate::domain::{Actor, DomainError, Money, Region, Role};
 use crate::service::ServiceResult;
 use crate::store::entities::{claims, redemptions, settlement_items, settlement_runs, vouchers};
@@ -195,7 +195,7 @@ pub async fn payments(db: &Db, actor: &Actor, provider: Uuid) -> ServiceResult<V
 /// 兑付明细表 as CSV (UTF-8 with a BOM): the payment, then one line per
 /// redemption, then the total.
 pub fn csv(a: &Advice) -> String {
-    let mut out = String::from("\u{feff}");
+    let mut out = String::from(CSV_BOM);
     out.push_str(&format!(
         "兑付通知,{},{},{},{}\r\n收款人,{},{},{},{}\r\n金额(元),{},状态,{},银行流水号,{}\r\n",
         a.region,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{names, status, sum_fen, FileRef};
 use crate::domain::access::{self, Action};
 use crate::domain::settlement::{ItemStatus, RunStatus};
-use crate::domain::text::csv_field;
+use crate::domain::text::{csv_field, CSV_BOM};
 use crate::domain::{Actor, ClaimStatus, DomainError, Money, OrgKind, Region, Role};
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::entities::{
@@ -219,8 +219,8 @@ pub async fn statement(
 /// The statement as CSV: one line per claim paid (a payment sent back has
 /// one line without a claim), then the totals.
 pub fn csv(s: &Statement) -> String {
-    let mut out = String::from(
-        "\u{feff}issuer_region,provider_region,period,run_id,item_id,provider,account_number,\
+    let mut out = format!(
+        "{CSV_BOM}issuer_region,provider_region,period,run_id,item_id,provider,account_number,\
          item_status,item_amount,claim_id,invoice_no,claim_amount,claim_status\r\n",
     );
     for p in &s.payments {
