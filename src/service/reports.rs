@@ -8,8 +8,8 @@ use sea_orm::{ConnectionTrait, DbErr, Statement};
 use serde::Serialize;
 
 use super::ServiceResult;
-use crate::domain::text::{csv_field, CSV_BOM};
 use crate::domain::access::{self, Action};
+use crate::domain::text::{csv_field, CSV_BOM};
 use crate::domain::{Actor, DomainError, Money, Region, Role};
 use crate::ledger::AccountKind;
 use crate::store::entities::{accounts, budgets, ledger_totals};

@@ -306,7 +306,10 @@ async fn other_company_voucher(served: &Served) -> Uuid {
 async fn the_provider_chooses_what_a_claim_covers() {
     let served = Served::start().await;
     let mut ids = Vec::new();
-    for (contract, amount) in [("JX-SH-2026-201", "10000.00"), ("JX-SH-2026-202", "6000.00")] {
+    for (contract, amount) in [
+        ("JX-SH-2026-201", "10000.00"),
+        ("JX-SH-2026-202", "6000.00"),
+    ] {
         let hold = Hold {
             voucher_id: served.voucher,
             provider_id: served.sh_lab.actor.sub,
@@ -326,11 +329,16 @@ async fn the_provider_chooses_what_a_claim_covers() {
     let b = Browser::start(&served.base, "zh-CN,zh").await;
     b.sign_in(&served.sh_lab).await;
     b.open("/provider/unclaimed").await;
-    assert_eq!(b.count("#group-JX input[name='redemption']:checked").await, 2);
+    assert_eq!(
+        b.count("#group-JX input[name='redemption']:checked").await,
+        2
+    );
     // Nothing ticked: refused in words, the invoice kept.
     for id in &ids {
-        b.script(&format!("document.querySelector('#include-{id}').checked = false"))
-            .await;
+        b.script(&format!(
+            "document.querySelector('#include-{id}').checked = false"
+        ))
+        .await;
     }
     b.fill("#invoice-JX", "INV-2026-0201").await;
     b.click("#group-JX button.claim").await;
@@ -339,11 +347,22 @@ async fn the_provider_chooses_what_a_claim_covers() {
         "请至少勾选一笔已完成的服务纳入本次结算申请。"
     );
     assert_eq!(b.value("#invoice-JX").await, "INV-2026-0201");
-    assert_eq!(b.count("#group-JX input[name='redemption']:checked").await, 0);
+    assert_eq!(
+        b.count("#group-JX input[name='redemption']:checked").await,
+        0
+    );
+    let title = b.script("return document.title").await;
+    assert!(
+        title.as_str().unwrap_or_default().starts_with("错误："),
+        "{title}"
+    );
     b.shoot("claim-nothing-ticked").await;
     // The first only.
-    b.script(&format!("document.querySelector('#include-{}').checked = true", ids[0]))
-        .await;
+    b.script(&format!(
+        "document.querySelector('#include-{}').checked = true",
+        ids[0]
+    ))
+    .await;
     b.click("#group-JX button.claim").await;
     assert_eq!(b.path().await, "/provider/claims?done=claimed");
     let claim_row = b.text("#claims tr[data-invoice='INV-2026-0201']").await;
@@ -354,7 +373,10 @@ async fn the_provider_chooses_what_a_claim_covers() {
     assert_eq!(b.text("#group-JX .total").await, "¥6,000.00");
     b.shoot("claim-one-left").await;
     b.click("#switch-language").await;
-    assert!(b.text("#group-JX .hint").await.starts_with("Tick the services"));
+    assert!(b
+        .text("#group-JX .hint")
+        .await
+        .starts_with("Tick the services"));
     b.shoot("claim-one-left-en").await;
     b.assert_quiet_console().await;
     b.quit().await;
@@ -388,7 +410,14 @@ async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
     b.click(&format!("{row} button.complete")).await;
     let refused = b.text(row).await;
     assert!(refused.contains("not in the right format"), "{refused}");
-    b.fill(&format!("{row} input[name=amount]"), "30000.00")
+    // The title says so first (a screen reader reads it on arrival).
+    let title = b.script("return document.title").await;
+    assert!(
+        title.as_str().unwrap_or_default().starts_with("Error: "),
+        "{title}"
+    );
+    // Full-width digits, as a Chinese input method types them, are read.
+    b.fill(&format!("{row} input[name=amount]"), "３０，０００．００")
         .await;
     b.click(&format!("{row} button.complete")).await;
     assert_eq!(b.path().await, "/provider/unclaimed?done=completed");

@@ -27,7 +27,9 @@ async fn complete(
 /// CSV with a header line as maps of column to value.
 fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
     // A byte-order mark first, so that spreadsheet programs read UTF-8.
-    let text = text.strip_prefix('\u{feff}').expect("a CSV starts with a BOM");
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a CSV starts with a BOM");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     lines

@@ -56,8 +56,12 @@ pub fn amount(signed: &Signed, field: &'static str, typed: &str) -> Result<Amoun
 /// An amount as people type it: an optional `¥`, then yuan whose thousands
 /// may be grouped by `,` (or `，`, or a space) in groups of three, then
 /// at most two decimals. `1,5` is not 1.5 nor 15: it is refused, as is
-/// any separator that does not group thousands.
+/// any separator that does not group thousands. Full-width digits, points
+/// and spaces (`１，０００．５`, as Chinese input methods type them) read
+/// as their ASCII forms (NFKC).
 pub fn typed_amount(typed: &str) -> Option<Amount> {
+    use unicode_normalization::UnicodeNormalization;
+    let typed: String = typed.nfkc().collect();
     let text = typed.trim().trim_start_matches(['¥', '￥']).trim_start();
     let (whole, fraction) = match text.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
@@ -220,6 +224,9 @@ mod tests {
             ("1，234", "1234.00"),
             ("1 234.5", "1234.50"),
             (" 999 ", "999.00"),
+            ("１０００", "1000.00"),
+            ("￥１，２３４．５", "1234.50"),
+            ("\u{3000}８００\u{3000}", "800.00"),
         ] {
             assert_eq!(read(typed).as_deref(), Some(amount), "{typed}");
         }
@@ -237,6 +244,8 @@ mod tests {
             "-5",
             "1e3",
             "1,,234",
+            "１，５",
+            "－５",
         ] {
             assert_eq!(read(typed), None, "{typed}");
         }

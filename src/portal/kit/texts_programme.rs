@@ -49,6 +49,7 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("admission.statement_hint", "机构资质、专职人员、仪器设备、近三年信用情况等，不超过 4000 字。", "Qualifications, staff, instruments and equipment, credit record of the last three years; at most 4,000 characters."),
     ("admission.submit", "提交入库申请", "Send the request"),
     ("admission.mine", "我的入库申请", "My requests"),
+    ("error.title_prefix", "错误：", "Error: "),
     // A provider chooses what a claim covers.
     ("unclaimed.choose", "勾选纳入本次结算申请的服务（默认全选）；未勾选的可以以后再申请。", "Tick the services this claim covers (all by default); those left unticked can be claimed later."),
     ("unclaimed.include", "纳入", "Include"),
