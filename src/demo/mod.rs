@@ -336,8 +336,9 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
             .await?;
         demo.complete(jx_lab, &r, None).await?;
     }
-    // Applications waiting, and one rejected.
-    let apply = |amount, purpose: &str| SubmitApplication {
+    // Applications waiting (the team's, for next year: this year's cap is
+    // used up), and one rejected.
+    let apply = |year, amount, purpose: &str| SubmitApplication {
         region: "JX".into(),
         year,
         amount: yuan(amount),
@@ -345,9 +346,11 @@ async fn this_year(demo: &Scenario<Service>, c: &Cast, year: i32) -> Result<(), 
         declared: Default::default(),
         district: None,
     };
-    demo.run(team, apply("30000.00", "二期研发")).await?;
-    let rejected = demo.run(photonics, apply("80000.00", "重复申请")).await?;
-    let reason = "超过年度上限，请下一年度申请".into();
+    demo.run(team, apply(year + 1, "30000.00", "二期研发"))
+        .await?;
+    let twice = apply(year, "30000.00", "光子芯片可靠性检测（再次申报）");
+    let rejected = demo.run(photonics, twice).await?;
+    let reason = "与本年度已获批的光子芯片检测项目重复".into();
     demo.run(
         jx,
         RejectApplication {

@@ -344,7 +344,7 @@ pub fn within_fund_caps(region: &Region, f: &FundFacts, amount: Money) -> Result
 }
 
 /// Refuses an application above a district fund's cap per request.
-pub fn within_request_cap(
+fn within_request_cap(
     region: &Region,
     district: &str,
     fund: &DistrictFund,

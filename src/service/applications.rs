@@ -14,7 +14,7 @@ use super::budgets::{fund_appropriated, nothing_appropriated};
 use super::caps;
 use super::eligibility::{application_facts, declared_of};
 use super::engine::movements;
-use super::locks::{lock_budget, lock_for_review, lock_submitted};
+use super::locks::{lock_budget, lock_company, lock_for_review, lock_submitted};
 use super::vouchers::{self, Voucher};
 use super::{visible, Ctx, Done, Operation, Page, PageRequest, ServiceError, ServiceResult};
 use crate::domain::access::{self, Action};
@@ -22,9 +22,11 @@ use crate::domain::eligibility::{Declared, DeclaredInput};
 use crate::domain::programme::parse_year;
 use crate::domain::review::{self, ReviewLevel};
 use crate::domain::text;
-use crate::domain::{Actor, Amount, ApplicationStatus, DomainError, Money, Region, VoucherState};
+use crate::domain::{
+    Actor, Amount, ApplicationStatus, DomainError, Money, Refusal, Region, Rule, VoucherState,
+};
 use crate::ledger::{self, AccountKind, AccountRef, Transfer, TransferCode};
-use crate::rules::{common, IssuanceFacts};
+use crate::rules::IssuanceFacts;
 use crate::store::entities::{applications, budgets, organizations, vouchers as voucher_rows};
 
 /// A company's application for a voucher.
@@ -103,8 +105,14 @@ impl From<applications::Model> for Application {
 ///     not meet it (`sme_registration_required`, `team_housing`,
 ///     `team_min_core_members`), or a voucher of last year expired more
 ///     than `idle_voucher_share` unused.
-///
-/// The amount is not checked against the annual cap here: approval checks it.
+/// 12. The region's rules (`check_issuance`), as the caps stand now:
+///     `annual_cap_exceeded` (rule `enterprise_cap` or `team_cap`: what was
+///     issued this year to companies of the same actual controller, plus
+///     `amount`, is above the cap; then `fund_request_cap`, `fund_year_cap`
+///     for a district's fund). Approval checks them again.
+/// 13. `invalid_state` (rule `duplicate_application`): an identical
+///     application of the company (region, year, amount, purpose) waits for
+///     a decision.
 #[derive(Debug, Clone)]
 pub struct SubmitApplication {
     /// The region code as sent.
@@ -144,18 +152,31 @@ impl Operation for SubmitApplication {
             version.review_levels,
             self.district.as_deref(),
         )?;
-        let company = organizations::Entity::find_by_id(ctx.actor.sub)
-            .one(txn)
+        let company = lock_company(txn, ctx.actor.sub)
             .await?
             .ok_or(DomainError::NotFound)?;
         let facts = application_facts(txn, &region, year, &company, declared.clone()).await?;
         rules.check_application(version, &facts)?;
-        if let Some((code, fund)) = district
-            .as_deref()
-            .and_then(|d| rules.policy().fund_of(d).map(|f| (d, f)))
-        {
-            common::within_request_cap(&region, code, fund, self.amount.money())?;
-        }
+        // The caps as they stand now; approval checks them again (other
+        // vouchers may be issued in between).
+        let holders = caps::controller_companies(txn, &company).await?;
+        let policy = rules.policy();
+        let fund = caps::fund_facts(txn, policy, year, &holders, district.as_deref()).await?;
+        let room = IssuanceFacts {
+            company_type: facts.company_type,
+            already_issued: caps::issued_to_controller(txn, &region, year, &holders).await?,
+            amount: self.amount.money(),
+            fund,
+        };
+        rules.check_issuance(version, &room)?;
+        refuse_twin(
+            txn,
+            &company,
+            (&region, year),
+            self.amount.money(),
+            &purpose,
+        )
+        .await?;
         let declared = (declared != Declared::default())
             .then(|| serde_json::to_string(&declared))
             .transpose()
@@ -184,6 +205,43 @@ impl Operation for SubmitApplication {
             .exec_with_returning(txn)
             .await?;
         Done::recorded(model.into(), "application.submit", "application")
+    }
+}
+
+/// Refuses an application identical (region, year, amount and purpose) to
+/// one of the company's that still waits for a decision: sent twice by
+/// mistake. (The company's row is locked, so two sent at once are told
+/// apart.)
+async fn refuse_twin(
+    txn: &DatabaseTransaction,
+    company: &organizations::Model,
+    (region, year): (&Region, i32),
+    amount: Money,
+    purpose: &str,
+) -> ServiceResult<()> {
+    let twin = applications::Entity::find()
+        .select_only()
+        .column(applications::Column::Id)
+        .filter(applications::Column::CompanyId.eq(company.id))
+        .filter(applications::Column::Region.eq(region.clone()))
+        .filter(applications::Column::Year.eq(year))
+        .filter(applications::Column::Amount.eq(amount.fen()))
+        .filter(applications::Column::Purpose.eq(purpose))
+        .filter(applications::Column::Status.eq(ApplicationStatus::Submitted))
+        .into_tuple::<Uuid>()
+        .one(txn)
+        .await?;
+    match twin {
+        None => Ok(()),
+        Some(id) => Err(DomainError::refused(
+            Refusal::InvalidState,
+            format!(
+                "an identical application ({id}: {amount} for the same purpose) waits for a \
+                 decision; wait for it, or change the amount or the purpose"
+            ),
+        )
+        .with_rule(Rule::named("duplicate_application", region))
+        .into()),
     }
 }
 

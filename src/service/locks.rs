@@ -2,6 +2,8 @@
 //! SQLite, whose write transaction already excludes other writers), so the
 //! order they are taken in can be read in one place. Within a transaction:
 //!
+//! 0. a company submitting an application ([`lock_company`]: nothing else
+//!    is locked in that transaction);
 //! 1. vouchers — one, or a chunk in id order ([`lock_voucher`],
 //!    [`lock_voucher_and_admission`], [`lock_vouchers`]);
 //! 2. then a redemption of such a voucher ([`lock_held`], [`lock_if_held`]);
@@ -26,7 +28,20 @@ use crate::domain::review::ReviewLevel;
 use crate::domain::{
     Actor, ApplicationStatus, ClaimStatus, DomainError, RedemptionStatus, Refusal, Region,
 };
-use crate::store::entities::{applications, budgets, claims, redemptions, vouchers};
+use crate::store::entities::{applications, budgets, claims, organizations, redemptions, vouchers};
+
+/// Locks a company's row for the rest of the transaction: its
+/// applications are submitted one at a time (taken first, before anything
+/// else the submission reads).
+pub async fn lock_company<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> ServiceResult<Option<organizations::Model>> {
+    Ok(organizations::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?)
+}
 
 /// Locks a voucher for the rest of the transaction.
 pub async fn lock_voucher<C: ConnectionTrait>(

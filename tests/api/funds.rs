@@ -10,9 +10,11 @@ use serde_json::{json, Value};
 use crate::helpers::Answer;
 use crate::world::{Org, World};
 
-/// `company` applies to Zhejiang from `district` for `amount`.
+/// `company` applies to Zhejiang from `district` for `amount` (each time
+/// for another purpose: an identical application waiting is refused).
 async fn apply(w: &World, company: &Org, district: &str, amount: &str) -> Answer {
-    let body = json!({"region": "ZJ", "year": 2026, "amount": amount, "purpose": "检测服务",
+    let purpose = format!("检测服务 {}", uuid::Uuid::now_v7().simple());
+    let body = json!({"region": "ZJ", "year": 2026, "amount": amount, "purpose": purpose,
         "declared": crate::world::eligible(), "district": district});
     w.post(&company.token, "/api/v1/applications", body).await
 }
@@ -107,7 +109,8 @@ async fn a_city_fund_issues_under_its_own_caps_and_share_and_adds_up_to_the_prov
         let issued = through_yuhuan(&w, &yuhuan, &w.jx_company, "20000.00", None).await;
         assert_eq!(issued.status.code, 201, "{}", issued.text);
     }
-    let capped = through_yuhuan(&w, &yuhuan, &w.jx_company, "20000.00", None).await;
+    // Refused at submission, as the caps stand (approval checks again).
+    let capped = apply(&w, &w.jx_company, "YH", "20000.00").await;
     capped.assert_problem(422, "annual_cap_exceeded");
     assert_eq!(
         capped.body["rule"]["id"], "fund_year_cap",

@@ -76,12 +76,12 @@ async fn every_role_meets_every_endpoint_as_the_table_says() {
     assert_eq!(w.approve_claim(jx, &c).await.status.code, 200);
     assert_eq!(w.pay_claim(jx, &c, "B-1").await.status.code, 200);
     let mut applications = Vec::new();
-    for _ in 0..2 {
+    for purpose in ["检测", "研发"] {
         let a = w
             .post(
                 &w.jx_company.token,
                 "/api/v1/applications",
-                json!({"region": "JX", "year": 2026, "amount": "1000.00", "purpose": "检测"}),
+                json!({"region": "JX", "year": 2026, "amount": "1000.00", "purpose": purpose}),
             )
             .await;
         applications.push(a.body["id"].as_str().unwrap().to_owned());

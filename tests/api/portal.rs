@@ -202,6 +202,30 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.click("#submit-application").await;
     assert_eq!(b.path().await, "/company?done=applied");
     assert!(b.text("#applications").await.contains("¥50,000.00"));
+    // More than the cap leaves is refused at once, next to the amount, with
+    // the figures; nothing is kept.
+    b.open("/company/apply").await;
+    b.fill("#amount", "9,999,999").await;
+    b.fill("#purpose", "中试放大").await;
+    b.click("#submit-application").await;
+    let over = b.text("#amount-error").await;
+    assert!(
+        over.starts_with("超过年度申领上限 ¥200,000.00") && over.contains("最多还可获 ¥100,000.00"),
+        "{over}"
+    );
+    b.shoot("apply-over-cap").await;
+    // The same application again, while the first waits: refused.
+    b.fill("#amount", "50000.00").await;
+    b.fill("#purpose", "检测服务").await;
+    b.click("#submit-application").await;
+    assert!(
+        b.text("#amount-error")
+            .await
+            .starts_with("已有一份金额、用途相同的申请正在审核"),
+        "{}",
+        b.page_text().await
+    );
+    b.shoot("apply-twice").await;
     b.assert_quiet_console().await;
 
     // English: the same refusal in English, every page once more.
@@ -1248,15 +1272,23 @@ async fn ledger_rows(served: &Served) -> Vec<i64> {
 async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
     let served = Served::start().await;
     let company = served.jx_company.actor.clone();
-    let apply = SubmitApplication {
+    // 90,000.00 asked while 100,000.00 are left; then another voucher of
+    // 20,000.00 is issued, so approving the 90,000.00 breaks the cap.
+    let apply = |amount: &str, purpose: &str| SubmitApplication {
         region: "JX".into(),
         year: 2026,
-        amount: scenario::yuan("150000.00"),
+        amount: scenario::yuan(amount),
         declared: scenario::eligible_facts(),
         district: None,
-        purpose: "二期研发".into(),
+        purpose: purpose.into(),
     };
-    served.run(&company, apply).await;
+    served.run(&company, apply("90000.00", "二期研发")).await;
+    let other = served.run(&company, apply("20000.00", "小试检测")).await;
+    let approve = ApproveApplication {
+        id: other.id,
+        amount: None,
+    };
+    served.run(&served.jx_regulator, approve).await;
     let hold = Hold {
         voucher_id: served.voucher,
         provider_id: served.sh_lab.actor.sub,
@@ -1272,14 +1304,14 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
     let b = Browser::start(&served.base, ZH).await;
     b.sign_in(&officer).await;
 
-    // Approving the whole 150,000.00 breaks the cap: the refusal says the
+    // Approving the whole 90,000.00 breaks the cap: the refusal says the
     // cap, what the controller has and the most that would pass.
     b.click("nav a[href='/regulator/applications']").await;
     let row = "section.application[data-purpose='二期研发']";
     b.click(&format!("{row} button.approve")).await;
     assert_eq!(
         b.text(&format!("{row} .notice.error")).await,
-        "超过年度申领上限 ¥200,000.00（嘉兴 2017 版）：同一实际控制人本年度已获 ¥100,000.00，最多还可获 ¥100,000.00"
+        "超过年度申领上限 ¥200,000.00（嘉兴 2017 版）：同一实际控制人本年度已获 ¥120,000.00，最多还可获 ¥80,000.00"
     );
     b.shoot("regulator-cap-refused").await;
 
@@ -1334,9 +1366,11 @@ async fn the_regulator_sees_a_refusals_figures_and_tries_a_draft_policy() {
     en.open("/regulator/what-if").await;
     en.fill("#enterprise_cap", "50000.00").await;
     en.click("#replay").await;
+    // The 100,000.00 voucher reduced to 50,000.00, the 20,000.00 one
+    // refused: 70,000.00 less in all.
     assert_eq!(
         en.text("[data-figure='applications_reduced']").await,
-        "1 · ¥50,000.00"
+        "1 · ¥70,000.00"
     );
     en.shoot("regulator-what-if-result-en").await;
     en.quit().await;

@@ -35,6 +35,38 @@ async fn a_hundred_holds_on_a_voucher_with_room_for_ten() {
     .await;
 }
 
+/// Ten identical applications sent at once (different idempotency keys, a
+/// company's double clicks through a proxy): one is kept, nine are refused
+/// as duplicates; another amount is another application.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identical_applications_sent_at_once_are_kept_once() {
+    let w = World::new().await;
+    let before = w.app.count("applications").await;
+    let posts = (0..10)
+        .map(|_| Post {
+            token: w.jx_company.token.clone(),
+            path: "/api/v1/applications".into(),
+            key: new_key(),
+            body: json!({"region": "JX", "year": 2026, "amount": "8000.00", "purpose": "中试检测"}),
+        })
+        .collect();
+    let answers = w.app.race(posts).await;
+    assert_eq!(count_status(&answers, 201), 1);
+    for a in answers.iter().filter(|a| a.status.code != 201) {
+        a.assert_problem(409, "invalid_state");
+        assert_eq!(a.body["rule"]["id"], "duplicate_application", "{}", a.text);
+    }
+    assert_eq!(w.app.count("applications").await, before + 1);
+    let other = w
+        .post(
+            &w.jx_company.token,
+            "/api/v1/applications",
+            json!({"region": "JX", "year": 2026, "amount": "8000.01", "purpose": "中试检测"}),
+        )
+        .await;
+    assert_eq!(other.status.code, 201, "{}", other.text);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn complete_and_cancel_of_one_hold_resolve_it_once() {
     let w = World::new().await;
@@ -105,12 +137,13 @@ async fn approvals_racing_for_one_budget_never_overdraw_it() {
         .await;
     assert_eq!(appropriated.status.code, 201, "{}", appropriated.text);
     let mut approvals = Vec::new();
-    for _ in 0..20 {
+    for i in 0..20 {
+        // Each for its own purpose: an identical application waiting is refused.
         let application = w
             .post(
                 &w.jx_company.token,
                 "/api/v1/applications",
-                json!({"region": "JX", "year": 2027, "amount": "5000.00", "purpose": "p"}),
+                json!({"region": "JX", "year": 2027, "amount": "5000.00", "purpose": format!("p{i}")}),
             )
             .await;
         let id = application.body["id"].as_str().unwrap().to_owned();
@@ -228,7 +261,7 @@ async fn issuance_and_revocation_race_without_deadlock() {
     let (w, _policies) = World::without_four_eyes().await;
     let jx = &w.jx_regulator;
     let mut posts = Vec::new();
-    for _ in 0..5 {
+    for i in 0..5 {
         let v = w.voucher(&w.jx_company_2, jx, "JX", "1000.00").await;
         posts.push(Post {
             token: jx.token.clone(),
@@ -240,7 +273,7 @@ async fn issuance_and_revocation_race_without_deadlock() {
             .post(
                 &w.jx_company.token,
                 "/api/v1/applications",
-                json!({"region": "JX", "year": 2026, "amount": "1000.00", "purpose": "p"}),
+                json!({"region": "JX", "year": 2026, "amount": "1000.00", "purpose": format!("p{i}")}),
             )
             .await;
         posts.push(Post {

@@ -75,23 +75,14 @@ async fn every_rule_has_its_code() {
     // the actual controller (jx_company and this sister company share one).
     let sister = w.jx_sister().await;
     w.voucher(&w.jx_company, jx, "JX", "150000.00").await;
-    let application = w
-        .post(
-            &sister.token,
-            "/api/v1/applications",
-            json!({"region": "JX", "year": 2026, "amount": "50000.01", "purpose": "p"}),
-        )
-        .await;
-    let id = application.body["id"].as_str().unwrap().to_owned();
-    let rule = refused(
-        &w,
-        &jx.token,
-        &format!("/api/v1/applications/{id}/approve"),
-        json!({}),
-        422,
-        "annual_cap_exceeded",
-    )
-    .await;
+    let apply = |org: &Org, amount: &str, purpose: &str| {
+        let body = json!({"region": "JX", "year": 2026, "amount": amount, "purpose": purpose});
+        (org.token.clone(), body)
+    };
+    // Refused at submission, as the caps stand…
+    let (token, body) = apply(&sister, "50000.01", "p");
+    let path = "/api/v1/applications";
+    let rule = refused(&w, &token, path, body, 422, "annual_cap_exceeded").await;
     let figures = [
         Some("200000.00"),
         Some("150000.00"),
@@ -99,13 +90,37 @@ async fn every_rule_has_its_code() {
         Some("50000.00"),
     ];
     assert_rule(&rule, "enterprise_cap", figures);
+    // …and at approval, when another voucher was issued in between: two
+    // applications each within the room, the second then over it.
+    let mut ids = Vec::new();
+    for purpose in ["p1", "p2"] {
+        let (token, body) = apply(&sister, "30000.00", purpose);
+        let submitted = w.post(&token, path, body).await;
+        assert_eq!(submitted.status.code, 201, "{}", submitted.text);
+        ids.push(submitted.body["id"].as_str().unwrap().to_owned());
+    }
+    let approve = |id: &str| format!("/api/v1/applications/{id}/approve");
+    let first = w.post(&jx.token, &approve(&ids[0]), json!({})).await;
+    assert_eq!(first.status.code, 201, "{}", first.text);
+    let rule = refused(
+        &w,
+        &jx.token,
+        &approve(&ids[1]),
+        json!({}),
+        422,
+        "annual_cap_exceeded",
+    )
+    .await;
+    let figures = [
+        Some("200000.00"),
+        Some("180000.00"),
+        Some("30000.00"),
+        Some("20000.00"),
+    ];
+    assert_rule(&rule, "enterprise_cap", figures);
     // Exactly at the cap passes.
     let exact = w
-        .post(
-            &jx.token,
-            &format!("/api/v1/applications/{id}/approve"),
-            json!({"amount": "50000.00"}),
-        )
+        .post(&jx.token, &approve(&ids[1]), json!({"amount": "20000.00"}))
         .await;
     assert_eq!(exact.status.code, 201, "{}", exact.text);
 
@@ -117,23 +132,8 @@ async fn every_rule_has_its_code() {
         let (id, token) = w.app.register(&jx.token, team).await;
         Org { id, token }
     };
-    let application = w
-        .post(
-            &team.token,
-            "/api/v1/applications",
-            json!({"region": "JX", "year": 2026, "amount": "50000.01", "purpose": "p"}),
-        )
-        .await;
-    let id = application.body["id"].as_str().unwrap().to_owned();
-    let rule = refused(
-        &w,
-        &jx.token,
-        &format!("/api/v1/applications/{id}/approve"),
-        json!({}),
-        422,
-        "annual_cap_exceeded",
-    )
-    .await;
+    let (token, body) = apply(&team, "50000.01", "p");
+    let rule = refused(&w, &token, path, body, 422, "annual_cap_exceeded").await;
     assert_rule(
         &rule,
         "team_cap",
@@ -144,13 +144,12 @@ async fn every_rule_has_its_code() {
             Some("50000.00"),
         ],
     );
-    let team_voucher = w
-        .post(
-            &jx.token,
-            &format!("/api/v1/applications/{id}/approve"),
-            json!({"amount": "50000.00"}),
-        )
-        .await;
+    let (token, body) = apply(&team, "50000.00", "p");
+    let id = w.post(&token, path, body).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let team_voucher = w.post(&jx.token, &approve(&id), json!({})).await;
     assert_eq!(team_voucher.status.code, 201, "{}", team_voucher.text);
     let team_voucher = team_voucher.body;
 
@@ -538,20 +537,21 @@ async fn a_fourth_region_needs_only_its_policy_file() {
         .code,
         201
     );
-    let application = post(
+    // Its own cap (150,000.00), at submission.
+    post(
         &company_token,
         "/api/v1/applications",
         json!({"region": "AH", "year": 2026, "amount": "150000.01", "purpose": "p"}),
     )
-    .await;
-    let id = application.body["id"].as_str().unwrap().to_owned();
-    post(
-        &ah,
-        &format!("/api/v1/applications/{id}/approve"),
-        json!({}),
-    )
     .await
     .assert_problem(422, "annual_cap_exceeded");
+    let application = post(
+        &company_token,
+        "/api/v1/applications",
+        json!({"region": "AH", "year": 2026, "amount": "150000.00", "purpose": "p"}),
+    )
+    .await;
+    let id = application.body["id"].as_str().unwrap().to_owned();
     let voucher = post(
         &ah,
         &format!("/api/v1/applications/{id}/approve"),
