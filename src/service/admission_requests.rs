@@ -293,24 +293,15 @@ impl Operation for RejectAdmission {
         let row = lock_pending(txn, &ctx.actor, action, self.id).await?;
         at_level(&row, level)?;
         let reason = text::clean_multiline("reason", &self.reason, 1000)?;
-        admission_requests::Entity::update_many()
-            .col_expr(
-                admission_requests::Column::Status,
-                Expr::value(AdmissionRequestStatus::Rejected),
-            )
-            .col_expr(admission_requests::Column::Reason, Expr::value(reason))
-            .col_expr(
-                admission_requests::Column::LiveKey,
-                Expr::value(None::<String>),
-            )
-            .col_expr(
-                admission_requests::Column::DecidedBy,
-                Expr::value(ctx.actor.person.unwrap_or(ctx.actor.sub)),
-            )
-            .col_expr(admission_requests::Column::DecidedAt, Expr::value(ctx.now))
-            .filter(admission_requests::Column::Id.eq(row.id))
-            .exec(txn)
-            .await?;
+        let rejected = (AdmissionRequestStatus::Rejected, reason);
+        settle(
+            txn,
+            ctx,
+            row.id,
+            admission_requests::Column::Reason,
+            rejected,
+        )
+        .await?;
         let request = find(txn, &ctx.actor, self.id).await?;
         Done::recorded(request, "admission_request.reject", "admission_request")
     }
@@ -378,27 +369,15 @@ impl Operation for AdmitRequest {
             value: admission,
             mut events,
         } = admit.run(txn, ctx).await?;
-        admission_requests::Entity::update_many()
-            .col_expr(
-                admission_requests::Column::Status,
-                Expr::value(AdmissionRequestStatus::Admitted),
-            )
-            .col_expr(
-                admission_requests::Column::Admitted,
-                Expr::value(join_categories(&chosen)),
-            )
-            .col_expr(
-                admission_requests::Column::LiveKey,
-                Expr::value(None::<String>),
-            )
-            .col_expr(
-                admission_requests::Column::DecidedBy,
-                Expr::value(ctx.actor.person.unwrap_or(ctx.actor.sub)),
-            )
-            .col_expr(admission_requests::Column::DecidedAt, Expr::value(ctx.now))
-            .filter(admission_requests::Column::Id.eq(row.id))
-            .exec(txn)
-            .await?;
+        let admitted = (AdmissionRequestStatus::Admitted, join_categories(&chosen));
+        settle(
+            txn,
+            ctx,
+            row.id,
+            admission_requests::Column::Admitted,
+            admitted,
+        )
+        .await?;
         let request = find(txn, &ctx.actor, self.id).await?;
         let admitted = RequestAdmitted { request, admission };
         let Done { value, events: own } =
@@ -406,6 +385,34 @@ impl Operation for AdmitRequest {
         events.extend(own);
         Ok(Done { value, events })
     }
+}
+
+/// Ends pending request `id` as `status`, with `column` (the reason, or the
+/// categories admitted) set to `value`: no longer pending, decided by the
+/// actor now.
+async fn settle(
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
+    id: Uuid,
+    column: admission_requests::Column,
+    (status, value): (AdmissionRequestStatus, String),
+) -> ServiceResult<()> {
+    admission_requests::Entity::update_many()
+        .col_expr(admission_requests::Column::Status, Expr::value(status))
+        .col_expr(column, Expr::value(value))
+        .col_expr(
+            admission_requests::Column::LiveKey,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            admission_requests::Column::DecidedBy,
+            Expr::value(ctx.actor.person.unwrap_or(ctx.actor.sub)),
+        )
+        .col_expr(admission_requests::Column::DecidedAt, Expr::value(ctx.now))
+        .filter(admission_requests::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Who decides a request the actor rejects, and at which level: a

@@ -9,7 +9,7 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, State};
 use uuid::Uuid;
 
-use super::application_queue::desk_region;
+use super::application_queue::{desk_region, where_it_stands};
 use super::err;
 use crate::domain::review::{AdmissionRequestStatus, ReviewLevel};
 use crate::domain::Region;
@@ -82,21 +82,8 @@ async fn requests_view(
     let reviewer = actor.district.is_some();
     let (mut pending, mut decided) = (Vec::new(), Vec::new());
     for r in all {
-        let district = r.district.as_deref().map(|code| {
-            districts
-                .iter()
-                .find(|d| d.code == code)
-                .map_or_else(|| code.to_owned(), |d| d.name.clone())
-        });
+        let (district, level) = where_it_stands(lang, districts, r.district.as_deref(), r.level);
         let at_district = r.level == ReviewLevel::District;
-        let level = district.as_ref().map(|name| {
-            let key = if at_district {
-                "queue.level.district"
-            } else {
-                "queue.level.region"
-            };
-            lang.t(key).replace("{district}", name)
-        });
         let open = r.status == AdmissionRequestStatus::Pending;
         let decidable = open && reviewer == at_district;
         let waits = (open && !decidable && at_district).then(|| {

@@ -11,12 +11,13 @@ use uuid::Uuid;
 
 use super::err;
 use crate::domain::clock::shanghai_date;
-use crate::domain::review::ReviewLevel;
+use crate::domain::review::{District, ReviewLevel};
 use crate::domain::{ApplicationStatus, Money, Region};
 use crate::portal::kit::explain::Policy;
 use crate::portal::kit::forms::{self, Problem};
 use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
+use crate::portal::kit::i18n::Lang;
 use crate::portal::kit::lists::{all_of, notice};
 use crate::service::applications::{self, Application};
 use crate::service::caps::{self, CapRoom};
@@ -116,21 +117,9 @@ pub(super) async fn applications_view(
             .as_ref()
             .filter(|(id, _)| *id == a.id)
             .map(|(_, p)| p.message.clone());
-        let district = a.district.as_deref().map(|code| {
-            districts
-                .iter()
-                .find(|d| d.code == code)
-                .map_or_else(|| code.to_owned(), |d| d.name.clone())
-        });
         let at_district = a.level == ReviewLevel::District;
-        let level = district.as_ref().filter(|_| two_levels).map(|name| {
-            let key = if at_district {
-                "queue.level.district"
-            } else {
-                "queue.level.region"
-            };
-            lang.t(key).replace("{district}", name)
-        });
+        let (district, level) = where_it_stands(lang, districts, a.district.as_deref(), a.level);
+        let level = level.filter(|_| two_levels);
         let decidable = reviewer == at_district;
         let waits = (!decidable && at_district).then(|| {
             let name = district.as_deref().unwrap_or_default();
@@ -177,6 +166,31 @@ pub(super) async fn applications_view(
             decided,
         },
     )
+}
+
+/// The name of a record's district (its code if the policy does not list
+/// it) and, in the reader's language, the level it waits at: what both
+/// review queues show.
+pub(super) fn where_it_stands(
+    lang: Lang,
+    districts: &[District],
+    code: Option<&str>,
+    level: ReviewLevel,
+) -> (Option<String>, Option<String>) {
+    let district = code.map(|code| {
+        districts
+            .iter()
+            .find(|d| d.code == code)
+            .map_or_else(|| code.to_owned(), |d| d.name.clone())
+    });
+    let key = match level {
+        ReviewLevel::District => "queue.level.district",
+        ReviewLevel::Region => "queue.level.region",
+    };
+    let text = district
+        .as_ref()
+        .map(|name| lang.t(key).replace("{district}", name));
+    (district, text)
 }
 
 /// Submitted applications of the region, with the cap each would use.
