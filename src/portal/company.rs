@@ -19,7 +19,7 @@ use super::kit::lists::{all_of, notice, parse_id};
 use crate::domain::clock::shanghai_date;
 use crate::domain::eligibility::{DeclaredInput, Housing};
 use crate::domain::review::District;
-use crate::domain::{CompanyType, RedemptionStatus, Region, VoucherStatus};
+use crate::domain::{CompanyType, Money, RedemptionStatus, Region, VoucherStatus};
 use crate::service::admissions::{self, Listed};
 use crate::service::applications::SubmitApplication;
 use crate::service::caps::{self, CapRoom};
@@ -369,6 +369,17 @@ pub struct RedemptionRow {
     pub rating: Option<i16>,
     /// The idempotency key of the row's cancel form.
     pub idem: String,
+}
+
+impl RedemptionRow {
+    /// What a completion of less than was held gave back to the voucher.
+    pub fn released(&self) -> Option<Money> {
+        let r = &self.r;
+        (r.status == RedemptionStatus::Completed)
+            .then(|| r.amount.checked_sub(r.completed_amount))
+            .flatten()
+            .filter(|m| !m.is_zero() && !m.is_negative())
+    }
 }
 
 #[derive(Template)]

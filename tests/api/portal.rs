@@ -478,6 +478,32 @@ async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
         b.shoot(name).await;
     }
     b.assert_quiet_console().await;
+    // The company's history says what a partial completion gave back.
+    b.click("#logout").await;
+    b.sign_in(&served.jx_company).await;
+    b.open("/company/redemptions").await;
+    let row = "tr[data-contract='JX-SH-2026-101']";
+    assert_eq!(
+        b.text(&format!("{row} .released")).await,
+        "部分完成：其余 ¥10,000.00 已退回创新券"
+    );
+    b.shoot("history-partly-completed").await;
+    // The focus ring stands out from the grey page (WCAG 1.4.11: 3:1).
+    b.open("/company/apply").await;
+    let contrast = b
+        .script(
+            "const lum = c => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(v => {
+                 v = v / 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                 return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+             const input = document.querySelector('#amount'); input.focus();
+             const ring = lum(getComputedStyle(input).outlineColor);
+             const page = lum(getComputedStyle(document.body).backgroundColor);
+             return (Math.max(ring, page) + 0.05) / (Math.min(ring, page) + 0.05);",
+        )
+        .await;
+    let contrast = contrast.as_f64().expect("a ratio");
+    assert!(contrast >= 3.0, "focus ring contrast {contrast}");
+    b.shoot("focus-ring").await;
     b.quit().await;
 
     // Through the service: the redemption, the claim, the voucher.

@@ -50,6 +50,7 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("admission.submit", "提交入库申请", "Send the request"),
     ("admission.mine", "我的入库申请", "My requests"),
     ("error.title_prefix", "错误：", "Error: "),
+    ("history.released", "部分完成：其余 {amount} 已退回创新券", "Partly delivered: {amount} went back to the voucher"),
     ("refusal.invalid_state.duplicate_application", "已有一份金额、用途相同的申请正在审核，请勿重复提交；如需另行申请，请修改金额或用途。", "An application with the same amount and purpose is already waiting for a decision. Do not send it twice; to apply again, change the amount or the purpose."),
     // A provider chooses what a claim covers.
     ("unclaimed.choose", "勾选纳入本次结算申请的服务（默认全选）；未勾选的可以以后再申请。", "Tick the services this claim covers (all by default); those left unticked can be claimed later."),
