@@ -162,6 +162,17 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.click("#hold").await;
     assert!(b.text("#amount-error").await.contains("金额格式不正确"));
     assert_eq!(served.voucher().await.held, yuan("41000.00"));
+    // Blank, zero and negative each say what is wrong.
+    for (typed, said) in [
+        ("", "请填写金额。"),
+        ("０", "金额须大于 0。"),
+        ("-500", "金额不能为负数。"),
+    ] {
+        b.fill("#amount", typed).await;
+        b.click("#hold").await;
+        assert_eq!(b.text("#amount-error").await, said, "{typed:?}");
+    }
+    assert_eq!(served.voucher().await.held, yuan("41000.00"));
 
     // A refused form sent again is refused again, in the same words (not
     // "sent before"); nothing changes.

@@ -49,8 +49,29 @@ pub fn problem_on<'a>(problem: &'a Option<Problem>, field: &str) -> Option<&'a s
 pub fn amount(signed: &Signed, field: &'static str, typed: &str) -> Result<Amount, Problem> {
     typed_amount(typed).ok_or_else(|| Problem {
         field,
-        message: signed.lang.t("refusal.amount_format").to_owned(),
+        message: signed.lang.t(amount_problem(typed)).to_owned(),
     })
+}
+
+/// Why `typed` is not an amount, as a text key: nothing typed, zero, a
+/// negative amount, or another format.
+fn amount_problem(typed: &str) -> &'static str {
+    use unicode_normalization::UnicodeNormalization;
+    let typed: String = typed.nfkc().collect();
+    let text = typed.trim().trim_start_matches(['¥', '￥']).trim();
+    let digits = |t: &str| {
+        t.chars().any(|c| c.is_ascii_digit())
+            && t.chars().all(|c| c.is_ascii_digit() || ",. ".contains(c))
+    };
+    if text.is_empty() {
+        "refusal.amount_blank"
+    } else if text.starts_with('-') && digits(&text[1..]) {
+        "refusal.amount_negative"
+    } else if digits(text) && text.chars().all(|c| !c.is_ascii_digit() || c == '0') {
+        "refusal.amount_zero"
+    } else {
+        "refusal.amount_format"
+    }
 }
 
 /// An amount as people type it: an optional `¥`, then yuan whose thousands
@@ -210,7 +231,27 @@ impl Problem {
 
 #[cfg(test)]
 mod tests {
-    use super::typed_amount;
+    use super::{amount_problem, typed_amount};
+
+    #[test]
+    fn a_refused_amount_is_told_why() {
+        for (typed, key) in [
+            ("", "refusal.amount_blank"),
+            ("  ", "refusal.amount_blank"),
+            ("¥", "refusal.amount_blank"),
+            ("0", "refusal.amount_zero"),
+            ("0.00", "refusal.amount_zero"),
+            ("０", "refusal.amount_zero"),
+            ("-5", "refusal.amount_negative"),
+            ("－１，０００", "refusal.amount_negative"),
+            ("1,5", "refusal.amount_format"),
+            ("abc", "refusal.amount_format"),
+            ("-", "refusal.amount_format"),
+            ("1e3", "refusal.amount_format"),
+        ] {
+            assert_eq!(amount_problem(typed), key, "{typed:?}");
+        }
+    }
 
     #[test]
     fn amounts_are_read_as_people_write_them_and_nothing_else() {

@@ -50,6 +50,9 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("admission.submit", "提交入库申请", "Send the request"),
     ("admission.mine", "我的入库申请", "My requests"),
     ("error.title_prefix", "错误：", "Error: "),
+    ("refusal.amount_blank", "请填写金额。", "Enter an amount."),
+    ("refusal.amount_zero", "金额须大于 0。", "The amount must be more than 0."),
+    ("refusal.amount_negative", "金额不能为负数。", "The amount cannot be negative."),
     ("history.released", "部分完成：其余 {amount} 已退回创新券", "Partly delivered: {amount} went back to the voucher"),
     ("refusal.invalid_state.duplicate_application", "已有一份金额、用途相同的申请正在审核，请勿重复提交；如需另行申请，请修改金额或用途。", "An application with the same amount and purpose is already waiting for a decision. Do not send it twice; to apply again, change the amount or the purpose."),
     // A provider chooses what a claim covers.
