@@ -943,9 +943,18 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
+    // Named in the reader's language, not by codes.
+    let row = b.text(rows).await;
     assert!(
-        b.text(rows).await.contains("portal"),
-        "the person paid through the portal"
+        row.contains("门户"),
+        "the person paid through the portal: {row}"
+    );
+    assert!(
+        row.contains("兑付")
+            && row.contains("监管部门")
+            && row.contains("结算申请")
+            && !row.contains("claim.pay"),
+        "{row}"
     );
     b.open("/regulator/audit?action=claim.pay&to=2026-03-01")
         .await;

@@ -111,6 +111,12 @@ impl Frame {
     pub fn category<'a>(&self, code: &'a str) -> std::borrow::Cow<'a, str> {
         super::i18n::category(self.lang, code)
     }
+
+    /// The name of `code` of a kind: an audit `action`, an `entity` type, a
+    /// `role`, a `via` channel (the code if it has none).
+    pub fn named<'a>(&self, kind: &str, code: &'a str) -> std::borrow::Cow<'a, str> {
+        super::i18n::named(self.lang, kind, code)
+    }
 }
 
 fn role_key(role: Role) -> &'static str {

@@ -89,7 +89,13 @@ pub const MISSING: &str = "⟨missing text⟩";
 
 /// A service category's name in `lang` (its code if it has none).
 pub fn category(lang: Lang, code: &str) -> std::borrow::Cow<'_, str> {
-    match lang.t(&format!("category.{code}")) {
+    named(lang, "category", code)
+}
+
+/// The name of `code` of a kind (`category`, `action`, `role`, `via`): the
+/// text `<kind>.<code>`, else the code itself.
+pub fn named<'a>(lang: Lang, kind: &str, code: &'a str) -> std::borrow::Cow<'a, str> {
+    match lang.t(&format!("{kind}.{code}")) {
         MISSING => code.into(),
         name => name.into(),
     }

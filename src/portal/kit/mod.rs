@@ -22,5 +22,6 @@ pub mod guards;
 pub mod i18n;
 pub mod lists;
 pub mod texts;
+pub mod texts_audit;
 pub mod texts_programme;
 pub mod texts_settlement;

@@ -461,4 +461,5 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         .iter()
         .chain(super::texts_settlement::SETTLEMENT.iter())
         .chain(super::texts_programme::PROGRAMME.iter())
+        .chain(super::texts_audit::AUDIT.iter())
 }
