@@ -354,8 +354,12 @@ async fn a_city_recommends_a_provider_and_the_province_admits_it_on_the_portal()
         b.text(&format!("{row} .notice.error")).await,
         "推荐的服务类别少于申请时，请填写初审意见，说明理由。"
     );
+    // What was unticked stays unticked.
+    assert_eq!(
+        b.count(&format!("{row} input[value='rnd']:checked")).await,
+        0
+    );
     b.shoot("provider-first-review-refused").await;
-    b.script(&uncheck).await;
     b.fill(
         &format!("{row} input[name='reason']"),
         "研发服务无相应资质证明",

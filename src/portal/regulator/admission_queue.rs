@@ -41,7 +41,23 @@ pub struct RequestRow {
     pub decide_idem: String,
     pub reject_idem: String,
     pub problem: Option<String>,
+    /// What the refused form had ticked and typed (none: all ticked).
+    pub ticked: Option<Vec<String>>,
+    pub typed: String,
 }
+
+impl RequestRow {
+    /// Whether category `c` is ticked on the row's form.
+    pub fn is_ticked(&self, c: &str) -> bool {
+        self.ticked
+            .as_ref()
+            .is_none_or(|ticked| ticked.iter().any(|t| t == c))
+    }
+}
+
+/// A refused decision: the request, why, and what its form had ticked (none
+/// for a rejection's form, which ticks nothing) and typed.
+type Refused = (Uuid, Problem, Option<Vec<String>>, String);
 
 #[derive(Template)]
 #[template(
@@ -62,7 +78,7 @@ async fn requests_view(
     signed: &RegulatorPage,
     region: &Region,
     done: Option<&str>,
-    refused: Option<(Uuid, Problem)>,
+    refused: Option<Refused>,
 ) -> Result<Html, PageError> {
     let lang = signed.lang;
     let actor = signed.actor();
@@ -94,10 +110,10 @@ async fn requests_view(
             .recommended
             .clone()
             .unwrap_or_else(|| r.categories.clone());
-        let problem = refused
-            .as_ref()
-            .filter(|(id, _)| *id == r.id)
-            .map(|(_, p)| p.message.clone());
+        let mine = refused.as_ref().filter(|(id, ..)| *id == r.id);
+        let problem = mine.map(|(_, p, ..)| p.message.clone());
+        let ticked = mine.and_then(|(_, _, ticked, _)| ticked.clone());
+        let typed = mine.map(|(.., typed)| typed.clone()).unwrap_or_default();
         let row = RequestRow {
             provider: names.get(&r.provider_id).cloned().unwrap_or_default(),
             r,
@@ -109,6 +125,8 @@ async fn requests_view(
             decide_idem: forms::new_key(),
             reject_idem: forms::new_key(),
             problem,
+            ticked,
+            typed,
         };
         if open {
             pending.push(row);
@@ -238,7 +256,10 @@ async fn decide<O: Operation>(
         )))),
         Submitted::Again => Ok(Either::Left(Redirect::to(format!("{path}?done=again")))),
         Submitted::Refused(problem) => {
-            requests_view(service, signed, &region, None, Some((id, problem)))
+            let typed = form.reason.clone().unwrap_or_default();
+            let ticked = (!form.category.is_empty()).then(|| form.category.clone());
+            let refused = (id, problem, ticked, typed);
+            requests_view(service, signed, &region, None, Some(refused))
                 .await
                 .map(Either::Right)
         }
