@@ -29,6 +29,25 @@ pub fn parse_category(field: &str, value: &str) -> Result<String, DomainError> {
     }
 }
 
+/// A list of category identifiers as sent: at least one, each known (a
+/// refusal names the entry, `categories[1]`), duplicates dropped.
+pub fn parse_categories(sent: &[String]) -> Result<Vec<String>, DomainError> {
+    if sent.is_empty() {
+        return Err(DomainError::field(
+            "categories",
+            "name at least one category",
+        ));
+    }
+    let mut categories = Vec::new();
+    for (i, c) in sent.iter().enumerate() {
+        let c = parse_category(&format!("categories[{i}]"), c)?;
+        if !categories.contains(&c) {
+            categories.push(c);
+        }
+    }
+    Ok(categories)
+}
+
 /// A fiscal year the programme can hold: 2000 to 2100.
 pub fn parse_year(value: i32) -> Result<i32, DomainError> {
     if (2000..=2100).contains(&value) {

@@ -19,7 +19,7 @@ use super::identity::organization_of_kind;
 use super::visible;
 use super::{Ctx, Done, Operation, Page, PageRequest, Recorded, ServiceResult};
 use crate::domain::access::{self, Action};
-use crate::domain::programme::{join_categories, parse_category, split_categories};
+use crate::domain::programme::{join_categories, parse_categories, split_categories};
 use crate::domain::review::{
     choose_categories, first_reviewer, AdmissionRequestStatus, ReviewLevel, REASON_FOR_FEWER,
 };
@@ -123,16 +123,7 @@ impl Operation for RequestAdmission {
         access::permit(&ctx.actor, Action::RequestAdmission)?;
         let rules = ctx.rules_for(&self.region)?;
         let statement = text::clean_multiline("statement", &self.statement, STATEMENT_MAX)?;
-        if self.categories.is_empty() {
-            return Err(DomainError::field("categories", "ask for at least one category").into());
-        }
-        let mut categories = Vec::new();
-        for (i, c) in self.categories.iter().enumerate() {
-            let c = parse_category(&format!("categories[{i}]"), c)?;
-            if !categories.contains(&c) {
-                categories.push(c);
-            }
-        }
+        let categories = parse_categories(&self.categories)?;
         let provider = organization_of_kind(txn, ctx, ctx.actor.sub, OrgKind::Provider)
             .await?
             .ok_or(DomainError::NotFound)?;

@@ -15,7 +15,7 @@ use super::notices::{self, Notice};
 use super::{Ctx, Done, Operation, Recorded, ServiceResult};
 use crate::audit::Entry;
 use crate::domain::notice::{NoticeKind, NoticeStatus};
-use crate::domain::programme::{join_categories, parse_category, split_categories};
+use crate::domain::programme::{join_categories, parse_categories, split_categories};
 use crate::domain::review::{first_reviewer, AdmissionRequestStatus, ReviewLevel};
 use crate::domain::{DomainError, OrgKind, Refusal, Region};
 use crate::store::entities::{admission_requests, admissions, organizations};
@@ -102,16 +102,7 @@ impl Admit {
     /// Every check of the admission, in the order documented on [`Admit`].
     async fn check(&self, txn: &DatabaseTransaction, ctx: &Ctx) -> ServiceResult<Checked> {
         let region = programme_region(ctx, &ctx.actor, &self.region)?;
-        if self.categories.is_empty() {
-            return Err(DomainError::field("categories", "admit for at least one category").into());
-        }
-        let mut categories = Vec::new();
-        for (i, c) in self.categories.iter().enumerate() {
-            let c = parse_category(&format!("categories[{i}]"), c)?;
-            if !categories.contains(&c) {
-                categories.push(c);
-            }
-        }
+        let categories = parse_categories(&self.categories)?;
         let provider = organization_of_kind(txn, ctx, self.provider_id, OrgKind::Provider)
             .await?
             .ok_or(DomainError::NotFound)?;
