@@ -28,7 +28,7 @@ use crate::ledger::Posted;
 use crate::store::entities::{audit_events, audit_heads};
 use canonical::{HashedFields, GENESIS};
 
-pub use verify::{verify, Verification};
+pub use verify::{verify, Finding, Verification};
 
 /// Who caused an event, and through which request.
 #[derive(Debug, Clone)]

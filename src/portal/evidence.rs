@@ -61,6 +61,12 @@ impl DocumentsPage {
     fn kind_key(&self, kind: &DocumentKind) -> &'static str {
         kind_key(kind)
     }
+    /// A file's type as people name it: `application/pdf` is "PDF".
+    fn file_type(&self, media_type: &str) -> String {
+        let subtype = media_type.rsplit('/').next().unwrap_or(media_type);
+        let subtype = subtype.trim_start_matches("x-").trim_start_matches("vnd.");
+        subtype.to_uppercase()
+    }
 }
 
 async fn page(

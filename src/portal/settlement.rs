@@ -260,6 +260,13 @@ impl RunPage {
         self.run.status.as_str() == status
     }
 
+    /// A bank file's format in words where it has a name of its own (the
+    /// bulk-payment sheet, a statement in CSV); the ISO 20022 message's
+    /// name otherwise (`pain.001.001.09`, `camt.053`).
+    fn format_name<'a>(&self, format: &'a str) -> std::borrow::Cow<'a, str> {
+        crate::portal::kit::i18n::named(self.f.lang, "run.format", format)
+    }
+
     /// Whether a file went out or came in, in words.
     fn direction(&self, direction: &str) -> &'static str {
         self.f.t(&format!("run.direction.{direction}"))

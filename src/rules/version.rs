@@ -66,6 +66,20 @@ pub struct PolicyVersion {
 /// starts with it may say why).
 pub const ILLUSTRATIVE: &str = "illustrative";
 
+/// The note after the [`ILLUSTRATIVE`] mark of a source (`Some("")` for the
+/// bare mark), or `None` when the source cites a document.
+pub fn illustrative_note(source: &str) -> Option<&str> {
+    let head = source.get(..ILLUSTRATIVE.len())?;
+    if !head.eq_ignore_ascii_case(ILLUSTRATIVE) {
+        return None;
+    }
+    Some(
+        source[ILLUSTRATIVE.len()..]
+            .trim_start_matches([':', '：', ' '])
+            .trim(),
+    )
+}
+
 /// The keys of a version that carry a figure, each needing a source.
 pub const FIGURE_KEYS: [&str; 17] = [
     "enterprise_cap",
@@ -126,10 +140,8 @@ impl PolicyVersion {
 
     /// Whether the figure of `key` is illustrative (no public source).
     pub fn illustrative(&self, key: &str) -> bool {
-        self.source_of(key).is_some_and(|s| {
-            s.get(..ILLUSTRATIVE.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(ILLUSTRATIVE))
-        })
+        self.source_of(key)
+            .is_some_and(|s| illustrative_note(s).is_some())
     }
 
     /// Whether this version governs vouchers of fiscal year `year` (the

@@ -11,6 +11,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+use crate::page_checks;
 use crate::served::{free_port, Person};
 
 /// A browser on the portal at `base`.
@@ -144,6 +145,12 @@ impl Browser {
         field.send_keys(text).await.expect("typed");
     }
 
+    /// Chooses the option of value `value` in a select.
+    pub async fn choose(&self, css: &str, value: &str) {
+        let field = self.client.find(Locator::Css(css)).await.expect(css);
+        field.select_by_value(value).await.expect("chosen");
+    }
+
     /// Chooses a file for a file input.
     pub async fn upload(&self, css: &str, path: &str) {
         let field = self.client.find(Locator::Css(css)).await.expect(css);
@@ -256,9 +263,12 @@ impl Browser {
         self.click("#sign-in").await;
     }
 
-    /// Saves the page at 1280 and 390 px wide, each as tall as the page.
+    /// Saves the page at 1280 and 390 px wide, each as tall as the page,
+    /// and asserts at each width that it passes the page checks (axe-core,
+    /// no field code, no English on a Chinese page: `page_checks`).
     pub async fn shoot(&self, name: &str) {
         let dir = screenshot_dir();
+        let mut faults = Vec::new();
         for width in [1280u32, 390] {
             self.client
                 .set_window_size(width, 900)
@@ -279,11 +289,17 @@ impl Browser {
                 .expect("resized");
             let png = self.client.screenshot().await.expect("a screenshot");
             std::fs::write(dir.join(format!("{name}-{width}.png")), png).expect("saved");
+            faults.extend(page_checks::faults(&self.client, name, width).await);
         }
         self.client
             .set_window_size(1280, 900)
             .await
             .expect("resized");
+        assert!(
+            faults.is_empty(),
+            "page checks failed:\n{}",
+            faults.join("\n")
+        );
     }
 
     /// Asserts that the console logged no error or warning since the last

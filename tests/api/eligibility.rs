@@ -36,7 +36,7 @@ async fn shanghai_takes_registered_smes_and_housed_teams_of_three() {
         problem["rule"]["source"]
             .as_str()
             .unwrap()
-            .contains("registered S&T SME"),
+            .contains("科技型中小企业"),
         "{problem}"
     );
     // A malformed fact is named.

@@ -86,7 +86,7 @@ async fn a_city_fund_issues_under_its_own_caps_and_share_and_adds_up_to_the_prov
     assert!(over.body["rule"]["source"]
         .as_str()
         .unwrap()
-        .contains("Yuhuan"));
+        .contains("玉环市科技创新券通知"));
 
     let first = through_yuhuan(&w, &yuhuan, &w.jx_company, "20000.00", None).await;
     assert_eq!(first.status.code, 201, "{}", first.text);

@@ -25,6 +25,7 @@ mod lifecycle;
 mod matrix;
 mod notices;
 mod organizations;
+mod page_checks;
 mod payees;
 mod people;
 mod pipeline;

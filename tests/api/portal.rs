@@ -933,8 +933,10 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     b.click("#verify").await;
     assert!(b.text("#verification").await.contains("审计链完整"));
     b.shoot("regulator-audit").await;
-    // The API's filters: by action, and by day (the pay is of 2026-03-02).
-    b.fill("#action", "claim.pay").await;
+    // The API's filters: by action, chosen by its name, and by day (the
+    // pay is of 2026-03-02).
+    assert_eq!(b.text("#action option[value='claim.pay']").await, "兑付");
+    b.choose("#action", "claim.pay").await;
     b.click("#filter").await;
     let rows = "#events tbody tr";
     let found = b
@@ -975,6 +977,11 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     b.click("#verify").await;
     let verdict = b.text("#verification").await;
     assert!(verdict.contains("审计链异常"), "{verdict}");
+    // What was found, in the reader's language.
+    assert!(
+        verdict.contains("号事件与其哈希值不符（内容被改动过）"),
+        "{verdict}"
+    );
     b.shoot("regulator-audit-broken").await;
     let csv = b
         .client

@@ -91,10 +91,10 @@ async fn a_company_rates_a_service_and_the_regulator_sees_it_with_the_policys_so
     assert!(b.count(".policy-version.in-force .tag.illustrative").await >= 2);
     b.script("document.querySelectorAll('details.sources').forEach(d => d.open = true)")
         .await;
-    assert!(b
-        .page_text()
-        .await
-        .contains("2,192 units, 27,479 instruments"));
+    let text = b.page_text().await;
+    assert!(text.contains("2,192 家单位、27,479 台仪器"), "{text}");
+    // An illustrative figure says so in the reader's language.
+    assert!(text.contains("示意数据：未找到公开数据"), "{text}");
     b.shoot("policy-sources").await;
     b.assert_quiet_console().await;
     b.quit().await;

@@ -28,18 +28,16 @@ async fn refused(
 /// key's own source, else the version's.
 fn jx_source(id: &str) -> &'static str {
     match id {
-        "enterprise_cap" | "team_cap" => "illustrative: no public figure was found",
+        "enterprise_cap" | "team_cap" => "illustrative：未找到公开数据",
         "cross_region_budget_share" => "illustrative",
         "contract_share" => {
-            "Jiaxing–Shanghai agreement report (crntt.com, 2018): 50 % of each use of a Shanghai \
-             instrument or testing service"
+            "沪嘉科技创新券合作报道（中评网 crntt.com，2018 年）：每次使用上海的大型仪器或检测服务，补贴 50%"
         }
         "categories" => {
-            "Jiaxing–Shanghai agreement report (crntt.com, 2018): large instruments and testing \
-             services through the Shanghai instrument-sharing network (2,192 units, 27,479 \
-             instruments); not R&D or technology transfer"
+            "沪嘉科技创新券合作报道（中评网 crntt.com，2018 年）：通过上海大型科学仪器共享网络提供的\
+             大型仪器和检测服务（2,192 家单位、27,479 台仪器）；不含研发和技术转移"
         }
-        _ => "Jiaxing–Shanghai agreement report (crntt.com, 2018)",
+        _ => "沪嘉科技创新券合作报道（中评网 crntt.com，2018 年）",
     }
 }
 

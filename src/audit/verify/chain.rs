@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::super::canonical::{self, HashedFields, GENESIS};
 use super::super::timestamp;
+use super::finding::Finding;
 
 /// Events whose hashes and transfers are checked together, off the reader.
 pub const CHUNK: usize = 2048;
@@ -38,11 +39,11 @@ pub const ACCOUNTS_SQL: &str = "SELECT id, balance FROM accounts WHERE region = 
 #[derive(Debug, Default)]
 pub struct Findings {
     pub first_bad: Option<i64>,
-    pub problems: Vec<String>,
+    pub problems: Vec<Finding>,
 }
 
 impl Findings {
-    pub fn mark(&mut self, seq: i64, problem: String) {
+    pub fn mark(&mut self, seq: i64, problem: Finding) {
         self.first_bad = Some(self.first_bad.map_or(seq, |b| b.min(seq)));
         if self.problems.len() < 20 {
             self.problems.push(problem);
@@ -187,7 +188,7 @@ impl StoredEvent {
 /// they record, and what is wrong, by sequence number.
 pub struct Checked {
     recorded: Fingerprint,
-    problems: Vec<(i64, String)>,
+    problems: Vec<(i64, Finding)>,
 }
 
 impl Checked {
@@ -212,12 +213,15 @@ pub fn check_chunk(region: &str, like: &Fingerprint, events: Vec<StoredEvent>) -
     let mut checked = Checked::empty_like(like);
     for e in events {
         if e.recomputed_hash(region) != e.hash {
-            let problem = format!("event {} does not match its hash", e.seq);
+            let problem = Finding::HashMismatch { seq: e.seq };
             checked.problems.push((e.seq, problem));
         }
         for t in recorded_in(&e.payload) {
             if t.legs.iter().map(|l| l.amount_fen).sum::<i64>() != 0 {
-                let problem = format!("event {} records an unbalanced transfer {}", e.seq, t.id);
+                let problem = Finding::Unbalanced {
+                    seq: e.seq,
+                    transfer: t.id,
+                };
                 checked.problems.push((e.seq, problem));
             }
             checked.recorded.transfers += 1;
@@ -299,10 +303,13 @@ impl Chain {
     pub fn event(&mut self, e: StoredEvent) -> Option<Vec<StoredEvent>> {
         let expected = self.expected;
         if e.seq != expected {
-            let problem = format!("events {expected} to {} are missing", e.seq - 1);
+            let problem = Finding::Missing {
+                from: expected,
+                to: e.seq - 1,
+            };
             self.found.mark(expected, problem);
         } else if e.prev_hash != self.prev {
-            let problem = format!("event {} does not follow its predecessor", e.seq);
+            let problem = Finding::Unlinked { seq: e.seq };
             self.found.mark(e.seq, problem);
         }
         self.prev.clone_from(&e.hash);
@@ -330,10 +337,13 @@ impl Chain {
         let last_seq = self.expected - 1;
         let (head_seq, found) = (self.head_seq, &mut self.found);
         if head_seq > last_seq {
-            let problem = format!("events {} to {head_seq} are missing", last_seq + 1);
+            let problem = Finding::Missing {
+                from: last_seq + 1,
+                to: head_seq,
+            };
             found.mark(last_seq + 1, problem);
         } else if head_seq < last_seq || self.head_hash != self.prev {
-            let problem = "the chain head does not match the last event".into();
+            let problem = Finding::HeadMismatch;
             found.mark(head_seq.max(1), problem);
         }
     }

@@ -8,6 +8,7 @@
 //! sum per account and a fingerprint of each side, not the events themselves.
 
 mod chain;
+mod finding;
 mod sqlite_file;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use chain::{
     check_chunk, recorded_in, Chain, Checked, Findings, Fingerprint, Ledger, Scan, StoredEvent,
     ACCOUNTS_SQL, EVENT_COLUMNS, POSTINGS_SQL, TRANSFERS_SQL,
 };
+pub use finding::Finding;
 
 /// The outcome of a verification.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +43,9 @@ pub struct Verification {
     pub first_bad_seq: Option<i64>,
     /// What is wrong, for people (at most 20 lines).
     pub problems: Vec<String>,
+    /// The same, for a reader in another language.
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
 }
 
 /// A digest of a transfer's legs, in leg order.
@@ -153,7 +158,8 @@ fn verification(region: &Region, scan: Scan) -> Verification {
         head_seq: scan.head_seq,
         head_hash: scan.head_hash,
         first_bad_seq: scan.found.first_bad,
-        problems: scan.found.problems,
+        problems: scan.found.problems.iter().map(Finding::to_string).collect(),
+        findings: scan.found.problems,
     }
 }
 
@@ -176,10 +182,7 @@ async fn explain<C: ConnectionTrait + StreamTrait>(
                 .get(&account)
                 .copied()
                 .unwrap_or(scan.head_seq.max(1));
-            scan.found.mark(
-                seq,
-                format!("the balance of account {account} differs from its events"),
-            );
+            scan.found.mark(seq, Finding::BalanceDiffers { account });
         }
     }
     Ok(verification(region, scan))
@@ -394,24 +397,20 @@ async fn locate_difference<C: ConnectionTrait + StreamTrait>(
     for (transfer, operation, legs) in stored {
         let actual = digest(legs.into_iter());
         match recorded.remove(&transfer) {
-            Some((seq, expected)) if expected != actual => found.mark(
-                seq,
-                format!("the postings of transfer {transfer} differ from event {seq}"),
-            ),
+            Some((seq, expected)) if expected != actual => {
+                found.mark(seq, Finding::PostingsDiffer { transfer, seq })
+            }
             Some(_) => {}
             None => {
                 let seq = operation
                     .and_then(|o| operations.get(&o).copied())
                     .unwrap_or(head_seq.max(1));
-                found.mark(seq, format!("transfer {transfer} is recorded by no event"));
+                found.mark(seq, Finding::Unrecorded { transfer });
             }
         }
     }
     for (transfer, (seq, _)) in recorded {
-        found.mark(
-            seq,
-            format!("transfer {transfer} of event {seq} is not in the ledger"),
-        );
+        found.mark(seq, Finding::NotInLedger { transfer, seq });
     }
     Ok(())
 }

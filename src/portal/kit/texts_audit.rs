@@ -4,6 +4,52 @@
 
 /// Key, Chinese, English.
 pub static AUDIT: &[(&str, &str, &str)] = &[
+    ("audit.any_action", "全部操作", "Any action"),
+    (
+        "audit.finding.hash_mismatch",
+        "第 {seq} 号事件与其哈希值不符（内容被改动过）。",
+        "Event {seq} does not match its hash (its content was changed).",
+    ),
+    (
+        "audit.finding.unbalanced",
+        "第 {seq} 号事件记录的转账借贷不平：",
+        "Event {seq} records an unbalanced transfer:",
+    ),
+    (
+        "audit.finding.missing",
+        "第 {seq} 至 {to} 号事件缺失。",
+        "Events {seq} to {to} are missing.",
+    ),
+    (
+        "audit.finding.unlinked",
+        "第 {seq} 号事件未接续其前一事件（链被改动过）。",
+        "Event {seq} does not follow its predecessor (the chain was changed).",
+    ),
+    (
+        "audit.finding.head_mismatch",
+        "审计链的链头与最后一个事件不符。",
+        "The chain's head does not match its last event.",
+    ),
+    (
+        "audit.finding.balance_differs",
+        "账户余额与其事件记录不符：",
+        "An account's balance differs from its events:",
+    ),
+    (
+        "audit.finding.postings_differ",
+        "账本中的转账分录与第 {seq} 号事件的记录不符：",
+        "A transfer's postings differ from event {seq}:",
+    ),
+    (
+        "audit.finding.unrecorded",
+        "账本中有一笔转账没有任何事件记录：",
+        "A transfer in the ledger is recorded by no event:",
+    ),
+    (
+        "audit.finding.not_in_ledger",
+        "第 {seq} 号事件记录的转账不在账本中：",
+        "A transfer of event {seq} is not in the ledger:",
+    ),
     (
         "action.admission_request.admit",
         "批准入库申请",

@@ -32,6 +32,8 @@ pub static SETTLEMENT: &[(&str, &str, &str)] = &[
     ("run.file", "文件", "File"),
     ("run.direction.out", "发往银行", "to the bank"),
     ("run.direction.in", "银行回单", "from the bank"),
+    ("run.format.payments.csv", "批量代发表（CSV）", "Bulk-payment sheet (CSV)"),
+    ("run.format.statement.csv", "银行对账单（CSV）", "Bank statement (CSV)"),
     ("run.freeze", "冻结批次", "Freeze the run"),
     ("run.freeze_hint", "冻结后，截止前批准的待付申请锁定在本批次，不能再单独付款或驳回。", "Once frozen, the approved unpaid claims of the period are locked to this run: they cannot be paid alone or rejected."),
     ("run.approve", "批准批次", "Approve the run"),

@@ -9,12 +9,13 @@ use rocket::{get, State};
 
 use super::err;
 use crate::audit::export::Format;
-use crate::audit::{self, Event, EventFilter, Verification};
+use crate::audit::{self, Event, EventFilter, Finding, Verification};
 use crate::domain::Region;
 use crate::download::Download;
 use crate::portal::kit::frame::{percent_encode, Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
 use crate::portal::kit::i18n::Lang;
+use crate::portal::kit::texts_audit::AUDIT;
 use crate::service::Service;
 use crate::App;
 
@@ -36,6 +37,24 @@ impl AuditPage {
             .with_timezone(&crate::domain::clock::china_standard_time())
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
+    }
+    /// What a verification found, in the reader's language (the transfer or
+    /// account it names is shown beside it).
+    fn finding(&self, finding: &Finding) -> String {
+        let text = self.f.t(&format!("audit.finding.{}", finding.kind()));
+        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        text.replace("{seq}", &number(finding.seq()))
+            .replace("{to}", &number(finding.to()))
+    }
+
+    /// Every action of the audit trail as (code, name in the reader's
+    /// language), grouped by what they act on: the action filter's choices.
+    fn actions(&self) -> Vec<(&'static str, &'static str)> {
+        AUDIT
+            .iter()
+            .filter_map(|(key, _, _)| Some((key.strip_prefix("action.")?, *key)))
+            .map(|(code, key)| (code, self.f.lang.t(key)))
+            .collect()
     }
     /// The first 12 characters (of an id or a hash), for a narrow column.
     fn short(&self, text: &str) -> String {

@@ -172,6 +172,7 @@ pub async fn dashboard(
         "flow-chart",
         &format!("{year} · {}", lang.t("dashboard.flows")),
         lang.t("dashboard.flows_desc"),
+        (lang.t("col.issuer"), lang.t("col.provider_region")),
         &names,
         &names,
         &cells,

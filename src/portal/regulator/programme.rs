@@ -19,9 +19,9 @@ use crate::portal::kit::explain::{housing_key, percent, region_name};
 use crate::portal::kit::forms::{self, Problem, Submitted};
 use crate::portal::kit::frame::{Frame, Html, PageError};
 use crate::portal::kit::guards::RegulatorPage;
-use crate::portal::kit::i18n::{date, yuan};
+use crate::portal::kit::i18n::{date, yuan, Lang};
 use crate::portal::kit::lists::{notice, parse_id};
-use crate::rules::version::FIGURE_KEYS;
+use crate::rules::version::{illustrative_note, FIGURE_KEYS};
 use crate::rules::{PolicyVersion, RegionPolicy};
 use crate::service::admissions::{self, Admit, Listed};
 use crate::service::four_eyes::Decided;
@@ -333,6 +333,16 @@ impl VersionRow {
 }
 
 /// The label (text key) of a policy key with a figure.
+/// A source as the reader sees it: the citation, or "illustrative" in the
+/// reader's language followed by its note.
+fn cited(lang: Lang, source: &str) -> String {
+    match illustrative_note(source) {
+        None => source.to_owned(),
+        Some("") => lang.t("policy.illustrative").to_owned(),
+        Some(note) => format!("{}{}{note}", lang.t("policy.illustrative"), lang.t("colon")),
+    }
+}
+
 fn label_of(key: &str) -> &'static str {
     match key {
         "enterprise_cap" => "policy.enterprise_cap",
@@ -405,7 +415,11 @@ pub fn policy_page(app: &State<App>, signed: RegulatorPage) -> Result<Html, Page
                 v.use_deadline.0, v.use_deadline.1, v.claim_deadline.0, v.claim_deadline.1
             ),
             cross_region: v.cross_region_budget_share.map(percent),
-            source: v.source.clone().unwrap_or_default(),
+            source: v
+                .source
+                .as_deref()
+                .map(|s| cited(lang, s))
+                .unwrap_or_default(),
             sme_registration: v.sme_registration_required,
             team_housing: v.team_housing.iter().map(|h| housing_key(*h)).collect(),
             team_min_core_members: v.team_min_core_members,
@@ -417,7 +431,7 @@ pub fn policy_page(app: &State<App>, signed: RegulatorPage) -> Result<Html, Page
             sources: v
                 .sources
                 .iter()
-                .map(|(key, source)| (label_of(key), source.clone()))
+                .map(|(key, source)| (label_of(key), cited(lang, source)))
                 .collect(),
         })
         .collect();
@@ -436,7 +450,7 @@ pub fn policy_page(app: &State<App>, signed: RegulatorPage) -> Result<Html, Page
                 .contract_share
                 .map_or_else(|| lang.t("policy.fund_share_region").to_owned(), percent),
             full_cover_below: fund.full_cover_below.map_or_else(none, yuan),
-            source: fund.source.clone(),
+            source: cited(lang, &fund.source),
         })
         .collect();
     Html::page(&PolicyPage {

@@ -255,15 +255,17 @@ pub fn html(a: &Advice) -> String {
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>兑付通知 {period}</title>\
          <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;width:100%}}\
          td,th{{border:1px solid #999;padding:4px 8px;text-align:left}}.n{{text-align:right}}\
-         @media print{{body{{margin:0}}}}</style></head><body>\
+         .wrap{{overflow-x:auto}}th{{white-space:nowrap}}td{{min-width:5em}}\
+         @media print{{body{{margin:0}}}}</style></head><body><main>\
          <h1>科技创新券兑付通知（兑付明细表）</h1>\
          <p>付款地区 {region} · 结算期 {period} · 结算批次 {run} · 付款编号 {item}</p>\
          <p>收款人 {name}<br>账号 {number} · {bank}（行号 {cnaps}）</p>\
          <p>金额 <strong>¥{amount}</strong> · 状态 {status} · {outcome}</p>\
+         <div class=\"wrap\" tabindex=\"0\" role=\"region\" aria-label=\"兑付明细\">\
          <table><thead><tr><th>序号</th><th>发票号</th><th>创新券编号</th><th>合同编号</th><th>企业</th>\
          <th class=\"n\">金额（元）</th></tr></thead><tbody>{rows}</tbody>\
-         <tfoot><tr><th colspan=\"5\">合计</th><th class=\"n\">{amount}</th></tr></tfoot></table>\
-         </body></html>\n",
+         <tfoot><tr><th colspan=\"5\">合计</th><th class=\"n\">{amount}</th></tr></tfoot></table></div>\
+         </main></body></html>\n",
         region = a.region,
         period = e(&a.period),
         run = a.run_id,

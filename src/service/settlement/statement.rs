@@ -285,20 +285,28 @@ pub fn html(s: &Statement) -> String {
         .runs
         .iter()
         .flat_map(|r| r.files.iter())
-        .map(|f| format!("<li>{} <code>{}</code></li>", escape(&f.name), f.sha256))
+        .map(|f| {
+            format!(
+                "<li><span translate=\"no\">{}</span> <code>{}</code></li>",
+                escape(&f.name),
+                f.sha256
+            )
+        })
         .collect();
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <title>跨地区结算对账单 {issuer}→{provider} {period}</title>\
          <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;width:100%}}\
          td,th{{border:1px solid #999;padding:4px 8px;text-align:left}}.n{{text-align:right}}\
-         code{{font-size:.8em;word-break:break-all}}@media print{{body{{margin:0}}}}</style></head><body>\
+         code{{font-size:.8em;word-break:break-all}}.wrap{{overflow-x:auto}}th{{white-space:nowrap}}td{{min-width:5em}}\
+         @media print{{body{{margin:0}}}}</style></head><body><main>\
          <h1>跨地区结算对账单</h1><p>付款地区 {issuer} · 服务机构所在地 {provider} · 结算期 {period}</p>\
+         <div class=\"wrap\" tabindex=\"0\" role=\"region\" aria-label=\"结算明细\">\
          <table><thead><tr><th>服务机构</th><th>账号</th><th>状态</th><th class=\"n\">金额（元）</th>\
-         <th>银行流水号 / 原因</th><th>申请（发票号）</th></tr></thead><tbody>{rows}</tbody></table>\
+         <th>银行流水号 / 原因</th><th>申请（发票号）</th></tr></thead><tbody>{rows}</tbody></table></div>\
          <p>发出 {sent} · 已入账 {settled} · 在途 {in_transit} · 退回 {sent_back} · \
          服务机构一方（已付申请）{claims_paid} · {agrees}</p><h2>银行文件 SHA-256</h2><ul>{files}</ul>\
-         </body></html>\n",
+         </main></body></html>\n",
         issuer = s.issuer_region,
         provider = s.provider_region,
         period = escape(&s.period),
