@@ -11,8 +11,10 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
+use super::irreversible::{self, Canceller};
+use super::kit::confirm::Confirmable;
 use super::kit::explain::Policy;
-use super::kit::forms::{self, problem_on, Plain, Problem, Submitted};
+use super::kit::forms::{self, problem_on, Problem, Submitted};
 use super::kit::frame::{Frame, Html, PageError};
 use super::kit::guards::{CompanyPage, Signed};
 use super::kit::lists::{all_of, notice, parse_id};
@@ -433,9 +435,15 @@ pub async fn cancel(
     app: &State<App>,
     signed: CompanyPage,
     id: &str,
-    form: Form<Plain>,
+    form: Form<Confirmable>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     let id = parse_id(&signed, id)?;
+    if !form.confirmed {
+        let asked = (signed.frame(irreversible::TITLE), signed.actor());
+        return irreversible::cancel_hold(&app.service, asked, id, Canceller::Company, form.sent())
+            .await
+            .map(Either::Right);
+    }
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let op = CancelRedemption { id };
     let id_text = id.to_string();

@@ -29,6 +29,7 @@ pub mod bank_files;
 pub mod company;
 pub mod evidence;
 pub mod invite;
+pub mod irreversible;
 pub mod kit;
 pub mod login;
 pub mod notices;

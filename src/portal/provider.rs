@@ -11,7 +11,9 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
-use super::kit::forms::{self, Plain, Problem, Submitted};
+use super::irreversible::{self, Canceller};
+use super::kit::confirm::Confirmable;
+use super::kit::forms::{self, Problem, Submitted};
 use super::kit::frame::{Frame, Html, PageError};
 use super::kit::guards::ProviderPage;
 use super::kit::lists::{all_of, notice, parse_id};
@@ -172,9 +174,21 @@ pub async fn cancel(
     app: &State<App>,
     signed: ProviderPage,
     id: &str,
-    form: Form<Plain>,
+    form: Form<Confirmable>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     let id = parse_id(&signed, id)?;
+    if !form.confirmed {
+        let asked = (signed.frame(irreversible::TITLE), signed.actor());
+        return irreversible::cancel_hold(
+            &app.service,
+            asked,
+            id,
+            Canceller::Provider,
+            form.sent(),
+        )
+        .await
+        .map(Either::Right);
+    }
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let id_text = id.to_string();
     let op = CancelRedemption { id };

@@ -11,6 +11,8 @@ use rocket::response::Redirect;
 use rocket::{get, post, Either, Route, State};
 use uuid::Uuid;
 
+use super::irreversible;
+use super::kit::confirm::Confirmable;
 use super::kit::explain;
 use super::kit::forms::{self, Plain, Problem, Submitted};
 use super::kit::frame::{Frame, Html, PageError};
@@ -73,6 +75,12 @@ pub struct TeamPage {
 impl TeamPage {
     fn error(&self, field: &str) -> Option<&str> {
         forms::problem_on(&self.problem, field)
+    }
+
+    /// A fresh form key: a person's reset, unlock and disable forms are
+    /// three actions, each with its own.
+    fn new_key(&self) -> String {
+        forms::new_key()
     }
 }
 
@@ -220,12 +228,19 @@ pub async fn disable(
     app: &State<App>,
     signed: Signed,
     id: &str,
-    form: Form<Plain>,
+    form: Form<Confirmable>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     let op = DisableUser {
         organization_id: organization(&signed),
         user_id: parse_id(&signed, id)?,
     };
+    if !form.confirmed {
+        let asked = (signed.frame(irreversible::TITLE), &signed.person.actor);
+        let (org, user) = (op.organization_id, op.user_id);
+        return irreversible::disable_person(&app.service, asked, org, user, form.sent())
+            .await
+            .map(Either::Right);
+    }
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let submitted = forms::act(&app.service, &signed, csrf, idem, &[id], op).await?;
     answer(app, &signed, submitted, |_| None, "user_disabled").await

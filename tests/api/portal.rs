@@ -127,8 +127,35 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.click("#hold").await;
     assert_eq!(served.voucher().await.held, yuan("50000.00"));
     b.shoot("history").await;
+    // Cancelling asks first, naming the hold and what follows; going back
+    // changes nothing.
     b.click("#redemptions tr[data-contract='JX-SH-2026-002'] button.cancel")
         .await;
+    assert_eq!(
+        b.text("#confirm-question").await,
+        "取消合同 JX-SH-2026-002 的冻结？"
+    );
+    let facts = b.text("#confirm-facts").await;
+    assert!(
+        facts.contains("上海测试技术研究院") && facts.contains("¥10,000.00"),
+        "{facts}"
+    );
+    let then = b.text("#confirm-consequences").await;
+    assert!(
+        then.contains("冻结的 ¥10,000.00 将退回企业的创新券") && then.contains("不能恢复"),
+        "{then}"
+    );
+    b.shoot("confirm-cancel-hold").await;
+    b.click("#confirm-back").await;
+    assert_eq!(b.path().await, "/company/redemptions");
+    assert_eq!(
+        served.voucher().await.held,
+        yuan("50000.00"),
+        "nothing done"
+    );
+    b.click("#redemptions tr[data-contract='JX-SH-2026-002'] button.cancel")
+        .await;
+    b.click("#confirm").await;
     assert_eq!(b.path().await, "/company/redemptions?done=cancelled");
     let v = served.voucher().await;
     assert_eq!((v.available, v.held), (yuan("60000.00"), yuan("40000.00")));
@@ -429,6 +456,15 @@ async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
         amount: scenario::yuan("40000.00"),
     };
     let held = served.run(&served.jx_company.actor, hold).await;
+    let second = Hold {
+        voucher_id: served.voucher,
+        provider_id: served.sh_lab.actor.sub,
+        contract_no: "JX-SH-2026-102".into(),
+        contract_amount: scenario::yuan("10000.00"),
+        service_category: "testing".into(),
+        amount: scenario::yuan("5000.00"),
+    };
+    served.run(&served.jx_company.actor, second).await;
     let b = Browser::start(&served.base, "en-GB,en").await;
 
     // English by Accept-Language on the first visit.
@@ -438,6 +474,25 @@ async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
     let row = "#held tr[data-contract='JX-SH-2026-101']";
     assert!(b.text(row).await.contains("¥40,000.00"));
     b.shoot("provider-home-en").await;
+
+    // The lab cancels the second hold: it is asked first, told whose
+    // voucher gets the money back and that the company must hold again.
+    b.click("#held tr[data-contract='JX-SH-2026-102'] button.cancel")
+        .await;
+    assert_eq!(
+        b.text("#confirm-question").await,
+        "Cancel the hold of contract JX-SH-2026-102?"
+    );
+    assert!(b
+        .text("#confirm-facts")
+        .await
+        .contains("嘉兴光子科技有限公司"));
+    let then = b.text("#confirm-consequences").await;
+    assert!(then.contains("The ¥5,000.00 held goes back"), "{then}");
+    b.shoot("confirm-cancel-hold-provider-en").await;
+    b.click("#confirm").await;
+    assert_eq!(b.path().await, "/provider?done=cancelled");
+    assert_eq!(b.count("#held tr[data-contract='JX-SH-2026-102']").await, 0);
 
     // A wrong amount is explained in the row; nothing changes.
     b.fill(&format!("{row} input[name=amount]"), "40000.001")
@@ -1022,6 +1077,21 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     b.fill(&format!("{newest} input[name=reason]"), "虚假申报")
         .await;
     b.click(&format!("{newest} button.revoke")).await;
+    // Revoking asks first: the voucher, its company, where its money goes,
+    // and the reason typed, carried to the confirmed form.
+    assert!(b.text("#confirm-question").await.starts_with("撤销创新券"));
+    let facts = b.text("#confirm-facts").await;
+    assert!(
+        facts.contains("嘉兴光子科技有限公司") && facts.contains("虚假申报"),
+        "{facts}"
+    );
+    let then = b.text("#confirm-consequences").await;
+    assert!(
+        then.contains("将退回预算") && then.contains("双人复核"),
+        "{then}"
+    );
+    b.shoot("confirm-revoke").await;
+    b.click("#confirm").await;
     // It has a balance: the revocation waits for a second person (the
     // officer who asked for the payment confirms it).
     assert_eq!(

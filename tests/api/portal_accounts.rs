@@ -1,7 +1,8 @@
 //! Bank accounts on the portal, in Chromium: the Shanghai lab's
 //! administrator enters the lab's account (a wrong name is explained), an
 //! officer of the Shanghai regulator approves it and a second officer
-//! confirms; the lab then sees it approved.
+//! confirms; the lab then sees it approved. An administrator disables a
+//! person, after a page that asks first.
 
 use crate::browser::Browser;
 use crate::served::Served;
@@ -127,4 +128,44 @@ async fn type_in(b: &Browser, person: &crate::served::Person) {
         b.fill("#code", &code).await;
     }
     b.click("#sign-in").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_disables_a_person_only_after_confirming_it() {
+    let served = Served::start().await;
+    let company = served.jx_company.actor.clone();
+    let admin = served.administrator(&company, "jx-admin", "赵敏").await;
+    let b = Browser::start(&served.base, "zh-CN,zh").await;
+    b.sign_in(&admin).await;
+    b.open("/team").await;
+    let clerk = &format!("#people tr[data-login='{}']", served.jx_clerk.login);
+    assert!(b.text(clerk).await.contains("正常"));
+    // The button names the account; the page asks, names the person and
+    // says what cannot be had back. Going back changes nothing.
+    assert_eq!(b.text(&format!("{clerk} button.disable")).await, "停用账号");
+    b.click(&format!("{clerk} button.disable")).await;
+    assert_eq!(b.text("#confirm-question").await, "停用 李明 的账号？");
+    assert!(b.text("#confirm-facts").await.contains("jx-clerk"));
+    let then = b.text("#confirm-consequences").await;
+    assert!(
+        then.contains("立即退出登录") && then.contains("不能恢复此账号"),
+        "{then}"
+    );
+    b.shoot("confirm-disable").await;
+    b.click("#confirm-back").await;
+    assert_eq!(b.path().await, "/team");
+    assert!(b.text(clerk).await.contains("正常"), "nothing done");
+    // In English, confirmed.
+    b.click("#switch-language").await;
+    b.click(&format!("{clerk} button.disable")).await;
+    assert_eq!(
+        b.text("#confirm-question").await,
+        "Disable the account of 李明?"
+    );
+    b.shoot("confirm-disable-en").await;
+    b.click("#confirm").await;
+    assert_eq!(b.path().await, "/team?done=user_disabled");
+    assert!(b.text(clerk).await.contains("disabled"));
+    b.assert_quiet_console().await;
+    b.quit().await;
 }

@@ -11,10 +11,12 @@
 //!   their rule.
 //! - [`i18n`] and [`texts`]: the two languages and every text in both.
 //! - [`chart`]: charts as SVG drawn on the server.
+//! - [`confirm`]: the step before an action that cannot be undone.
 //! - [`assets`]: the embedded style sheet and script.
 
 pub mod assets;
 pub mod chart;
+pub mod confirm;
 pub mod explain;
 pub mod forms;
 pub mod frame;
@@ -23,5 +25,6 @@ pub mod i18n;
 pub mod lists;
 pub mod texts;
 pub mod texts_audit;
+pub mod texts_confirm;
 pub mod texts_programme;
 pub mod texts_settlement;

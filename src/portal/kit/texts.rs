@@ -158,7 +158,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("provider.none", "暂无待确认的服务。", "Nothing held at you right now."),
     ("provider.complete", "确认完成", "Confirm delivery"),
     ("provider.complete_amount", "完成金额（留空为全部）", "Amount delivered (empty: all)"),
-    ("provider.cancel", "取消", "Cancel"),
+    ("provider.cancel", "取消冻结", "Cancel hold"),
     ("unclaimed.title", "待结算", "Ready to claim"),
     ("unclaimed.none", "暂无待结算的已完成服务。", "No completed redemptions waiting for a claim."),
     ("unclaimed.claim", "提交结算申请", "Submit claim"),
@@ -317,7 +317,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("vouchers.query", "券号或企业名称", "Serial or company name"),
     ("vouchers.none", "没有找到创新券。", "No voucher found."),
     ("vouchers.reason", "撤销原因", "Reason to revoke"),
-    ("vouchers.revoke", "撤销", "Revoke"),
+    ("vouchers.revoke", "撤销此券", "Revoke this voucher"),
     ("admissions.title", "服务机构认定", "Providers and admissions"),
     ("admissions.admit", "认定服务机构", "Admit a provider"),
     ("admissions.submit", "认定", "Admit"),
@@ -436,7 +436,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("operator.no_admin", "该单位目前没有可登录的管理员。作为登记单位，您可以重新生成首位管理员的邀请。", "The organisation has no administrator who can sign in. As its registrar you may invite one again."),
     ("operator.people", "人员", "People"),
     ("operator.display_name", "姓名", "Name"),
-    ("operator.disable", "停用", "Disable"),
+    ("operator.disable", "停用账号", "Disable account"),
     ("operator.disabled", "已停用", "disabled"),
     ("operator.no_people", "暂无人员。", "No people yet."),
     ("operator.kind", "类型", "Kind"),
@@ -462,4 +462,5 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         .chain(super::texts_settlement::SETTLEMENT.iter())
         .chain(super::texts_programme::PROGRAMME.iter())
         .chain(super::texts_audit::AUDIT.iter())
+        .chain(super::texts_confirm::CONFIRM.iter())
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::domain::clock::shanghai_date;
 use crate::domain::Region;
+use crate::portal::irreversible;
 use crate::portal::kit::explain::{housing_key, percent, region_name};
 use crate::portal::kit::forms::{self, Problem, Submitted};
 use crate::portal::kit::frame::{Frame, Html, PageError};
@@ -111,6 +112,8 @@ pub struct RevokeFields {
     pub csrf: Option<String>,
     pub idem: Option<String>,
     pub reason: String,
+    /// Sent by the confirmation page's button only.
+    pub confirmed: bool,
 }
 
 /// Revokes a voucher with a reason (what is available returns to the
@@ -124,6 +127,14 @@ pub async fn revoke(
     form: Form<RevokeFields>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     let id = parse_id(&signed, id)?;
+    // A blank reason is refused at once; any other is confirmed first.
+    if !form.confirmed && !form.reason.trim().is_empty() {
+        let asked = (signed.frame(irreversible::TITLE), signed.actor());
+        let sent = (form.csrf.as_deref(), form.idem.as_deref());
+        return irreversible::revoke_voucher(&app.service, asked, id, &form.reason, sent)
+            .await
+            .map(Either::Right);
+    }
     let (csrf, idem) = (form.csrf.as_deref(), form.idem.as_deref());
     let id_text = id.to_string();
     let op = RevokeVoucher {
