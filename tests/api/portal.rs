@@ -84,12 +84,15 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.fill("#contract_amount", "80000.00").await;
     b.fill("#amount", "40000.01").await;
     b.click("#hold").await;
-    let refusal = b.text("#form-error").await;
+    // Said in the summary at the top and next to the amount (not a third
+    // time above the form).
+    let refusal = b.text("#amount-error").await;
     assert_eq!(
         refusal,
         "超过合同金额 50% 的上限（嘉兴 2017 版）：本合同最多可用 ¥40,000.00"
     );
-    assert_eq!(b.text("#amount-error").await, refusal);
+    assert_eq!(b.text("#error-summary a").await, refusal);
+    assert_eq!(b.count("#form-error").await, 0);
     assert_eq!(b.value("#amount").await, "40000.01");
     assert_eq!(b.value("#contract_no").await, "JX-SH-2026-001");
     assert_eq!(b.text("#share-limit").await, "¥40,000.00");
@@ -251,6 +254,14 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
         over.starts_with("超过年度申领上限 ¥200,000.00") && over.contains("最多还可获 ¥100,000.00"),
         "{over}"
     );
+    // An error summary opens the page and has the focus; its link puts the
+    // focus in the amount field.
+    assert_eq!(b.text("#error-summary h2").await, "请修改以下内容");
+    assert_eq!(b.text("#error-summary a[href='#amount']").await, over);
+    let focused = "return document.activeElement.id";
+    assert_eq!(b.script(focused).await, "error-summary");
+    b.tick("#error-summary a[href='#amount']").await;
+    assert_eq!(b.script(focused).await, "amount");
     b.shoot("apply-over-cap").await;
     // The same application again, while the first waits: refused.
     b.fill("#amount", "50000.00").await;
@@ -274,8 +285,9 @@ async fn a_jiaxing_company_holds_at_the_shanghai_lab_in_both_languages() {
     b.fill("#contract_amount", "80000.00").await;
     b.fill("#amount", "40000.01").await;
     b.click("#hold").await;
+    assert_eq!(b.text("#error-summary h2").await, "There is a problem");
     assert_eq!(
-        b.text("#form-error").await,
+        b.text("#amount-error").await,
         "Above the 50% of the contract a voucher may pay (Jiaxing policy of 2017-01-01): \
          this contract allows at most ¥40,000.00"
     );
@@ -506,6 +518,22 @@ async fn the_shanghai_lab_completes_part_of_a_hold_and_claims_it() {
         title.as_str().unwrap_or_default().starts_with("Error: "),
         "{title}"
     );
+    // More than is held: the field and the amount in the reader's words,
+    // in English and in Chinese (no "amount:" code, no bare 40000.00).
+    b.fill(&format!("{row} input[name=amount]"), "50000").await;
+    b.click(&format!("{row} button.complete")).await;
+    let refused = b.text(&format!("{row} .error")).await;
+    assert_eq!(refused, "Amount: at most the ¥40,000.00 held");
+    b.click("#switch-language").await;
+    // The answer to a form has no page of its own: the switch goes back
+    // to the page of its area.
+    assert_eq!(b.path().await, "/provider");
+    b.fill(&format!("{row} input[name=amount]"), "50000").await;
+    b.click(&format!("{row} button.complete")).await;
+    let refused = b.text(&format!("{row} .error")).await;
+    assert_eq!(refused, "金额：最多为已冻结的 ¥40,000.00");
+    b.shoot("provider-over-held").await;
+    b.click("#switch-language").await;
     // Full-width digits, as a Chinese input method types them, are read.
     b.fill(&format!("{row} input[name=amount]"), "３０，０００．００")
         .await;
@@ -885,6 +913,32 @@ async fn the_jiaxing_regulator_decides_pays_and_audits() {
     let row = "#claims tr[data-invoice='INV-2026-0201']";
     assert!(b.text("#outside-budget").await.contains("¥300,000.00"));
     b.click(&format!("{row} button.approve")).await;
+    // A payment without the bank's reference: refused in red next to that
+    // field, its label and the limit in words.
+    b.click(&format!("{row} button.pay")).await;
+    let id = b
+        .script(&format!(
+            "return document.querySelector(\"{row} input[name=bank_reference]\").id"
+        ))
+        .await;
+    let id = id.as_str().unwrap_or_default().to_owned();
+    let said = b.text(&format!("#{id}-error")).await;
+    assert_eq!(said, "银行流水号：须为 1 至 128 个字符");
+    let limit = format!("#{id}");
+    assert_eq!(
+        b.script(&format!(
+            "return document.querySelector(\"{limit}\").maxLength"
+        ))
+        .await,
+        128
+    );
+    let red = b
+        .script(&format!(
+            "return getComputedStyle(document.getElementById('{id}-error')).color"
+        ))
+        .await;
+    assert_eq!(red, "rgb(138, 28, 18)", "the error colour");
+    b.shoot("regulator-claims-pay-refused").await;
     b.fill(
         &format!("{row} input[name=bank_reference]"),
         "BOC-2026-0001",

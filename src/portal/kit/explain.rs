@@ -80,6 +80,7 @@ pub fn field_of(err: &DomainError) -> &'static str {
             Some("bank_name") => "bank_name",
             Some("cnaps_code") => "cnaps_code",
             Some("reason") => "reason",
+            Some("bank_reference") => "bank_reference",
             Some("period") => "period",
             Some("content") => "content",
             Some("format") => "format",
@@ -156,9 +157,9 @@ pub fn domain(lang: Lang, err: &DomainError) -> String {
             }
             let text: Vec<String> = fields
                 .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
+                .map(|f| super::validation::field_error(lang, f))
                 .collect();
-            format!("{}{}", lang.t("refusal.other"), text.join("; "))
+            text.join(lang.t("validation.separator"))
         }
         other => format!("{}{other}", lang.t("refusal.other")),
     }

@@ -254,24 +254,12 @@ impl Html {
             PageError::new(Lang::Zh, Status::InternalServerError, "error.500")
         })?;
         let body = if status == Status::UnprocessableEntity {
-            refused_title(body)
+            super::refused::mark(body)
         } else {
             body
         };
         Ok(Html { status, body })
     }
-}
-
-/// A page showing a refused form: its title starts with "错误：" (or
-/// "Error: "), so that a screen reader says so first (GOV.UK's pattern).
-/// The page's language is its `<html lang>`.
-fn refused_title(body: String) -> String {
-    let prefix = if body.contains(&format!("<html lang=\"{}\"", Lang::En.code())) {
-        Lang::En.t("error.title_prefix")
-    } else {
-        Lang::Zh.t("error.title_prefix")
-    };
-    body.replacen("<title>", &format!("<title>{prefix}"), 1)
 }
 
 /// The security headers every portal answer carries.

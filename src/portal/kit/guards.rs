@@ -48,13 +48,41 @@ pub fn language(req: &Request<'_>) -> Lang {
         })
 }
 
+/// Where the language switch returns: this page, or, for the answer to a
+/// form (a POST, which has no page to go back to), the page of this site
+/// the form was sent from (its `Referer`); when that was this form's own
+/// answer too (a second refusal), the home of this area of the portal
+/// (`/provider` for `/provider/redemptions/…/complete`).
+fn here(req: &Request<'_>) -> String {
+    let path = req.uri().path().to_string();
+    if req.method() == rocket::http::Method::Get {
+        return req.uri().to_string();
+    }
+    let host = req.headers().get_one("Host");
+    let from = req
+        .headers()
+        .get_one("Referer")
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| {
+            let (authority, from) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (Some(authority) == host && from.starts_with('/')).then_some(from)
+        });
+    match from {
+        Some(from) if from.split('?').next() != Some(path.as_str()) => from.to_owned(),
+        _ => {
+            let area = path.split('/').nth(1).unwrap_or_default();
+            format!("/{area}")
+        }
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Visitor {
     type Error = PageError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, PageError> {
         let lang = language(req);
-        let here = req.uri().to_string();
+        let here = here(req);
         let cookie = req
             .cookies()
             .get(SESSION_COOKIE)

@@ -1,5 +1,6 @@
-//! The texts of the confirmation pages of irreversible actions, by key, in
-//! their two languages (see [`super::i18n`]).
+//! The texts of the confirmation pages of irreversible actions and of
+//! fields' validation messages, by key, in their two languages (see
+//! [`super::i18n`]).
 
 /// Key, Chinese, English.
 pub static CONFIRM: &[(&str, &str, &str)] = &[
@@ -23,4 +24,24 @@ pub static CONFIRM: &[(&str, &str, &str)] = &[
     ("confirm_step.disable.sessions", "此人立即退出登录，之后不能再登录本系统；其以往的操作仍记录在审计链中。", "They are signed out at once and cannot sign in again; what they did stays in the audit trail."),
     ("confirm_step.disable.final", "停用后不能恢复此账号；如此人仍需使用，请另行邀请。", "A disabled account cannot be restored; if they still need access, invite them anew."),
     ("confirm_step.disable.button", "确认停用", "Disable the account"),
+    ("validation.separator", "；", "; "),
+    ("validation.length", "须为 1 至 {n} 个字符", "must be 1 to {n} characters"),
+    ("validation.at_most_held", "最多为已冻结的 {n}", "at most the {n} held"),
+    ("validation.at_most_requested", "最多为申请的 {n}", "at most the {n} requested"),
+    ("validation.at_most_recommended", "最多为区县（市）推荐的 {n}", "at most the {n} the district recommended"),
+    ("validation.hidden_characters", "不能含有控制字符、零宽字符或双向控制字符", "must not contain control, zero-width or bidirectional-control characters"),
+    ("field.amount", "金额", "Amount"),
+    ("field.invoice_no", "发票号", "Invoice number"),
+    ("field.contract_no", "合同编号", "Contract number"),
+    ("field.purpose", "用途说明", "Purpose"),
+    ("field.reason", "原因", "Reason"),
+    ("field.label", "用途", "Label"),
+    ("field.display_name", "姓名", "Name"),
+    ("field.login", "登录名", "Login"),
+    ("field.note", "备注", "Note"),
+    ("field.comment", "评价", "Comment"),
+    ("field.bank_reference", "银行流水号", "Bank reference"),
+    ("field.account_name", "户名", "Account name"),
+    ("field.bank_name", "开户行", "Bank"),
+    ("field.period", "结算期", "Period"),
 ];

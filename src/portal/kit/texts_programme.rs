@@ -50,6 +50,7 @@ pub static PROGRAMME: &[(&str, &str, &str)] = &[
     ("admission.submit", "提交入库申请", "Send the request"),
     ("admission.mine", "我的入库申请", "My requests"),
     ("error.title_prefix", "错误：", "Error: "),
+    ("error.summary", "请修改以下内容", "There is a problem"),
     ("refusal.amount_blank", "请填写金额。", "Enter an amount."),
     ("refusal.amount_zero", "金额须大于 0。", "The amount must be more than 0."),
     ("refusal.amount_negative", "金额不能为负数。", "The amount cannot be negative."),

@@ -221,7 +221,23 @@ pub struct ClaimRow {
     pub approve_idem: String,
     pub reject_idem: String,
     pub pay_idem: String,
-    pub problem: Option<String>,
+    pub problem: Option<Problem>,
+}
+
+impl ClaimRow {
+    /// The refusal of this row's `field` (`reason`, `bank_reference`), shown
+    /// next to that field.
+    fn error_on(&self, field: &str) -> Option<&str> {
+        self.problem.as_ref().and_then(|p| p.on(field))
+    }
+
+    /// A refusal of the row that is not about one of its fields.
+    fn general_error(&self) -> Option<&str> {
+        self.problem
+            .as_ref()
+            .filter(|p| !matches!(p.field, "reason" | "bank_reference"))
+            .map(|p| p.message.as_str())
+    }
 }
 
 #[derive(Template)]
@@ -277,7 +293,7 @@ async fn claims_view(
             problem: refused
                 .as_ref()
                 .filter(|(id, _)| *id == c.id)
-                .map(|(_, p)| p.message.clone()),
+                .map(|(_, p)| p.clone()),
             c,
         })
         .collect();

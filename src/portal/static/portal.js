@@ -17,3 +17,15 @@ document.addEventListener("DOMContentLoaded", function () {
     }, 250);
   });
 });
+
+// A link of a refused form's error summary puts the focus in its field (a
+// link alone would only scroll there).
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest(".error-summary a");
+  if (!link) return;
+  var field = document.getElementById(link.getAttribute("href").slice(1));
+  if (!field || typeof field.focus !== "function") return;
+  event.preventDefault();
+  field.focus();
+  field.scrollIntoView({ block: "center" });
+});
