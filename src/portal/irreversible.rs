@@ -4,12 +4,11 @@
 //! had back, then sends the same form again, confirmed
 //! ([`super::kit::confirm`]).
 
+use rocket::http::Status;
 use uuid::Uuid;
 
 use super::kit::confirm::ConfirmPage;
 use super::kit::frame::{Frame, Html, PageError};
-use rocket::http::Status;
-
 use super::kit::i18n::{category, yuan};
 use crate::domain::identity::Actor;
 use crate::service::identity::organization_names;

@@ -44,8 +44,8 @@ pub struct ConfirmPage {
 }
 
 impl ConfirmPage {
-    /// A confirmation of the form sent to `action` with `fields` (CSRF token
-    /// and idempotency key included), asking `question`.
+    /// A confirmation asking `question` of the form sent to `action` (its
+    /// fields are added by [`ConfirmPage::field`]); "go back" leads to `back`.
     pub fn new(f: Frame, question: String, action: String, back: &str) -> Self {
         ConfirmPage {
             f,
