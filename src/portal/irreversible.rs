@@ -1,6 +1,6 @@
 //! The confirmation pages of the actions that cannot be undone: cancelling
 //! a hold (by the company or the provider), revoking a voucher, disabling a
-//! person. Each names what is acted on, what follows and what cannot be
+//! person, revoking an API client. Each names what is acted on, what follows and what cannot be
 //! had back, then sends the same form again, confirmed
 //! ([`super::kit::confirm`]).
 
@@ -9,8 +9,10 @@ use uuid::Uuid;
 
 use super::kit::confirm::ConfirmPage;
 use super::kit::frame::{Frame, Html, PageError};
-use super::kit::i18n::{category, yuan};
+use super::kit::i18n::{category, date, yuan};
+use crate::domain::clock::shanghai_date;
 use crate::domain::identity::Actor;
+use crate::service::clients;
 use crate::service::identity::organization_names;
 use crate::service::people::{self, User};
 use crate::service::redemptions;
@@ -166,6 +168,37 @@ pub async fn disable_person(
     .then(lang.t("confirm_step.disable.sessions"))
     .then(lang.t("confirm_step.disable.final"))
     .button("confirm_step.disable.button");
+    carry(page, sent).render()
+}
+
+/// "Revoke API client …?": its label and when it was made; the systems
+/// using it stop at once.
+pub async fn revoke_client(
+    service: &Service,
+    (frame, actor): (Frame, &Actor),
+    organization_id: Uuid,
+    client_id: &str,
+    sent: Sent<'_>,
+) -> Result<Html, PageError> {
+    let lang = frame.lang;
+    let clients = clients::list(&service.db, actor, organization_id)
+        .await
+        .map_err(|e| PageError::from_service(lang, e))?;
+    let Some(client) = clients.into_iter().find(|c| c.client_id == client_id) else {
+        return Err(PageError::new(lang, Status::NotFound, "error.404"));
+    };
+    let label = client.label.clone().unwrap_or_default();
+    let question = lang
+        .t("confirm_step.revoke_client.question")
+        .replace("{label}", &label);
+    let action = format!("/team/clients/{client_id}/revoke");
+    let page = ConfirmPage::new(frame, question, action, "/team")
+        .identifier("team.client_id", client.client_id)
+        .fact("team.label", label)
+        .fact("team.created", date(shanghai_date(client.created_at)))
+        .then(lang.t("confirm_step.revoke_client.stops"))
+        .then(lang.t("confirm_step.revoke_client.final"))
+        .button("confirm_step.revoke_client.button");
     carry(page, sent).render()
 }
 

@@ -296,11 +296,23 @@ pub async fn revoke_client(
     app: &State<App>,
     signed: Signed,
     client_id: &str,
-    form: Form<Plain>,
+    form: Form<Confirmable>,
 ) -> Result<Either<Redirect, Html>, PageError> {
     let Some(organization_id) = organization(&signed) else {
         return Err(PageError::new(signed.lang, Status::Forbidden, "error.403"));
     };
+    if !form.confirmed {
+        let asked = (signed.frame(irreversible::TITLE), &signed.person.actor);
+        return irreversible::revoke_client(
+            &app.service,
+            asked,
+            organization_id,
+            client_id,
+            form.sent(),
+        )
+        .await
+        .map(Either::Right);
+    }
     let op = RevokeClient {
         organization_id,
         client_id: client_id.to_owned(),

@@ -1375,6 +1375,19 @@ async fn the_operator_registers_a_regulator_who_invites_its_own_people() {
     assert!(b.text("#clients").await.contains("省平台对接"));
     assert_eq!(b.count("#client-secret").await, 0, "shown once");
     b.shoot("team").await;
+    // Revoking the client asks first: its label, its id, what stops.
+    b.click("#clients button.revoke").await;
+    assert_eq!(
+        b.text("#confirm-question").await,
+        "吊销接口凭据“省平台对接”？"
+    );
+    assert!(b.text("#confirm-facts code").await.starts_with("vl_"));
+    let then = b.text("#confirm-consequences").await;
+    assert!(then.contains("不能恢复此凭据"), "{then}");
+    b.shoot("confirm-revoke-client").await;
+    b.click("#confirm").await;
+    assert_eq!(b.path().await, "/team?done=client_revoked");
+    assert!(!b.text("#main").await.contains("省平台对接"));
     // The officer changes their own password: a wrong current one is
     // explained; then every session ends and the new one signs in.
     b.fill("#old_password", "not-the-password").await;

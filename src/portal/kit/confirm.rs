@@ -30,8 +30,9 @@ pub struct ConfirmPage {
     pub f: Frame,
     /// The question, as the page's heading ("撤销创新券 JX-2026-000001？").
     pub question: String,
-    /// What is acted on: label key and value.
-    pub facts: Vec<(&'static str, String)>,
+    /// What is acted on: label key, value, and whether the value is an
+    /// identifier (shown as code).
+    pub facts: Vec<(&'static str, String, bool)>,
     /// What follows, one sentence each, in the reader's language.
     pub consequences: Vec<String>,
     /// Where the confirmed form goes, and its fields as they were sent.
@@ -61,7 +62,13 @@ impl ConfirmPage {
 
     /// Adds a line of what is acted on.
     pub fn fact(mut self, label: &'static str, value: impl Into<String>) -> Self {
-        self.facts.push((label, value.into()));
+        self.facts.push((label, value.into(), false));
+        self
+    }
+
+    /// Adds a line of what is acted on whose value is an identifier.
+    pub fn identifier(mut self, label: &'static str, value: impl Into<String>) -> Self {
+        self.facts.push((label, value.into(), true));
         self
     }
 

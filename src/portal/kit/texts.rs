@@ -405,7 +405,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("team.client_id", "客户端编号", "Client id"),
     ("team.label", "用途", "Label"),
     ("team.created", "创建日期", "Created"),
-    ("team.revoke", "吊销", "Revoke"),
+    ("team.revoke", "吊销凭据", "Revoke client"),
     ("team.new_client", "新建接口凭据", "New API client"),
     ("team.create_client", "创建", "Create"),
     ("team.secret_once", "接口凭据（密钥只显示这一次，请立即妥善保存）：", "The API client (its secret is shown only this once; store it safely now):"),
