@@ -54,10 +54,10 @@ pub fn language(req: &Request<'_>) -> Lang {
 /// answer too (a second refusal), the home of this area of the portal
 /// (`/provider` for `/provider/redemptions/…/complete`).
 fn here(req: &Request<'_>) -> String {
-    let path = req.uri().path().to_string();
     if req.method() == rocket::http::Method::Get {
         return req.uri().to_string();
     }
+    let path = req.uri().path().to_string();
     let host = req.headers().get_one("Host");
     let from = req
         .headers()
